@@ -1,0 +1,540 @@
+//! Turning op maps, as read from any format, into a [`History`].
+//!
+//! Readers call [`HistoryBuilder::push`] once per op map, in file order, then
+//! [`HistoryBuilder::finish`], which assigns processes when a file has none and
+//! pairs completions with invocations. Every problem is an [`OpError`] naming the
+//! op's position and showing the op, so readers can report `FILE:LINE:COL`.
+
+use crate::atom::Id;
+use crate::op::{History, Mop, MopKind, MopVal, Op, OpType, OpValue, Process, SrcPos, Warning, NO_PARTNER};
+use crate::value::Value;
+use rustc_hash::FxHashMap;
+use std::fmt;
+
+/// A problem with one op (or a pair of ops) of an otherwise readable file.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OpError {
+    pub pos: SrcPos,
+    pub message: String,
+    /// The op, shown as EDN and cut to a readable length.
+    pub snippet: String,
+}
+
+impl fmt::Display for OpError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}\n  {}", self.pos, self.message, self.snippet)
+    }
+}
+
+impl std::error::Error for OpError {}
+
+const SNIPPET_CHARS: usize = 120;
+
+/// An op shown as one line of EDN, cut to [`SNIPPET_CHARS`] characters.
+pub fn snippet_of(v: &Value) -> String {
+    let s = v.to_string();
+    if s.chars().count() <= SNIPPET_CHARS {
+        s
+    } else {
+        let cut: String = s.chars().take(SNIPPET_CHARS).collect();
+        format!("{cut}…")
+    }
+}
+
+/// Builds a [`History`] one op at a time.
+#[derive(Default)]
+pub struct HistoryBuilder {
+    h: History,
+    /// Whether the first op had an `:index` (all must agree).
+    index_given: Option<bool>,
+    prev_index: Option<(u64, SrcPos)>,
+    any_process: bool,
+}
+
+fn err(pos: SrcPos, op: &Value, message: impl Into<String>) -> OpError {
+    OpError { pos, message: message.into(), snippet: snippet_of(op) }
+}
+
+impl HistoryBuilder {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Reserves room for about `ops` ops, when a reader can estimate it.
+    pub fn reserve(&mut self, ops: usize) {
+        self.h.ops.reserve(ops);
+        self.h.mops.reserve(ops * 4);
+    }
+
+    /// How many ops have been pushed.
+    pub fn len(&self) -> usize {
+        self.h.ops.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.h.ops.is_empty()
+    }
+
+    /// Adds a warning that a reader found (e.g. a lossy construct).
+    pub fn warn(&mut self, pos: Option<SrcPos>, message: impl Into<String>) {
+        self.h.warnings.push(Warning { pos, message: message.into() });
+    }
+
+    /// Decodes one op map (tags such as `#jepsen.history.Op` are looked through).
+    pub fn push(&mut self, value: &Value, pos: SrcPos) -> Result<(), OpError> {
+        let Value::Map(entries) = value.untagged() else {
+            return Err(err(
+                pos,
+                value,
+                format!("expected an op map such as {{:type :ok, :process 0, :value …}}, found {}", value.kind_name()),
+            ));
+        };
+        let mut index = None;
+        let mut time = None;
+        let mut kind = None;
+        let mut process = Process::None;
+        let mut f = None;
+        let mut raw_value = None;
+        let mut extra: Vec<(Value, Value)> = Vec::new();
+        let mut seen = 0u8;
+        for (k, v) in entries {
+            let field = match k {
+                Value::Keyword(s) | Value::Str(s) => &**s,
+                _ => {
+                    extra.push((k.clone(), v.clone()));
+                    continue;
+                }
+            };
+            let bit = match field {
+                "index" => 1,
+                "time" => 2,
+                "type" => 4,
+                "process" => 8,
+                "f" => 16,
+                "value" => 32,
+                _ => 0,
+            };
+            if bit != 0 {
+                if seen & bit != 0 {
+                    return Err(err(pos, value, format!("the op has two :{field} fields")));
+                }
+                seen |= bit;
+            }
+            match field {
+                "index" => match v {
+                    Value::Int(i) if *i >= 0 => index = Some(*i as u64),
+                    _ => {
+                        return Err(err(
+                            pos,
+                            value,
+                            format!("expected :index to be a non-negative integer, found {}", snippet_of(v)),
+                        ))
+                    }
+                },
+                "time" => match v {
+                    Value::Int(t) => time = Some(*t),
+                    Value::Nil => {}
+                    _ => {
+                        return Err(err(
+                            pos,
+                            value,
+                            format!("expected :time to be an integer (nanoseconds), found {}", snippet_of(v)),
+                        ))
+                    }
+                },
+                "type" => match v.as_name().and_then(OpType::from_name) {
+                    Some(t) => kind = Some(t),
+                    None => {
+                        return Err(err(
+                            pos,
+                            value,
+                            format!("expected :type to be :invoke, :ok, :fail or :info, found {}", snippet_of(v)),
+                        ))
+                    }
+                },
+                "process" => {
+                    process = match v {
+                        Value::Int(p) => Process::Client(*p),
+                        Value::Nil => Process::None,
+                        other => Process::Named(self.h.atoms.intern_value(other)),
+                    };
+                    self.any_process |= !v.is_nil();
+                }
+                "f" => f = Some(self.h.atoms.intern_value(v)),
+                "value" => raw_value = Some(v),
+                _ => extra.push((k.clone(), v.clone())),
+            }
+        }
+        let Some(kind) = kind else {
+            return Err(err(pos, value, "the op has no :type (expected :invoke, :ok, :fail or :info)"));
+        };
+        let index = self.check_index(index, pos, value)?;
+        let op_value = match raw_value {
+            None => OpValue::Absent,
+            Some(v) => self.decode_value(v, pos, value)?,
+        };
+        self.h.ops.push(Op {
+            index,
+            time,
+            kind,
+            process,
+            f,
+            value: op_value,
+            extra: if extra.is_empty() { None } else { Some(extra.into_boxed_slice()) },
+            pos,
+        });
+        Ok(())
+    }
+
+    fn check_index(&mut self, index: Option<u64>, pos: SrcPos, op: &Value) -> Result<u64, OpError> {
+        let given = index.is_some();
+        match self.index_given {
+            None => self.index_given = Some(given),
+            Some(g) if g != given => {
+                let first = self.h.ops.first().map(|o| o.pos).unwrap_or_default();
+                return Err(err(
+                    pos,
+                    op,
+                    if given {
+                        format!("this op has an :index but the first op (line {}) has none; give every op an :index or none", first.line)
+                    } else {
+                        format!("this op has no :index but the first op (line {}) has one; give every op an :index or none", first.line)
+                    },
+                ));
+            }
+            _ => {}
+        }
+        let index = index.unwrap_or(self.h.ops.len() as u64);
+        if let Some((prev, prev_pos)) = self.prev_index {
+            if index <= prev {
+                return Err(err(
+                    pos,
+                    op,
+                    format!(
+                        ":index {index} is not greater than :index {prev} of the op before it (line {}); indices must increase in file order",
+                        prev_pos.line
+                    ),
+                ));
+            }
+        }
+        self.prev_index = Some((index, pos));
+        Ok(index)
+    }
+
+    /// A transaction if `v` is a sequence of micro-ops, else kept as written.
+    fn decode_value(&mut self, v: &Value, pos: SrcPos, op: &Value) -> Result<OpValue, OpError> {
+        let Some(items) = v.as_seq() else {
+            return Ok(OpValue::Other(Box::new(v.clone())));
+        };
+        let mop_kind = |m: &Value| -> Option<MopKind> {
+            let parts = m.as_seq()?;
+            if !(2..=3).contains(&parts.len()) {
+                return None;
+            }
+            MopKind::from_name(parts[0].as_name()?)
+        };
+        match items.first() {
+            None => return Ok(OpValue::Txn { start: self.h.mops.len() as u32, len: 0 }),
+            Some(first) if mop_kind(first).is_none() => return Ok(OpValue::Other(Box::new(v.clone()))),
+            _ => {}
+        }
+        let start = self.h.mops.len();
+        for (n, m) in items.iter().enumerate() {
+            let Some(kind) = mop_kind(m) else {
+                self.h.mops.truncate(start);
+                return Err(err(
+                    pos,
+                    op,
+                    format!(
+                        "micro-op {} of :value should be [:append k v], [:r k v] or [:w k v] like the first, found {}",
+                        n + 1,
+                        snippet_of(m)
+                    ),
+                ));
+            };
+            let parts = m.as_seq().unwrap_or_default();
+            let key = self.h.atoms.intern_value(&parts[1]);
+            let val = match parts.get(2) {
+                None => MopVal::Absent,
+                Some(Value::Nil) => MopVal::Nil,
+                Some(Value::Vector(list) | Value::List(list)) if kind == MopKind::Read => {
+                    let start = self.h.reads.len() as u32;
+                    for x in list {
+                        let id = self.intern_elem(x);
+                        self.h.reads.push(id);
+                    }
+                    MopVal::List { start, len: list.len() as u32 }
+                }
+                Some(x) => MopVal::Atom(self.intern_elem(x)),
+            };
+            self.h.mops.push(Mop { kind, key, val });
+        }
+        Ok(OpValue::Txn { start: start as u32, len: items.len() as u32 })
+    }
+
+    #[inline]
+    fn intern_elem(&mut self, x: &Value) -> Id {
+        self.h.atoms.intern_value(x)
+    }
+
+    /// Finishes the history: defaults the process when the file has none, pairs
+    /// invocations with completions, and collects warnings.
+    pub fn finish(mut self) -> Result<History, OpError> {
+        let h = &mut self.h;
+        h.index_given = self.index_given.unwrap_or(false);
+        if !self.any_process && !h.ops.is_empty() {
+            for op in &mut h.ops {
+                op.process = Process::Client(0);
+            }
+            h.process_defaulted = true;
+            h.warnings.push(Warning {
+                pos: None,
+                message: format!(
+                    "no op has a :process; all {} ops were treated as one client process 0 (Elle would drop them all and say the history is empty)",
+                    h.ops.len()
+                ),
+            });
+        } else {
+            let missing: Vec<&Op> = h.ops.iter().filter(|o| o.process == Process::None).collect();
+            if let Some(first) = missing.first() {
+                h.warnings.push(Warning {
+                    pos: Some(first.pos),
+                    message: format!(
+                        "{} op(s) have no :process and are ignored by the checkers, as Elle ignores them (this is the first)",
+                        missing.len()
+                    ),
+                });
+            }
+        }
+        pair(h)?;
+        key_kind_warning(h);
+        Ok(self.h)
+    }
+}
+
+/// Pairs each client completion with the invocation in flight on its process.
+fn pair(h: &mut History) -> Result<(), OpError> {
+    let n = h.ops.len();
+    h.partner = vec![NO_PARTNER; n];
+    let any_invoke = h.ops.iter().any(|o| o.kind == OpType::Invoke && o.process.client().is_some());
+    let mut in_flight: FxHashMap<i64, usize> = FxHashMap::default();
+    for i in 0..n {
+        let op = &h.ops[i];
+        let Some(p) = op.process.client() else { continue };
+        if op.kind == OpType::Invoke {
+            if let Some(&j) = in_flight.get(&p) {
+                let first = &h.ops[j];
+                let why = if h.process_defaulted {
+                    " The file has no :process fields, so every op was put in one process; give the ops their :process to tell concurrent clients apart."
+                } else {
+                    " A client runs one operation at a time; a crashed client should get an :info completion and a new process id."
+                };
+                return Err(OpError {
+                    pos: op.pos,
+                    message: format!(
+                        "process {p} invokes a second op (index {}) while its op at line {} (index {}) is still in flight.{why}",
+                        op.index, first.pos.line, first.index
+                    ),
+                    snippet: snippet_of(&h.op_to_value(op)),
+                });
+            }
+            in_flight.insert(p, i);
+        } else if let Some(j) = in_flight.remove(&p) {
+            h.partner[i] = j as u32;
+            h.partner[j] = i as u32;
+        } else if any_invoke {
+            return Err(OpError {
+                pos: op.pos,
+                message: format!(
+                    "this :{} completion of process {p} (index {}) has no invocation: process {p} has no op in flight here",
+                    op.kind.name(),
+                    op.index
+                ),
+                snippet: snippet_of(&h.op_to_value(op)),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// Warns when one history mixes key kinds, e.g. `1` and `"1"`.
+fn key_kind_warning(h: &mut History) {
+    let mut kinds: Vec<&'static str> = Vec::new();
+    for m in &h.mops {
+        if m.key.inline_int().is_some() {
+            if !kinds.contains(&"integer") {
+                kinds.push("integer");
+            }
+            continue;
+        }
+        let k = h.atoms.resolve(m.key).kind_name();
+        if !kinds.contains(&k) {
+            kinds.push(k);
+        }
+    }
+    if kinds.len() > 1 {
+        h.warnings.push(Warning {
+            pos: None,
+            message: format!(
+                "keys of several kinds ({}): a key 1 and a key \"1\" or :x and \"x\" are different keys",
+                kinds.join(", ")
+            ),
+        });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn kw(s: &str) -> Value {
+        Value::keyword(s)
+    }
+
+    fn op(fields: &[(&str, Value)]) -> Value {
+        Value::Map(fields.iter().map(|(k, v)| (kw(k), v.clone())).collect())
+    }
+
+    fn txn(mops: &[(&str, i64, Value)]) -> Value {
+        Value::Vector(
+            mops.iter()
+                .map(|(f, k, v)| Value::Vector(vec![kw(f), Value::Int(*k), v.clone()]))
+                .collect(),
+        )
+    }
+
+    fn at(line: u32) -> SrcPos {
+        SrcPos { line, col: 1 }
+    }
+
+    #[test]
+    fn pairs_by_process_and_keeps_nemesis_ops() {
+        let mut b = HistoryBuilder::new();
+        let ops = [
+            op(&[("type", kw("invoke")), ("process", Value::Int(0)), ("value", txn(&[("append", 1, Value::Int(1))]))]),
+            op(&[("type", kw("invoke")), ("process", Value::Int(1)), ("value", txn(&[("r", 1, Value::Nil)]))]),
+            op(&[("type", kw("info")), ("process", kw("nemesis")), ("f", kw("start")), ("value", Value::Nil)]),
+            op(&[("type", kw("ok")), ("process", Value::Int(1)), ("value", txn(&[("r", 1, Value::Vector(vec![Value::Int(1)]))]))]),
+            op(&[("type", kw("ok")), ("process", Value::Int(0)), ("value", txn(&[("append", 1, Value::Int(1))]))]),
+        ];
+        for (i, o) in ops.iter().enumerate() {
+            b.push(o, at(i as u32 + 1)).unwrap();
+        }
+        let h = b.finish().unwrap();
+        assert_eq!(h.partner_of(0), Some(4));
+        assert_eq!(h.partner_of(1), Some(3));
+        assert_eq!(h.partner_of(2), None);
+        assert_eq!(h.ops[2].process.client(), None);
+        assert_eq!(h.list(h.mops(&h.ops[3])[0].val).unwrap().len(), 1);
+        assert!(!h.index_given);
+        assert_eq!(h.ops[4].index, 4);
+        assert!(h.warnings.is_empty(), "{:?}", h.warnings);
+    }
+
+    #[test]
+    fn completion_without_invocation_is_an_error_when_the_history_has_invocations() {
+        let mut b = HistoryBuilder::new();
+        b.push(&op(&[("type", kw("invoke")), ("process", Value::Int(0))]), at(1)).unwrap();
+        b.push(&op(&[("type", kw("ok")), ("process", Value::Int(0))]), at(2)).unwrap();
+        b.push(&op(&[("type", kw("ok")), ("process", Value::Int(3))]), at(3)).unwrap();
+        let e = b.finish().unwrap_err();
+        assert_eq!(e.pos.line, 3);
+        assert!(e.message.contains("has no invocation"), "{}", e.message);
+    }
+
+    #[test]
+    fn completion_only_histories_are_accepted_as_elle_tests_write_them() {
+        let mut b = HistoryBuilder::new();
+        for i in 0..3 {
+            b.push(&op(&[("type", kw("ok")), ("process", Value::Int(i))]), at(i as u32 + 1)).unwrap();
+        }
+        let h = b.finish().unwrap();
+        assert!(h.partner.iter().all(|&p| p == NO_PARTNER));
+    }
+
+    #[test]
+    fn two_invocations_in_flight_is_an_error() {
+        let mut b = HistoryBuilder::new();
+        b.push(&op(&[("type", kw("invoke")), ("process", Value::Int(2)), ("index", Value::Int(0))]), at(1)).unwrap();
+        b.push(&op(&[("type", kw("invoke")), ("process", Value::Int(2)), ("index", Value::Int(1))]), at(2)).unwrap();
+        let e = b.finish().unwrap_err();
+        assert_eq!(e.pos.line, 2);
+        assert!(e.message.contains("still in flight"), "{}", e.message);
+        assert!(e.message.contains("line 1"), "{}", e.message);
+    }
+
+    #[test]
+    fn no_process_anywhere_means_one_client_with_a_warning() {
+        let mut b = HistoryBuilder::new();
+        b.push(&op(&[("type", kw("invoke")), ("value", txn(&[("append", 1, Value::Int(2))]))]), at(1)).unwrap();
+        b.push(&op(&[("type", kw("ok")), ("value", txn(&[("append", 1, Value::Int(2))]))]), at(2)).unwrap();
+        let h = b.finish().unwrap();
+        assert!(h.process_defaulted);
+        assert_eq!(h.ops[0].process, Process::Client(0));
+        assert_eq!(h.partner_of(0), Some(1));
+        assert_eq!(h.warnings.len(), 1);
+        // Written back, the op has no :process again.
+        assert_eq!(h.op_to_value(&h.ops[0]).get("process"), None);
+    }
+
+    #[test]
+    fn no_process_with_overlapping_ops_says_why() {
+        let mut b = HistoryBuilder::new();
+        b.push(&op(&[("type", kw("invoke"))]), at(1)).unwrap();
+        b.push(&op(&[("type", kw("invoke"))]), at(2)).unwrap();
+        let e = b.finish().unwrap_err();
+        assert!(e.message.contains("no :process fields"), "{}", e.message);
+    }
+
+    #[test]
+    fn indices_kept_and_checked() {
+        let mut b = HistoryBuilder::new();
+        b.push(&op(&[("type", kw("ok")), ("process", Value::Int(0)), ("index", Value::Int(10))]), at(1)).unwrap();
+        b.push(&op(&[("type", kw("ok")), ("process", Value::Int(0)), ("index", Value::Int(320))]), at(2)).unwrap();
+        let e = b
+            .push(&op(&[("type", kw("ok")), ("process", Value::Int(0)), ("index", Value::Int(320))]), at(3))
+            .unwrap_err();
+        assert!(e.message.contains("not greater"), "{}", e.message);
+        let e = b.push(&op(&[("type", kw("ok")), ("process", Value::Int(0))]), at(4)).unwrap_err();
+        assert!(e.message.contains("no :index"), "{}", e.message);
+        let h = b.finish().unwrap();
+        assert!(h.index_given);
+        assert_eq!(h.ops[1].index, 320);
+    }
+
+    #[test]
+    fn bad_fields_are_named() {
+        let mut b = HistoryBuilder::new();
+        let e = b.push(&op(&[("type", kw("done"))]), at(7)).unwrap_err();
+        assert!(e.message.contains(":type"), "{}", e.message);
+        assert_eq!(e.pos.line, 7);
+        let e = b.push(&op(&[("process", Value::Int(1))]), at(8)).unwrap_err();
+        assert!(e.message.contains("no :type"), "{}", e.message);
+        let e = b.push(&Value::Vector(vec![]), at(9)).unwrap_err();
+        assert!(e.message.contains("op map"), "{}", e.message);
+        let bad = op(&[
+            ("type", kw("ok")),
+            ("value", Value::Vector(vec![
+                Value::Vector(vec![kw("r"), Value::Int(1), Value::Nil]),
+                Value::Vector(vec![kw("cas"), Value::Int(1)]),
+            ])),
+        ]);
+        let e = b.push(&bad, at(10)).unwrap_err();
+        assert!(e.message.contains("micro-op 2"), "{}", e.message);
+    }
+
+    #[test]
+    fn non_transactional_values_are_kept_as_written() {
+        let mut b = HistoryBuilder::new();
+        let o = op(&[
+            ("type", kw("ok")),
+            ("process", Value::Int(0)),
+            ("f", kw("cas")),
+            ("value", Value::Vector(vec![Value::Int(1), Value::Int(2)])),
+            ("error", Value::string("timeout")),
+        ]);
+        b.push(&o, at(1)).unwrap();
+        let h = b.finish().unwrap();
+        assert_eq!(h.op_to_value(&h.ops[0]), o);
+    }
+}

@@ -1,0 +1,169 @@
+//! Everything that ingests or writes histories: Jepsen EDN, elle-cli JSON, JSON
+//! Lines and Plume text. Readers stream: they hand one op map at a time to a
+//! [`history::HistoryBuilder`] and never hold a document tree of the whole file.
+//!
+//! Every error names the file, line and column, says what was expected and what
+//! was found, and shows the line (see [`InputError`]).
+
+pub mod edn;
+pub mod error;
+pub mod json;
+pub mod plume;
+pub mod source;
+
+pub use error::InputError;
+pub use source::Source;
+
+use history::{History, HistoryBuilder, SrcPos, Value};
+use std::fs::File;
+use std::io::{self, Read, Write};
+use std::path::Path;
+
+/// The formats histcheck reads.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Format {
+    /// Jepsen's `history.edn`: a stream of op maps, or one vector/list of them.
+    Edn,
+    /// elle-cli JSON: one top-level array of op objects.
+    Json,
+    /// JSON Lines: one op object per line.
+    Jsonl,
+    /// Plume / PolySI / AWDIT text, `r(k,v,session,txn)` / `w(k,v,session,txn)`.
+    Plume,
+}
+
+impl Format {
+    pub fn name(self) -> &'static str {
+        match self {
+            Format::Edn => "edn",
+            Format::Json => "json",
+            Format::Jsonl => "jsonl",
+            Format::Plume => "plume",
+        }
+    }
+
+    pub fn from_name(s: &str) -> Option<Format> {
+        Some(match s {
+            "edn" => Format::Edn,
+            "json" => Format::Json,
+            "jsonl" | "ndjson" => Format::Jsonl,
+            "plume" | "txt" => Format::Plume,
+            _ => return None,
+        })
+    }
+
+    /// By file extension: `.edn`, `.json`, `.jsonl`/`.ndjson`, `.txt`/`.plume`.
+    pub fn from_path(path: &Path) -> Option<Format> {
+        let ext = path.extension()?.to_str()?.to_ascii_lowercase();
+        Format::from_name(&ext)
+    }
+
+    /// By content: `[{"` / `[` newline `{"` is JSON, `{"` JSON Lines, `{:` / `[{:` / `#` /
+    /// `(` / `;` EDN, `r(` / `w(` Plume.
+    pub fn sniff(head: &[u8]) -> Option<Format> {
+        let mut it = head.iter().copied().filter(|b| !b.is_ascii_whitespace() && *b != b',');
+        let a = it.next()?;
+        let b = it.next();
+        match (a, b) {
+            (b'[', Some(b'{')) => {
+                // Look at what follows the brace, skipping spaces.
+                let rest: Vec<u8> = it.take(1).collect();
+                match rest.first() {
+                    Some(b'"') | Some(b'}') => Some(Format::Json),
+                    _ => Some(Format::Edn),
+                }
+            }
+            (b'[', Some(b']')) => Some(Format::Json),
+            (b'{', Some(b'"')) => Some(Format::Jsonl),
+            (b'{', _) | (b'#', _) | (b'(', _) | (b';', _) | (b'[', _) => Some(Format::Edn),
+            (b'r', Some(b'(')) | (b'w', Some(b'(')) => Some(Format::Plume),
+            _ => None,
+        }
+    }
+}
+
+/// Options for reading a history.
+#[derive(Default)]
+pub struct ReadOptions<'a> {
+    /// Overrides detection by extension and content.
+    pub format: Option<Format>,
+    /// Called now and then with the number of bytes read so far (for a progress bar).
+    pub progress: Option<&'a mut dyn FnMut(u64)>,
+}
+
+/// Reads a history from a file: the format from `opts`, else the extension, else the content.
+pub fn read_history_file(path: &Path, opts: ReadOptions<'_>) -> Result<History, InputError> {
+    let name = path.display().to_string();
+    let file = File::open(path).map_err(|e| InputError::io(&name, &e))?;
+    read_history(file, &name, Format::from_path(path), opts)
+}
+
+/// Reads a history from any reader. `name` is used in error messages; `by_name`
+/// is the format the file name suggests, if any.
+pub fn read_history<R: Read>(
+    reader: R,
+    name: &str,
+    by_name: Option<Format>,
+    mut opts: ReadOptions<'_>,
+) -> Result<History, InputError> {
+    let mut src = Source::new(reader, name);
+    if let Some(p) = opts.progress.take() {
+        src.set_progress(p);
+    }
+    let format = match opts.format.or(by_name) {
+        Some(f) => f,
+        None => {
+            let head = src.peek_head(256).map_err(|e| InputError::io(name, &e))?;
+            Format::sniff(head).ok_or_else(|| {
+                InputError::at(
+                    name,
+                    SrcPos { line: 1, col: 1 },
+                    "cannot tell the format from the name or the content: expected EDN ({:…}), JSON ([{\"…}), JSON Lines ({\"…}) or Plume text (r(…)/w(…)); use --format".to_string(),
+                    String::from_utf8_lossy(head).lines().next().unwrap_or("").to_string(),
+                )
+            })?
+        }
+    };
+    let mut builder = HistoryBuilder::new();
+    {
+        let mut sink = |v: &Value, pos: SrcPos| builder.push(v, pos);
+        match format {
+            Format::Edn => edn::read_ops(&mut src, &mut sink)?,
+            Format::Json => json::read_array(&mut src, &mut sink)?,
+            Format::Jsonl => json::read_lines(&mut src, &mut sink)?,
+            Format::Plume => plume::read_ops(&mut src, &mut sink)?,
+        }
+    }
+    builder.finish().map_err(|e| InputError::from_op(name, e))
+}
+
+/// Writes a history in one of the formats (not Plume, which cannot hold list-append).
+pub fn write_history<W: Write>(h: &History, format: Format, out: W) -> io::Result<()> {
+    match format {
+        Format::Edn => edn::write_history(h, out),
+        Format::Json => json::write_array(h, out),
+        Format::Jsonl => json::write_lines(h, out),
+        Format::Plume => plume::write_history(h, out),
+    }
+}
+
+/// What a format reader hands each op map to, with the op's position.
+pub type OpSink<'a> = dyn FnMut(&Value, SrcPos) -> Result<(), history::OpError> + 'a;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sniffs_formats() {
+        assert_eq!(Format::sniff(b"[{\"index\":0}]"), Some(Format::Json));
+        assert_eq!(Format::sniff(b"[\n  {\"index\":0}]"), Some(Format::Json));
+        assert_eq!(Format::sniff(b"{\"index\":0}\n"), Some(Format::Jsonl));
+        assert_eq!(Format::sniff(b"{:index 0}"), Some(Format::Edn));
+        assert_eq!(Format::sniff(b"[{:index 0}]"), Some(Format::Edn));
+        assert_eq!(Format::sniff(b"; comment\n{:type :ok}"), Some(Format::Edn));
+        assert_eq!(Format::sniff(b"#jepsen.history.Op{:index 0}"), Some(Format::Edn));
+        assert_eq!(Format::sniff(b"w(0,1,1,1)\n"), Some(Format::Plume));
+        assert_eq!(Format::sniff(b"hello"), None);
+    }
+}

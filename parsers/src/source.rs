@@ -1,0 +1,217 @@
+//! A streaming input buffer that knows the line and column of what it holds.
+//!
+//! Readers parse complete elements out of [`Source::available`]; when an element
+//! runs past the end of the buffer they call [`Source::fill`] and try again, so a
+//! file is never held whole, yet every element is parsed from one contiguous slice.
+
+use history::SrcPos;
+use std::io::{self, Read};
+
+const CHUNK: usize = 1 << 20;
+
+pub struct Source<'a> {
+    reader: Box<dyn Read + 'a>,
+    name: String,
+    buf: Vec<u8>,
+    /// Start of the unconsumed bytes in `buf`.
+    start: usize,
+    /// End of valid bytes in `buf`.
+    end: usize,
+    eof: bool,
+    /// Position of `buf[start]`.
+    line: u32,
+    col: u32,
+    /// Start in `buf` of the line `buf[start]` is on, if it is still in the buffer.
+    line_start: Option<usize>,
+    read_total: u64,
+    progress: Option<&'a mut dyn FnMut(u64)>,
+}
+
+impl<'a> Source<'a> {
+    pub fn new<R: Read + 'a>(reader: R, name: &str) -> Self {
+        Source {
+            reader: Box::new(reader),
+            name: name.to_string(),
+            buf: Vec::new(),
+            start: 0,
+            end: 0,
+            eof: false,
+            line: 1,
+            col: 1,
+            line_start: Some(0),
+            read_total: 0,
+            progress: None,
+        }
+    }
+
+    pub fn set_progress(&mut self, p: &'a mut dyn FnMut(u64)) {
+        self.progress = Some(p);
+    }
+
+    /// The file name, for error messages.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The unconsumed bytes in the buffer.
+    #[inline]
+    pub fn available(&self) -> &[u8] {
+        &self.buf[self.start..self.end]
+    }
+
+    /// Whether the reader is exhausted: `available()` is all that is left.
+    #[inline]
+    pub fn at_eof(&self) -> bool {
+        self.eof
+    }
+
+    /// Bytes read from the reader so far.
+    pub fn bytes_read(&self) -> u64 {
+        self.read_total
+    }
+
+    /// Reads more input. Returns `false` at end of input (nothing was added).
+    pub fn fill(&mut self) -> io::Result<bool> {
+        if self.eof {
+            return Ok(false);
+        }
+        // Compact: keep the unconsumed bytes and, if short, the start of their line.
+        let keep_from = match self.line_start {
+            Some(ls) if self.start - ls <= 4096 => ls,
+            _ => {
+                self.line_start = None;
+                self.start
+            }
+        };
+        if keep_from > 0 {
+            self.buf.copy_within(keep_from..self.end, 0);
+            self.start -= keep_from;
+            self.end -= keep_from;
+            if let Some(ls) = self.line_start.as_mut() {
+                *ls -= keep_from;
+            }
+        }
+        let want = (self.end - self.start).max(CHUNK);
+        if self.buf.len() < self.end + want {
+            self.buf.resize(self.end + want, 0);
+        }
+        loop {
+            match self.reader.read(&mut self.buf[self.end..]) {
+                Ok(0) => {
+                    self.eof = true;
+                    return Ok(false);
+                }
+                Ok(n) => {
+                    self.end += n;
+                    self.read_total += n as u64;
+                    if let Some(p) = self.progress.as_mut() {
+                        p(self.read_total);
+                    }
+                    return Ok(true);
+                }
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(e),
+            }
+        }
+    }
+
+    /// Fills until at least `n` bytes are available or the input ends, then returns them.
+    pub fn peek_head(&mut self, n: usize) -> io::Result<&[u8]> {
+        while self.end - self.start < n && self.fill()? {}
+        Ok(&self.available()[..n.min(self.end - self.start)])
+    }
+
+    /// Consumes `n` available bytes, keeping track of line and column.
+    pub fn consume(&mut self, n: usize) {
+        let bytes = &self.buf[self.start..self.start + n];
+        match bytes.iter().rposition(|&b| b == b'\n') {
+            Some(last) => {
+                self.line += bytes.iter().filter(|&&b| b == b'\n').count() as u32;
+                self.col = 1 + count_chars(&bytes[last + 1..]);
+                self.line_start = Some(self.start + last + 1);
+            }
+            None => self.col += count_chars(bytes),
+        }
+        self.start += n;
+    }
+
+    /// The position of the first available byte.
+    pub fn pos(&self) -> SrcPos {
+        SrcPos { line: self.line, col: self.col }
+    }
+
+    /// The position of the available byte at `offset`.
+    pub fn pos_at(&self, offset: usize) -> SrcPos {
+        let bytes = &self.buf[self.start..(self.start + offset).min(self.end)];
+        match bytes.iter().rposition(|&b| b == b'\n') {
+            Some(last) => SrcPos {
+                line: self.line + bytes.iter().filter(|&&b| b == b'\n').count() as u32,
+                col: 1 + count_chars(&bytes[last + 1..]),
+            },
+            None => SrcPos { line: self.line, col: self.col + count_chars(bytes) },
+        }
+    }
+
+    /// The text of the line the available byte at `offset` is on (as far as it is
+    /// in the buffer), for error snippets.
+    pub fn line_text_at(&self, offset: usize) -> String {
+        let at = (self.start + offset).min(self.end);
+        let before = &self.buf[..at];
+        let from = match before.iter().rposition(|&b| b == b'\n') {
+            Some(nl) => nl + 1,
+            None => self.line_start.unwrap_or(self.start).min(at),
+        };
+        let to = self.buf[at..self.end].iter().position(|&b| b == b'\n').map_or(self.end, |p| at + p);
+        String::from_utf8_lossy(&self.buf[from..to]).into_owned()
+    }
+
+    /// The column of the available byte at `offset` relative to the start of
+    /// [`Source::line_text_at`]'s text (they differ when the line start was dropped).
+    pub fn error_at(&self, offset: usize, message: String) -> crate::InputError {
+        let pos = self.pos_at(offset);
+        let at = (self.start + offset).min(self.end);
+        let from = match self.buf[..at].iter().rposition(|&b| b == b'\n') {
+            Some(nl) => nl + 1,
+            None => self.line_start.unwrap_or(self.start).min(at),
+        };
+        let text = self.line_text_at(offset);
+        let caret_col = 1 + count_chars(&self.buf[from..at]);
+        let mut e = crate::InputError::at(&self.name, SrcPos { line: pos.line, col: caret_col }, message, text);
+        e.pos = pos;
+        e
+    }
+}
+
+fn count_chars(bytes: &[u8]) -> u32 {
+    bytes.iter().filter(|&&b| (b & 0xC0) != 0x80).count() as u32
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tracks_lines_and_columns_across_fills() {
+        let text = "ab\ncdé\nfg";
+        let mut s = Source::new(text.as_bytes(), "t");
+        assert!(s.fill().unwrap());
+        assert_eq!(s.pos(), SrcPos { line: 1, col: 1 });
+        s.consume(4); // "ab\nc"
+        assert_eq!(s.pos(), SrcPos { line: 2, col: 2 });
+        assert_eq!(s.line_text_at(0), "cdé");
+        assert_eq!(s.pos_at(4), SrcPos { line: 3, col: 1 });
+        s.consume(3); // "dé": é is two bytes, one column
+        assert_eq!(s.pos(), SrcPos { line: 2, col: 4 });
+        assert!(!s.fill().unwrap());
+        assert!(s.at_eof());
+    }
+
+    #[test]
+    fn errors_point_at_the_offending_byte() {
+        let mut s = Source::new("{:a 1}\n{:b }}\n".as_bytes(), "h.edn");
+        s.fill().unwrap();
+        s.consume(7);
+        let e = s.error_at(4, "expected a form, found `}`".into());
+        assert_eq!(e.to_string(), "h.edn:2:5: expected a form, found `}`\n  {:b }}\n      ^");
+    }
+}
