@@ -136,9 +136,7 @@ impl Interner {
     /// The id of an atom already interned, if it is.
     pub fn lookup(&self, atom: &Atom) -> Option<Id> {
         match atom {
-            Atom::Int(i) if (INLINE_MIN..=INLINE_MAX).contains(i) => {
-                Some(Id(INLINE | (*i as u32 & !INLINE)))
-            }
+            Atom::Int(i) if (INLINE_MIN..=INLINE_MAX).contains(i) => Some(Id(INLINE | (*i as u32 & !INLINE))),
             _ => self.index.get(atom).map(|&n| Id(n)),
         }
     }

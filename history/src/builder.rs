@@ -198,7 +198,10 @@ impl HistoryBuilder {
                     if given {
                         format!("this op has an :index but the first op (line {}) has none; give every op an :index or none", first.line)
                     } else {
-                        format!("this op has no :index but the first op (line {}) has one; give every op an :index or none", first.line)
+                        format!(
+                            "this op has no :index but the first op (line {}) has one; give every op an :index or none",
+                            first.line
+                        )
                     },
                 ));
             }
@@ -396,11 +399,7 @@ mod tests {
     }
 
     fn txn(mops: &[(&str, i64, Value)]) -> Value {
-        Value::Vector(
-            mops.iter()
-                .map(|(f, k, v)| Value::Vector(vec![kw(f), Value::Int(*k), v.clone()]))
-                .collect(),
-        )
+        Value::Vector(mops.iter().map(|(f, k, v)| Value::Vector(vec![kw(f), Value::Int(*k), v.clone()])).collect())
     }
 
     fn at(line: u32) -> SrcPos {
@@ -414,7 +413,11 @@ mod tests {
             op(&[("type", kw("invoke")), ("process", Value::Int(0)), ("value", txn(&[("append", 1, Value::Int(1))]))]),
             op(&[("type", kw("invoke")), ("process", Value::Int(1)), ("value", txn(&[("r", 1, Value::Nil)]))]),
             op(&[("type", kw("info")), ("process", kw("nemesis")), ("f", kw("start")), ("value", Value::Nil)]),
-            op(&[("type", kw("ok")), ("process", Value::Int(1)), ("value", txn(&[("r", 1, Value::Vector(vec![Value::Int(1)]))]))]),
+            op(&[
+                ("type", kw("ok")),
+                ("process", Value::Int(1)),
+                ("value", txn(&[("r", 1, Value::Vector(vec![Value::Int(1)]))])),
+            ]),
             op(&[("type", kw("ok")), ("process", Value::Int(0)), ("value", txn(&[("append", 1, Value::Int(1))]))]),
         ];
         for (i, o) in ops.iter().enumerate() {
@@ -514,10 +517,13 @@ mod tests {
         assert!(e.message.contains("op map"), "{}", e.message);
         let bad = op(&[
             ("type", kw("ok")),
-            ("value", Value::Vector(vec![
-                Value::Vector(vec![kw("r"), Value::Int(1), Value::Nil]),
-                Value::Vector(vec![kw("cas"), Value::Int(1)]),
-            ])),
+            (
+                "value",
+                Value::Vector(vec![
+                    Value::Vector(vec![kw("r"), Value::Int(1), Value::Nil]),
+                    Value::Vector(vec![kw("cas"), Value::Int(1)]),
+                ]),
+            ),
         ]);
         let e = b.push(&bad, at(10)).unwrap_err();
         assert!(e.message.contains("micro-op 2"), "{}", e.message);

@@ -4,6 +4,8 @@
 //! This crate does no I/O. Readers (the `parsers` crate) hand op maps to a
 //! [`HistoryBuilder`]; checkers read the resulting [`History`].
 
+#![forbid(unsafe_code)]
+
 pub mod atom;
 pub mod builder;
 pub mod op;

@@ -233,11 +233,7 @@ impl History {
             MopVal::Nil => Some(Value::Nil),
             MopVal::Atom(id) => Some(self.atoms.to_value(id)),
             MopVal::List { .. } => Some(Value::Vector(
-                self.list(val)
-                    .unwrap_or_default()
-                    .iter()
-                    .map(|&id| self.atoms.to_value(id))
-                    .collect(),
+                self.list(val).unwrap_or_default().iter().map(|&id| self.atoms.to_value(id)).collect(),
             )),
         }
     }
@@ -262,9 +258,7 @@ impl History {
         }
         m.push((Value::keyword("type"), Value::keyword(op.kind.name())));
         match op.process {
-            Process::Client(p) if !self.process_defaulted => {
-                m.push((Value::keyword("process"), Value::Int(p)))
-            }
+            Process::Client(p) if !self.process_defaulted => m.push((Value::keyword("process"), Value::Int(p))),
             Process::Named(id) => m.push((Value::keyword("process"), self.atoms.to_value(id))),
             _ => {}
         }

@@ -31,11 +31,8 @@ mod tests {
 
     #[test]
     fn paths_reach_nested_fields() {
-        let s = Step {
-            step: 0,
-            time: 5,
-            record: serde_json::json!({"state": {"n1": {"role": "leader", "log": [1, 2]}}}),
-        };
+        let s =
+            Step { step: 0, time: 5, record: serde_json::json!({"state": {"n1": {"role": "leader", "log": [1, 2]}}}) };
         assert_eq!(s.path("state.n1.role"), Some(&Json::from("leader")));
         assert_eq!(s.path("state.n1.log.1"), Some(&Json::from(2)));
         assert_eq!(s.path("state.n2.role"), None);

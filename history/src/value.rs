@@ -76,10 +76,9 @@ impl Value {
     /// Looks a keyword key up in a map.
     pub fn get(&self, key: &str) -> Option<&Value> {
         match self {
-            Value::Map(entries) => entries
-                .iter()
-                .find(|(k, _)| matches!(k, Value::Keyword(s) if &**s == key))
-                .map(|(_, v)| v),
+            Value::Map(entries) => {
+                entries.iter().find(|(k, _)| matches!(k, Value::Keyword(s) if &**s == key)).map(|(_, v)| v)
+            }
             _ => None,
         }
     }
@@ -288,10 +287,7 @@ mod tests {
             (Value::keyword("error"), Value::string("a \"b\"\n")),
             (Value::keyword("s"), Value::Set(vec![Value::Nil, Value::Bool(true)])),
         ]);
-        assert_eq!(
-            v.to_string(),
-            r#"{:type :ok, :value [[:r 3 (1 2.0)]], :error "a \"b\"\n", :s #{nil true}}"#
-        );
+        assert_eq!(v.to_string(), r#"{:type :ok, :value [[:r 3 (1 2.0)]], :error "a \"b\"\n", :s #{nil true}}"#);
     }
 
     #[test]

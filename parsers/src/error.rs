@@ -87,7 +87,8 @@ mod tests {
 
     #[test]
     fn shows_file_line_col_snippet_and_caret() {
-        let e = InputError::at("h.edn", SrcPos { line: 3, col: 5 }, "expected a form, found `}`".into(), "{:a }}".into());
+        let e =
+            InputError::at("h.edn", SrcPos { line: 3, col: 5 }, "expected a form, found `}`".into(), "{:a }}".into());
         assert_eq!(e.to_string(), "h.edn:3:5: expected a form, found `}`\n  {:a }}\n      ^");
     }
 

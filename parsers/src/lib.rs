@@ -5,6 +5,10 @@
 //! Every error names the file, line and column, says what was expected and what
 //! was found, and shows the line (see [`InputError`]).
 
+// `unsafe` is denied except in four small, commented spots of the EDN reader
+// (moving parsed values without copies), each marked `#[allow(unsafe_code)]`.
+#![deny(unsafe_code)]
+
 pub mod edn;
 pub mod error;
 pub mod json;

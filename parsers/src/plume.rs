@@ -1,12 +1,489 @@
-//! (being written)
+//! Plume / PolySI / IsoVista / AWDIT "plume" text: one micro-op per line,
+//!
+//! ```text
+//! w(K,V,S,T)
+//! r(K,V,S,T)
+//! ```
+//!
+//! with `K` the key, `V` the value, `S` the session and `T` the transaction id, all
+//! non-negative integers, except that `T = -1` marks an aborted write.
+//!
+//! Reading: consecutive lines with the same `S` and `T` form one transaction, read
+//! as one completed op `{:index i, :type :ok, :process S, :f :txn, :value [[:w K V]
+//! [:r K V] …]}`, `i` counting the ops from 0 in file order. Each aborted line
+//! (`T = -1`) is an op of its own, `{… :type :fail, …}`. There are no invocations,
+//! so transactions get no real-time order, as in Plume. The lines of one
+//! transaction must be consecutive: a transaction that resumes after another one
+//! is an error rather than silently split in two.
+//!
+//! Plume's histories start from an implicit transaction that writes `0` to every
+//! key, so a read of `0` is a read of the initial state. Reads of `0` are kept as
+//! `0` here (not turned into `nil`); mapping them to the initial value is the
+//! rw-register checker's job.
+//!
+//! Writing ([`write_history`]) is for rw-register histories only: the micro-ops of
+//! `:ok` completions as `w(k,v,process,index)` / `r(k,v,process,index)` (a read
+//! of `nil` as `0`), the writes of `:fail` completions with `T = -1`.
+//! Invocations and non-client ops (the nemesis) are left out. Anything else
+//! (list-append, keys or values that are not non-negative integers, `:info`
+//! completions) cannot be represented, and the writer says which op is at fault.
+
+use crate::json::{describe, next_line, push_i64, push_u64};
 use crate::{InputError, OpSink, Source};
-use history::History;
+use history::{Atom, AtomRef, History, Id, MopKind, MopVal, OpType, OpValue, Process, SrcPos, Value};
+use std::collections::{HashMap, HashSet};
 use std::io::{self, Write};
 
-pub fn read_ops(_src: &mut Source<'_>, _sink: &mut OpSink<'_>) -> Result<(), InputError> {
-    unimplemented!()
+/// One parsed line.
+struct Line {
+    read: bool,
+    k: i64,
+    v: i64,
+    s: i64,
+    t: i64,
 }
 
-pub fn write_history<W: Write>(_h: &History, _out: W) -> io::Result<()> {
-    unimplemented!()
+fn found(b: &[u8], i: usize) -> String {
+    if i >= b.len() {
+        "the end of the line".into()
+    } else {
+        describe(b, i)
+    }
+}
+
+struct LineParser<'b> {
+    b: &'b [u8],
+    i: usize,
+}
+
+impl LineParser<'_> {
+    fn skip_spaces(&mut self) {
+        while self.b.get(self.i).is_some_and(|&c| c == b' ' || c == b'\t' || c == b'\r') {
+            self.i += 1;
+        }
+    }
+
+    fn expect(&mut self, c: u8, what: &str) -> Result<(), (usize, String)> {
+        self.skip_spaces();
+        if self.b.get(self.i) == Some(&c) {
+            self.i += 1;
+            Ok(())
+        } else {
+            Err((self.i, format!("expected '{}' {what}, found {}", c as char, found(self.b, self.i))))
+        }
+    }
+
+    /// A non-negative integer, or `-1` when `may_abort`.
+    fn number(&mut self, what: &str, may_abort: bool) -> Result<i64, (usize, String)> {
+        self.skip_spaces();
+        let start = self.i;
+        let neg = self.b.get(self.i) == Some(&b'-');
+        if neg {
+            self.i += 1;
+        }
+        let digits = self.i;
+        while self.b.get(self.i).is_some_and(u8::is_ascii_digit) {
+            self.i += 1;
+        }
+        let text = std::str::from_utf8(&self.b[start..self.i]).unwrap_or("");
+        if self.i == digits {
+            let kind =
+                if may_abort { "a non-negative integer, or -1 for an aborted write" } else { "a non-negative integer" };
+            return Err((self.i, format!("expected the {what} ({kind}), found {}", found(self.b, self.i))));
+        }
+        match text.parse::<i64>() {
+            Ok(n) if n >= 0 => Ok(n),
+            Ok(-1) if may_abort => Ok(-1),
+            Ok(n) => {
+                let kind = if may_abort {
+                    "a non-negative integer, or -1 for an aborted write"
+                } else {
+                    "a non-negative integer"
+                };
+                Err((start, format!("expected the {what} to be {kind}, found {n}")))
+            }
+            Err(_) => Err((start, format!("the {what} {text} is out of range (at most {})", i64::MAX))),
+        }
+    }
+
+    /// The line, or `None` if it is blank.
+    fn line(&mut self) -> Result<Option<Line>, (usize, String)> {
+        self.skip_spaces();
+        let read = match self.b.get(self.i) {
+            None => return Ok(None),
+            Some(b'r') => true,
+            Some(b'w') => false,
+            Some(_) => return Err((self.i, format!("expected r(...) or w(...), found {}", found(self.b, self.i)))),
+        };
+        self.i += 1;
+        self.expect(b'(', if read { "after 'r'" } else { "after 'w'" })?;
+        let k = self.number("key", false)?;
+        self.expect(b',', "after the key")?;
+        let v = self.number("value", false)?;
+        self.expect(b',', "after the value")?;
+        let s = self.number("session", false)?;
+        self.expect(b',', "after the session")?;
+        let t = self.number("transaction id", true)?;
+        self.expect(b')', "after the transaction id")?;
+        self.skip_spaces();
+        if self.i < self.b.len() {
+            return Err((self.i, format!("expected the end of the line after ')', found {}", found(self.b, self.i))));
+        }
+        Ok(Some(Line { read, k, v, s, t }))
+    }
+}
+
+fn kw(s: &str) -> Value {
+    Value::keyword(s)
+}
+
+fn mop(l: &Line) -> Value {
+    Value::Vector(vec![kw(if l.read { "r" } else { "w" }), Value::Int(l.k), Value::Int(l.v)])
+}
+
+fn op_map(index: i64, kind: &str, process: i64, mops: Vec<Value>) -> Value {
+    Value::Map(vec![
+        (kw("index"), Value::Int(index)),
+        (kw("type"), kw(kind)),
+        (kw("process"), Value::Int(process)),
+        (kw("f"), kw("txn")),
+        (kw("value"), Value::Vector(mops)),
+    ])
+}
+
+/// The transaction being read.
+struct Txn {
+    s: i64,
+    t: i64,
+    pos: SrcPos,
+    mops: Vec<Value>,
+}
+
+/// Reads Plume text, one op per transaction (see the module docs).
+pub fn read_ops(src: &mut Source<'_>, sink: &mut OpSink<'_>) -> Result<(), InputError> {
+    let mut index: i64 = 0;
+    let mut cur: Option<Txn> = None;
+    // First line of every transaction read so far, to catch one that resumes.
+    let mut started: HashMap<(i64, i64), u32> = HashMap::new();
+    let mut emit = |src: &Source<'_>, v: Value, pos: SrcPos| -> Result<(), InputError> {
+        sink(&v, pos).map_err(|e| InputError::from_op(src.name(), e))
+    };
+    while let Some((len, newline)) = next_line(src)? {
+        let b = &src.available()[..len];
+        let mut p = LineParser { b, i: 0 };
+        let line = match p.line() {
+            Ok(Some(l)) => l,
+            Ok(None) => {
+                src.consume(len + usize::from(newline));
+                continue;
+            }
+            Err((off, msg)) => return Err(src.error_at(off, msg)),
+        };
+        let lead = b.iter().position(|&c| !matches!(c, b' ' | b'\t' | b'\r')).unwrap_or(0);
+        src.consume(lead);
+        let pos = src.pos();
+        let line_no = pos.line;
+        if line.t == -1 {
+            emit(src, op_map(index, "fail", line.s, vec![mop(&line)]), pos)?;
+            index += 1;
+        } else {
+            match &mut cur {
+                Some(c) if c.s == line.s && c.t == line.t => c.mops.push(mop(&line)),
+                _ => {
+                    if let Some(first) = started.get(&(line.s, line.t)) {
+                        return Err(src.error_at(
+                            0,
+                            format!(
+                                "transaction {} of session {} started at line {first} and was followed by other transactions; the lines of one transaction must be consecutive",
+                                line.t, line.s
+                            ),
+                        ));
+                    }
+                    started.insert((line.s, line.t), line_no);
+                    if let Some(done) = cur.take() {
+                        emit(src, op_map(index, "ok", done.s, done.mops), done.pos)?;
+                        index += 1;
+                    }
+                    cur = Some(Txn { s: line.s, t: line.t, pos, mops: vec![mop(&line)] });
+                }
+            }
+        }
+        src.consume(len - lead + usize::from(newline));
+    }
+    if let Some(done) = cur.take() {
+        emit(src, op_map(index, "ok", done.s, done.mops), done.pos)?;
+    }
+    Ok(())
+}
+
+fn invalid(msg: String) -> io::Error {
+    io::Error::new(io::ErrorKind::InvalidData, format!("cannot write the history as Plume text: {msg}"))
+}
+
+/// A key or value as a non-negative integer.
+fn non_negative(h: &History, id: Id) -> Option<i64> {
+    let n = match h.atoms.resolve(id) {
+        AtomRef::Int(i) => i,
+        AtomRef::Table(Atom::Int(i)) => *i,
+        _ => return None,
+    };
+    (n >= 0).then_some(n)
+}
+
+/// One line to write: (read?, key, value, session, txn).
+type PlumeLine = (bool, i64, i64, i64, i64);
+
+/// The lines of a history, or why it cannot be written.
+fn plume_lines(h: &History) -> io::Result<Vec<PlumeLine>> {
+    let mut lines = Vec::new();
+    let mut zero_writes: HashMap<i64, u64> = HashMap::new();
+    let mut nil_reads: HashSet<i64> = HashSet::new();
+    let mut first_nil_read: HashMap<i64, u64> = HashMap::new();
+    for op in &h.ops {
+        let Process::Client(p) = op.process else { continue };
+        let at = format!("op index {} (line {})", op.index, op.pos.line);
+        let aborted = match op.kind {
+            OpType::Invoke => continue,
+            OpType::Ok => false,
+            OpType::Fail => true,
+            OpType::Info => {
+                return Err(invalid(format!(
+                    "{at} is an :info completion (its outcome is unknown), which Plume text cannot represent; decide whether it committed or drop it first"
+                )))
+            }
+        };
+        if p < 0 {
+            return Err(invalid(format!("{at} has process {p}, but Plume sessions are non-negative integers")));
+        }
+        match &op.value {
+            OpValue::Txn { .. } => {}
+            OpValue::Absent | OpValue::Other(_) if aborted => continue,
+            OpValue::Absent => return Err(invalid(format!("{at} has no :value; Plume text holds only transactions"))),
+            OpValue::Other(v) => {
+                return Err(invalid(format!(
+                    "{at} is not a transaction (its :value is {}); Plume text holds only rw-register transactions",
+                    v.kind_name()
+                )))
+            }
+        }
+        let t = if aborted { -1 } else { op.index as i64 };
+        for m in h.mops(op) {
+            if m.kind == MopKind::Append {
+                return Err(invalid(format!(
+                    "{at} has an append micro-op; Plume text holds only rw-register histories ([:r k v] and [:w k v])"
+                )));
+            }
+            let read = m.kind == MopKind::Read;
+            if read && aborted {
+                continue;
+            }
+            let Some(k) = non_negative(h, m.key) else {
+                return Err(invalid(format!(
+                    "{at} has the key {}, but Plume keys are non-negative integers",
+                    h.atoms.resolve(m.key)
+                )));
+            };
+            let v = match m.val {
+                MopVal::Atom(id) => match non_negative(h, id) {
+                    Some(v) => v,
+                    None => {
+                        return Err(invalid(format!(
+                            "{at} has the value {} for key {k}, but Plume values are non-negative integers",
+                            h.atoms.resolve(id)
+                        )))
+                    }
+                },
+                MopVal::Nil | MopVal::Absent if read => {
+                    nil_reads.insert(k);
+                    first_nil_read.entry(k).or_insert(op.index);
+                    0
+                }
+                MopVal::Nil | MopVal::Absent => {
+                    return Err(invalid(format!("{at} writes nil to key {k}; Plume values are non-negative integers")))
+                }
+                MopVal::List { .. } => {
+                    return Err(invalid(format!(
+                        "{at} reads a list from key {k}; Plume text holds only rw-register histories"
+                    )))
+                }
+            };
+            if !read && v == 0 {
+                zero_writes.entry(k).or_insert(op.index);
+            }
+            lines.push((read, k, v, p, t));
+        }
+    }
+    let mut clashes: Vec<(&i64, &u64)> = zero_writes.iter().filter(|(k, _)| nil_reads.contains(k)).collect();
+    clashes.sort();
+    if let Some((k, w)) = clashes.first() {
+        return Err(invalid(format!(
+            "op index {w} writes 0 to key {k}, and op index {} reads nil from it; Plume text writes a nil read as 0 (its initial value), so the two would be indistinguishable",
+            first_nil_read[k]
+        )));
+    }
+    Ok(lines)
+}
+
+/// Writes an rw-register history as Plume text (see the module docs); an error of
+/// kind `InvalidData` says why a history cannot be written, before anything is.
+pub fn write_history<W: Write>(h: &History, mut out: W) -> io::Result<()> {
+    let lines = plume_lines(h)?;
+    let mut buf: Vec<u8> = Vec::with_capacity(1 << 16);
+    for (read, k, v, s, t) in lines {
+        buf.extend_from_slice(if read { b"r(" } else { b"w(" });
+        push_i64(&mut buf, k);
+        buf.push(b',');
+        push_i64(&mut buf, v);
+        buf.push(b',');
+        push_u64(&mut buf, s as u64);
+        buf.push(b',');
+        push_i64(&mut buf, t);
+        buf.extend_from_slice(b")\n");
+        if buf.len() >= 1 << 16 {
+            out.write_all(&buf)?;
+            buf.clear();
+        }
+    }
+    out.write_all(&buf)?;
+    out.flush()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{read_history, Format, ReadOptions};
+    use history::HistoryBuilder;
+
+    fn read(text: &str) -> Result<History, InputError> {
+        read_history(text.as_bytes(), "h.txt", Some(Format::Plume), ReadOptions::default())
+    }
+
+    fn write(h: &History) -> io::Result<String> {
+        let mut out = Vec::new();
+        write_history(h, &mut out)?;
+        Ok(String::from_utf8(out).unwrap())
+    }
+
+    const GALERA: &str = "w(0,1,1,1)\nw(0,2,1,1)\nw(0,3,1,2)\nw(0,4,1,2)\nr(0,4,1,3)\nw(0,5,1,3)\nr(0,5,1,4)\nr(0,5,1,4)\nr(0,4,2,8)\nw(0,10,2,8)\nw(0,11,2,9)\nw(0,12,2,9)\nw(0,13,2,10)\nw(0,14,2,10)\n";
+
+    #[test]
+    fn reads_a_galera_like_history() {
+        let h = read(GALERA).unwrap();
+        assert_eq!(h.len(), 7);
+        assert!(h.index_given);
+        let v = h.op_to_value(&h.ops[2]);
+        assert_eq!(v.to_string(), "{:index 2, :type :ok, :process 1, :f :txn, :value [[:r 0 4] [:w 0 5]]}");
+        assert_eq!(h.ops[2].pos, SrcPos { line: 5, col: 1 });
+        assert_eq!(h.ops[6].pos, SrcPos { line: 13, col: 1 });
+        assert!(h.partner.iter().all(|&p| p == history::NO_PARTNER));
+        // Written back, it keeps the transactions (numbered by op index).
+        let text = write(&h).unwrap();
+        assert_eq!(text.lines().count(), 14);
+        assert!(text.starts_with("w(0,1,1,0)\nw(0,2,1,0)\nw(0,3,1,1)\n"), "{text}");
+        let back = read(&text).unwrap();
+        let vals = |h: &History| h.ops.iter().map(|o| h.op_to_value(o)).collect::<Vec<_>>();
+        assert_eq!(vals(&back), vals(&h));
+    }
+
+    #[test]
+    fn aborted_writes_blank_lines_and_spaces() {
+        let h = read("\n w( 1 , 2 ,0,-1)\r\nr(1,0,0,5)\n\nr(2,0,0,5)  \nr(1,2,1,5)").unwrap();
+        let vals: Vec<String> = h.ops.iter().map(|o| h.op_to_value(o).to_string()).collect();
+        assert_eq!(
+            vals,
+            [
+                "{:index 0, :type :fail, :process 0, :f :txn, :value [[:w 1 2]]}",
+                "{:index 1, :type :ok, :process 0, :f :txn, :value [[:r 1 0] [:r 2 0]]}",
+                "{:index 2, :type :ok, :process 1, :f :txn, :value [[:r 1 2]]}",
+            ]
+        );
+        assert_eq!(h.ops[0].pos, SrcPos { line: 2, col: 2 });
+        assert_eq!(write(&h).unwrap(), "w(1,2,0,-1)\nr(1,0,0,1)\nr(2,0,0,1)\nr(1,2,1,2)\n");
+        assert!(read("").unwrap().is_empty());
+    }
+
+    #[test]
+    fn errors_name_line_and_column() {
+        let e = read("w(0,1,1,1)\nw(0,1)\n").unwrap_err().to_string();
+        assert!(e.starts_with("h.txt:2:6: expected ',' after the value, found ')'"), "{e}");
+        let e = read("w(0)\n").unwrap_err().to_string();
+        assert!(e.starts_with("h.txt:1:4: expected ',' after the key, found ')'"), "{e}");
+        let e = read("w(0,1,1,1)\nx(0,1,1,1)\n").unwrap_err().to_string();
+        assert!(e.starts_with("h.txt:2:1: expected r(...) or w(...), found 'x'"), "{e}");
+        let e = read("r(99999999999999999999,1,1,1)\n").unwrap_err().to_string();
+        assert!(e.starts_with("h.txt:1:3: the key 99999999999999999999 is out of range"), "{e}");
+        let e = read("r(1,-1,1,1)\n").unwrap_err().to_string();
+        assert!(e.starts_with("h.txt:1:5: expected the value to be a non-negative integer, found -1"), "{e}");
+        let e = read("r(1,1,1,-2)\n").unwrap_err().to_string();
+        assert!(e.contains("-1 for an aborted write"), "{e}");
+        let e = read("r(1,1,1,1) x\n").unwrap_err().to_string();
+        assert!(e.starts_with("h.txt:1:12: expected the end of the line"), "{e}");
+        let e = read("r(1,1,1,1\n").unwrap_err().to_string();
+        assert!(e.starts_with("h.txt:1:10: expected ')' after the transaction id, found the end of the line"), "{e}");
+        let e = read("w(0,1,1,1)\nw(0,2,2,2)\nw(0,3,1,1)\n").unwrap_err().to_string();
+        assert!(e.starts_with("h.txt:3:1: transaction 1 of session 1 started at line 1"), "{e}");
+    }
+
+    fn build(ops: &[&str]) -> History {
+        // Tiny EDN-free builder input: (type, process, mops as (f, k, v)).
+        let mut b = HistoryBuilder::new();
+        for (i, o) in ops.iter().enumerate() {
+            let v: Value = crate::json::value_from_json(o).unwrap();
+            // Keys of these test maps are ":type" etc., i.e. keywords.
+            b.push(&v, SrcPos { line: i as u32 + 1, col: 1 }).unwrap();
+        }
+        b.finish().unwrap()
+    }
+
+    #[test]
+    fn writer_refuses_what_plume_cannot_hold() {
+        let cases = [
+            (
+                r#"{":type":":ok",":process":0,":value":[[":append",1,2]]}"#,
+                "op index 0 (line 1) has an append micro-op",
+            ),
+            (r#"{":type":":ok",":process":0,":value":[[":w","x",2]]}"#, "has the key \"x\""),
+            (r#"{":type":":ok",":process":0,":value":[[":w",1,-2]]}"#, "has the value -2"),
+            (r#"{":type":":info",":process":0,":value":[[":w",1,2]]}"#, "op index 0 (line 1) is an :info completion"),
+            (r#"{":type":":ok",":process":0,":value":[[":w",1,null]]}"#, "writes nil"),
+            (r#"{":type":":ok",":process":0,":f":":read",":value":3}"#, "is not a transaction"),
+        ];
+        for (op, want) in cases {
+            let e = write(&build(&[op])).unwrap_err();
+            assert_eq!(e.kind(), io::ErrorKind::InvalidData);
+            assert!(e.to_string().contains(want), "{e} / {want}");
+        }
+        let e = write(&build(&[
+            r#"{":type":":ok",":process":0,":value":[[":w",1,0]]}"#,
+            r#"{":type":":ok",":process":1,":value":[[":r",1,null]]}"#,
+        ]))
+        .unwrap_err();
+        assert!(e.to_string().contains("writes 0 to key 1"), "{e}");
+        // Nemesis ops and invocations are left out; fail reads dropped.
+        let h = build(&[
+            r#"{":type":":invoke",":process":0,":value":[[":w",1,3],[":r",2,null]]}"#,
+            r#"{":type":":info",":process":":nemesis",":value":null}"#,
+            r#"{":type":":fail",":process":0,":value":[[":w",1,3],[":r",2,null]]}"#,
+            r#"{":type":":invoke",":process":0,":value":[[":r",1,null]]}"#,
+            r#"{":type":":ok",":process":0,":value":[[":r",1,null]]}"#,
+        ]);
+        assert_eq!(write(&h).unwrap(), "w(1,3,0,-1)\nr(1,0,0,4)\n");
+    }
+
+    #[test]
+    fn corpus_files_read() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/corpus/isolation-text");
+        if !dir.is_dir() {
+            println!("note: {} is absent; skipping the corpus test", dir.display());
+            return;
+        }
+        for name in ["galera.txt", "yugabyte.txt"] {
+            let p = dir.join(name);
+            let opts = ReadOptions { format: Some(Format::Plume), ..Default::default() };
+            let h = crate::read_history_file(&p, opts).unwrap_or_else(|e| panic!("{e}"));
+            assert!(!h.is_empty());
+            let text = write(&h).unwrap();
+            assert_eq!(text.lines().count(), std::fs::read_to_string(&p).unwrap().lines().count());
+        }
+    }
 }

@@ -7,7 +7,9 @@
 use history::SrcPos;
 use std::io::{self, Read};
 
+/// The largest read; the first reads are smaller, so small inputs stay cheap.
 const CHUNK: usize = 1 << 20;
+const FIRST_CHUNK: usize = 1 << 14;
 
 pub struct Source<'a> {
     reader: Box<dyn Read + 'a>,
@@ -91,7 +93,8 @@ impl<'a> Source<'a> {
                 *ls -= keep_from;
             }
         }
-        let want = (self.end - self.start).max(CHUNK);
+        let chunk = (self.buf.len() * 2).clamp(FIRST_CHUNK, CHUNK);
+        let want = (self.end - self.start).max(chunk);
         if self.buf.len() < self.end + want {
             self.buf.resize(self.end + want, 0);
         }
