@@ -1,1 +1,23 @@
-fn main() {}
+//! histcheck: checks Jepsen/Elle histories.
+//!
+//! Exit codes, for every command: 0 pass, 1 violation found, 2 bad input or
+//! usage, 3 inconclusive (`stats` and `convert` use 0 and 2).
+
+mod cli;
+mod convert_cmd;
+mod input;
+mod output;
+mod stats_cmd;
+
+use clap::Parser;
+use cli::{Cli, Command};
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let exit = match &cli.command {
+        Command::Stats(args) => stats_cmd::run(args),
+        Command::Convert(args) => convert_cmd::run(args),
+    };
+    exit.into()
+}

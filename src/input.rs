@@ -1,0 +1,86 @@
+//! Reading a history file: the format (flag, extension, content) and a progress
+//! bar for big files on a terminal.
+
+use history::{History, SrcPos};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use parsers::{read_history, Format, InputError, ReadOptions};
+use std::fs::File;
+use std::io::{self, IsTerminal, Read};
+use std::path::Path;
+
+/// Files over this size get a progress bar (when stderr is a terminal).
+pub const PROGRESS_MIN_BYTES: u64 = 50 * 1000 * 1000;
+
+/// How many bytes of the head the format is sniffed from (as `parsers` does).
+const SNIFF_BYTES: usize = 256;
+
+pub struct Loaded {
+    pub history: History,
+    /// The format the file was read as.
+    pub format: Format,
+}
+
+/// Reads a history: the format is `format`, else by extension, else sniffed from
+/// the content. Every failure is an [`InputError`] naming the file.
+///
+/// The file is opened once and its head is read for sniffing then handed on to
+/// the reader, so a pipe (`/dev/stdin`) works as well as a regular file.
+pub fn load(path: &Path, format: Option<Format>) -> Result<Loaded, InputError> {
+    let name = path.display().to_string();
+    let io_err = |e: io::Error| InputError::io(&name, &e);
+    let mut file = File::open(path).map_err(io_err)?;
+    let meta = file.metadata().map_err(io_err)?;
+    if meta.is_dir() {
+        return Err(io_err(io::Error::other("it is a directory")));
+    }
+    let head = read_head(&mut file).map_err(io_err)?;
+    let detected = format.or_else(|| Format::from_path(path)).or_else(|| Format::sniff(&head));
+    let bar = progress_bar(&name, meta.len());
+    let mut tick = |n: u64| {
+        if let Some(b) = &bar {
+            b.set_position(n);
+        }
+    };
+    let opts = ReadOptions {
+        // None only when nothing matched: the reader sniffs the same head and
+        // explains what it expected.
+        format: detected,
+        progress: if bar.is_some() { Some(&mut tick) } else { None },
+    };
+    let result = read_history(io::Cursor::new(head).chain(file), &name, None, opts);
+    if let Some(b) = &bar {
+        b.finish_and_clear();
+    }
+    let history = result?;
+    match detected {
+        Some(format) => Ok(Loaded { history, format }),
+        None => Err(InputError::at(
+            &name,
+            SrcPos { line: 1, col: 1 },
+            "cannot tell the format from the name or the content; use --format".to_string(),
+            String::new(),
+        )),
+    }
+}
+
+/// Up to the first [`SNIFF_BYTES`] bytes.
+fn read_head(file: &mut File) -> io::Result<Vec<u8>> {
+    let mut head = Vec::with_capacity(SNIFF_BYTES);
+    file.by_ref().take(SNIFF_BYTES as u64).read_to_end(&mut head)?;
+    Ok(head)
+}
+
+/// A bar on stderr for a big file, only when stderr is a terminal.
+fn progress_bar(name: &str, len: u64) -> Option<ProgressBar> {
+    if len <= PROGRESS_MIN_BYTES || !std::io::stderr().is_terminal() {
+        return None;
+    }
+    let bar = ProgressBar::with_draw_target(Some(len), ProgressDrawTarget::stderr());
+    let style =
+        ProgressStyle::with_template("{msg} [{bar:40.cyan/blue}] {bytes}/{total_bytes} {bytes_per_sec} eta {eta}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar())
+            .progress_chars("=> ");
+    bar.set_style(style);
+    bar.set_message(format!("reading {name}"));
+    Some(bar)
+}

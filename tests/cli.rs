@@ -1,0 +1,586 @@
+//! End-to-end tests of the `histcheck` binary: exit codes, `--json` documents,
+//! messages on stderr, and the safety of `convert`.
+
+use serde_json::Value as Json;
+use std::fs;
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+const LA_EDN: &str = "fixtures/list-append-small.edn";
+const LA_JSON: &str = "fixtures/list-append-small.json";
+const RW_EDN: &str = "fixtures/rw-register-small.edn";
+const NO_PROCESS: &str = "fixtures/no-process.edn";
+const UNCLOSED: &str = "fixtures/bad/unclosed-map.edn";
+const BAD_TYPE: &str = "fixtures/bad/bad-type.edn";
+
+/// The binary, run from the package root so fixture paths read as written here.
+fn histcheck() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_histcheck"));
+    c.current_dir(env!("CARGO_MANIFEST_DIR"));
+    c
+}
+
+fn run<S: AsRef<std::ffi::OsStr>>(args: &[S]) -> Output {
+    histcheck().args(args).output().expect("the binary runs")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8(o.stdout.clone()).expect("stdout is UTF-8")
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8(o.stderr.clone()).expect("stderr is UTF-8")
+}
+
+fn code(o: &Output) -> i32 {
+    o.status.code().expect("exited, not killed by a signal")
+}
+
+/// Asserts the exit code and that nothing panicked, showing both streams on failure.
+#[track_caller]
+fn expect_code(o: &Output, want: i32) {
+    assert_eq!(code(o), want, "exit code\n--- stdout\n{}\n--- stderr\n{}", stdout(o), stderr(o));
+    assert!(!stderr(o).contains("panicked"), "panic: {}", stderr(o));
+}
+
+/// `stats --json` of some files: the whole document.
+fn stats_json<S: AsRef<std::ffi::OsStr>>(files: &[S]) -> (Json, Output) {
+    let mut args: Vec<std::ffi::OsString> = vec!["stats".into(), "--json".into()];
+    args.extend(files.iter().map(|f| f.as_ref().to_os_string()));
+    let o = run(&args);
+    let doc: Json = serde_json::from_slice(&o.stdout)
+        .unwrap_or_else(|e| panic!("stdout is one JSON document ({e}):\n{}\n{}", stdout(&o), stderr(&o)));
+    (doc, o)
+}
+
+/// The `stats` object of one file that reads without error.
+fn stats_of(file: impl AsRef<std::ffi::OsStr>) -> Json {
+    let (doc, o) = stats_json(&[file]);
+    expect_code(&o, 0);
+    doc["files"][0]["stats"].clone()
+}
+
+/// A fresh, empty scratch directory for one test.
+fn scratch(name: &str) -> PathBuf {
+    let d = Path::new(env!("CARGO_TARGET_TMPDIR")).join("cli").join(name);
+    let _ = fs::remove_dir_all(&d);
+    fs::create_dir_all(&d).unwrap();
+    d
+}
+
+fn fixture(rel: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join(rel)
+}
+
+/// Names in a directory, sorted (to check that no temporary file is left behind).
+fn listing(dir: &Path) -> Vec<String> {
+    let mut v: Vec<String> =
+        fs::read_dir(dir).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    v.sort();
+    v
+}
+
+// ---------------------------------------------------------------- stats
+
+#[test]
+fn stats_counts_list_append_edn() {
+    let (doc, o) = stats_json(&[LA_EDN]);
+    expect_code(&o, 0);
+    assert_eq!(stderr(&o), "", "no warnings expected");
+    let files = doc["files"].as_array().unwrap();
+    assert_eq!(files.len(), 1);
+    let f = &files[0];
+    assert_eq!(f["file"], LA_EDN);
+    assert_eq!(f["format"], "edn");
+    assert_eq!(f["warnings"], serde_json::json!([]));
+    let s = &f["stats"];
+    assert_eq!(s["ops"], 15);
+    assert_eq!(s["ops_by_type"], serde_json::json!({"invoke": 7, "ok": 4, "fail": 1, "info": 3}));
+    assert_eq!(s["client_ops"], 13);
+    assert_eq!(s["other_ops"], 2);
+    assert_eq!(s["transactions"], serde_json::json!({"total": 7, "ok": 4, "fail": 1, "info": 1, "pending": 1}));
+    assert_eq!(s["processes"], 3);
+    assert_eq!(s["keys"], 3);
+    assert_eq!(s["micro_ops"], serde_json::json!({"append": 6, "r": 6, "w": 0}));
+    assert_eq!(s["read_elements"], 4);
+    assert_eq!(s["time"], serde_json::json!({"min_ns": 0, "max_ns": 12_345_000_000i64, "span_ns": 12_345_000_000i64}));
+}
+
+#[test]
+fn stats_json_fixture_matches_its_edn_twin() {
+    let (doc, o) = stats_json(&[LA_JSON]);
+    expect_code(&o, 0);
+    assert_eq!(doc["files"][0]["format"], "json");
+    assert_eq!(doc["files"][0]["stats"], stats_of(LA_EDN));
+}
+
+#[test]
+fn stats_counts_rw_register() {
+    let s = stats_of(RW_EDN);
+    assert_eq!(s["ops"], 8);
+    assert_eq!(s["ops_by_type"], serde_json::json!({"invoke": 4, "ok": 3, "fail": 1, "info": 0}));
+    assert_eq!(s["client_ops"], 8);
+    assert_eq!(s["other_ops"], 0);
+    assert_eq!(s["transactions"], serde_json::json!({"total": 4, "ok": 3, "fail": 1, "info": 0, "pending": 0}));
+    assert_eq!(s["processes"], 2);
+    assert_eq!(s["keys"], 2);
+    assert_eq!(s["micro_ops"], serde_json::json!({"append": 0, "r": 3, "w": 3}));
+    assert_eq!(s["read_elements"], 0);
+    assert_eq!(s["time"]["span_ns"], 70);
+}
+
+#[test]
+fn stats_human_output_is_a_table_per_file() {
+    let o = run(&["stats", LA_EDN, RW_EDN]);
+    expect_code(&o, 0);
+    let out = stdout(&o);
+    assert!(out.contains(&format!("{LA_EDN} (edn)")), "{out}");
+    assert!(out.contains(&format!("{RW_EDN} (edn)")), "{out}");
+    assert!(out.find(LA_EDN).unwrap() < out.find(RW_EDN).unwrap(), "files in the order given");
+    for needle in ["transactions", "ok 4, fail 1, info 1, pending 1", "append 6, r 6, w 0", "12.345 s", "70 ns"] {
+        assert!(out.contains(needle), "missing {needle:?} in\n{out}");
+    }
+    assert_eq!(stderr(&o), "");
+}
+
+#[test]
+fn stats_warns_about_a_file_without_process() {
+    let o = run(&["stats", NO_PROCESS]);
+    expect_code(&o, 0);
+    let err = stderr(&o);
+    assert!(err.contains(&format!("warning: {NO_PROCESS}:")), "{err}");
+    assert!(err.contains("process"), "{err}");
+    let (doc, o) = stats_json(&[NO_PROCESS]);
+    expect_code(&o, 0);
+    let warnings = doc["files"][0]["warnings"].as_array().unwrap();
+    assert!(!warnings.is_empty());
+    assert!(warnings.iter().any(|w| w["message"].as_str().unwrap().contains("process")), "{warnings:?}");
+    assert!(warnings.iter().all(|w| w.get("line").is_some() && w.get("col").is_some()));
+    assert_eq!(doc["files"][0]["stats"]["processes"], 1);
+}
+
+#[test]
+fn stats_on_a_malformed_file_names_file_line_and_column() {
+    for (file, at) in [(UNCLOSED, None), (BAD_TYPE, Some("2:1"))] {
+        let o = run(&["stats", file]);
+        expect_code(&o, 2);
+        assert_eq!(stdout(&o), "", "no table for a file that failed");
+        let err = stderr(&o);
+        let prefix = format!("{file}:");
+        let rest = &err[err.find(&prefix).unwrap_or_else(|| panic!("{err}")) + prefix.len()..];
+        let mut parts = rest.splitn(3, ':');
+        let line: u32 = parts.next().unwrap().parse().unwrap_or_else(|_| panic!("FILE:LINE:COL in {err}"));
+        let col: u32 = parts.next().unwrap().parse().unwrap_or_else(|_| panic!("FILE:LINE:COL in {err}"));
+        assert!(line >= 1 && col >= 1);
+        if let Some(at) = at {
+            assert!(err.contains(&format!("{file}:{at}:")), "{err}");
+        }
+    }
+}
+
+#[test]
+fn stats_keeps_going_after_a_bad_file_and_exits_2() {
+    let (doc, o) = stats_json(&[LA_EDN, BAD_TYPE, RW_EDN]);
+    expect_code(&o, 2);
+    let files = doc["files"].as_array().unwrap();
+    assert_eq!(files.len(), 3);
+    assert_eq!(files[0]["stats"]["ops"], 15);
+    assert_eq!(files[1]["file"], BAD_TYPE);
+    assert!(files[1].get("stats").is_none());
+    assert_eq!(files[1]["error"]["line"], 2);
+    assert_eq!(files[1]["error"]["col"], 1);
+    assert!(files[1]["error"]["message"].as_str().unwrap().contains(":type"));
+    assert_eq!(files[2]["stats"]["ops"], 8);
+    assert!(stderr(&o).contains(&format!("{BAD_TYPE}:2:1:")), "{}", stderr(&o));
+
+    // Human output: the good files still get their tables.
+    let o = run(&["stats", LA_EDN, BAD_TYPE, RW_EDN]);
+    expect_code(&o, 2);
+    assert!(stdout(&o).contains(LA_EDN) && stdout(&o).contains(RW_EDN));
+}
+
+#[test]
+fn stats_on_a_missing_file_exits_2() {
+    let o = run(&["stats", "does-not-exist.edn"]);
+    expect_code(&o, 2);
+    assert!(stderr(&o).contains("does-not-exist.edn: cannot read the file:"), "{}", stderr(&o));
+    let (doc, o) = stats_json(&["does-not-exist.edn"]);
+    expect_code(&o, 2);
+    assert_eq!(doc["files"][0]["error"]["line"], Json::Null);
+}
+
+#[test]
+fn stats_sniffs_the_format_without_an_extension() {
+    let d = scratch("sniff");
+    fs::copy(fixture(LA_EDN), d.join("history")).unwrap();
+    fs::copy(fixture(LA_JSON), d.join("history-json")).unwrap();
+    let (doc, o) = stats_json(&[d.join("history"), d.join("history-json")]);
+    expect_code(&o, 0);
+    assert_eq!(doc["files"][0]["format"], "edn");
+    assert_eq!(doc["files"][1]["format"], "json");
+    assert_eq!(doc["files"][0]["stats"], doc["files"][1]["stats"]);
+}
+
+#[test]
+fn stats_format_flag_overrides_the_extension() {
+    let d = scratch("format-flag");
+    fs::copy(fixture(LA_EDN), d.join("history.json")).unwrap();
+    let (doc, o) = stats_json(&[d.join("history.json")]);
+    expect_code(&o, 2);
+    assert!(doc["files"][0].get("error").is_some());
+    let mut args: Vec<std::ffi::OsString> = vec!["stats".into(), "--json".into(), "--format".into(), "edn".into()];
+    args.push(d.join("history.json").into());
+    let o = run(&args);
+    expect_code(&o, 0);
+    let doc: Json = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(doc["files"][0]["format"], "edn");
+    assert_eq!(doc["files"][0]["stats"]["ops"], 15);
+}
+
+// ---------------------------------------------------------------- usage
+
+#[test]
+fn usage_errors_exit_2_and_help_exits_0() {
+    for args in [
+        &[][..],
+        &["stats"][..],
+        &["frobnicate"][..],
+        &["stats", "--format", "xml", LA_EDN][..],
+        &["stats", "--no-such-flag", LA_EDN][..],
+        &["convert", LA_EDN][..],
+        &["convert", LA_EDN, "--to", "yaml"][..],
+    ] {
+        let o = run(args);
+        expect_code(&o, 2);
+        assert_eq!(stdout(&o), "", "{args:?}");
+        assert!(!stderr(&o).is_empty(), "{args:?}");
+    }
+    for args in [&["--help"][..], &["stats", "--help"][..], &["convert", "--help"][..]] {
+        let o = run(args);
+        expect_code(&o, 0);
+        assert!(stdout(&o).contains("Usage"), "{args:?}");
+    }
+    let o = run(&["--version"]);
+    expect_code(&o, 0);
+    assert!(stdout(&o).starts_with("histcheck "));
+}
+
+// ---------------------------------------------------------------- convert
+
+fn convert_to(input: &Path, to: &str, out: &Path) {
+    let o = histcheck().arg("convert").arg(input).args(["--to", to, "-o"]).arg(out).output().unwrap();
+    expect_code(&o, 0);
+    assert_eq!(stdout(&o), "", "-o writes nothing on stdout");
+}
+
+#[test]
+fn convert_round_trips_edn_json_edn() {
+    let d = scratch("round-trip");
+    let a = fixture(LA_EDN);
+    let (b, c, e, f) = (d.join("b.json"), d.join("c.edn"), d.join("e.json"), d.join("f.edn"));
+    convert_to(&a, "json", &b);
+    convert_to(&b, "edn", &c);
+    let want = stats_of(&a);
+    assert_eq!(stats_of(&b), want, "EDN → JSON keeps the counts");
+    assert_eq!(stats_of(&c), want, "EDN → JSON → EDN keeps the counts");
+    convert_to(&c, "json", &e);
+    convert_to(&e, "edn", &f);
+    assert_eq!(fs::read_to_string(&c).unwrap(), fs::read_to_string(&f).unwrap(), "the second EDN is the same text");
+    assert_eq!(fs::read(&b).unwrap(), fs::read(&e).unwrap(), "and so is the second JSON");
+    let direct = histcheck().arg("convert").arg(&a).args(["--to", "edn"]).output().unwrap();
+    expect_code(&direct, 0);
+    assert_eq!(stdout(&direct), fs::read_to_string(&c).unwrap(), "EDN → JSON → EDN is EDN → EDN: nothing lost");
+    assert_eq!(listing(&d), ["b.json", "c.edn", "e.json", "f.edn"], "no temporary files left");
+}
+
+#[test]
+fn convert_writes_stdout_in_each_json_format() {
+    let o = run(&["convert", LA_EDN, "--to", "json"]);
+    expect_code(&o, 0);
+    let doc: Json = serde_json::from_slice(&o.stdout).expect("a JSON array");
+    let ops = doc.as_array().unwrap();
+    assert_eq!(ops.len(), 15);
+    assert_eq!(ops[2]["type"], "ok");
+
+    let o = run(&["convert", LA_EDN, "--to", "jsonl"]);
+    expect_code(&o, 0);
+    let lines: Vec<Json> = stdout(&o).lines().map(|l| serde_json::from_str(l).expect("one object per line")).collect();
+    assert_eq!(lines.len(), 15);
+    assert!(lines.iter().all(Json::is_object));
+}
+
+#[test]
+fn convert_with_output_writes_the_file() {
+    let d = scratch("output");
+    let out = d.join("out.jsonl");
+    convert_to(&fixture(LA_EDN), "jsonl", &out);
+    assert_eq!(stats_of(&out), stats_of(LA_EDN));
+    // An existing output (not the input) is replaced.
+    fs::write(&out, "old contents\n").unwrap();
+    convert_to(&fixture(RW_EDN), "jsonl", &out);
+    assert_eq!(stats_of(&out), stats_of(RW_EDN));
+    assert_eq!(listing(&d), ["out.jsonl"]);
+}
+
+#[test]
+fn convert_refuses_to_overwrite_its_input() {
+    let d = scratch("refuse");
+    let input = d.join("in.edn");
+    fs::copy(fixture(LA_EDN), &input).unwrap();
+    let before = fs::read(&input).unwrap();
+    #[cfg(unix)]
+    std::os::unix::fs::symlink(&input, d.join("link.edn")).unwrap();
+    let mut outs = vec![input.clone(), d.join(".").join("in.edn"), d.join("..").join("refuse").join("in.edn")];
+    #[cfg(unix)]
+    outs.push(d.join("link.edn"));
+    for out in outs {
+        for to in ["edn", "json"] {
+            let o = histcheck().arg("convert").arg(&input).args(["--to", to, "-o"]).arg(&out).output().unwrap();
+            expect_code(&o, 2);
+            assert!(stderr(&o).contains("refusing"), "{}", stderr(&o));
+            assert_eq!(fs::read(&input).unwrap(), before, "the input is unchanged");
+        }
+    }
+    let mut want = vec!["in.edn".to_string()];
+    if cfg!(unix) {
+        want.push("link.edn".into());
+    }
+    assert_eq!(listing(&d), want);
+}
+
+#[test]
+fn convert_refuses_plume_for_list_append_and_keeps_the_output() {
+    let o = run(&["convert", LA_EDN, "--to", "plume"]);
+    expect_code(&o, 2);
+    assert_eq!(stdout(&o), "", "nothing half-written on stdout");
+    let err = stderr(&o);
+    assert!(err.contains(&format!("error: cannot convert {LA_EDN} to plume:")), "{err}");
+
+    let d = scratch("plume-refusal");
+    let out = d.join("out.txt");
+    fs::write(&out, "precious\n").unwrap();
+    let o = histcheck().args(["convert", LA_EDN, "--to", "plume", "-o"]).arg(&out).output().unwrap();
+    expect_code(&o, 2);
+    assert_eq!(fs::read_to_string(&out).unwrap(), "precious\n", "a failed conversion leaves OUT as it was");
+    assert_eq!(listing(&d), ["out.txt"], "no temporary file left");
+}
+
+#[test]
+fn convert_of_bad_input_leaves_the_output_alone() {
+    let d = scratch("bad-input");
+    let out = d.join("out.json");
+    fs::write(&out, "precious\n").unwrap();
+    for input in [UNCLOSED, BAD_TYPE, "does-not-exist.edn"] {
+        let o = histcheck().args(["convert", input, "--to", "json", "-o"]).arg(&out).output().unwrap();
+        expect_code(&o, 2);
+        assert!(stderr(&o).contains(input), "{}", stderr(&o));
+        assert_eq!(fs::read_to_string(&out).unwrap(), "precious\n");
+    }
+    let o = histcheck().args(["convert", LA_EDN, "--to", "json", "-o"]).arg(&d).output().unwrap();
+    expect_code(&o, 2);
+    assert!(stderr(&o).contains("directory"), "{}", stderr(&o));
+    assert_eq!(listing(&d), ["out.json"]);
+}
+
+#[test]
+fn convert_prints_the_history_warnings() {
+    let o = run(&["convert", NO_PROCESS, "--to", "edn"]);
+    expect_code(&o, 0);
+    assert!(stderr(&o).contains(&format!("warning: {NO_PROCESS}:")), "{}", stderr(&o));
+    assert!(stderr(&o).contains("process"));
+    assert!(!stdout(&o).is_empty());
+}
+
+#[test]
+fn convert_survives_a_closed_pipe() {
+    // Bigger than a pipe's buffer, so the writer meets the closed pipe.
+    let d = scratch("pipe");
+    let big = d.join("big.edn");
+    let mut text = String::new();
+    for i in 0..20_000u64 {
+        let p = i % 10;
+        let k = i % 7;
+        text.push_str(&format!(
+            "{{:index {}, :type :invoke, :process {p}, :f :txn, :value [[:append {k} {i}] [:r {k} nil]]}}\n",
+            2 * i
+        ));
+        text.push_str(&format!(
+            "{{:index {}, :type :ok, :process {p}, :f :txn, :value [[:append {k} {i}] [:r {k} [{i}]]]}}\n",
+            2 * i + 1
+        ));
+    }
+    fs::write(&big, text).unwrap();
+    for to in ["edn", "json", "jsonl"] {
+        let mut child = histcheck()
+            .arg("convert")
+            .arg(&big)
+            .args(["--to", to])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut head = [0u8; 64];
+        child.stdout.as_mut().unwrap().read_exact(&mut head).unwrap();
+        drop(child.stdout.take());
+        let mut err = String::new();
+        child.stderr.take().unwrap().read_to_string(&mut err).unwrap();
+        let status = child.wait().unwrap();
+        assert_eq!(status.code(), Some(0), "quiet exit on a closed pipe ({to}): {err}");
+        assert_eq!(err, "", "nothing on stderr ({to})");
+    }
+    // stats with human output, many files, into a closed pipe.
+    let mut child =
+        histcheck().arg("stats").args([LA_EDN; 200]).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+    let mut head = [0u8; 16];
+    child.stdout.as_mut().unwrap().read_exact(&mut head).unwrap();
+    drop(child.stdout.take());
+    let mut err = String::new();
+    child.stderr.take().unwrap().read_to_string(&mut err).unwrap();
+    assert_eq!(child.wait().unwrap().code(), Some(0), "{err}");
+    assert!(!err.contains("panicked"), "{err}");
+}
+
+#[test]
+fn convert_accepts_dash_as_stdout() {
+    let o = run(&["convert", RW_EDN, "--to", "json", "-o", "-"]);
+    expect_code(&o, 0);
+    let doc: Json = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(doc.as_array().unwrap().len(), 8);
+}
+
+// ---------------------------------------------------------------- determinism
+
+#[test]
+fn output_is_deterministic() {
+    let all = [LA_EDN, LA_JSON, RW_EDN, NO_PROCESS, BAD_TYPE];
+    let runs: Vec<Vec<&str>> = vec![
+        [&["stats", "--json"][..], &all[..]].concat(),
+        [&["stats"][..], &all[..]].concat(),
+        vec!["convert", LA_EDN, "--to", "json"],
+        vec!["convert", LA_EDN, "--to", "jsonl"],
+        vec!["convert", LA_JSON, "--to", "edn"],
+        vec!["convert", RW_EDN, "--to", "edn"],
+    ];
+    for args in runs {
+        let (a, b) = (run(&args), run(&args));
+        assert!(!a.stdout.is_empty(), "{args:?}");
+        assert_eq!(a.stdout, b.stdout, "stdout of {args:?}");
+        assert_eq!(a.stderr, b.stderr, "stderr of {args:?}");
+        assert_eq!(a.status.code(), b.status.code());
+    }
+}
+
+// ---------------------------------------------------------------- corpus
+
+#[test]
+fn stats_reads_the_shared_corpus() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus");
+    let mut seen = 0;
+    for sub in ["list-append", "rw-register"] {
+        let dir = root.join(sub);
+        let Ok(entries) = fs::read_dir(&dir) else {
+            eprintln!("note: {} is absent; skipping the corpus test for it", dir.display());
+            continue;
+        };
+        let mut files: Vec<PathBuf> = entries.map(|e| e.unwrap().path()).filter(|p| p.is_file()).collect();
+        files.sort();
+        for f in files {
+            let o = histcheck().arg("stats").arg(&f).output().unwrap();
+            assert_eq!(code(&o), 0, "{}:\n{}", f.display(), stderr(&o));
+            assert!(!stderr(&o).contains("panicked"));
+            let (doc, o) = stats_json(&[&f]);
+            expect_code(&o, 0);
+            assert!(doc["files"][0]["stats"]["ops"].as_u64().unwrap() > 0, "{}", f.display());
+            seen += 1;
+        }
+    }
+    if seen == 0 {
+        eprintln!("note: no corpus under {}; nothing checked", root.display());
+    }
+    let _ = std::io::stderr().flush();
+}
+
+#[test]
+fn convert_to_json_names_what_json_cannot_hold() {
+    const LOSSY: &str = "fixtures/lossy.edn";
+    for to in ["json", "jsonl"] {
+        let o = run(&["convert", LOSSY, "--to", to]);
+        expect_code(&o, 0);
+        let err = stderr(&o);
+        assert!(err.contains(&format!("warning: {LOSSY}: converting to {to}: 1 set")), "{err}");
+        assert!(err.contains("tagged literal"), "{err}");
+    }
+    let o = run(&["convert", LOSSY, "--to", "edn"]);
+    expect_code(&o, 0);
+    assert_eq!(stderr(&o), "", "EDN holds everything");
+    // Nothing lossy in the plain fixtures.
+    let o = run(&["convert", LA_EDN, "--to", "json"]);
+    assert_eq!(stderr(&o), "");
+}
+
+#[test]
+fn convert_writes_rw_register_as_plume() {
+    let d = scratch("plume");
+    let out = d.join("rw.txt");
+    convert_to(&fixture(RW_EDN), "plume", &out);
+    let text = fs::read_to_string(&out).unwrap();
+    assert!(text.lines().all(|l| l.starts_with("r(") || l.starts_with("w(")), "{text}");
+    let (doc, o) = stats_json(&[&out]);
+    expect_code(&o, 0);
+    assert_eq!(doc["files"][0]["format"], "plume");
+    // The committed micro-ops survive: three writes and two reads.
+    assert_eq!(doc["files"][0]["stats"]["micro_ops"], serde_json::json!({"append": 0, "r": 2, "w": 3}));
+}
+
+#[test]
+fn convert_output_edge_cases() {
+    let d = scratch("output-edges");
+    // Into a directory that does not exist: exit 2, nothing created.
+    let o =
+        histcheck().args(["convert", RW_EDN, "--to", "json", "-o"]).arg(d.join("no/such/dir/x.json")).output().unwrap();
+    expect_code(&o, 2);
+    assert!(stderr(&o).contains("cannot write"), "{}", stderr(&o));
+    assert_eq!(listing(&d), Vec::<String>::new());
+    // Through a symlink: the link stays a link and its target gets the history.
+    #[cfg(unix)]
+    {
+        fs::write(d.join("real.json"), "old\n").unwrap();
+        std::os::unix::fs::symlink("real.json", d.join("link.json")).unwrap();
+        convert_to(&fixture(RW_EDN), "json", &d.join("link.json"));
+        assert!(fs::symlink_metadata(d.join("link.json")).unwrap().file_type().is_symlink());
+        assert_eq!(stats_of(d.join("real.json")), stats_of(RW_EDN));
+        assert_eq!(listing(&d), ["link.json", "real.json"]);
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn stats_reads_a_pipe_and_sniffs_it() {
+    let mut child = histcheck()
+        .args(["stats", "--json", "/dev/stdin"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(&fs::read(fixture(LA_JSON)).unwrap()).unwrap();
+    let o = child.wait_with_output().unwrap();
+    expect_code(&o, 0);
+    let doc: Json = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(doc["files"][0]["format"], "json");
+    assert_eq!(doc["files"][0]["stats"], stats_of(LA_EDN));
+}
+
+#[test]
+fn stats_says_when_it_cannot_tell_the_format() {
+    let d = scratch("unknown-format");
+    fs::write(d.join("notes"), "hello\n").unwrap();
+    let o = histcheck().arg("stats").arg(d.join("notes")).output().unwrap();
+    expect_code(&o, 2);
+    assert!(stderr(&o).contains("notes:1:1:"), "{}", stderr(&o));
+    assert!(stderr(&o).contains("--format"), "{}", stderr(&o));
+    let o = histcheck().arg("stats").arg(&d).output().unwrap();
+    expect_code(&o, 2);
+    assert!(stderr(&o).contains("directory"), "{}", stderr(&o));
+}
