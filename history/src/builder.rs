@@ -5,7 +5,7 @@
 //! pairs completions with invocations. Every problem is an [`OpError`] naming the
 //! op's position and showing the op, so readers can report `FILE:LINE:COL`.
 
-use crate::atom::Id;
+use crate::atom::{Atom, Id, Interner};
 use crate::op::{History, Mop, MopKind, MopVal, Op, OpType, OpValue, Process, SrcPos, Warning, NO_PARTNER};
 use crate::value::Value;
 use rustc_hash::FxHashMap;
@@ -42,6 +42,13 @@ pub fn snippet_of(v: &Value) -> String {
 }
 
 /// Builds a [`History`] one op at a time.
+///
+/// Two ways in, which share every check: [`HistoryBuilder::push`] takes an op
+/// map as a [`Value`]; the low-level calls ([`HistoryBuilder::begin_op`], the
+/// setters, [`HistoryBuilder::push_mop`], [`HistoryBuilder::end_op`]) let a
+/// reader decode the common op shape straight from its input. Errors of the
+/// low-level calls carry no snippet: a reader that gets one should push the op
+/// again as a [`Value`] for the full message (nothing is kept of a failed op).
 #[derive(Default)]
 pub struct HistoryBuilder {
     h: History,
@@ -49,10 +56,71 @@ pub struct HistoryBuilder {
     index_given: Option<bool>,
     prev_index: Option<(u64, SrcPos)>,
     any_process: bool,
+    draft: Draft,
+    /// Keywords and strings recently interned, by a hash of their text.
+    name_cache: Vec<Option<(bool, Box<str>, Id)>>,
 }
+
+/// The op being decoded.
+struct Draft {
+    pos: SrcPos,
+    seen: u8,
+    index: Option<u64>,
+    time: Option<i64>,
+    kind: Option<OpType>,
+    process: Process,
+    f: Option<Id>,
+    value: DraftValue,
+    extra: Vec<(Value, Value)>,
+    mops_start: usize,
+    reads_start: usize,
+    /// The builder's state before the op, for [`HistoryBuilder::abort_op`].
+    saved: (Option<bool>, Option<(u64, SrcPos)>, bool),
+}
+
+enum DraftValue {
+    Absent,
+    /// The micro-ops pushed since `begin_op`.
+    Txn,
+    /// To be decoded at the end (a transaction or kept as written).
+    Raw(Value),
+}
+
+impl Default for Draft {
+    fn default() -> Self {
+        Draft {
+            pos: SrcPos::default(),
+            seen: 0,
+            index: None,
+            time: None,
+            kind: None,
+            process: Process::None,
+            f: None,
+            value: DraftValue::Absent,
+            extra: Vec::new(),
+            mops_start: 0,
+            reads_start: 0,
+            saved: (None, None, false),
+        }
+    }
+}
+
+const NAME_CACHE: usize = 256;
 
 fn err(pos: SrcPos, op: &Value, message: impl Into<String>) -> OpError {
     OpError { pos, message: message.into(), snippet: snippet_of(op) }
+}
+
+fn field_bit(field: &str) -> u8 {
+    match field {
+        "index" => 1,
+        "time" => 2,
+        "type" => 4,
+        "process" => 8,
+        "f" => 16,
+        "value" => 32,
+        _ => 0,
+    }
 }
 
 impl HistoryBuilder {
@@ -80,6 +148,218 @@ impl HistoryBuilder {
         self.h.warnings.push(Warning { pos, message: message.into() });
     }
 
+    /// The interned atoms, for readers that intern keys and values themselves.
+    pub fn atoms_mut(&mut self) -> &mut Interner {
+        &mut self.h.atoms
+    }
+
+    /// Interns an integer (as [`Interner::intern_value`] of `Value::Int`).
+    #[inline]
+    pub fn intern_int(&mut self, i: i64) -> Id {
+        self.h.atoms.intern_int(i)
+    }
+
+    /// Interns a keyword (without its colon), as `intern_value` of `Value::Keyword`.
+    #[inline]
+    pub fn intern_keyword(&mut self, s: &str) -> Id {
+        self.intern_name(true, s)
+    }
+
+    /// Interns a string, as `intern_value` of `Value::Str`.
+    #[inline]
+    pub fn intern_str(&mut self, s: &str) -> Id {
+        self.intern_name(false, s)
+    }
+
+    fn intern_name(&mut self, keyword: bool, s: &str) -> Id {
+        if self.name_cache.is_empty() {
+            self.name_cache.resize_with(NAME_CACHE, || None);
+        }
+        let b = s.as_bytes();
+        let mut h = (b.len() as u32) ^ (keyword as u32) << 31;
+        for &x in b.iter().take(8).chain(b.iter().rev().take(8)) {
+            h = (h ^ x as u32).wrapping_mul(0x0100_0193);
+        }
+        let slot = (h.wrapping_mul(0x9E37_79B9) >> 24) as usize % NAME_CACHE;
+        if let Some((k, text, id)) = &self.name_cache[slot] {
+            if *k == keyword && &**text == s {
+                return *id;
+            }
+        }
+        let text: Box<str> = s.into();
+        let id = self.h.atoms.intern(if keyword { Atom::Keyword(text.clone()) } else { Atom::Str(text.clone()) });
+        self.name_cache[slot] = Some((keyword, text, id));
+        id
+    }
+
+    /// Starts decoding an op that begins at `pos` (dropping any op begun and not ended).
+    pub fn begin_op(&mut self, pos: SrcPos) {
+        self.drop_draft();
+        self.draft.saved = (self.index_given, self.prev_index, self.any_process);
+        let d = &mut self.draft;
+        d.pos = pos;
+        d.seen = 0;
+        d.index = None;
+        d.time = None;
+        d.kind = None;
+        d.process = Process::None;
+        d.f = None;
+        d.value = DraftValue::Absent;
+        d.extra.clear();
+        d.mops_start = self.h.mops.len();
+        d.reads_start = self.h.reads.len();
+    }
+
+    /// Forgets the op begun, as if it had never been: its micro-ops and read
+    /// lists, and what its fields did to the builder's state.
+    pub fn abort_op(&mut self) {
+        self.drop_draft();
+        (self.index_given, self.prev_index, self.any_process) = self.draft.saved;
+    }
+
+    /// Drops the micro-ops and read lists of the op begun.
+    fn drop_draft(&mut self) {
+        self.h.mops.truncate(self.draft.mops_start);
+        self.h.reads.truncate(self.draft.reads_start);
+        self.draft.mops_start = self.h.mops.len();
+        self.draft.reads_start = self.h.reads.len();
+    }
+
+    /// Marks a field as given; a second `:index`, `:time`, `:type`, `:process`,
+    /// `:f` or `:value` is an error.
+    fn claim(&mut self, field: &str) -> Result<(), String> {
+        let bit = field_bit(field);
+        if bit != 0 {
+            if self.draft.seen & bit != 0 {
+                return Err(format!("the op has two :{field} fields"));
+            }
+            self.draft.seen |= bit;
+        }
+        Ok(())
+    }
+
+    fn fast_err(&self, message: String) -> OpError {
+        OpError { pos: self.draft.pos, message, snippet: String::new() }
+    }
+
+    /// `:index` (must be non-negative: readers check that before).
+    pub fn set_index(&mut self, i: u64) -> Result<(), OpError> {
+        self.claim("index").map_err(|m| self.fast_err(m))?;
+        self.draft.index = Some(i);
+        Ok(())
+    }
+
+    /// `:time`, or `:time nil`.
+    pub fn set_time(&mut self, t: Option<i64>) -> Result<(), OpError> {
+        self.claim("time").map_err(|m| self.fast_err(m))?;
+        self.draft.time = t;
+        Ok(())
+    }
+
+    pub fn set_type(&mut self, t: OpType) -> Result<(), OpError> {
+        self.claim("type").map_err(|m| self.fast_err(m))?;
+        self.draft.kind = Some(t);
+        Ok(())
+    }
+
+    /// `:process`: `Client` for an integer, `Named` for an interned other value,
+    /// `None` for `nil`.
+    pub fn set_process(&mut self, p: Process) -> Result<(), OpError> {
+        self.claim("process").map_err(|m| self.fast_err(m))?;
+        self.store_process(p);
+        Ok(())
+    }
+
+    fn store_process(&mut self, p: Process) {
+        self.any_process |= p != Process::None;
+        self.draft.process = p;
+    }
+
+    /// `:f`, interned.
+    pub fn set_f(&mut self, f: Id) -> Result<(), OpError> {
+        self.claim("f").map_err(|m| self.fast_err(m))?;
+        self.draft.f = Some(f);
+        Ok(())
+    }
+
+    /// `:value` as a transaction of the micro-ops pushed with [`Self::push_mop`]
+    /// (call it before or after pushing them).
+    pub fn set_value_txn(&mut self) -> Result<(), OpError> {
+        self.claim("value").map_err(|m| self.fast_err(m))?;
+        self.draft.value = DraftValue::Txn;
+        Ok(())
+    }
+
+    /// `:value` as any value: decoded at [`Self::end_op`] as [`Self::push`] does.
+    pub fn set_value_other(&mut self, v: Value) -> Result<(), OpError> {
+        self.claim("value").map_err(|m| self.fast_err(m))?;
+        self.draft.value = DraftValue::Raw(v);
+        Ok(())
+    }
+
+    /// One micro-op of a transaction value.
+    #[inline]
+    pub fn push_mop(&mut self, kind: MopKind, key: Id, val: MopVal) {
+        self.h.mops.push(Mop { kind, key, val });
+    }
+
+    /// Where the next read list starts, for [`MopVal::List`].
+    #[inline]
+    pub fn reads_len(&self) -> u32 {
+        self.h.reads.len() as u32
+    }
+
+    /// One element of a read list.
+    #[inline]
+    pub fn push_read(&mut self, id: Id) {
+        self.h.reads.push(id);
+    }
+
+    /// Any other field, kept as written.
+    pub fn add_extra(&mut self, k: Value, v: Value) {
+        self.draft.extra.push((k, v));
+    }
+
+    /// Checks and adds the op begun with [`Self::begin_op`].
+    pub fn end_op(&mut self) -> Result<(), OpError> {
+        let res = self.finish_op().map_err(|m| self.fast_err(m));
+        if res.is_err() {
+            self.abort_op();
+        }
+        res
+    }
+
+    /// The checks of a whole op, in the order [`Self::push`] has always made them.
+    fn finish_op(&mut self) -> Result<(), String> {
+        let Some(kind) = self.draft.kind else {
+            return Err("the op has no :type (expected :invoke, :ok, :fail or :info)".to_string());
+        };
+        let index = self.check_index(self.draft.index, self.draft.pos)?;
+        let op_value = match std::mem::replace(&mut self.draft.value, DraftValue::Absent) {
+            DraftValue::Absent => OpValue::Absent,
+            DraftValue::Txn => OpValue::Txn {
+                start: self.draft.mops_start as u32,
+                len: (self.h.mops.len() - self.draft.mops_start) as u32,
+            },
+            DraftValue::Raw(v) => self.decode_value(v)?,
+        };
+        let d = &mut self.draft;
+        let extra = std::mem::take(&mut d.extra);
+        self.h.ops.push(Op {
+            index,
+            time: d.time,
+            kind,
+            process: d.process,
+            f: d.f,
+            value: op_value,
+            extra: if extra.is_empty() { None } else { Some(extra.into_boxed_slice()) },
+            pos: d.pos,
+        });
+        d.mops_start = self.h.mops.len();
+        d.reads_start = self.h.reads.len();
+        Ok(())
+    }
+
     /// Decodes one op map (tags such as `#jepsen.history.Op` are looked through).
     pub fn push(&mut self, value: &Value, pos: SrcPos) -> Result<(), OpError> {
         let Value::Map(entries) = value.untagged() else {
@@ -89,134 +369,85 @@ impl HistoryBuilder {
                 format!("expected an op map such as {{:type :ok, :process 0, :value …}}, found {}", value.kind_name()),
             ));
         };
-        let mut index = None;
-        let mut time = None;
-        let mut kind = None;
-        let mut process = Process::None;
-        let mut f = None;
-        let mut raw_value = None;
-        let mut extra: Vec<(Value, Value)> = Vec::new();
-        let mut seen = 0u8;
+        self.begin_op(pos);
+        let res = self.push_fields(entries).and_then(|()| self.finish_op());
+        res.map_err(|m| {
+            self.drop_draft();
+            err(pos, value, m)
+        })
+    }
+
+    fn push_fields(&mut self, entries: &[(Value, Value)]) -> Result<(), String> {
         for (k, v) in entries {
             let field = match k {
                 Value::Keyword(s) | Value::Str(s) => &**s,
                 _ => {
-                    extra.push((k.clone(), v.clone()));
+                    self.add_extra(k.clone(), v.clone());
                     continue;
                 }
             };
-            let bit = match field {
-                "index" => 1,
-                "time" => 2,
-                "type" => 4,
-                "process" => 8,
-                "f" => 16,
-                "value" => 32,
-                _ => 0,
-            };
-            if bit != 0 {
-                if seen & bit != 0 {
-                    return Err(err(pos, value, format!("the op has two :{field} fields")));
-                }
-                seen |= bit;
-            }
+            self.claim(field)?;
             match field {
                 "index" => match v {
-                    Value::Int(i) if *i >= 0 => index = Some(*i as u64),
-                    _ => {
-                        return Err(err(
-                            pos,
-                            value,
-                            format!("expected :index to be a non-negative integer, found {}", snippet_of(v)),
-                        ))
-                    }
+                    Value::Int(i) if *i >= 0 => self.draft.index = Some(*i as u64),
+                    _ => return Err(format!("expected :index to be a non-negative integer, found {}", snippet_of(v))),
                 },
                 "time" => match v {
-                    Value::Int(t) => time = Some(*t),
+                    Value::Int(t) => self.draft.time = Some(*t),
                     Value::Nil => {}
-                    _ => {
-                        return Err(err(
-                            pos,
-                            value,
-                            format!("expected :time to be an integer (nanoseconds), found {}", snippet_of(v)),
-                        ))
-                    }
+                    _ => return Err(format!("expected :time to be an integer (nanoseconds), found {}", snippet_of(v))),
                 },
                 "type" => match v.as_name().and_then(OpType::from_name) {
-                    Some(t) => kind = Some(t),
+                    Some(t) => self.draft.kind = Some(t),
                     None => {
-                        return Err(err(
-                            pos,
-                            value,
-                            format!("expected :type to be :invoke, :ok, :fail or :info, found {}", snippet_of(v)),
+                        return Err(format!(
+                            "expected :type to be :invoke, :ok, :fail or :info, found {}",
+                            snippet_of(v)
                         ))
                     }
                 },
                 "process" => {
-                    process = match v {
+                    let p = match v {
                         Value::Int(p) => Process::Client(*p),
                         Value::Nil => Process::None,
                         other => Process::Named(self.h.atoms.intern_value(other)),
                     };
-                    self.any_process |= !v.is_nil();
+                    self.store_process(p);
                 }
-                "f" => f = Some(self.h.atoms.intern_value(v)),
-                "value" => raw_value = Some(v),
-                _ => extra.push((k.clone(), v.clone())),
+                "f" => self.draft.f = Some(self.h.atoms.intern_value(v)),
+                "value" => self.draft.value = DraftValue::Raw(v.clone()),
+                _ => self.add_extra(k.clone(), v.clone()),
             }
         }
-        let Some(kind) = kind else {
-            return Err(err(pos, value, "the op has no :type (expected :invoke, :ok, :fail or :info)"));
-        };
-        let index = self.check_index(index, pos, value)?;
-        let op_value = match raw_value {
-            None => OpValue::Absent,
-            Some(v) => self.decode_value(v, pos, value)?,
-        };
-        self.h.ops.push(Op {
-            index,
-            time,
-            kind,
-            process,
-            f,
-            value: op_value,
-            extra: if extra.is_empty() { None } else { Some(extra.into_boxed_slice()) },
-            pos,
-        });
         Ok(())
     }
 
-    fn check_index(&mut self, index: Option<u64>, pos: SrcPos, op: &Value) -> Result<u64, OpError> {
+    fn check_index(&mut self, index: Option<u64>, pos: SrcPos) -> Result<u64, String> {
         let given = index.is_some();
         match self.index_given {
             None => self.index_given = Some(given),
             Some(g) if g != given => {
                 let first = self.h.ops.first().map(|o| o.pos).unwrap_or_default();
-                return Err(err(
-                    pos,
-                    op,
-                    if given {
-                        format!("this op has an :index but the first op (line {}) has none; give every op an :index or none", first.line)
-                    } else {
-                        format!(
-                            "this op has no :index but the first op (line {}) has one; give every op an :index or none",
-                            first.line
-                        )
-                    },
-                ));
+                return Err(if given {
+                    format!(
+                        "this op has an :index but the first op (line {}) has none; give every op an :index or none",
+                        first.line
+                    )
+                } else {
+                    format!(
+                        "this op has no :index but the first op (line {}) has one; give every op an :index or none",
+                        first.line
+                    )
+                });
             }
             _ => {}
         }
         let index = index.unwrap_or(self.h.ops.len() as u64);
         if let Some((prev, prev_pos)) = self.prev_index {
             if index <= prev {
-                return Err(err(
-                    pos,
-                    op,
-                    format!(
-                        ":index {index} is not greater than :index {prev} of the op before it (line {}); indices must increase in file order",
-                        prev_pos.line
-                    ),
+                return Err(format!(
+                    ":index {index} is not greater than :index {prev} of the op before it (line {}); indices must increase in file order",
+                    prev_pos.line
                 ));
             }
         }
@@ -225,9 +456,9 @@ impl HistoryBuilder {
     }
 
     /// A transaction if `v` is a sequence of micro-ops, else kept as written.
-    fn decode_value(&mut self, v: &Value, pos: SrcPos, op: &Value) -> Result<OpValue, OpError> {
+    fn decode_value(&mut self, v: Value) -> Result<OpValue, String> {
         let Some(items) = v.as_seq() else {
-            return Ok(OpValue::Other(Box::new(v.clone())));
+            return Ok(OpValue::Other(Box::new(v)));
         };
         let mop_kind = |m: &Value| -> Option<MopKind> {
             let parts = m.as_seq()?;
@@ -238,21 +469,17 @@ impl HistoryBuilder {
         };
         match items.first() {
             None => return Ok(OpValue::Txn { start: self.h.mops.len() as u32, len: 0 }),
-            Some(first) if mop_kind(first).is_none() => return Ok(OpValue::Other(Box::new(v.clone()))),
+            Some(first) if mop_kind(first).is_none() => return Ok(OpValue::Other(Box::new(v))),
             _ => {}
         }
         let start = self.h.mops.len();
         for (n, m) in items.iter().enumerate() {
             let Some(kind) = mop_kind(m) else {
                 self.h.mops.truncate(start);
-                return Err(err(
-                    pos,
-                    op,
-                    format!(
-                        "micro-op {} of :value should be [:append k v], [:r k v] or [:w k v] like the first, found {}",
-                        n + 1,
-                        snippet_of(m)
-                    ),
+                return Err(format!(
+                    "micro-op {} of :value should be [:append k v], [:r k v] or [:w k v] like the first, found {}",
+                    n + 1,
+                    snippet_of(m)
                 ));
             };
             let parts = m.as_seq().unwrap_or_default();

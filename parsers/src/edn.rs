@@ -20,7 +20,7 @@
 //! the rarer number shapes and character names.
 
 use crate::{InputError, OpSink, Source};
-use history::{History, Value};
+use history::{History, HistoryBuilder, MopKind, MopVal, OpError, OpType, Process, SrcPos, Value};
 use nom::branch::alt;
 use nom::bytes::complete::{tag, take_while_m_n};
 use nom::character::complete::{alphanumeric1, char as nchar, digit0, digit1, hex_digit1, one_of};
@@ -251,6 +251,86 @@ struct Pools {
     maps: Vec<Vec<(Value, Value)>>,
     /// Keyword texts by a hash of their bytes; each slot holds copies of one text.
     keywords: Vec<Vec<Box<str>>>,
+    /// The fast path's record of the op it is reading.
+    fast: Fast,
+}
+
+// ---------------------------------------------------------------------------
+// The fast path: common op maps decoded straight into the builder
+
+/// A scalar the fast path reads without building a [`Value`]; texts are byte
+/// ranges of the parser's buffer, already checked to be UTF-8.
+#[derive(Clone, Copy, Debug)]
+enum Lit {
+    Int(i64),
+    Nil,
+    Kw(usize, usize),
+    Str(usize, usize),
+}
+
+/// A field of an op map read by the fast path, in the order written.
+#[derive(Clone, Copy, Debug)]
+enum FField {
+    Index(u64),
+    Time(Option<i64>),
+    Type(OpType),
+    Process(Lit),
+    /// A process the generic parser read: `Fast::vals[n]`.
+    ProcessV(usize),
+    F(Lit),
+    FV(usize),
+    /// A transaction: the micro-ops in `Fast::mops`.
+    Txn,
+    ValueV(usize),
+    /// Another keyword key (its text range) and its value, `Fast::vals[n]`.
+    Extra(usize, usize, usize),
+}
+
+#[derive(Clone, Copy, Debug)]
+enum FVal {
+    Absent,
+    Nil,
+    Atom(Lit),
+    /// `Fast::reads[start .. start + len]`.
+    List(usize, usize),
+}
+
+#[derive(Clone, Copy, Debug)]
+struct FMop {
+    kind: MopKind,
+    key: Lit,
+    val: FVal,
+}
+
+#[derive(Default)]
+struct Fast {
+    fields: Vec<FField>,
+    mops: Vec<FMop>,
+    reads: Vec<Lit>,
+    vals: Vec<Value>,
+}
+
+impl Fast {
+    fn clear(&mut self) {
+        self.fields.clear();
+        self.mops.clear();
+        self.reads.clear();
+        self.vals.clear();
+    }
+}
+
+fn text(buf: &[u8], from: usize, to: usize) -> &str {
+    // Checked when the literal was read.
+    std::str::from_utf8(&buf[from..to]).unwrap_or_default()
+}
+
+fn intern_lit(b: &mut HistoryBuilder, buf: &[u8], l: Lit) -> history::Id {
+    match l {
+        Lit::Int(i) => b.intern_int(i),
+        Lit::Nil => b.atoms_mut().intern_value(&Value::Nil),
+        Lit::Kw(s, e) => b.intern_keyword(text(buf, s, e)),
+        Lit::Str(s, e) => b.intern_str(text(buf, s, e)),
+    }
 }
 
 /// Keyword slots, and copies kept per slot.
@@ -941,6 +1021,331 @@ impl<'s, 'r> Parser<'s, 'r> {
         }
     }
 
+    /// The element at the start of the buffer: an op map of the common shape
+    /// is decoded straight into `b` (`None`); anything else, or an op the
+    /// builder rejects, is parsed as a [`Value`] and returned for
+    /// [`HistoryBuilder::push`], which gives the same result or error as always.
+    fn fast_element(&mut self, b: &mut HistoryBuilder, pos: SrcPos) -> Result<Option<Value>, PErr> {
+        let start = self.pos;
+        if self.buf.get(start) == Some(&b'{') {
+            match self.fast_op() {
+                Ok(true) => {
+                    if self.fast_commit(b, pos).is_ok() {
+                        return Ok(None);
+                    }
+                }
+                Ok(false) => {}
+                Err(e) if !self.eof && matches!(*e.0, ErrKind::More(_)) => return Err(e),
+                Err(_) => {}
+            }
+            self.pos = start;
+            self.depth = 0;
+            self.scratch.clear();
+        }
+        self.take_value().map(Some)
+    }
+
+    /// Reads an op map at `{` into `pools.fast`; `false` when it is not of the
+    /// common shape. Changes nothing but the parser's position and scratch.
+    fn fast_op(&mut self) -> Result<bool, PErr> {
+        let buf = self.buf;
+        self.pools.fast.clear();
+        self.pos += 1;
+        self.depth += 1;
+        loop {
+            self.skip_ws()?;
+            let Some(&c) = buf.get(self.pos) else {
+                return Err(more0());
+            };
+            if c == b'}' {
+                self.pos += 1;
+                break;
+            }
+            if c != b':' {
+                return Ok(false);
+            }
+            let ks = self.pos + 1;
+            let ke = self.token_end(ks)?;
+            if ke == ks {
+                return Ok(false);
+            }
+            self.pos = ke;
+            self.skip_ws()?;
+            match buf.get(self.pos) {
+                None => return Err(more0()),
+                Some(&c) if is_closer(c) => return Ok(false),
+                _ => {}
+            }
+            let field = match &buf[ks..ke] {
+                b"index" => match self.lit()? {
+                    Some(Lit::Int(i)) if i >= 0 => FField::Index(i as u64),
+                    _ => return Ok(false),
+                },
+                b"time" => match self.lit()? {
+                    Some(Lit::Int(t)) => FField::Time(Some(t)),
+                    Some(Lit::Nil) => FField::Time(None),
+                    _ => return Ok(false),
+                },
+                b"type" => match self.lit()? {
+                    Some(Lit::Kw(s, e)) => match OpType::from_name(text(buf, s, e)) {
+                        Some(t) => FField::Type(t),
+                        None => return Ok(false),
+                    },
+                    _ => return Ok(false),
+                },
+                b"process" => match self.lit()? {
+                    Some(l) => FField::Process(l),
+                    None => FField::ProcessV(self.fast_generic()?),
+                },
+                b"f" => match self.lit()? {
+                    Some(l) => FField::F(l),
+                    None => FField::FV(self.fast_generic()?),
+                },
+                b"value" => {
+                    let vstart = self.pos;
+                    let (m, r) = (self.pools.fast.mops.len(), self.pools.fast.reads.len());
+                    if self.fast_txn()? {
+                        FField::Txn
+                    } else {
+                        self.pos = vstart;
+                        self.pools.fast.mops.truncate(m);
+                        self.pools.fast.reads.truncate(r);
+                        FField::ValueV(self.fast_generic()?)
+                    }
+                }
+                key => {
+                    if std::str::from_utf8(key).is_err() {
+                        return Ok(false);
+                    }
+                    FField::Extra(ks, ke, self.fast_generic()?)
+                }
+            };
+            self.pools.fast.fields.push(field);
+        }
+        self.depth -= 1;
+        Ok(true)
+    }
+
+    /// A form read by the generic parser into `pools.fast.vals`; its index.
+    fn fast_generic(&mut self) -> Result<usize, PErr> {
+        let v = self.take_value()?;
+        self.pools.fast.vals.push(v);
+        Ok(self.pools.fast.vals.len() - 1)
+    }
+
+    /// An integer, `nil`, a keyword or a string without escapes; `None`, with
+    /// the position unchanged, for any other form.
+    #[inline]
+    fn lit(&mut self) -> Result<Option<Lit>, PErr> {
+        let buf = self.buf;
+        let start = self.pos;
+        let Some(&b) = buf.get(start) else {
+            return Err(more0());
+        };
+        match b {
+            b'0'..=b'9' | b'-' => {
+                let neg = b == b'-';
+                let from = start + neg as usize;
+                let end = buf.len().min(from + 18);
+                let mut i = from;
+                let mut v: i64 = 0;
+                while i < end && buf[i].is_ascii_digit() {
+                    v = v * 10 + (buf[i] - b'0') as i64;
+                    i += 1;
+                }
+                if i == buf.len() {
+                    return if self.eof { Ok(None) } else { Err(more0()) };
+                }
+                if i == from || is_sym(buf[i]) {
+                    return Ok(None);
+                }
+                self.pos = i;
+                Ok(Some(Lit::Int(if neg { -v } else { v })))
+            }
+            b':' => {
+                let end = self.token_end(start + 1)?;
+                if end == start + 1 || std::str::from_utf8(&buf[start + 1..end]).is_err() {
+                    return Ok(None);
+                }
+                self.pos = end;
+                Ok(Some(Lit::Kw(start + 1, end)))
+            }
+            b'"' => {
+                let mut i = start + 1;
+                while i < buf.len() && buf[i] != b'"' && buf[i] != b'\\' {
+                    i += 1;
+                }
+                if i == buf.len() {
+                    return Err(more0());
+                }
+                if buf[i] == b'\\' || std::str::from_utf8(&buf[start + 1..i]).is_err() {
+                    return Ok(None);
+                }
+                self.pos = i + 1;
+                Ok(Some(Lit::Str(start + 1, i)))
+            }
+            b'n' => {
+                let end = self.token_end(start)?;
+                if &buf[start..end] != b"nil" {
+                    return Ok(None);
+                }
+                self.pos = end;
+                Ok(Some(Lit::Nil))
+            }
+            _ => Ok(None),
+        }
+    }
+
+    /// `[[:append k v] [:r k [v…]] [:w k v] …]` into `pools.fast.mops`; `false`
+    /// for any other value (then read generically and decoded by the builder).
+    fn fast_txn(&mut self) -> Result<bool, PErr> {
+        let buf = self.buf;
+        if buf.get(self.pos) != Some(&b'[') {
+            return Ok(false);
+        }
+        self.pos += 1;
+        loop {
+            self.skip_ws()?;
+            match buf.get(self.pos) {
+                None => return Err(more0()),
+                Some(b']') => {
+                    self.pos += 1;
+                    return Ok(true);
+                }
+                Some(b'[') => self.pos += 1,
+                Some(_) => return Ok(false),
+            }
+            self.skip_ws()?;
+            let kind = match self.lit()? {
+                Some(Lit::Kw(s, e)) => match &buf[s..e] {
+                    b"append" => MopKind::Append,
+                    b"r" => MopKind::Read,
+                    b"w" => MopKind::Write,
+                    _ => return Ok(false),
+                },
+                _ => return Ok(false),
+            };
+            self.skip_ws()?;
+            let Some(key) = self.lit()? else {
+                return Ok(false);
+            };
+            self.skip_ws()?;
+            let val = match buf.get(self.pos) {
+                None => return Err(more0()),
+                Some(b']') => FVal::Absent,
+                Some(b'[') if kind == MopKind::Read => {
+                    self.pos += 1;
+                    let from = self.pools.fast.reads.len();
+                    loop {
+                        self.skip_ws()?;
+                        match buf.get(self.pos) {
+                            None => return Err(more0()),
+                            Some(b']') => {
+                                self.pos += 1;
+                                break;
+                            }
+                            _ => match self.lit()? {
+                                Some(l) => self.pools.fast.reads.push(l),
+                                None => return Ok(false),
+                            },
+                        }
+                    }
+                    FVal::List(from, self.pools.fast.reads.len() - from)
+                }
+                Some(_) => match self.lit()? {
+                    Some(Lit::Nil) => FVal::Nil,
+                    Some(l) => FVal::Atom(l),
+                    None => return Ok(false),
+                },
+            };
+            if !matches!(val, FVal::Absent) {
+                self.skip_ws()?;
+            }
+            match buf.get(self.pos) {
+                None => return Err(more0()),
+                Some(b']') => self.pos += 1,
+                Some(_) => return Ok(false),
+            }
+            self.pools.fast.mops.push(FMop { kind, key, val });
+        }
+    }
+
+    /// Hands the op read by [`Self::fast_op`] to the builder, with the same
+    /// calls in the same order as [`HistoryBuilder::push`] makes them.
+    fn fast_commit(&mut self, b: &mut HistoryBuilder, pos: SrcPos) -> Result<(), OpError> {
+        let buf = self.buf;
+        let fast = &mut self.pools.fast;
+        b.begin_op(pos);
+        let mut txn = false;
+        for &field in &fast.fields {
+            let r = match field {
+                FField::Index(i) => b.set_index(i),
+                FField::Time(t) => b.set_time(t),
+                FField::Type(t) => b.set_type(t),
+                FField::Process(l) => {
+                    let p = match l {
+                        Lit::Int(i) => Process::Client(i),
+                        Lit::Nil => Process::None,
+                        l => Process::Named(intern_lit(b, buf, l)),
+                    };
+                    b.set_process(p)
+                }
+                FField::ProcessV(n) => {
+                    let p = match &fast.vals[n] {
+                        Value::Int(i) => Process::Client(*i),
+                        Value::Nil => Process::None,
+                        v => Process::Named(b.atoms_mut().intern_value(v)),
+                    };
+                    b.set_process(p)
+                }
+                FField::F(l) => {
+                    let id = intern_lit(b, buf, l);
+                    b.set_f(id)
+                }
+                FField::FV(n) => {
+                    let id = b.atoms_mut().intern_value(&fast.vals[n]);
+                    b.set_f(id)
+                }
+                FField::Txn => {
+                    txn = true;
+                    b.set_value_txn()
+                }
+                FField::ValueV(n) => b.set_value_other(std::mem::replace(&mut fast.vals[n], Value::Nil)),
+                FField::Extra(s, e, n) => {
+                    b.add_extra(
+                        Value::Keyword(text(buf, s, e).into()),
+                        std::mem::replace(&mut fast.vals[n], Value::Nil),
+                    );
+                    Ok(())
+                }
+            };
+            if let Err(e) = r {
+                b.abort_op();
+                return Err(e);
+            }
+        }
+        if txn {
+            for m in &fast.mops {
+                let key = intern_lit(b, buf, m.key);
+                let val = match m.val {
+                    FVal::Absent => MopVal::Absent,
+                    FVal::Nil => MopVal::Nil,
+                    FVal::Atom(l) => MopVal::Atom(intern_lit(b, buf, l)),
+                    FVal::List(from, len) => {
+                        let start = b.reads_len();
+                        for &l in &fast.reads[from..from + len] {
+                            let id = intern_lit(b, buf, l);
+                            b.push_read(id);
+                        }
+                        MopVal::List { start, len: len as u32 }
+                    }
+                };
+                b.push_mop(m.kind, key, val);
+            }
+        }
+        b.end_op()
+    }
+
     /// `#tag form`, at the `#`.
     fn tagged(&mut self, start: usize) -> Result<(), PErr> {
         let end = self.token_end(start + 1)?;
@@ -1387,11 +1792,18 @@ impl<'a, 'r> Reader<'a, 'r> {
         }
     }
 
-    /// Parses the element at the first available byte and hands it to the sink.
+    /// Parses the element at the first available byte and hands it to the
+    /// target (an op map of the common shape straight to a builder).
     #[inline]
-    fn element(&mut self, sink: &mut OpSink<'_>) -> Result<(), InputError> {
+    fn element(&mut self, target: &mut Target<'_, '_>) -> Result<(), InputError> {
         let pos = self.src.pos();
-        let (v, mut used) = self.run(|p| p.take_value())?;
+        let (v, mut used) = match target {
+            Target::Builder(b) => self.run(|p| p.fast_element(b, pos))?,
+            Target::Sink(_) => {
+                let (v, used) = self.run(|p| p.take_value())?;
+                (Some(v), used)
+            }
+        };
         // Take the rest of the line too when it is blank: the source finds the
         // last line break of what is consumed by scanning backwards, which is
         // quickest when the consumed bytes end with one.
@@ -1404,8 +1816,14 @@ impl<'a, 'r> Reader<'a, 'r> {
             used = end + 1;
         }
         self.src.consume(used);
-        sink(&v, pos).map_err(|e| InputError::from_op(self.src.name(), e))?;
-        self.pools.recycle(v);
+        if let Some(v) = v {
+            match target {
+                Target::Builder(b) => b.push(&v, pos),
+                Target::Sink(sink) => sink(&v, pos),
+            }
+            .map_err(|e| InputError::from_op(self.src.name(), e))?;
+            self.pools.recycle(v);
+        }
         Ok(())
     }
 
@@ -1435,6 +1853,23 @@ impl<'a, 'r> Reader<'a, 'r> {
 /// first byte) to `sink`. Accepts a stream of op maps, or one top-level vector
 /// or list of them, streamed element by element.
 pub fn read_ops(src: &mut Source<'_>, sink: &mut OpSink<'_>) -> Result<(), InputError> {
+    read_target(src, &mut Target::Sink(sink))
+}
+
+/// Reads a Jepsen EDN history into a builder: as [`read_ops`] with a sink that
+/// calls [`HistoryBuilder::push`], with the same result and the same errors, but
+/// op maps of the common shape are decoded without building a [`Value`].
+pub fn read_into(src: &mut Source<'_>, b: &mut HistoryBuilder) -> Result<(), InputError> {
+    read_target(src, &mut Target::Builder(b))
+}
+
+/// Where the reader hands op maps.
+enum Target<'a, 'b> {
+    Sink(&'a mut OpSink<'b>),
+    Builder(&'a mut HistoryBuilder),
+}
+
+fn read_target(src: &mut Source<'_>, sink: &mut Target<'_, '_>) -> Result<(), InputError> {
     let mut r = Reader::new(src);
     r.skip_bom()?;
     let Some(first) = r.skip_top()? else {
@@ -1456,7 +1891,7 @@ pub fn read_ops(src: &mut Source<'_>, sink: &mut OpSink<'_>) -> Result<(), Input
 }
 
 /// Shape 2: the opener is the first available byte.
-fn read_wrapped(r: &mut Reader<'_, '_>, sink: &mut OpSink<'_>, closer: u8, what: &str) -> Result<(), InputError> {
+fn read_wrapped(r: &mut Reader<'_, '_>, sink: &mut Target<'_, '_>, closer: u8, what: &str) -> Result<(), InputError> {
     let open = r.src.pos();
     r.src.consume(1);
     let close = loop {

@@ -132,7 +132,8 @@ pub fn read_history<R: Read>(
     {
         let mut sink = |v: &Value, pos: SrcPos| builder.push(v, pos);
         match format {
-            Format::Edn => edn::read_ops(&mut src, &mut sink)?,
+            // EDN op maps of the common shape go straight into the builder.
+            Format::Edn => edn::read_into(&mut src, &mut builder)?,
             Format::Json => json::read_array(&mut src, &mut sink)?,
             Format::Jsonl => json::read_lines(&mut src, &mut sink)?,
             Format::Plume => plume::read_ops(&mut src, &mut sink)?,

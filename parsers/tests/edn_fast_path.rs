@@ -1,0 +1,232 @@
+//! The EDN reader's fast path (op maps decoded straight into the builder) gives
+//! the same history as the generic path (a `Value` per op, then
+//! `HistoryBuilder::push`): the same ops, micro-ops, interned ids, pairs and
+//! warnings, and the same errors at the same positions, whole or trickled.
+
+use history::{History, HistoryBuilder, SrcPos, Value};
+use parsers::{edn, InputError, Source};
+use proptest::prelude::*;
+use std::io::{self, Read};
+use std::path::{Path, PathBuf};
+
+const NAME: &str = "t.edn";
+
+/// A reader that hands out 1 to 7 bytes per call.
+struct Slow<'a> {
+    data: &'a [u8],
+    seed: u64,
+}
+
+impl Read for Slow<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        self.seed = self.seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        let n = (1 + (self.seed >> 33) % 7) as usize;
+        let n = n.min(buf.len()).min(self.data.len());
+        buf[..n].copy_from_slice(&self.data[..n]);
+        self.data = &self.data[n..];
+        Ok(n)
+    }
+}
+
+fn fast<R: Read>(r: R) -> Result<History, InputError> {
+    let mut src = Source::new(r, NAME);
+    let mut b = HistoryBuilder::new();
+    edn::read_into(&mut src, &mut b)?;
+    b.finish().map_err(|e| InputError::from_op(NAME, e))
+}
+
+fn generic<R: Read>(r: R) -> Result<History, InputError> {
+    let mut src = Source::new(r, NAME);
+    let mut b = HistoryBuilder::new();
+    edn::read_ops(&mut src, &mut |v: &Value, p: SrcPos| b.push(v, p))?;
+    b.finish().map_err(|e| InputError::from_op(NAME, e))
+}
+
+fn same(a: &Result<History, InputError>, b: &Result<History, InputError>) -> Result<(), String> {
+    match (a, b) {
+        (Ok(a), Ok(b)) => {
+            let va: Vec<Value> = a.ops.iter().map(|o| a.op_to_value(o)).collect();
+            let vb: Vec<Value> = b.ops.iter().map(|o| b.op_to_value(o)).collect();
+            if va != vb {
+                return Err(format!("ops differ:\n{va:?}\n{vb:?}"));
+            }
+            if a.ops != b.ops || a.mops != b.mops || a.reads != b.reads {
+                return Err("op records, micro-ops or read lists differ".into());
+            }
+            if a.atoms.table_len() != b.atoms.table_len() {
+                return Err("interned atoms differ".into());
+            }
+            if a.partner != b.partner || a.warnings != b.warnings {
+                return Err(format!("pairs or warnings differ: {:?} vs {:?}", a.warnings, b.warnings));
+            }
+            if (a.index_given, a.process_defaulted) != (b.index_given, b.process_defaulted) {
+                return Err("flags differ".into());
+            }
+            Ok(())
+        }
+        (Err(a), Err(b)) if a == b => Ok(()),
+        _ => Err(format!("outcomes differ:\n{a:?}\n{b:?}")),
+    }
+}
+
+fn check(bytes: &[u8]) -> Result<(), String> {
+    let g = generic(bytes);
+    same(&fast(bytes), &g)?;
+    for seed in 0..2 {
+        same(&fast(Slow { data: bytes, seed }), &generic(Slow { data: bytes, seed }))?;
+    }
+    Ok(())
+}
+
+fn edn_files(dir: &Path, out: &mut Vec<PathBuf>) {
+    let Ok(rd) = std::fs::read_dir(dir) else { return };
+    for e in rd.flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            edn_files(&p, out);
+        } else if p.extension().is_some_and(|x| x == "edn") {
+            out.push(p);
+        }
+    }
+}
+
+#[test]
+fn corpus_files_read_the_same_on_both_paths() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let mut files = Vec::new();
+    edn_files(&root.join("../shared/corpus/list-append"), &mut files);
+    edn_files(&root.join("fixtures"), &mut files);
+    if files.is_empty() {
+        eprintln!("no corpus files; skipped");
+        return;
+    }
+    for f in &files {
+        let bytes = std::fs::read(f).unwrap();
+        let g = generic(&bytes[..]);
+        if let Err(e) = same(&fast(&bytes[..]), &g) {
+            panic!("{}: {e}", f.display());
+        }
+        if bytes.len() < 200_000 {
+            let slow = fast(Slow { data: &bytes, seed: 7 });
+            if let Err(e) = same(&slow, &g) {
+                panic!("{} (trickled): {e}", f.display());
+            }
+        }
+    }
+}
+
+#[test]
+fn odd_ops_fall_back_with_the_same_errors() {
+    for text in [
+        "{:index 0, :type :ok, :process 0, :value [[:append 1 2]]}\n{:index 0, :type :ok, :process 0}",
+        "{:type :ok, :type :ok}",
+        "{:type :ok, :value [], :value []}",
+        "{:type :ok, :process 0, :value [[:r 1 nil] [:cas 1 2]]}",
+        "{:type :ok, :process 0, :value [[:r 1 nil] 5]}",
+        "{:process 0, :value [[:r 1 nil]]}",
+        "{:type :done}",
+        "{:type :ok, :index -1}",
+        "{:type :ok, :time 1.5}",
+        "[{:type :invoke, :process 0, :f :txn, :value [[:r 1 [1 2 :x \"y\" nil]]]}\n {:type :ok, :process 0}]",
+        "{:type :ok, :process :nemesis, :f :start, :value {:a 1}, :error [:x \"y\"]}",
+        "{:type :ok, :process 0, \"f\" :x}",
+        "#jepsen.history.Op{:type :ok, :process 0}",
+        "{:type :ok, :process 0, :value [[:append 1 2]",
+        "{:type :ok, :process 0 :value [[:append 1 2]]} {:type",
+        "{:type :ok, :process 0, :value [[:w [:anti 3] 1N] [:w 1 \"a\\nb\"]]}",
+        "{:type :ok, :process 0, :value ([:w 1 2])}",
+        "{:type :ok, :process 0, :value [[:w 1 2 3]]}",
+        "{:type :ok, :process 0, :value [[:r]]}",
+        "{:type :ok, :process 0, :value [[:r 1]]} ; c\n{:type :ok, #_ :x :process 1}",
+        "{:type :ok :process 99999999999999999999}",
+        "{:type :ok :process -3 :time -7}",
+        "{:type :ok :process 0 :x}",
+        "{:type :ok :process 0 :x 1]",
+    ] {
+        if let Err(e) = check(text.as_bytes()) {
+            panic!("{text:?}: {e}");
+        }
+    }
+}
+
+fn pick(options: &'static [&'static str]) -> impl Strategy<Value = String> {
+    prop::sample::select(options).prop_map(str::to_string)
+}
+
+fn atom() -> impl Strategy<Value = String> {
+    prop_oneof![
+        4 => (-3i64..40).prop_map(|i| i.to_string()),
+        1 => pick(&[":k", "\"k\"", "nil", "99999999999", "99999999999999999999", "[:anti 3]", "\"a\\tb\"", "1.5", "true", ":x/y"]),
+    ]
+}
+
+fn mop() -> impl Strategy<Value = String> {
+    let kind = prop_oneof![6 => pick(&[":append", ":r", ":w"]), 1 => pick(&[":cas", "\"r\"", "3"])];
+    let val = prop_oneof![
+        3 => atom(),
+        2 => prop::collection::vec(atom(), 0..4).prop_map(|v| format!("[{}]", v.join(" "))),
+        1 => Just(String::new()),
+        1 => Just("nil".to_string()),
+    ];
+    (kind, atom(), val, prop::bool::weighted(0.05))
+        .prop_map(|(k, key, v, extra)| format!("[{k} {key} {v}{}]", if extra { " 9" } else { "" }))
+}
+
+fn value() -> impl Strategy<Value = String> {
+    prop_oneof![
+        6 => prop::collection::vec(mop(), 0..5).prop_map(|m| format!("[{}]", m.join(" "))),
+        1 => prop::collection::vec(mop(), 1..3).prop_map(|m| format!("({})", m.join(" "))),
+        1 => pick(&["nil", "5", "[1 2]", "{:a 1}", ":x", "\"s\"", "[]"]),
+    ]
+}
+
+/// One op map's fields, in a random order, sometimes odd.
+fn op() -> impl Strategy<Value = String> {
+    let field = prop_oneof![
+        2 => (0i64..5).prop_map(|i| format!(":time {}", i * 1000)),
+        4 => pick(&[":type :invoke", ":type :ok", ":type :fail", ":type :info"]),
+        1 => pick(&[":type :done", ":type \"ok\"", ":time nil", ":time :x", ":index -1", ":index :x"]),
+        4 => (0i64..4).prop_map(|p| format!(":process {p}")),
+        1 => pick(&[":process :nemesis", ":process nil", ":process \"p\"", ":process [1]"]),
+        3 => pick(&[":f :txn", ":f \"txn\"", ":f nil", ":f 3", ":f [:a]"]),
+        6 => value().prop_map(|v| format!(":value {v}")),
+        1 => pick(&[":error [:x \"y\"]", ":error :timeout", "\"type\" :ok", "1 2", ":b #_ 1 2"]),
+    ];
+    prop::collection::vec(field, 0..7).prop_map(|mut fields| {
+        if !fields.iter().any(|f| f.starts_with(":type")) {
+            fields.push(":type :ok".to_string());
+        }
+        format!("{{{}}}", fields.join(", "))
+    })
+}
+
+fn history() -> impl Strategy<Value = String> {
+    (prop::collection::vec(op(), 0..12), prop::bool::ANY, prop::bool::ANY, prop::bool::weighted(0.1)).prop_map(
+        |(ops, indexed, wrapped, cut)| {
+            let ops: Vec<String> = if indexed {
+                ops.iter().enumerate().map(|(i, o)| format!("{{:index {i}, {}", &o[1..])).collect()
+            } else {
+                ops
+            };
+            let mut s = ops.join("\n");
+            if wrapped {
+                s = format!("[{s}]");
+            }
+            if cut && s.len() > 3 {
+                s.truncate(s.len() - 3);
+            }
+            s
+        },
+    )
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(400))]
+
+    #[test]
+    fn generated_op_maps_read_the_same_on_both_paths(text in history()) {
+        if let Err(e) = check(text.as_bytes()) {
+            prop_assert!(false, "{:?}: {}", text, e);
+        }
+    }
+}
