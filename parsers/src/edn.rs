@@ -1965,6 +1965,7 @@ pub fn write_history<W: Write>(h: &History, out: W) -> io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::source::Trickle;
     use crate::{read_history, read_history_file, Format, ReadOptions};
     use history::SrcPos;
     use std::io::Read;
@@ -1986,23 +1987,6 @@ mod tests {
         Value::Vector(items)
     }
 
-    /// A reader that hands out 1 to 7 bytes per call.
-    struct Slow<'a> {
-        data: &'a [u8],
-        seed: u64,
-    }
-
-    impl Read for Slow<'_> {
-        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-            self.seed = self.seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
-            let n = (1 + (self.seed >> 33) % 7) as usize;
-            let n = n.min(buf.len()).min(self.data.len());
-            buf[..n].copy_from_slice(&self.data[..n]);
-            self.data = &self.data[n..];
-            Ok(n)
-        }
-    }
-
     /// Every top-level element with its position, without the history builder.
     fn elements_from<R: Read>(r: R) -> Result<Vec<(Value, SrcPos)>, InputError> {
         let mut src = Source::new(r, "t.edn");
@@ -2017,7 +2001,7 @@ mod tests {
     fn elements(text: &str) -> Result<Vec<(Value, SrcPos)>, InputError> {
         let whole = elements_from(text.as_bytes());
         for seed in 0..4 {
-            let slow = elements_from(Slow { data: text.as_bytes(), seed });
+            let slow = elements_from(Trickle::new(text.as_bytes(), seed));
             match (&whole, &slow) {
                 (Ok(a), Ok(b)) => assert_eq!(a, b, "slow reader differs on {text:?}"),
                 (Err(a), Err(b)) => {
@@ -2322,8 +2306,7 @@ mod tests {
         assert_eq!(elements(&wrapped).unwrap().len(), 200);
         // Through the public API too.
         let a =
-            read_history(Slow { data: text.as_bytes(), seed: 9 }, "t.edn", Some(Format::Edn), ReadOptions::default())
-                .unwrap();
+            read_history(Trickle::new(text.as_bytes(), 9), "t.edn", Some(Format::Edn), ReadOptions::default()).unwrap();
         let b = read_str(&text).unwrap();
         assert_eq!(write_str(&a), write_str(&b));
         assert_eq!(a.ops.iter().map(|o| o.pos).collect::<Vec<_>>(), b.ops.iter().map(|o| o.pos).collect::<Vec<_>>());
@@ -2493,7 +2476,7 @@ mod tests {
             let bytes = std::fs::read(f).unwrap();
             if bytes.len() < 100_000 {
                 let a = elements_from(&bytes[..]).unwrap();
-                let b = elements_from(Slow { data: &bytes, seed: 3 }).unwrap();
+                let b = elements_from(Trickle::new(&bytes, 3)).unwrap();
                 assert_eq!(a, b, "{}", f.display());
             }
         }

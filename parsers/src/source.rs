@@ -185,6 +185,32 @@ impl<'a> Source<'a> {
     }
 }
 
+/// A reader that hands out its data 1 to 7 bytes per `read` call, in a
+/// pseudo-random pattern fixed by `seed`. Tests use it to check that readers
+/// give the same result however the input is split, since [`Source`] otherwise
+/// reads whole chunks.
+pub struct Trickle<'a> {
+    data: &'a [u8],
+    seed: u64,
+}
+
+impl<'a> Trickle<'a> {
+    pub fn new(data: &'a [u8], seed: u64) -> Self {
+        Trickle { data, seed }
+    }
+}
+
+impl Read for Trickle<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        self.seed = self.seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        let n = (1 + (self.seed >> 33) % 7) as usize;
+        let n = n.min(buf.len()).min(self.data.len());
+        buf[..n].copy_from_slice(&self.data[..n]);
+        self.data = &self.data[n..];
+        Ok(n)
+    }
+}
+
 fn count_chars(bytes: &[u8]) -> u32 {
     bytes.iter().filter(|&&b| (b & 0xC0) != 0x80).count() as u32
 }

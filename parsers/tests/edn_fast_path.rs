@@ -4,29 +4,13 @@
 //! warnings, and the same errors at the same positions, whole or trickled.
 
 use history::{History, HistoryBuilder, SrcPos, Value};
+use parsers::source::Trickle;
 use parsers::{edn, InputError, Source};
 use proptest::prelude::*;
-use std::io::{self, Read};
+use std::io::Read;
 use std::path::{Path, PathBuf};
 
 const NAME: &str = "t.edn";
-
-/// A reader that hands out 1 to 7 bytes per call.
-struct Slow<'a> {
-    data: &'a [u8],
-    seed: u64,
-}
-
-impl Read for Slow<'_> {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        self.seed = self.seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
-        let n = (1 + (self.seed >> 33) % 7) as usize;
-        let n = n.min(buf.len()).min(self.data.len());
-        buf[..n].copy_from_slice(&self.data[..n]);
-        self.data = &self.data[n..];
-        Ok(n)
-    }
-}
 
 fn fast<R: Read>(r: R) -> Result<History, InputError> {
     let mut src = Source::new(r, NAME);
@@ -73,7 +57,7 @@ fn check(bytes: &[u8]) -> Result<(), String> {
     let g = generic(bytes);
     same(&fast(bytes), &g)?;
     for seed in 0..2 {
-        same(&fast(Slow { data: bytes, seed }), &generic(Slow { data: bytes, seed }))?;
+        same(&fast(Trickle::new(bytes, seed)), &generic(Trickle::new(bytes, seed)))?;
     }
     Ok(())
 }
@@ -107,7 +91,7 @@ fn corpus_files_read_the_same_on_both_paths() {
             panic!("{}: {e}", f.display());
         }
         if bytes.len() < 200_000 {
-            let slow = fast(Slow { data: &bytes, seed: 7 });
+            let slow = fast(Trickle::new(&bytes, 7));
             if let Err(e) = same(&slow, &g) {
                 panic!("{} (trickled): {e}", f.display());
             }

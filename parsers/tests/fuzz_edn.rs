@@ -4,31 +4,15 @@
 //! whole input at once. And every value's EDN text reads back to the value.
 
 use history::{History, Value};
+use parsers::source::Trickle;
 use parsers::{edn, read_history, Format, InputError, ReadOptions};
 use proptest::prelude::*;
-use std::io::{self, Read};
+use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
 fn read_from<R: Read>(r: R) -> Result<History, InputError> {
     read_history(r, "fuzz.edn", Some(Format::Edn), ReadOptions::default())
-}
-
-/// A reader that hands out 1 to 7 bytes per call.
-struct Slow<'a> {
-    data: &'a [u8],
-    seed: u64,
-}
-
-impl Read for Slow<'_> {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        self.seed = self.seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
-        let n = (1 + (self.seed >> 33) % 7) as usize;
-        let n = n.min(buf.len()).min(self.data.len());
-        buf[..n].copy_from_slice(&self.data[..n]);
-        self.data = &self.data[n..];
-        Ok(n)
-    }
 }
 
 fn written(h: &History) -> String {
@@ -46,7 +30,7 @@ fn check(bytes: &[u8], slow: bool) -> Result<(), TestCaseError> {
         prop_assert!(s.starts_with("fuzz.edn:"), "{}", s);
     }
     if slow {
-        let chunked = read_from(Slow { data: bytes, seed: bytes.len() as u64 });
+        let chunked = read_from(Trickle::new(bytes, bytes.len() as u64));
         match (&whole, &chunked) {
             (Ok(a), Ok(b)) => {
                 prop_assert_eq!(written(a), written(b));
