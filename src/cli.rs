@@ -8,7 +8,7 @@ use std::path::PathBuf;
 #[command(
     name = "histcheck",
     version,
-    about = "Checks histories and traces of distributed systems: Elle-style isolation anomalies, LTL properties.",
+    about = "Reads, summarises and converts Jepsen/Elle histories (EDN, JSON, JSON Lines, Plume text). The checkers (elle, ltl, runs) and the workload generator (gen) are being built.",
     after_help = "Exit codes: 0 pass, 1 violation found, 2 bad input or usage, 3 inconclusive."
 )]
 pub struct Cli {
