@@ -46,6 +46,15 @@
 //! are tracked by the parser itself (newlines can only be in whitespace), so the
 //! buffer is consumed once per chunk, not once per op.
 //!
+//! [`read_array_into`] and [`read_lines_into`] (what [`crate::read_history`]
+//! uses) go one step further, as the EDN reader does: an op object of the common
+//! shape (`"index"`, `"time"`, `"type"`, `"process"`, `"f"` and a `"value"` of
+//! `["append"|"r"|"w", k, v]` micro-ops with integer, `null` or unescaped string
+//! keys and values) is decoded straight into the [`HistoryBuilder`] without a
+//! [`Value`]; any other field's value is parsed as a [`Value`] and kept as an
+//! extra field. Anything unusual, and any op the builder rejects, is read again
+//! from its first byte by the generic path, so results and errors are the same.
+//!
 //! The parser is hand-written rather than serde_json's: serde_json turns integers
 //! beyond 64 bits into doubles and reports errors relative to the slice it was
 //! given, and its `Value` would have to be converted again; this one builds
@@ -53,7 +62,9 @@
 //! problem is and what was expected there.
 
 use crate::{InputError, OpSink, Source};
-use history::{Atom, AtomRef, History, Id, MopVal, Op, OpValue, Process, SrcPos, Value};
+use history::{
+    Atom, AtomRef, History, HistoryBuilder, Id, MopKind, MopVal, Op, OpError, OpType, OpValue, Process, SrcPos, Value,
+};
 use std::collections::BTreeMap;
 use std::io::{self, Write};
 
@@ -184,6 +195,8 @@ struct Pool {
     vecs: Vec<Vec<Value>>,
     maps: Vec<Vec<(Value, Value)>>,
     names: [Vec<Box<str>>; KNOWN.len()],
+    /// The fast path's record of the op it is reading.
+    fast: Fast,
 }
 
 /// Pool limits: how many of each are kept, and the largest vector kept.
@@ -319,6 +332,119 @@ fn keywordize_mops(v: &mut Value) {
 fn set(slot: &mut Value, v: Value) {
     debug_assert!(slot.is_nil());
     std::mem::forget(std::mem::replace(slot, v));
+}
+
+// ---------------------------------------------------------------------------
+// The fast path: common op objects decoded straight into the builder
+
+/// A scalar the fast path reads without building a [`Value`]; texts are byte
+/// ranges of the parser's buffer, already checked to be UTF-8 (and read by the
+/// colon rule: `Kw` without its colon, `Str` without the extra one).
+#[derive(Clone, Copy, Debug)]
+enum Lit {
+    Int(i64),
+    Nil,
+    Kw(usize, usize),
+    Str(usize, usize),
+}
+
+/// A field of an op object read by the fast path, in the order written.
+#[derive(Clone, Copy, Debug)]
+enum FField {
+    Index(u64),
+    Time(Option<i64>),
+    Type(OpType),
+    Process(Lit),
+    /// A process the generic parser read: `Fast::vals[n]`.
+    ProcessV(usize),
+    F(Lit),
+    FV(usize),
+    /// A transaction: the micro-ops in `Fast::mops`.
+    Txn,
+    ValueV(usize),
+    /// Another key (its text range) and its value, `Fast::vals[n]`.
+    Extra(usize, usize, usize),
+}
+
+#[derive(Clone, Copy, Debug)]
+enum FVal {
+    Absent,
+    Nil,
+    Atom(Lit),
+    /// `Fast::reads[start .. start + len]`.
+    List(usize, usize),
+}
+
+#[derive(Clone, Copy, Debug)]
+struct FMop {
+    kind: MopKind,
+    key: Lit,
+    val: FVal,
+}
+
+#[derive(Default)]
+struct Fast {
+    fields: Vec<FField>,
+    mops: Vec<FMop>,
+    reads: Vec<Lit>,
+    vals: Vec<Value>,
+}
+
+impl Fast {
+    fn clear(&mut self) {
+        self.fields.clear();
+        self.mops.clear();
+        self.reads.clear();
+        self.vals.clear();
+    }
+}
+
+fn text(buf: &[u8], from: usize, to: usize) -> &str {
+    // Checked when the literal was read.
+    std::str::from_utf8(&buf[from..to]).unwrap_or_default()
+}
+
+fn intern_lit(b: &mut HistoryBuilder, buf: &[u8], l: Lit) -> Id {
+    match l {
+        Lit::Int(i) => b.intern_int(i),
+        Lit::Nil => b.atoms_mut().intern_value(&Value::Nil),
+        Lit::Kw(s, e) => b.intern_keyword(text(buf, s, e)),
+        Lit::Str(s, e) => b.intern_str(text(buf, s, e)),
+    }
+}
+
+/// A name (`"ok"` or `":ok"`, as [`Pool::strip_name`] reads it) as a range.
+fn strip_range(buf: &[u8], s: usize, e: usize) -> (usize, usize) {
+    if e - s >= 2 && buf[s] == b':' && buf[s + 1] != b':' {
+        (s + 1, e)
+    } else {
+        (s, e)
+    }
+}
+
+/// Where a parser is, to go back to the start of an op.
+#[derive(Clone, Copy)]
+struct Mark {
+    i: usize,
+    line: u32,
+    memo_off: usize,
+    memo_col: u32,
+    depth: u32,
+}
+
+/// Where a reader hands op objects.
+enum Target<'a, 'b> {
+    Sink(&'a mut OpSink<'b>),
+    Builder(&'a mut HistoryBuilder),
+}
+
+impl Target<'_, '_> {
+    fn push(&mut self, v: &Value, pos: SrcPos) -> Result<(), OpError> {
+        match self {
+            Target::Sink(sink) => sink(v, pos),
+            Target::Builder(b) => b.push(v, pos),
+        }
+    }
 }
 
 fn count_chars(bytes: &[u8]) -> u32 {
@@ -771,6 +897,403 @@ impl<'b, 'p> Parser<'b, 'p> {
     }
 }
 
+/// The fast path (see the EDN reader's, which this mirrors).
+impl Parser<'_, '_> {
+    fn mark(&self) -> Mark {
+        Mark { i: self.i, line: self.line, memo_off: self.memo_off, memo_col: self.memo_col, depth: self.depth }
+    }
+
+    fn reset(&mut self, m: Mark) {
+        self.i = m.i;
+        self.line = m.line;
+        self.memo_off = m.memo_off;
+        self.memo_col = m.memo_col;
+        self.depth = m.depth;
+    }
+
+    /// Reads an op object at `{` into `pool.fast`; `Ok(false)` when it is not of
+    /// the common shape. A syntax error (`Fail::At`) means the same: the caller
+    /// goes back to the op's start and reads it generically, which reports it.
+    fn fast_op(&mut self) -> Result<bool, Fail> {
+        let b = self.b;
+        self.pool.fast.clear();
+        self.i += 1; // '{'
+        self.depth += 1;
+        self.skip_ws();
+        match b.get(self.i) {
+            None => return Err(self.end(self.i, "a string key or '}'")),
+            Some(b'}') => {
+                self.i += 1;
+                self.depth -= 1;
+                return Ok(true);
+            }
+            _ => {}
+        }
+        loop {
+            self.skip_ws();
+            let Some((ks, ke)) = self.fast_str()? else { return Ok(false) };
+            if ks < ke && b[ks] == b':' {
+                return Ok(false);
+            }
+            self.skip_ws();
+            match b.get(self.i) {
+                None => return Err(self.end(self.i, "':' after the key")),
+                Some(b':') => self.i += 1,
+                Some(_) => return Ok(false),
+            }
+            self.skip_ws();
+            if self.i == b.len() {
+                return Err(self.end(self.i, "a value"));
+            }
+            let field = match &b[ks..ke] {
+                b"index" => match self.fast_lit()? {
+                    Some(Lit::Int(i)) if i >= 0 => FField::Index(i as u64),
+                    _ => return Ok(false),
+                },
+                b"time" => match self.fast_lit()? {
+                    Some(Lit::Int(t)) => FField::Time(Some(t)),
+                    Some(Lit::Nil) => FField::Time(None),
+                    _ => return Ok(false),
+                },
+                b"type" => match self.fast_str()? {
+                    Some((s, e)) => {
+                        let (s, e) = strip_range(b, s, e);
+                        match OpType::from_name(text(b, s, e)) {
+                            Some(t) => FField::Type(t),
+                            None => return Ok(false),
+                        }
+                    }
+                    None => return Ok(false),
+                },
+                b"process" => match self.fast_lit()? {
+                    Some(l) => FField::Process(l),
+                    None => {
+                        let v = self.value(Ctx::Generic)?;
+                        FField::ProcessV(self.fast_keep(v))
+                    }
+                },
+                b"f" => match self.fast_str()? {
+                    Some((s, e)) => {
+                        let (s, e) = strip_range(b, s, e);
+                        FField::F(Lit::Kw(s, e))
+                    }
+                    None => {
+                        let v = self.value(Ctx::Name)?;
+                        FField::FV(self.fast_keep(v))
+                    }
+                },
+                b"value" => {
+                    let m = self.mark();
+                    let (nm, nr) = (self.pool.fast.mops.len(), self.pool.fast.reads.len());
+                    if self.fast_txn()? {
+                        FField::Txn
+                    } else {
+                        self.reset(m);
+                        self.pool.fast.mops.truncate(nm);
+                        self.pool.fast.reads.truncate(nr);
+                        let mut v = self.value(Ctx::Generic)?;
+                        keywordize_mops(&mut v);
+                        FField::ValueV(self.fast_keep(v))
+                    }
+                }
+                _ => {
+                    let v = self.value(Ctx::Generic)?;
+                    FField::Extra(ks, ke, self.fast_keep(v))
+                }
+            };
+            self.pool.fast.fields.push(field);
+            self.skip_ws();
+            match b.get(self.i) {
+                None => return Err(self.end(self.i, "',' or '}' after an object member")),
+                Some(b',') => self.i += 1,
+                Some(b'}') => {
+                    self.i += 1;
+                    self.depth -= 1;
+                    return Ok(true);
+                }
+                Some(_) => return Ok(false),
+            }
+        }
+    }
+
+    fn fast_keep(&mut self, v: Value) -> usize {
+        self.pool.fast.vals.push(v);
+        self.pool.fast.vals.len() - 1
+    }
+
+    /// A string without escapes or control characters at `self.i`: its range
+    /// (without the quotes). `None`, with the position unchanged, for anything else.
+    #[inline]
+    fn fast_str(&mut self) -> Result<Option<(usize, usize)>, Fail> {
+        let b = self.b;
+        let start = self.i;
+        match b.get(start) {
+            None => return Err(self.end(start, "a value")),
+            Some(b'"') => {}
+            Some(_) => return Ok(None),
+        }
+        let s = start + 1;
+        let mut j = s;
+        while let Some(&c) = b.get(j) {
+            if c == b'"' {
+                if std::str::from_utf8(&b[s..j]).is_err() {
+                    return Ok(None);
+                }
+                self.i = j + 1;
+                return Ok(Some((s, j)));
+            }
+            if c == b'\\' || c < 0x20 {
+                return Ok(None);
+            }
+            j += 1;
+        }
+        Err(self.end(j, "a closing '\"'"))
+    }
+
+    /// An integer of up to 18 digits, `null`, or a string without escapes (by
+    /// the colon rule); `None`, with the position unchanged, for anything else.
+    #[inline]
+    fn fast_lit(&mut self) -> Result<Option<Lit>, Fail> {
+        let b = self.b;
+        let start = self.i;
+        let Some(&c) = b.get(start) else { return Err(self.end(start, "a value")) };
+        match c {
+            b'0'..=b'9' | b'-' => {
+                let neg = c == b'-';
+                let from = start + neg as usize;
+                let lim = b.len().min(from + 18);
+                let mut j = from;
+                let mut v: i64 = 0;
+                while j < lim && b[j].is_ascii_digit() {
+                    v = v * 10 + (b[j] - b'0') as i64;
+                    j += 1;
+                }
+                if j == b.len() {
+                    return Err(self.end(j, "more of the number"));
+                }
+                if j == from || (b[from] == b'0' && j > from + 1) || matches!(b[j], b'0'..=b'9' | b'.' | b'e' | b'E') {
+                    return Ok(None);
+                }
+                self.i = j;
+                Ok(Some(Lit::Int(if neg { -v } else { v })))
+            }
+            b'"' => {
+                let Some((s, e)) = self.fast_str()? else { return Ok(None) };
+                if e - s >= 2 && b[s] == b':' {
+                    return Ok(Some(if b[s + 1] != b':' { Lit::Kw(s + 1, e) } else { Lit::Str(s + 1, e) }));
+                }
+                Ok(Some(Lit::Str(s, e)))
+            }
+            b'n' => {
+                let rest = &b[start..];
+                if rest.starts_with(b"null") {
+                    self.i += 4;
+                    Ok(Some(Lit::Nil))
+                } else if b"null".starts_with(rest) {
+                    Err(self.end(b.len(), "the rest of 'null'"))
+                } else {
+                    Ok(None)
+                }
+            }
+            _ => Ok(None),
+        }
+    }
+
+    /// `[["append", k, v], ["r", k, [v…]], ["w", k, v], …]` into `pool.fast.mops`;
+    /// `false` for any other value (then read generically and decoded by the builder).
+    fn fast_txn(&mut self) -> Result<bool, Fail> {
+        let b = self.b;
+        if b.get(self.i) != Some(&b'[') {
+            return Ok(false);
+        }
+        self.i += 1;
+        self.skip_ws();
+        match b.get(self.i) {
+            None => return Err(self.end(self.i, "a value or ']'")),
+            Some(b']') => {
+                self.i += 1;
+                return Ok(true);
+            }
+            _ => {}
+        }
+        loop {
+            self.skip_ws();
+            match b.get(self.i) {
+                None => return Err(self.end(self.i, "a value")),
+                Some(b'[') => self.i += 1,
+                Some(_) => return Ok(false),
+            }
+            self.skip_ws();
+            let kind = match self.fast_str()? {
+                Some((s, e)) => match &b[s..e] {
+                    b"append" => MopKind::Append,
+                    b"r" => MopKind::Read,
+                    b"w" => MopKind::Write,
+                    _ => return Ok(false),
+                },
+                None => return Ok(false),
+            };
+            if !self.fast_sep(b',')? {
+                return Ok(false);
+            }
+            let Some(key) = self.fast_lit()? else { return Ok(false) };
+            self.skip_ws();
+            let val = match b.get(self.i) {
+                None => return Err(self.end(self.i, "',' or ']'")),
+                Some(b']') => FVal::Absent,
+                Some(b',') => {
+                    self.i += 1;
+                    self.skip_ws();
+                    match b.get(self.i) {
+                        None => return Err(self.end(self.i, "a value")),
+                        Some(b'[') if kind == MopKind::Read => {
+                            self.i += 1;
+                            let from = self.pool.fast.reads.len();
+                            self.skip_ws();
+                            match b.get(self.i) {
+                                None => return Err(self.end(self.i, "a value or ']'")),
+                                Some(b']') => self.i += 1,
+                                _ => loop {
+                                    self.skip_ws();
+                                    match self.fast_lit()? {
+                                        Some(l) => self.pool.fast.reads.push(l),
+                                        None => return Ok(false),
+                                    }
+                                    self.skip_ws();
+                                    match b.get(self.i) {
+                                        None => return Err(self.end(self.i, "',' or ']'")),
+                                        Some(b',') => self.i += 1,
+                                        Some(b']') => {
+                                            self.i += 1;
+                                            break;
+                                        }
+                                        Some(_) => return Ok(false),
+                                    }
+                                },
+                            }
+                            FVal::List(from, self.pool.fast.reads.len() - from)
+                        }
+                        Some(_) => match self.fast_lit()? {
+                            Some(Lit::Nil) => FVal::Nil,
+                            Some(l) => FVal::Atom(l),
+                            None => return Ok(false),
+                        },
+                    }
+                }
+                Some(_) => return Ok(false),
+            };
+            self.skip_ws();
+            match b.get(self.i) {
+                None => return Err(self.end(self.i, "']'")),
+                Some(b']') => self.i += 1,
+                Some(_) => return Ok(false),
+            }
+            self.pool.fast.mops.push(FMop { kind, key, val });
+            self.skip_ws();
+            match b.get(self.i) {
+                None => return Err(self.end(self.i, "',' or ']'")),
+                Some(b',') => self.i += 1,
+                Some(b']') => {
+                    self.i += 1;
+                    return Ok(true);
+                }
+                Some(_) => return Ok(false),
+            }
+        }
+    }
+
+    /// Whitespace, `sep`, whitespace; `false` if something else comes.
+    #[inline]
+    fn fast_sep(&mut self, sep: u8) -> Result<bool, Fail> {
+        self.skip_ws();
+        match self.b.get(self.i) {
+            None => Err(self.end(self.i, "a separator")),
+            Some(&c) if c == sep => {
+                self.i += 1;
+                self.skip_ws();
+                Ok(true)
+            }
+            Some(_) => Ok(false),
+        }
+    }
+
+    /// Hands the op read by [`Self::fast_op`] to the builder, with the same
+    /// calls in the same order as [`HistoryBuilder::push`] makes them.
+    fn fast_commit(&mut self, b: &mut HistoryBuilder, pos: SrcPos) -> Result<(), OpError> {
+        let buf = self.b;
+        let fast = &mut self.pool.fast;
+        b.begin_op(pos);
+        let mut txn = false;
+        for &field in &fast.fields {
+            let r = match field {
+                FField::Index(i) => b.set_index(i),
+                FField::Time(t) => b.set_time(t),
+                FField::Type(t) => b.set_type(t),
+                FField::Process(l) => {
+                    let p = match l {
+                        Lit::Int(i) => Process::Client(i),
+                        Lit::Nil => Process::None,
+                        l => Process::Named(intern_lit(b, buf, l)),
+                    };
+                    b.set_process(p)
+                }
+                FField::ProcessV(n) => {
+                    let p = match &fast.vals[n] {
+                        Value::Int(i) => Process::Client(*i),
+                        Value::Nil => Process::None,
+                        v => Process::Named(b.atoms_mut().intern_value(v)),
+                    };
+                    b.set_process(p)
+                }
+                FField::F(l) => {
+                    let id = intern_lit(b, buf, l);
+                    b.set_f(id)
+                }
+                FField::FV(n) => {
+                    let id = b.atoms_mut().intern_value(&fast.vals[n]);
+                    b.set_f(id)
+                }
+                FField::Txn => {
+                    txn = true;
+                    b.set_value_txn()
+                }
+                FField::ValueV(n) => b.set_value_other(std::mem::replace(&mut fast.vals[n], Value::Nil)),
+                FField::Extra(s, e, n) => {
+                    b.add_extra(
+                        Value::Keyword(text(buf, s, e).into()),
+                        std::mem::replace(&mut fast.vals[n], Value::Nil),
+                    );
+                    Ok(())
+                }
+            };
+            if let Err(e) = r {
+                b.abort_op();
+                return Err(e);
+            }
+        }
+        if txn {
+            for m in &fast.mops {
+                let key = intern_lit(b, buf, m.key);
+                let val = match m.val {
+                    FVal::Absent => MopVal::Absent,
+                    FVal::Nil => MopVal::Nil,
+                    FVal::Atom(l) => MopVal::Atom(intern_lit(b, buf, l)),
+                    FVal::List(from, len) => {
+                        let start = b.reads_len();
+                        for &l in &fast.reads[from..from + len] {
+                            let id = intern_lit(b, buf, l);
+                            b.push_read(id);
+                        }
+                        MopVal::List { start, len: len as u32 }
+                    }
+                };
+                b.push_mop(m.kind, key, val);
+            }
+        }
+        b.end_op()
+    }
+}
+
 fn utf8(b: &[u8], from: usize, to: usize) -> Result<&str, Fail> {
     std::str::from_utf8(&b[from..to])
         .map_err(|e| at(from + e.valid_up_to(), "invalid UTF-8 in a string (JSON text must be UTF-8)".to_string()))
@@ -851,7 +1374,7 @@ enum At {
 }
 
 /// Parses as much of the array as the buffer holds. `Ok` when the input is done.
-fn array_pass(p: &mut Parser<'_, '_>, state: &mut At, sink: &mut OpSink<'_>) -> Result<(), Stop> {
+fn array_pass(p: &mut Parser<'_, '_>, state: &mut At, target: &mut Target<'_, '_>) -> Result<(), Stop> {
     let mut safe = p.i;
     loop {
         p.skip_ws();
@@ -900,10 +1423,22 @@ fn array_pass(p: &mut Parser<'_, '_>, state: &mut At, sink: &mut OpSink<'_>) -> 
             }
             At::First | At::AfterComma => {
                 let pos = p.pos_here();
+                if let (Target::Builder(b), b'{') = (&mut *target, c) {
+                    let m = p.mark();
+                    match p.fast_op() {
+                        Ok(true) if p.fast_commit(b, pos).is_ok() => {
+                            *state = At::AfterElem;
+                            safe = p.i;
+                            continue;
+                        }
+                        Err(Fail::More) => return Err(Stop::More(safe)),
+                        _ => p.reset(m),
+                    }
+                }
                 let mut v = Value::Nil;
                 match p.value_to(Ctx::Op, &mut v) {
                     Ok(()) => {
-                        sink(&v, pos).map_err(Stop::Sink)?;
+                        target.push(&v, pos).map_err(Stop::Sink)?;
                         p.pool.recycle(v);
                         *state = At::AfterElem;
                     }
@@ -934,6 +1469,18 @@ fn array_pass(p: &mut Parser<'_, '_>, state: &mut At, sink: &mut OpSink<'_>) -> 
 
 /// Reads an elle-cli JSON file: one array of op objects.
 pub fn read_array(src: &mut Source<'_>, sink: &mut OpSink<'_>) -> Result<(), InputError> {
+    array_target(src, &mut Target::Sink(sink))
+}
+
+/// Reads an elle-cli JSON file into a builder: as [`read_array`] with a sink
+/// that calls [`HistoryBuilder::push`], with the same result and the same
+/// errors, but op objects of the common shape are decoded without building a
+/// [`Value`].
+pub fn read_array_into(src: &mut Source<'_>, b: &mut HistoryBuilder) -> Result<(), InputError> {
+    array_target(src, &mut Target::Builder(b))
+}
+
+fn array_target(src: &mut Source<'_>, sink: &mut Target<'_, '_>) -> Result<(), InputError> {
     skip_bom(src)?;
     let mut pool = Pool::default();
     let mut state = At::Open;
@@ -985,7 +1532,7 @@ pub(crate) fn next_line(src: &mut Source<'_>) -> Result<Option<(usize, bool)>, I
 /// Each object is parsed straight from the buffer; only when that fails, or the
 /// object runs over more than one line, is its line parsed again on its own to
 /// say what is wrong with it.
-fn lines_pass(buf: &[u8], pool: &mut Pool, base: SrcPos, eof: bool, sink: &mut OpSink<'_>) -> Result<(), Stop> {
+fn lines_pass(buf: &[u8], pool: &mut Pool, base: SrcPos, eof: bool, target: &mut Target<'_, '_>) -> Result<(), Stop> {
     let mut p = Parser::new(buf, pool, 0, base, eof, "the end of the file");
     let mut safe = 0;
     loop {
@@ -995,6 +1542,31 @@ fn lines_pass(buf: &[u8], pool: &mut Pool, base: SrcPos, eof: bool, sink: &mut O
         }
         let start = p.i;
         let pos = p.pos_here();
+        if let (Target::Builder(b), b'{') = (&mut *target, buf[start]) {
+            let m = p.mark();
+            match p.fast_op() {
+                Ok(true) if p.line == pos.line => {
+                    let mut j = p.i;
+                    while matches!(buf.get(j), Some(b' ' | b'\t' | b'\r')) {
+                        j += 1;
+                    }
+                    match buf.get(j) {
+                        None if !eof => return Err(Stop::More(safe)),
+                        None | Some(b'\n') => {
+                            if p.fast_commit(b, pos).is_ok() {
+                                p.i = j;
+                                safe = j;
+                                continue;
+                            }
+                        }
+                        Some(_) => {}
+                    }
+                }
+                Err(Fail::More) => return Err(Stop::More(safe)),
+                _ => {}
+            }
+            p.reset(m);
+        }
         let mut v = Value::Nil;
         let parsed = if buf[start] == b'{' { p.value_to(Ctx::Op, &mut v) } else { Err(at(start, String::new())) };
         match parsed {
@@ -1006,7 +1578,7 @@ fn lines_pass(buf: &[u8], pool: &mut Pool, base: SrcPos, eof: bool, sink: &mut O
                 match buf.get(p.i) {
                     None if !eof => return Err(Stop::More(safe)),
                     None | Some(b'\n') => {
-                        sink(&v, pos).map_err(Stop::Sink)?;
+                        target.push(&v, pos).map_err(Stop::Sink)?;
                         p.pool.recycle(v);
                         safe = p.i;
                     }
@@ -1057,6 +1629,17 @@ fn line_error(line: &[u8], start: usize, pos: SrcPos) -> (usize, String) {
 
 /// Reads JSON Lines: one op object per line; blank lines are skipped.
 pub fn read_lines(src: &mut Source<'_>, sink: &mut OpSink<'_>) -> Result<(), InputError> {
+    lines_target(src, &mut Target::Sink(sink))
+}
+
+/// Reads JSON Lines into a builder: as [`read_lines`] with a sink that calls
+/// [`HistoryBuilder::push`], with the same result and the same errors, but op
+/// objects of the common shape are decoded without building a [`Value`].
+pub fn read_lines_into(src: &mut Source<'_>, b: &mut HistoryBuilder) -> Result<(), InputError> {
+    lines_target(src, &mut Target::Builder(b))
+}
+
+fn lines_target(src: &mut Source<'_>, sink: &mut Target<'_, '_>) -> Result<(), InputError> {
     skip_bom(src)?;
     let mut pool = Pool::default();
     loop {

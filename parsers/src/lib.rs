@@ -134,8 +134,8 @@ pub fn read_history<R: Read>(
         match format {
             // EDN op maps of the common shape go straight into the builder.
             Format::Edn => edn::read_into(&mut src, &mut builder)?,
-            Format::Json => json::read_array(&mut src, &mut sink)?,
-            Format::Jsonl => json::read_lines(&mut src, &mut sink)?,
+            Format::Json => json::read_array_into(&mut src, &mut builder)?,
+            Format::Jsonl => json::read_lines_into(&mut src, &mut builder)?,
             Format::Plume => plume::read_ops(&mut src, &mut sink)?,
         }
     }
