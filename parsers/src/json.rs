@@ -2202,7 +2202,6 @@ mod tests {
     use super::*;
     use crate::{read_history, Format, ReadOptions};
     use history::HistoryBuilder;
-    use std::io::Read;
 
     fn kw(s: &str) -> Value {
         Value::keyword(s)
@@ -2547,22 +2546,6 @@ mod tests {
         assert!(e.contains("1:21") && e.contains("U+0001"), "{e}");
     }
 
-    /// Hands out its input a few bytes at a time.
-    struct Trickle<'a> {
-        data: &'a [u8],
-        n: usize,
-    }
-
-    impl Read for Trickle<'_> {
-        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-            self.n = self.n % 7 + 1;
-            let k = self.n.min(buf.len()).min(self.data.len());
-            buf[..k].copy_from_slice(&self.data[..k]);
-            self.data = &self.data[k..];
-            Ok(k)
-        }
-    }
-
     #[test]
     fn streaming_boundaries_do_not_matter() {
         let h = sample_history();
@@ -2575,9 +2558,13 @@ mod tests {
             );
             let whole = read_history(text.as_bytes(), "t", Some(f), ReadOptions::default()).unwrap();
             for start in 0..7 {
-                let slow =
-                    read_history(Trickle { data: text.as_bytes(), n: start }, "t", Some(f), ReadOptions::default())
-                        .unwrap_or_else(|e| panic!("{e}"));
+                let slow = read_history(
+                    crate::source::Trickle::new(text.as_bytes(), start as u64),
+                    "t",
+                    Some(f),
+                    ReadOptions::default(),
+                )
+                .unwrap_or_else(|e| panic!("{e}"));
                 assert_same(&whole, &slow);
                 let pos: Vec<SrcPos> = slow.ops.iter().map(|o| o.pos).collect();
                 assert_eq!(pos, whole.ops.iter().map(|o| o.pos).collect::<Vec<_>>());
@@ -2585,8 +2572,8 @@ mod tests {
             // Errors are found at the same place too.
             let bad = text.replacen("\"type\"", "\"type\" 1", 2);
             let a = read_history(bad.as_bytes(), "t", Some(f), ReadOptions::default()).unwrap_err();
-            let b =
-                read_history(Trickle { data: bad.as_bytes(), n: 3 }, "t", Some(f), ReadOptions::default()).unwrap_err();
+            let b = read_history(crate::source::Trickle::new(bad.as_bytes(), 3), "t", Some(f), ReadOptions::default())
+                .unwrap_err();
             assert_eq!(a, b);
         }
     }

@@ -2,9 +2,9 @@
 //! gives a history or an error naming the file, never a panic.
 
 use history::{History, SrcPos};
+use parsers::source::Trickle;
 use parsers::{read_history, Format, InputError, ReadOptions};
 use proptest::prelude::*;
-use std::io::{self, Read};
 use std::path::Path;
 
 const FORMATS: [Format; 3] = [Format::Json, Format::Jsonl, Format::Plume];
@@ -15,22 +15,6 @@ const JSON_SAMPLE: &str = r#"[{"index":0,"time":31076248,"type":"invoke","proces
 "#;
 
 const PLUME_SAMPLE: &str = "w(0,1,1,1)\nw(0,2,1,1)\nr(0,2,2,2)\nw(3,4,2,-1)\n r( 5 , 6 , 7 , 8 )\n";
-
-/// Hands out its input a few bytes at a time, so elements straddle refills.
-struct Trickle<'a> {
-    data: &'a [u8],
-    n: usize,
-}
-
-impl Read for Trickle<'_> {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        self.n = self.n % 5 + 1;
-        let k = self.n.min(buf.len()).min(self.data.len());
-        buf[..k].copy_from_slice(&self.data[..k]);
-        self.data = &self.data[k..];
-        Ok(k)
-    }
-}
 
 fn outcome(r: Result<History, InputError>) -> Result<Vec<(String, SrcPos)>, String> {
     match r {
@@ -47,7 +31,7 @@ fn check(bytes: &[u8]) {
         if let Err(msg) = &whole {
             assert!(msg.starts_with("fuzz.json"), "{f:?}: {msg}");
         }
-        let slow = outcome(read_history(Trickle { data: bytes, n: 0 }, "fuzz.json", Some(f), ReadOptions::default()));
+        let slow = outcome(read_history(Trickle::new(bytes, 0), "fuzz.json", Some(f), ReadOptions::default()));
         assert_eq!(whole, slow, "{f:?}: {:?}", String::from_utf8_lossy(bytes));
     }
 }
