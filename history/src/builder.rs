@@ -171,21 +171,53 @@ impl HistoryBuilder {
         self.intern_name(false, s)
     }
 
+    /// [`HistoryBuilder::intern_keyword`] of UTF-8 bytes, checked only when
+    /// they are not cached; `None` if they are not UTF-8.
+    #[inline]
+    pub fn intern_keyword_bytes(&mut self, b: &[u8]) -> Option<Id> {
+        self.intern_name_bytes(true, b)
+    }
+
+    /// [`HistoryBuilder::intern_str`] of UTF-8 bytes, checked only when they
+    /// are not cached; `None` if they are not UTF-8.
+    #[inline]
+    pub fn intern_str_bytes(&mut self, b: &[u8]) -> Option<Id> {
+        self.intern_name_bytes(false, b)
+    }
+
     fn intern_name(&mut self, keyword: bool, s: &str) -> Id {
+        let (slot, hit) = self.name_slot(keyword, s.as_bytes());
+        hit.unwrap_or_else(|| self.intern_name_miss(keyword, s, slot))
+    }
+
+    fn intern_name_bytes(&mut self, keyword: bool, b: &[u8]) -> Option<Id> {
+        let (slot, hit) = self.name_slot(keyword, b);
+        match hit {
+            Some(id) => Some(id),
+            None => Some(self.intern_name_miss(keyword, std::str::from_utf8(b).ok()?, slot)),
+        }
+    }
+
+    /// The cache slot for a name, and its id if the slot holds it.
+    #[inline]
+    fn name_slot(&mut self, keyword: bool, b: &[u8]) -> (usize, Option<Id>) {
         if self.name_cache.is_empty() {
             self.name_cache.resize_with(NAME_CACHE, || None);
         }
-        let b = s.as_bytes();
         let mut h = (b.len() as u32) ^ (keyword as u32) << 31;
         for &x in b.iter().take(8).chain(b.iter().rev().take(8)) {
             h = (h ^ x as u32).wrapping_mul(0x0100_0193);
         }
         let slot = (h.wrapping_mul(0x9E37_79B9) >> 24) as usize % NAME_CACHE;
         if let Some((k, text, id)) = &self.name_cache[slot] {
-            if *k == keyword && &**text == s {
-                return *id;
+            if *k == keyword && text.as_bytes() == b {
+                return (slot, Some(*id));
             }
         }
+        (slot, None)
+    }
+
+    fn intern_name_miss(&mut self, keyword: bool, s: &str, slot: usize) -> Id {
         let text: Box<str> = s.into();
         let id = self.h.atoms.intern(if keyword { Atom::Keyword(text.clone()) } else { Atom::Str(text.clone()) });
         self.name_cache[slot] = Some((keyword, text, id));

@@ -324,12 +324,19 @@ fn text(buf: &[u8], from: usize, to: usize) -> &str {
     std::str::from_utf8(&buf[from..to]).unwrap_or_default()
 }
 
+/// Whether `bytes` is not UTF-8, cheaply for the usual short ASCII token.
+#[inline]
+fn not_utf8(bytes: &[u8]) -> bool {
+    !bytes.is_ascii() && std::str::from_utf8(bytes).is_err()
+}
+
 fn intern_lit(b: &mut HistoryBuilder, buf: &[u8], l: Lit) -> history::Id {
     match l {
         Lit::Int(i) => b.intern_int(i),
         Lit::Nil => b.atoms_mut().intern_value(&Value::Nil),
-        Lit::Kw(s, e) => b.intern_keyword(text(buf, s, e)),
-        Lit::Str(s, e) => b.intern_str(text(buf, s, e)),
+        // Checked when the literal was read; the text is only needed on a cache miss.
+        Lit::Kw(s, e) => b.intern_keyword_bytes(&buf[s..e]).unwrap_or_else(|| b.intern_keyword("")),
+        Lit::Str(s, e) => b.intern_str_bytes(&buf[s..e]).unwrap_or_else(|| b.intern_str("")),
     }
 }
 
@@ -1114,7 +1121,7 @@ impl<'s, 'r> Parser<'s, 'r> {
                     }
                 }
                 key => {
-                    if std::str::from_utf8(key).is_err() {
+                    if not_utf8(key) {
                         return Ok(false);
                     }
                     FField::Extra(ks, ke, self.fast_generic()?)
@@ -1164,7 +1171,7 @@ impl<'s, 'r> Parser<'s, 'r> {
             }
             b':' => {
                 let end = self.token_end(start + 1)?;
-                if end == start + 1 || std::str::from_utf8(&buf[start + 1..end]).is_err() {
+                if end == start + 1 || not_utf8(&buf[start + 1..end]) {
                     return Ok(None);
                 }
                 self.pos = end;
@@ -1178,7 +1185,7 @@ impl<'s, 'r> Parser<'s, 'r> {
                 if i == buf.len() {
                     return Err(more0());
                 }
-                if buf[i] == b'\\' || std::str::from_utf8(&buf[start + 1..i]).is_err() {
+                if buf[i] == b'\\' || not_utf8(&buf[start + 1..i]) {
                     return Ok(None);
                 }
                 self.pos = i + 1;

@@ -408,8 +408,9 @@ fn intern_lit(b: &mut HistoryBuilder, buf: &[u8], l: Lit) -> Id {
     match l {
         Lit::Int(i) => b.intern_int(i),
         Lit::Nil => b.atoms_mut().intern_value(&Value::Nil),
-        Lit::Kw(s, e) => b.intern_keyword(text(buf, s, e)),
-        Lit::Str(s, e) => b.intern_str(text(buf, s, e)),
+        // Checked when the literal was read; the text is only needed on a cache miss.
+        Lit::Kw(s, e) => b.intern_keyword_bytes(&buf[s..e]).unwrap_or_else(|| b.intern_keyword("")),
+        Lit::Str(s, e) => b.intern_str_bytes(&buf[s..e]).unwrap_or_else(|| b.intern_str("")),
     }
 }
 
@@ -1036,7 +1037,7 @@ impl Parser<'_, '_> {
         let mut j = s;
         while let Some(&c) = b.get(j) {
             if c == b'"' {
-                if std::str::from_utf8(&b[s..j]).is_err() {
+                if !b[s..j].is_ascii() && std::str::from_utf8(&b[s..j]).is_err() {
                     return Ok(None);
                 }
                 self.i = j + 1;
