@@ -19,8 +19,9 @@
 //! escapes) are hand-written on `&[u8]` with a byte class table; nom recognises
 //! the rarer number shapes and character names.
 
+use crate::fast::{self, text, FField, FMop, FVal, Fast, Lit};
 use crate::{InputError, OpSink, Source};
-use history::{History, HistoryBuilder, MopKind, MopVal, OpError, OpType, Process, SrcPos, Value};
+use history::{History, HistoryBuilder, MopKind, OpError, OpType, SrcPos, Value};
 use nom::branch::alt;
 use nom::bytes::complete::{tag, take_while_m_n};
 use nom::character::complete::{alphanumeric1, char as nchar, digit0, digit1, hex_digit1, one_of};
@@ -258,86 +259,10 @@ struct Pools {
 // ---------------------------------------------------------------------------
 // The fast path: common op maps decoded straight into the builder
 
-/// A scalar the fast path reads without building a [`Value`]; texts are byte
-/// ranges of the parser's buffer, already checked to be UTF-8.
-#[derive(Clone, Copy, Debug)]
-enum Lit {
-    Int(i64),
-    Nil,
-    Kw(usize, usize),
-    Str(usize, usize),
-}
-
-/// A field of an op map read by the fast path, in the order written.
-#[derive(Clone, Copy, Debug)]
-enum FField {
-    Index(u64),
-    Time(Option<i64>),
-    Type(OpType),
-    Process(Lit),
-    /// A process the generic parser read: `Fast::vals[n]`.
-    ProcessV(usize),
-    F(Lit),
-    FV(usize),
-    /// A transaction: the micro-ops in `Fast::mops`.
-    Txn,
-    ValueV(usize),
-    /// Another keyword key (its text range) and its value, `Fast::vals[n]`.
-    Extra(usize, usize, usize),
-}
-
-#[derive(Clone, Copy, Debug)]
-enum FVal {
-    Absent,
-    Nil,
-    Atom(Lit),
-    /// `Fast::reads[start .. start + len]`.
-    List(usize, usize),
-}
-
-#[derive(Clone, Copy, Debug)]
-struct FMop {
-    kind: MopKind,
-    key: Lit,
-    val: FVal,
-}
-
-#[derive(Default)]
-struct Fast {
-    fields: Vec<FField>,
-    mops: Vec<FMop>,
-    reads: Vec<Lit>,
-    vals: Vec<Value>,
-}
-
-impl Fast {
-    fn clear(&mut self) {
-        self.fields.clear();
-        self.mops.clear();
-        self.reads.clear();
-        self.vals.clear();
-    }
-}
-
-fn text(buf: &[u8], from: usize, to: usize) -> &str {
-    // Checked when the literal was read.
-    std::str::from_utf8(&buf[from..to]).unwrap_or_default()
-}
-
 /// Whether `bytes` is not UTF-8, cheaply for the usual short ASCII token.
 #[inline]
 fn not_utf8(bytes: &[u8]) -> bool {
     !bytes.is_ascii() && std::str::from_utf8(bytes).is_err()
-}
-
-fn intern_lit(b: &mut HistoryBuilder, buf: &[u8], l: Lit) -> history::Id {
-    match l {
-        Lit::Int(i) => b.intern_int(i),
-        Lit::Nil => b.atoms_mut().intern_value(&Value::Nil),
-        // Checked when the literal was read; the text is only needed on a cache miss.
-        Lit::Kw(s, e) => b.intern_keyword_bytes(&buf[s..e]).unwrap_or_else(|| b.intern_keyword("")),
-        Lit::Str(s, e) => b.intern_str_bytes(&buf[s..e]).unwrap_or_else(|| b.intern_str("")),
-    }
 }
 
 /// Keyword slots, and copies kept per slot.
@@ -1277,80 +1202,9 @@ impl<'s, 'r> Parser<'s, 'r> {
         }
     }
 
-    /// Hands the op read by [`Self::fast_op`] to the builder, with the same
-    /// calls in the same order as [`HistoryBuilder::push`] makes them.
+    /// Hands the op read by [`Self::fast_op`] to the builder.
     fn fast_commit(&mut self, b: &mut HistoryBuilder, pos: SrcPos) -> Result<(), OpError> {
-        let buf = self.buf;
-        let fast = &mut self.pools.fast;
-        b.begin_op(pos);
-        let mut txn = false;
-        for &field in &fast.fields {
-            let r = match field {
-                FField::Index(i) => b.set_index(i),
-                FField::Time(t) => b.set_time(t),
-                FField::Type(t) => b.set_type(t),
-                FField::Process(l) => {
-                    let p = match l {
-                        Lit::Int(i) => Process::Client(i),
-                        Lit::Nil => Process::None,
-                        l => Process::Named(intern_lit(b, buf, l)),
-                    };
-                    b.set_process(p)
-                }
-                FField::ProcessV(n) => {
-                    let p = match &fast.vals[n] {
-                        Value::Int(i) => Process::Client(*i),
-                        Value::Nil => Process::None,
-                        v => Process::Named(b.atoms_mut().intern_value(v)),
-                    };
-                    b.set_process(p)
-                }
-                FField::F(l) => {
-                    let id = intern_lit(b, buf, l);
-                    b.set_f(id)
-                }
-                FField::FV(n) => {
-                    let id = b.atoms_mut().intern_value(&fast.vals[n]);
-                    b.set_f(id)
-                }
-                FField::Txn => {
-                    txn = true;
-                    b.set_value_txn()
-                }
-                FField::ValueV(n) => b.set_value_other(std::mem::replace(&mut fast.vals[n], Value::Nil)),
-                FField::Extra(s, e, n) => {
-                    b.add_extra(
-                        Value::Keyword(text(buf, s, e).into()),
-                        std::mem::replace(&mut fast.vals[n], Value::Nil),
-                    );
-                    Ok(())
-                }
-            };
-            if let Err(e) = r {
-                b.abort_op();
-                return Err(e);
-            }
-        }
-        if txn {
-            for m in &fast.mops {
-                let key = intern_lit(b, buf, m.key);
-                let val = match m.val {
-                    FVal::Absent => MopVal::Absent,
-                    FVal::Nil => MopVal::Nil,
-                    FVal::Atom(l) => MopVal::Atom(intern_lit(b, buf, l)),
-                    FVal::List(from, len) => {
-                        let start = b.reads_len();
-                        for &l in &fast.reads[from..from + len] {
-                            let id = intern_lit(b, buf, l);
-                            b.push_read(id);
-                        }
-                        MopVal::List { start, len: len as u32 }
-                    }
-                };
-                b.push_mop(m.kind, key, val);
-            }
-        }
-        b.end_op()
+        fast::commit(&mut self.pools.fast, self.buf, b, pos)
     }
 
     /// `#tag form`, at the `#`.

@@ -61,6 +61,7 @@
 //! histcheck's values directly, keeps big integers exactly, and says where the
 //! problem is and what was expected there.
 
+use crate::fast::{self, text, FField, FMop, FVal, Fast, Lit};
 use crate::{InputError, OpSink, Source};
 use history::{
     Atom, AtomRef, History, HistoryBuilder, Id, MopKind, MopVal, Op, OpError, OpType, OpValue, Process, SrcPos, Value,
@@ -336,83 +337,6 @@ fn set(slot: &mut Value, v: Value) {
 
 // ---------------------------------------------------------------------------
 // The fast path: common op objects decoded straight into the builder
-
-/// A scalar the fast path reads without building a [`Value`]; texts are byte
-/// ranges of the parser's buffer, already checked to be UTF-8 (and read by the
-/// colon rule: `Kw` without its colon, `Str` without the extra one).
-#[derive(Clone, Copy, Debug)]
-enum Lit {
-    Int(i64),
-    Nil,
-    Kw(usize, usize),
-    Str(usize, usize),
-}
-
-/// A field of an op object read by the fast path, in the order written.
-#[derive(Clone, Copy, Debug)]
-enum FField {
-    Index(u64),
-    Time(Option<i64>),
-    Type(OpType),
-    Process(Lit),
-    /// A process the generic parser read: `Fast::vals[n]`.
-    ProcessV(usize),
-    F(Lit),
-    FV(usize),
-    /// A transaction: the micro-ops in `Fast::mops`.
-    Txn,
-    ValueV(usize),
-    /// Another key (its text range) and its value, `Fast::vals[n]`.
-    Extra(usize, usize, usize),
-}
-
-#[derive(Clone, Copy, Debug)]
-enum FVal {
-    Absent,
-    Nil,
-    Atom(Lit),
-    /// `Fast::reads[start .. start + len]`.
-    List(usize, usize),
-}
-
-#[derive(Clone, Copy, Debug)]
-struct FMop {
-    kind: MopKind,
-    key: Lit,
-    val: FVal,
-}
-
-#[derive(Default)]
-struct Fast {
-    fields: Vec<FField>,
-    mops: Vec<FMop>,
-    reads: Vec<Lit>,
-    vals: Vec<Value>,
-}
-
-impl Fast {
-    fn clear(&mut self) {
-        self.fields.clear();
-        self.mops.clear();
-        self.reads.clear();
-        self.vals.clear();
-    }
-}
-
-fn text(buf: &[u8], from: usize, to: usize) -> &str {
-    // Checked when the literal was read.
-    std::str::from_utf8(&buf[from..to]).unwrap_or_default()
-}
-
-fn intern_lit(b: &mut HistoryBuilder, buf: &[u8], l: Lit) -> Id {
-    match l {
-        Lit::Int(i) => b.intern_int(i),
-        Lit::Nil => b.atoms_mut().intern_value(&Value::Nil),
-        // Checked when the literal was read; the text is only needed on a cache miss.
-        Lit::Kw(s, e) => b.intern_keyword_bytes(&buf[s..e]).unwrap_or_else(|| b.intern_keyword("")),
-        Lit::Str(s, e) => b.intern_str_bytes(&buf[s..e]).unwrap_or_else(|| b.intern_str("")),
-    }
-}
 
 /// A name (`"ok"` or `":ok"`, as [`Pool::strip_name`] reads it) as a range.
 fn strip_range(buf: &[u8], s: usize, e: usize) -> (usize, usize) {
@@ -1218,80 +1142,9 @@ impl Parser<'_, '_> {
         }
     }
 
-    /// Hands the op read by [`Self::fast_op`] to the builder, with the same
-    /// calls in the same order as [`HistoryBuilder::push`] makes them.
+    /// Hands the op read by [`Self::fast_op`] to the builder.
     fn fast_commit(&mut self, b: &mut HistoryBuilder, pos: SrcPos) -> Result<(), OpError> {
-        let buf = self.b;
-        let fast = &mut self.pool.fast;
-        b.begin_op(pos);
-        let mut txn = false;
-        for &field in &fast.fields {
-            let r = match field {
-                FField::Index(i) => b.set_index(i),
-                FField::Time(t) => b.set_time(t),
-                FField::Type(t) => b.set_type(t),
-                FField::Process(l) => {
-                    let p = match l {
-                        Lit::Int(i) => Process::Client(i),
-                        Lit::Nil => Process::None,
-                        l => Process::Named(intern_lit(b, buf, l)),
-                    };
-                    b.set_process(p)
-                }
-                FField::ProcessV(n) => {
-                    let p = match &fast.vals[n] {
-                        Value::Int(i) => Process::Client(*i),
-                        Value::Nil => Process::None,
-                        v => Process::Named(b.atoms_mut().intern_value(v)),
-                    };
-                    b.set_process(p)
-                }
-                FField::F(l) => {
-                    let id = intern_lit(b, buf, l);
-                    b.set_f(id)
-                }
-                FField::FV(n) => {
-                    let id = b.atoms_mut().intern_value(&fast.vals[n]);
-                    b.set_f(id)
-                }
-                FField::Txn => {
-                    txn = true;
-                    b.set_value_txn()
-                }
-                FField::ValueV(n) => b.set_value_other(std::mem::replace(&mut fast.vals[n], Value::Nil)),
-                FField::Extra(s, e, n) => {
-                    b.add_extra(
-                        Value::Keyword(text(buf, s, e).into()),
-                        std::mem::replace(&mut fast.vals[n], Value::Nil),
-                    );
-                    Ok(())
-                }
-            };
-            if let Err(e) = r {
-                b.abort_op();
-                return Err(e);
-            }
-        }
-        if txn {
-            for m in &fast.mops {
-                let key = intern_lit(b, buf, m.key);
-                let val = match m.val {
-                    FVal::Absent => MopVal::Absent,
-                    FVal::Nil => MopVal::Nil,
-                    FVal::Atom(l) => MopVal::Atom(intern_lit(b, buf, l)),
-                    FVal::List(from, len) => {
-                        let start = b.reads_len();
-                        for &l in &fast.reads[from..from + len] {
-                            let id = intern_lit(b, buf, l);
-                            b.push_read(id);
-                        }
-                        MopVal::List { start, len: len as u32 }
-                    }
-                };
-                b.push_mop(m.kind, key, val);
-            }
-        }
-        b.end_op()
+        fast::commit(&mut self.pool.fast, self.b, b, pos)
     }
 }
 

@@ -11,6 +11,7 @@
 
 pub mod edn;
 pub mod error;
+mod fast;
 pub mod json;
 pub mod plume;
 pub mod source;
