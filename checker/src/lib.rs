@@ -1,2 +1,24 @@
-//! Transactional checker. Dependency-graph inference, cycle search and the
-//! consistency-model lattice arrive with issue 4; this crate is deliberately empty until then.
+//! histcheck's transactional checker: dependency-graph inference, cycle search,
+//! anomaly classification and the consistency-model lattice, in the manner of
+//! Jepsen's Elle.
+//!
+//! - [`list_append`] infers ww/wr/rw edges and non-cycle anomalies;
+//! - [`order`] adds process and realtime edges;
+//! - [`cycles`] finds and classifies cycles;
+//! - [`lattice`] says which models the anomalies rule out;
+//! - [`check`] runs the whole pipeline.
+
+#![forbid(unsafe_code)]
+
+pub mod anomaly;
+pub mod check;
+pub mod cycles;
+pub mod graph;
+pub mod lattice;
+pub mod list_append;
+pub mod order;
+pub mod rel;
+
+pub use anomaly::{Anomaly, CheckError, Cycle, Explainer, Step, Version};
+pub use graph::{Graph, GraphBuilder, Txn};
+pub use rel::Rels;

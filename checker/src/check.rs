@@ -1,0 +1,171 @@
+//! The whole check of a transactional history: inference, the additional
+//! (process or realtime) graph the models need, cycle search, and the verdict.
+
+use crate::anomaly::{Anomaly, CheckError, Explainer, Step};
+use crate::cycles::{self, SearchOptions, SearchStats};
+use crate::graph::{Graph, Txn};
+use crate::lattice::{self, Boundary, Reportable, UnknownName, Validity};
+use crate::list_append;
+use crate::order;
+use crate::rel::Rels;
+use history::History;
+use std::collections::{BTreeMap, BTreeSet};
+use std::time::Instant;
+
+/// What to check for.
+#[derive(Clone, Debug)]
+pub struct Options {
+    /// Consistency models to check (names or aliases); Elle's default is `strict-serializable`.
+    pub models: Vec<String>,
+    /// Anomalies to check for, besides those the models prohibit.
+    pub anomalies: Vec<String>,
+    pub search: SearchOptions,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            models: vec!["strict-serializable".to_string()],
+            anomalies: Vec::new(),
+            search: SearchOptions::default(),
+        }
+    }
+}
+
+/// Counts and timings of one check.
+#[derive(Clone, Debug, Default)]
+pub struct Stats {
+    pub ops: usize,
+    /// Client transactions (completions of client ops).
+    pub transactions: usize,
+    /// Edges by single relation, in [`Rels::SINGLES`] order.
+    pub edges: [usize; 8],
+    pub search: SearchStats,
+    /// Which additional graph was added: `"realtime"`, `"process"` or `None`.
+    pub additional_graph: Option<&'static str>,
+    /// Milliseconds spent in inference, graph building and cycle search.
+    pub infer_ms: u64,
+    pub graph_ms: u64,
+    pub search_ms: u64,
+}
+
+/// The result of a check.
+pub struct Report<'h> {
+    pub valid: Validity,
+    /// Reported types, sorted by byte order.
+    pub anomaly_types: Vec<&'static str>,
+    pub boundary: Boundary,
+    /// The reported anomalies by type (only the types in `anomaly_types`).
+    pub anomalies: BTreeMap<&'static str, Vec<Anomaly>>,
+    /// Every type found, reported or not (they all count for `not`).
+    pub found: BTreeSet<&'static str>,
+    pub stats: Stats,
+    /// The dependency graph and its explainer, for plots and explanations.
+    pub graph: Graph,
+    pub explainer: Box<dyn Explainer + 'h>,
+}
+
+/// Why a check could not be made.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Error {
+    /// A model or anomaly name the lattice does not know.
+    Unknown(UnknownName),
+    /// A history the checker cannot analyse.
+    History(CheckError),
+}
+
+/// Explains data edges with the analyzer's explainer, process and realtime
+/// edges from the history.
+struct Combined<'h, E: Explainer> {
+    h: &'h History,
+    data: E,
+}
+
+impl<E: Explainer> Explainer for Combined<'_, E> {
+    fn explain(&self, a: Txn, b: Txn, rel: Rels) -> Option<Step> {
+        match rel {
+            Rels::PROCESS => order::explain_process(self.h, a, b),
+            Rels::REALTIME => order::explain_realtime(self.h, a, b),
+            _ => self.data.explain(a, b, rel),
+        }
+    }
+}
+
+/// Which additional graph the reportable anomalies need (elle-model.md §12.3):
+/// realtime if any `-realtime` cycle type is reportable, else process if any
+/// `-process` type is.
+pub fn additional_graph(rep: &Reportable) -> Option<&'static str> {
+    if rep.reportable.iter().any(|a| a.ends_with("-realtime")) {
+        Some("realtime")
+    } else if rep.reportable.iter().any(|a| a.ends_with("-process")) {
+        Some("process")
+    } else {
+        None
+    }
+}
+
+/// Checks a list-append history.
+pub fn check_list_append<'h>(h: &'h History, opts: &Options) -> Result<Report<'h>, Error> {
+    let models: Vec<&str> = opts.models.iter().map(String::as_str).collect();
+    let anomalies: Vec<&str> = opts.anomalies.iter().map(String::as_str).collect();
+    let rep = lattice::reportable(&models, &anomalies).map_err(Error::Unknown)?;
+
+    let t0 = Instant::now();
+    let analysis = list_append::analyze(h).map_err(Error::History)?;
+    let infer_ms = t0.elapsed().as_millis() as u64;
+
+    let t1 = Instant::now();
+    let mut edges = analysis.edges;
+    let extra = additional_graph(&rep);
+    match extra {
+        Some("realtime") => order::add_realtime_edges(h, &mut edges),
+        Some(_) => order::add_process_edges(h, &mut edges),
+        None => {}
+    }
+    let graph = edges.build();
+    let graph_ms = t1.elapsed().as_millis() as u64;
+
+    let explainer: Box<dyn Explainer + 'h> = Box::new(Combined { h, data: analysis.explainer });
+    let mut all = analysis.anomalies;
+    if graph.edge_count() == 0 {
+        all.push(Anomaly::EmptyTransactionGraph);
+    }
+    let t2 = Instant::now();
+    let (cycles, search) = cycles::search(h, &graph, explainer.as_ref(), &opts.search);
+    let search_ms = t2.elapsed().as_millis() as u64;
+    all.extend(cycles);
+
+    let found: BTreeSet<&'static str> = all.iter().map(Anomaly::name).collect();
+    let verdict = lattice::verdict(&found, &rep);
+    let keep: BTreeSet<&'static str> = verdict.anomaly_types.iter().copied().collect();
+    let mut by_type: BTreeMap<&'static str, Vec<Anomaly>> = BTreeMap::new();
+    for a in all {
+        if keep.contains(a.name()) {
+            by_type.entry(a.name()).or_default().push(a);
+        }
+    }
+    let stats = Stats {
+        ops: h.ops.len(),
+        transactions: h
+            .ops
+            .iter()
+            .filter(|o| o.kind.is_completion() && o.process.client().is_some() && !h.mops(o).is_empty())
+            .count(),
+        edges: graph.counts_by_rel(),
+        search,
+        additional_graph: extra,
+        infer_ms,
+        graph_ms,
+        search_ms,
+    };
+    Ok(Report {
+        valid: verdict.valid,
+        anomaly_types: verdict.anomaly_types,
+        boundary: verdict.boundary,
+        anomalies: by_type,
+        found,
+        stats,
+        graph,
+        explainer,
+    })
+}

@@ -1,0 +1,213 @@
+//! The transaction dependency graph: vertices are transactions (the positions
+//! of their completion ops in [`history::History::ops`]), edges carry a set of
+//! [`Rels`].
+//!
+//! Analyzers add edges to a [`GraphBuilder`] in any order and with repeats; the
+//! built [`Graph`] is a compressed adjacency (CSR) with each vertex's targets
+//! sorted and one edge per ordered pair, its relations ORed together.
+
+use crate::rel::Rels;
+
+/// A transaction: the position of its completion op in `History::ops`.
+pub type Txn = u32;
+
+/// Collects edges. Self-edges are dropped.
+#[derive(Clone, Debug, Default)]
+pub struct GraphBuilder {
+    n: usize,
+    from: Vec<u32>,
+    to: Vec<u32>,
+    rels: Vec<Rels>,
+}
+
+impl GraphBuilder {
+    /// A builder for a graph over vertices `0..n` (n = the number of ops of the history).
+    pub fn new(n: usize) -> GraphBuilder {
+        GraphBuilder { n, ..Default::default() }
+    }
+
+    pub fn vertex_count(&self) -> usize {
+        self.n
+    }
+
+    /// Edges added so far, repeats included.
+    pub fn len(&self) -> usize {
+        self.from.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.from.is_empty()
+    }
+
+    pub fn reserve(&mut self, edges: usize) {
+        self.from.reserve(edges);
+        self.to.reserve(edges);
+        self.rels.reserve(edges);
+    }
+
+    /// Adds `a → b` with relations `r` (nothing when `a == b` or `r` is empty).
+    #[inline]
+    pub fn add(&mut self, a: Txn, b: Txn, r: Rels) {
+        debug_assert!((a as usize) < self.n && (b as usize) < self.n);
+        if a != b && !r.is_empty() {
+            self.from.push(a);
+            self.to.push(b);
+            self.rels.push(r);
+        }
+    }
+
+    /// Adds every edge of another builder (e.g. one filled by a parallel task).
+    pub fn append(&mut self, other: &mut GraphBuilder) {
+        self.from.append(&mut other.from);
+        self.to.append(&mut other.to);
+        self.rels.append(&mut other.rels);
+    }
+
+    /// Builds the CSR graph in O(V + E): a counting sort by source, then each
+    /// vertex's targets sorted and merged.
+    pub fn build(self) -> Graph {
+        let n = self.n;
+        let mut offsets = vec![0u32; n + 1];
+        for &a in &self.from {
+            offsets[a as usize + 1] += 1;
+        }
+        for i in 0..n {
+            offsets[i + 1] += offsets[i];
+        }
+        let m = self.from.len();
+        let mut fill = offsets.clone();
+        let mut pairs: Vec<(u32, Rels)> = vec![(0, Rels::NONE); m];
+        for i in 0..m {
+            let a = self.from[i] as usize;
+            pairs[fill[a] as usize] = (self.to[i], self.rels[i]);
+            fill[a] += 1;
+        }
+        drop(fill);
+        // Sort each adjacency list and merge repeats, compacting in place.
+        let mut targets = Vec::with_capacity(m);
+        let mut rels = Vec::with_capacity(m);
+        let mut new_offsets = vec![0u32; n + 1];
+        for v in 0..n {
+            let adj = &mut pairs[offsets[v] as usize..offsets[v + 1] as usize];
+            adj.sort_unstable_by_key(|p| p.0);
+            let start = targets.len();
+            for &(t, r) in adj.iter() {
+                if targets.len() > start && *targets.last().unwrap() == t {
+                    *rels.last_mut().unwrap() |= r;
+                } else {
+                    targets.push(t);
+                    rels.push(r);
+                }
+            }
+            new_offsets[v + 1] = targets.len() as u32;
+        }
+        targets.shrink_to_fit();
+        rels.shrink_to_fit();
+        Graph { offsets: new_offsets, targets, rels }
+    }
+}
+
+/// A built dependency graph.
+#[derive(Clone, Debug, Default)]
+pub struct Graph {
+    offsets: Vec<u32>,
+    targets: Vec<u32>,
+    rels: Vec<Rels>,
+}
+
+impl Graph {
+    /// Vertices `0..vertex_count()` (most have no edges: invocations, nemesis ops…).
+    pub fn vertex_count(&self) -> usize {
+        self.offsets.len().saturating_sub(1)
+    }
+
+    /// Distinct ordered pairs with an edge.
+    pub fn edge_count(&self) -> usize {
+        self.targets.len()
+    }
+
+    /// The targets of `v`'s out-edges, sorted, with their relations.
+    #[inline]
+    pub fn out(&self, v: Txn) -> (&[u32], &[Rels]) {
+        let (s, e) = (self.offsets[v as usize] as usize, self.offsets[v as usize + 1] as usize);
+        (&self.targets[s..e], &self.rels[s..e])
+    }
+
+    /// Out-edges of `v` as `(target, rels)` pairs.
+    pub fn edges_from(&self, v: Txn) -> impl Iterator<Item = (Txn, Rels)> + '_ {
+        let (t, r) = self.out(v);
+        t.iter().copied().zip(r.iter().copied())
+    }
+
+    pub fn out_degree(&self, v: Txn) -> usize {
+        (self.offsets[v as usize + 1] - self.offsets[v as usize]) as usize
+    }
+
+    /// The relations on `a → b` (empty when there is no edge).
+    pub fn rels(&self, a: Txn, b: Txn) -> Rels {
+        let (t, r) = self.out(a);
+        match t.binary_search(&b) {
+            Ok(i) => r[i],
+            Err(_) => Rels::NONE,
+        }
+    }
+
+    /// How many edges carry each single relation, in [`Rels::SINGLES`] order.
+    pub fn counts_by_rel(&self) -> [usize; 8] {
+        let mut c = [0usize; 8];
+        for r in &self.rels {
+            for (i, s) in Rels::SINGLES.iter().enumerate() {
+                if r.contains(*s) {
+                    c[i] += 1;
+                }
+            }
+        }
+        c
+    }
+
+    /// Vertices with at least one edge in or out, ascending.
+    pub fn active_vertices(&self) -> Vec<Txn> {
+        let n = self.vertex_count();
+        let mut seen = vec![false; n];
+        for v in 0..n {
+            if self.out_degree(v as Txn) > 0 {
+                seen[v] = true;
+            }
+        }
+        for &t in &self.targets {
+            seen[t as usize] = true;
+        }
+        (0..n as u32).filter(|&v| seen[v as usize]).collect()
+    }
+
+    /// Approximate heap bytes.
+    pub fn heap_bytes(&self) -> usize {
+        self.offsets.capacity() * 4 + self.targets.capacity() * 4 + self.rels.capacity()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn builds_sorted_merged_adjacency() {
+        let mut b = GraphBuilder::new(5);
+        b.add(3, 1, Rels::WW);
+        b.add(0, 4, Rels::RW);
+        b.add(0, 2, Rels::WR);
+        b.add(0, 4, Rels::REALTIME);
+        b.add(2, 2, Rels::WW); // self-edge: dropped
+        b.add(1, 3, Rels::NONE); // no relation: dropped
+        let g = b.build();
+        assert_eq!(g.vertex_count(), 5);
+        assert_eq!(g.edge_count(), 3);
+        assert_eq!(g.out(0).0, &[2, 4]);
+        assert_eq!(g.rels(0, 4), Rels::RW | Rels::REALTIME);
+        assert_eq!(g.rels(4, 0), Rels::NONE);
+        assert_eq!(g.edges_from(3).collect::<Vec<_>>(), vec![(1, Rels::WW)]);
+        assert_eq!(g.active_vertices(), vec![0, 1, 2, 3, 4]);
+        let c = g.counts_by_rel();
+        assert_eq!((c[0], c[1], c[2], c[7]), (1, 1, 1, 1));
+    }
+}
