@@ -169,10 +169,8 @@ impl Graph {
     pub fn active_vertices(&self) -> Vec<Txn> {
         let n = self.vertex_count();
         let mut seen = vec![false; n];
-        for v in 0..n {
-            if self.out_degree(v as Txn) > 0 {
-                seen[v] = true;
-            }
+        for (v, s) in seen.iter_mut().enumerate() {
+            *s = self.out_degree(v as Txn) > 0;
         }
         for &t in &self.targets {
             seen[t as usize] = true;
