@@ -8,7 +8,7 @@ use std::path::PathBuf;
 #[command(
     name = "histcheck",
     version,
-    about = "Reads, summarises and converts Jepsen/Elle histories (EDN, JSON, JSON Lines, Plume text). The checkers (elle, ltl, runs) and the workload generator (gen) are being built.",
+    about = "Checks Jepsen/Elle transactional histories for isolation anomalies (elle), and reads, summarises and converts them (EDN, JSON, JSON Lines, Plume text).",
     after_help = "Exit codes: 0 pass, 1 violation found, 2 bad input or usage, 3 inconclusive."
 )]
 pub struct Cli {
@@ -22,6 +22,9 @@ pub enum Command {
     Stats(StatsArgs),
     /// Rewrites a history in another format.
     Convert(ConvertArgs),
+    /// Checks a transactional history as Jepsen's Elle does: dependency graph,
+    /// cycles, anomalies, and the consistency models they rule out.
+    Elle(ElleArgs),
 }
 
 /// A history format, as named on the command line.
@@ -77,6 +80,60 @@ pub struct ConvertArgs {
     /// Refused when it is the input file.
     #[arg(short = 'o', long = "output", value_name = "OUT")]
     pub output: Option<PathBuf>,
+
+    /// Input format; by default from the extension, else from the content.
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    pub format: Option<FormatArg>,
+}
+
+/// The transactional workload of a history.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ModelArg {
+    /// `[:append k v]` and `[:r k [v…]]` micro-ops
+    ListAppend,
+}
+
+#[derive(Debug, Args)]
+pub struct ElleArgs {
+    /// The history to check.
+    #[arg(value_name = "FILE")]
+    pub file: PathBuf,
+
+    /// The workload; by default from the micro-ops of the history.
+    #[arg(short = 'm', long, value_enum, value_name = "MODEL")]
+    pub model: Option<ModelArg>,
+
+    /// Consistency models to check, comma-separated (Elle's names and aliases), or `none`.
+    #[arg(short = 'c', long = "consistency-models", value_name = "MODELS", default_value = "strict-serializable")]
+    pub consistency_models: String,
+
+    /// Anomalies to check for besides those the models prohibit, comma-separated
+    /// (e.g. `G1,G2`: a name covers every anomaly that implies it).
+    #[arg(short = 'a', long, value_name = "ANOMALIES", default_value = "")]
+    pub anomalies: String,
+
+    /// Work budget of the cycle search, per component and cycle type (path
+    /// extensions). When it runs out the result says so and is unknown.
+    #[arg(long, value_name = "N", default_value_t = checker::cycles::SearchOptions::default().budget)]
+    pub budget: u64,
+
+    /// Print one JSON document on stdout instead of tables and explanations.
+    #[arg(long)]
+    pub json: bool,
+
+    /// Also write result.json, an explanation file per anomaly type, and a Graphviz
+    /// plot (DOT, and SVG when `dot` is installed) per cycle into this directory.
+    #[arg(short = 'd', long, value_name = "DIR")]
+    pub directory: Option<PathBuf>,
+
+    /// How many anomalies of each type to explain on the terminal (all of them
+    /// go into --json and --directory).
+    #[arg(long, value_name = "N", default_value_t = 3)]
+    pub explain: usize,
+
+    /// Add the time spent in each stage to the stats (this makes the output vary from run to run).
+    #[arg(long)]
+    pub timings: bool,
 
     /// Input format; by default from the extension, else from the content.
     #[arg(long, value_enum, value_name = "FORMAT")]

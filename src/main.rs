@@ -5,6 +5,8 @@
 
 mod cli;
 mod convert_cmd;
+mod elle_cmd;
+mod elle_render;
 mod input;
 mod output;
 mod stats_cmd;
@@ -18,6 +20,7 @@ fn main() -> ExitCode {
     let exit = match &cli.command {
         Command::Stats(args) => stats_cmd::run(args),
         Command::Convert(args) => convert_cmd::run(args),
+        Command::Elle(args) => elle_cmd::run(args),
     };
     exit.into()
 }
