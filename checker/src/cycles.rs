@@ -681,20 +681,39 @@ fn search_type(g: &Local, spec: &TypeSpec, comp: &[u32], budget: u64, work: &mut
     let allowed = spec.allowed();
     let seed = spec.seed();
     let mut spent = 0u64;
+    // For a single-rw type every later step is free, so a vertex can lead back
+    // to the start only if it is not after it in the topological order of the
+    // free graph's components (Tarjan emits sinks first).
+    let topo: Option<Vec<u32>> = (spec.rwk == RwKind::Single).then(|| {
+        let mut t = vec![0u32; g.len()];
+        let mut k = 0u32;
+        tarjan(&Proj { g, mask: spec.free }, 1, |c| {
+            for &v in c {
+                t[v as usize] = k;
+            }
+            k += 1;
+        });
+        spent += g.tgt.len() as u64;
+        t
+    });
+    let can_return = |v: u32, s: u32| match &topo {
+        Some(t) => t[v as usize] >= t[s as usize],
+        None => true,
+    };
     for s in 0..g.len() as u32 {
         let cs = comp[s as usize];
         if cs == UNSEEN {
             continue;
         }
         let (ts, rs) = g.out(s);
-        if !rs.iter().zip(ts).any(|(r, t)| r.intersects(seed) && comp[*t as usize] == cs) {
+        if !rs.iter().zip(ts).any(|(r, t)| r.intersects(seed) && comp[*t as usize] == cs && can_return(*t, s)) {
             continue;
         }
         sc.reset();
         // First steps.
         for (&w, &r) in ts.iter().zip(rs) {
             spent += 1;
-            if comp[w as usize] != cs {
+            if comp[w as usize] != cs || !can_return(w, s) {
                 continue;
             }
             for one in (r & seed).iter() {
@@ -725,7 +744,7 @@ fn search_type(g: &Local, spec: &TypeSpec, comp: &[u32], budget: u64, work: &mut
                             closed = Some((head, one));
                             break 'bfs;
                         }
-                    } else if sc.visit(w, st2) {
+                    } else if can_return(w, s) && sc.visit(w, st2) {
                         sc.nodes.push((w, st2, one.0, head as u32));
                     }
                 }
@@ -804,6 +823,38 @@ fn fallback_cycle(g: &Local) -> Option<Vec<(u32, Rels)>> {
 }
 
 // ---------------------------------------------------------------------------
+// Lattice facts as bitmasks (computed once: components can be many).
+
+struct Tables {
+    /// For each pass-1 spec: the specs whose models imply it (upward closure), as bits.
+    up: [u16; 13],
+    /// For each pass-1 spec: the cycle types (bits over `CYCLE_TYPES`) its model prohibits.
+    prohibits: [u32; 13],
+    /// For each cycle type: the cycle types it implies (itself included).
+    implies: [u32; 24],
+}
+
+fn tables() -> &'static Tables {
+    static T: std::sync::OnceLock<Tables> = std::sync::OnceLock::new();
+    T.get_or_init(|| {
+        let specs = model_specs();
+        let type_bits = |set: &BTreeSet<&'static str>| {
+            CYCLE_TYPES.iter().enumerate().filter(|(_, k)| set.contains(*k)).fold(0u32, |m, (i, _)| m | 1 << i)
+        };
+        let mut t = Tables { up: [0; 13], prohibits: [0; 13], implies: [0; 24] };
+        for (i, sp) in specs.iter().enumerate() {
+            let up = lattice::all_impossible_models(&[sp.model]);
+            t.up[i] = specs.iter().enumerate().filter(|(_, o)| up.contains(o.model)).fold(0, |m, (j, _)| m | 1 << j);
+            t.prohibits[i] = type_bits(&lattice::anomalies_prohibited_by(&[sp.model]));
+        }
+        for (i, k) in CYCLE_TYPES.iter().enumerate() {
+            t.implies[i] = type_bits(&lattice::all_implied_anomalies(&[k]));
+        }
+        t
+    })
+}
+
+// ---------------------------------------------------------------------------
 // Per component.
 
 struct CompResult {
@@ -832,9 +883,10 @@ fn search_component(h: &History, g: &Local, explainer: &dyn Explainer, opts: &Se
 
     // Pass 1: cycle exists, per model.
     let specs = model_specs();
-    let mut impossible: BTreeSet<&'static str> = BTreeSet::new();
-    for spec in &specs {
-        if impossible.contains(spec.model) {
+    let tab = tables();
+    let mut impossible = 0u16;
+    for (i, spec) in specs.iter().enumerate() {
+        if impossible & (1 << i) != 0 {
             continue;
         }
         let sccs = match spec.proj {
@@ -850,25 +902,26 @@ fn search_component(h: &History, g: &Local, explainer: &dyn Explainer, opts: &Se
             subgraph: spec.subgraph,
             scc,
         });
-        impossible.extend(lattice::all_impossible_models(&[spec.model]));
+        impossible |= tab.up[i];
     }
 
     // Pruning: what a still-possible model prohibits cannot be here.
-    let possible: Vec<&str> = specs.iter().map(|s| s.model).filter(|m| !impossible.contains(m)).collect();
-    let mut redundant: BTreeSet<&'static str> = BTreeSet::new();
-    for m in &possible {
-        redundant.extend(lattice::anomalies_prohibited_by(&[m]));
+    let mut redundant = 0u32;
+    for (i, p) in tab.prohibits.iter().enumerate() {
+        if impossible & (1 << i) == 0 {
+            redundant |= p;
+        }
     }
 
     // Pass 2: targeted search.
     let mut sc = Scratch::new(g.len());
     let mut not_found: Vec<&'static str> = Vec::new();
-    let mut found_types: BTreeSet<&'static str> = BTreeSet::new();
+    let mut found_types = 0u32;
     let mut cycles = Vec::new();
     let mut last_mask = None;
     let mut comp: Vec<u32> = Vec::new();
-    for kind in CYCLE_TYPES {
-        if redundant.contains(kind) {
+    for (ti, kind) in CYCLE_TYPES.into_iter().enumerate() {
+        if redundant & (1 << ti) != 0 {
             continue;
         }
         let spec = TypeSpec::of(kind);
@@ -891,8 +944,8 @@ fn search_component(h: &History, g: &Local, explainer: &dyn Explainer, opts: &Se
                 let rels: Vec<Rels> = c.iter().map(|x| x.1).collect();
                 if classify(&rels) == Some(kind) {
                     cycles.push(Anomaly::Cycle { kind, cycle: explain_cycle(h, g, &c, explainer) });
-                    found_types.insert(kind);
-                    redundant.extend(lattice::all_implied_anomalies(&[kind]));
+                    found_types |= 1 << ti;
+                    redundant |= tab.implies[ti];
                 } else {
                     not_found.push(kind);
                 }
@@ -909,7 +962,8 @@ fn search_component(h: &History, g: &Local, explainer: &dyn Explainer, opts: &Se
                 if let Some(c) = fallback_cycle(g) {
                     let rels: Vec<Rels> = c.iter().map(|x| x.1).collect();
                     if let Some(k) = classify(&rels) {
-                        if !found_types.contains(k) {
+                        let bit = 1u32 << CYCLE_TYPES.iter().position(|t| *t == k).expect("a cycle type");
+                        if found_types & bit == 0 {
                             anomalies.push(Anomaly::Cycle { kind: k, cycle: explain_cycle(h, g, &c, explainer) });
                         }
                     }

@@ -525,3 +525,18 @@ fn big_graph_performance() {
     assert!(names(&out).contains(&"G2-item"));
     assert!(names(&out).contains(&"G1c-realtime"));
 }
+
+/// Forward rw chords along a ww chain cannot close a G-single: the free graph's
+/// topological order rules them out, so only the back edge is tried and a
+/// small budget suffices.
+#[test]
+fn single_rw_search_skips_forward_chords() {
+    let n = 2000u32;
+    let mut edges: Vec<_> = (0..n - 1).map(|i| (i, i + 1, WW)).collect();
+    edges.extend((0..n - 2).map(|i| (i, i + 2, RW)));
+    edges.push((n - 1, 0, RW));
+    let (out, stats) = run_with(n as usize, &edges, 50_000);
+    assert!(!names(&out).contains(&"cycle-search-timeout"), "{:?}", names(&out));
+    assert_eq!(cycle_of(&out, "G-single-item").steps.len(), n as usize);
+    assert!(stats.work < 50_000, "{stats:?}");
+}
