@@ -38,6 +38,10 @@
 //!    step records the single relation it took; cycles are classified from
 //!    those (§7.2's recommendation), so steps and type always agree. A find
 //!    marks every anomaly it implies as redundant (lattice implication DAG).
+//!    For the single-rw types, a vertex is only expanded if it is not after
+//!    the start in the topological order of the free (non-rw) graph's
+//!    components: every later step is free, so it could not lead back. This
+//!    skips rw edges that run "forward" along ww/wr chains.
 //!
 //! # Budget
 //!
@@ -683,7 +687,8 @@ fn search_type(g: &Local, spec: &TypeSpec, comp: &[u32], budget: u64, work: &mut
     let mut spent = 0u64;
     // For a single-rw type every later step is free, so a vertex can lead back
     // to the start only if it is not after it in the topological order of the
-    // free graph's components (Tarjan emits sinks first).
+    // free graph's components (Tarjan emits sinks first). Linear
+    // preprocessing, like pass 1, is not counted in the budget.
     let topo: Option<Vec<u32>> = (spec.rwk == RwKind::Single).then(|| {
         let mut t = vec![0u32; g.len()];
         let mut k = 0u32;
@@ -693,7 +698,6 @@ fn search_type(g: &Local, spec: &TypeSpec, comp: &[u32], budget: u64, work: &mut
             }
             k += 1;
         });
-        spent += g.tgt.len() as u64;
         t
     });
     let can_return = |v: u32, s: u32| match &topo {

@@ -540,3 +540,38 @@ fn single_rw_search_skips_forward_chords() {
     assert_eq!(cycle_of(&out, "G-single-item").steps.len(), n as usize);
     assert!(stats.work < 50_000, "{stats:?}");
 }
+
+/// Performance smoke test: one giant component (a random graph of 1M vertices
+/// and 20M edges): pass 1's 13 projections, then budgeted searches.
+#[test]
+#[ignore]
+fn huge_scc_performance() {
+    use std::time::Instant;
+    let n = 1_000_000u32;
+    let m = 20_000_000usize;
+    let mut rng = Rng(0xfeedface);
+    let mut b = GraphBuilder::new(n as usize);
+    b.reserve(m);
+    let rels = [WW, WR, WR, RW, RTM, WR | RTM, WW | RTM];
+    for _ in 0..m {
+        let a = rng.below(n as u64) as u32;
+        let c = rng.below(n as u64) as u32;
+        b.add(a, c, rels[rng.below(rels.len() as u64) as usize]);
+    }
+    let h = history(n as usize);
+    let g = b.build();
+    let t = Instant::now();
+    let sccs = whole_sccs(&g);
+    let t_scc = t.elapsed();
+    let t = Instant::now();
+    let (out, stats) = search(&h, &g, &Bare, &SearchOptions::default());
+    println!(
+        "huge scc: {} edges; SCC {:?} (largest {}); search {:?}; {:?}; found {:?}",
+        g.edge_count(),
+        t_scc,
+        sccs.iter().map(Vec::len).max().unwrap_or(0),
+        t.elapsed(),
+        stats,
+        names(&out)
+    );
+}
