@@ -1,7 +1,35 @@
 //! The consistency-model lattice and the anomaly implication DAG
-//! (`shared/reference/elle-model.md` §8–§12). STUB: being written.
+//! (`shared/reference/elle-model.md` §8–§12).
+//!
+//! The static data is Elle's, transcribed from the reference: the 54 accepted
+//! model names and their canonical vertices, the model DAG ("a holds implies b
+//! holds"), the anomalies each model directly proscribes, the anomaly
+//! implication DAG ("a present implies b present") and the severity graph used
+//! only for ordering. Everything else (the depth order, the prohibited sets, the
+//! `not` / `also_not` boundary) is computed from it.
+//!
+//! # histcheck addition: `garbage-read`
+//!
+//! `garbage-read` (a read of a value nobody wrote, elle#8) is not in Elle. The
+//! project decided it is **always reported and prohibited by every model; it is
+//! not opt-in**. It is placed in the lattice as directly proscribed by `PL-1`
+//! (read-uncommitted), so every lattice model that implies read-uncommitted
+//! prohibits it and its boundary is `not = {read-uncommitted}`. On top of that,
+//! [`reportable`] always puts it in both `prohibited` and `reportable`, whatever
+//! models and anomalies were asked for (no models at all, or only the
+//! single-object models), so a garbage read always makes `valid` false. It has
+//! no implications. In [`depth_order`] it has depth 0 but is appended after
+//! Elle's 60 names, so the 60-name prefix stays exactly Elle's list.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::OnceLock;
+
+/// histcheck's extra anomaly (see the module docs).
+pub const GARBAGE_READ: &str = "garbage-read";
+/// Reported when the graph has no edges; not in the lattice.
+pub const EMPTY_TRANSACTION_GRAPH: &str = "empty-transaction-graph";
+/// Reported when a cycle search ran out of budget; not in the lattice.
+pub const CYCLE_SEARCH_TIMEOUT: &str = "cycle-search-timeout";
 
 /// An unknown model or anomaly name given by the user.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -13,62 +41,438 @@ pub struct UnknownName {
     pub suggestions: Vec<&'static str>,
 }
 
-/// The canonical vertex of a model name or alias (`serializable` → `PL-3`).
-pub fn canonical(name: &str) -> Option<&'static str> {
-    let _ = name;
-    todo!()
+impl std::fmt::Display for UnknownName {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let what = if self.what == "anomaly" { "anomaly" } else { "consistency model" };
+        write!(f, "Unknown {what} {}", self.name)?;
+        if !self.suggestions.is_empty() {
+            write!(f, " (did you mean {}?)", self.suggestions.join(", "))?;
+        }
+        Ok(())
+    }
 }
 
-/// The name to show for a canonical model (`PL-3` → `serializable`, `PL-SS` → `strong-serializable`).
+impl std::error::Error for UnknownName {}
+
+/// Aliases: friendly name → canonical vertex (§9.1).
+const ALIASES: &[(&str, &str)] = &[
+    ("consistent-view", "PL-2+"),
+    ("conflict-serializable", "PL-3"),
+    ("serializable", "PL-3"),
+    ("cursor-stability", "PL-CS"),
+    ("forward-consistent-view", "PL-FCV"),
+    ("monotonic-snapshot-read", "PL-MSR"),
+    ("monotonic-view", "PL-2L"),
+    ("read-committed", "PL-2"),
+    ("read-uncommitted", "PL-1"),
+    ("repeatable-read", "PL-2.99"),
+    ("snapshot-isolation", "PL-SI"),
+    ("strict-serializable", "PL-SS"),
+    ("strong-serializable", "PL-SS"),
+    ("update-serializable", "PL-3U"),
+    ("strong-session-read-uncommitted", "strong-session-PL-1"),
+    ("strong-session-read-committed", "strong-session-PL-2"),
+    ("strong-read-uncommitted", "strong-PL-1"),
+    ("strong-read-committed", "strong-PL-2"),
+];
+
+/// The 54 accepted model names, sorted by byte order (§9.1).
+const MODEL_NAMES: &[&str] = &[
+    "1SR",
+    "PL-1",
+    "PL-2",
+    "PL-2+",
+    "PL-2.99",
+    "PL-2L",
+    "PL-3",
+    "PL-3U",
+    "PL-CS",
+    "PL-FCV",
+    "PL-MSR",
+    "PL-SI",
+    "PL-SS",
+    "PRAM",
+    "causal",
+    "causal-cerone",
+    "conflict-serializable",
+    "consistent-view",
+    "cursor-stability",
+    "forward-consistent-view",
+    "linearizable",
+    "monotonic-atomic-view",
+    "monotonic-reads",
+    "monotonic-snapshot-read",
+    "monotonic-view",
+    "monotonic-writes",
+    "parallel-snapshot-isolation",
+    "prefix",
+    "read-atomic",
+    "read-committed",
+    "read-uncommitted",
+    "read-your-writes",
+    "repeatable-read",
+    "sequential",
+    "serializable",
+    "session-serializable",
+    "snapshot-isolation",
+    "strict-serializable",
+    "strong-PL-1",
+    "strong-PL-2",
+    "strong-read-committed",
+    "strong-read-uncommitted",
+    "strong-serializable",
+    "strong-session-PL-1",
+    "strong-session-PL-2",
+    "strong-session-read-committed",
+    "strong-session-read-uncommitted",
+    "strong-session-serializable",
+    "strong-session-snapshot-isolation",
+    "strong-snapshot-isolation",
+    "update-atomic",
+    "update-serializable",
+    "view-serializable",
+    "writes-follow-reads",
+];
+
+/// The model DAG (§9.2), in any spelling; canonicalised on use.
+const MODEL_DAG: &[(&str, &[&str])] = &[
+    ("causal-cerone", &["read-atomic"]),
+    ("consistent-view", &["cursor-stability", "monotonic-view"]),
+    ("cursor-stability", &["read-committed"]),
+    ("forward-consistent-view", &["consistent-view"]),
+    ("read-committed", &["read-uncommitted"]),
+    ("serializable", &["repeatable-read", "update-serializable", "snapshot-isolation", "view-serializable"]),
+    ("update-serializable", &["forward-consistent-view"]),
+    ("monotonic-atomic-view", &["read-committed"]),
+    ("monotonic-view", &["read-committed"]),
+    ("monotonic-snapshot-read", &["read-committed"]),
+    ("parallel-snapshot-isolation", &["causal-cerone", "update-atomic"]),
+    ("prefix", &["causal-cerone"]),
+    ("read-atomic", &["monotonic-atomic-view"]),
+    ("repeatable-read", &["cursor-stability", "monotonic-atomic-view"]),
+    ("update-atomic", &["read-atomic"]),
+    ("session-serializable", &["1SR"]),
+    (
+        "snapshot-isolation",
+        &[
+            "forward-consistent-view",
+            "monotonic-atomic-view",
+            "monotonic-snapshot-read",
+            "parallel-snapshot-isolation",
+            "prefix",
+        ],
+    ),
+    (
+        "strict-serializable",
+        &[
+            "serializable",
+            "linearizable",
+            "snapshot-isolation",
+            "strong-snapshot-isolation",
+            "strong-session-serializable",
+            "session-serializable",
+        ],
+    ),
+    ("strong-session-PL-1", &["PL-1"]),
+    ("strong-session-PL-2", &["PL-2", "strong-session-PL-1"]),
+    ("strong-PL-1", &["strong-session-PL-1"]),
+    ("strong-PL-2", &["strong-session-PL-2", "strong-PL-1"]),
+    ("strong-session-serializable", &["serializable", "strong-session-snapshot-isolation"]),
+    ("strong-session-snapshot-isolation", &["snapshot-isolation", "strong-session-PL-2"]),
+    ("strong-snapshot-isolation", &["strong-session-snapshot-isolation", "strong-PL-2"]),
+    ("linearizable", &["sequential"]),
+    ("sequential", &["causal"]),
+    ("causal", &["writes-follow-reads", "PRAM"]),
+    ("PRAM", &["monotonic-reads", "monotonic-writes", "read-your-writes"]),
+];
+
+/// Directly proscribed anomalies (§9.3), plus histcheck's `garbage-read` under PL-1.
+const DIRECT: &[(&str, &[&str])] = &[
+    ("causal-cerone", &["internal", "G1a"]),
+    ("parallel-snapshot-isolation", &["internal", "G1a"]),
+    ("prefix", &["internal", "G1a"]),
+    ("cursor-stability", &["G1", "G-cursor", "lost-update"]),
+    ("monotonic-view", &["G1", "G-monotonic"]),
+    ("monotonic-snapshot-read", &["G1", "G-MSR"]),
+    ("consistent-view", &["G1", "G-single"]),
+    ("forward-consistent-view", &["G1", "G-SIb"]),
+    ("serializable", &["G1", "G2", "predicate-read-miss", "PL-3-cycle-exists", "internal"]),
+    ("PL-2", &["G1", "PL-2-cycle-exists"]),
+    ("PL-1", &["G0", "duplicate-elements", "cyclic-versions", "PL-1-cycle-exists", GARBAGE_READ]),
+    ("snapshot-isolation", &["internal", "G1", "G-SI", "G-nonadjacent", "PL-SI-cycle-exists"]),
+    ("read-atomic", &["internal", "G1a", "future-read"]),
+    ("repeatable-read", &["G1", "G2-item", "PL-2.99-cycle-exists", "lost-update"]),
+    ("update-atomic", &["lost-update"]),
+    ("strict-serializable", &["G1", "G1c-realtime", "G2-realtime", "PL-SS-cycle-exists"]),
+    ("strong-session-PL-1", &["G0-process", "strong-session-PL-1-cycle-exists"]),
+    ("strong-session-PL-2", &["G1c-process", "strong-session-PL-2-cycle-exists"]),
+    ("strong-PL-1", &["G0-realtime", "strong-PL-1-cycle-exists"]),
+    ("strong-PL-2", &["G1c-realtime", "strong-PL-2-cycle-exists"]),
+    (
+        "strong-session-snapshot-isolation",
+        &["internal", "G1-process", "G-nonadjacent-process", "strong-session-snapshot-isolation-cycle-exists"],
+    ),
+    (
+        "strong-snapshot-isolation",
+        &["internal", "G1-realtime", "G-nonadjacent-realtime", "strong-snapshot-isolation-cycle-exists"],
+    ),
+    ("strong-session-serializable", &["G1-process", "G2-process", "strong-session-serializable-cycle-exists"]),
+    ("update-serializable", &["G1", "G-update"]),
+];
+
+/// The anomaly implication DAG (§8).
+const IMPLIES: &[(&str, &[&str])] = &[
+    ("G0", &["G1c", "G0-process"]),
+    ("G0-process", &["G1c-process", "G0-realtime"]),
+    ("G0-realtime", &["G1c-realtime"]),
+    ("G1a", &["G1"]),
+    ("G1b", &["G1"]),
+    ("G1c", &["G1", "G1c-process"]),
+    ("G1c-process", &["G1c-realtime", "G1-process"]),
+    ("G1c-realtime", &["G1-realtime"]),
+    ("G1", &["G1-process"]),
+    ("G1-process", &["G1-realtime"]),
+    ("G-single-item", &["G-single", "G-single-item-process", "G-nonadjacent-item"]),
+    ("G-single-item-process", &["G-single-process", "G-single-item-realtime", "G-nonadjacent-item-process"]),
+    ("G-single-item-realtime", &["G-single-realtime", "G-nonadjacent-item-realtime"]),
+    ("G-single", &["G-nonadjacent", "GSIb", "G-single-process"]),
+    ("G-single-process", &["G-nonadjacent-process", "G-single-realtime"]),
+    ("G-single-realtime", &["G-nonadjacent-realtime"]),
+    ("G-nonadjacent-item", &["G-nonadjacent", "G2-item", "G-nonadjacent-item-process"]),
+    ("G-nonadjacent-item-process", &["G-nonadjacent-process", "G2-item-process", "G-nonadjacent-item-realtime"]),
+    ("G-nonadjacent-item-realtime", &["G2-item-realtime", "G-nonadjacent-realtime"]),
+    ("G-nonadjacent", &["G2", "G-nonadjacent-process"]),
+    ("G-nonadjacent-process", &["G2-process", "G-nonadjacent-realtime"]),
+    ("G-nonadjacent-realtime", &["G2-realtime"]),
+    ("G2", &["G2-process"]),
+    ("G2-item", &["G2", "G2-item-process"]),
+    ("G2-item-process", &["G2-process", "G2-item-realtime"]),
+    ("G2-item-realtime", &["G2-realtime"]),
+    ("G2-process", &["G2-realtime"]),
+    ("GSIa", &["GSI"]),
+    ("GSIb", &["GSI"]),
+    ("incompatible-order", &["G1a"]),
+    ("future-read", &["G1c"]),
+    ("dirty-update", &["G1a"]),
+    ("lost-update", &["write-skew", "G2-item"]),
+    ("write-skew", &["G2"]),
+];
+
+/// The severity graph (§8), used only for the depth order.
+const SEVERITY: &[(&str, &[&str])] = &[
+    ("G0", &["G1c"]),
+    ("G0-process", &["G1c-process"]),
+    ("G0-realtime", &["G1c-realtime"]),
+    ("G1c", &["G-single", "G2-item"]),
+    ("G1c-process", &["G-single-process", "G2-item-process"]),
+    ("G1c-realtime", &["G-single-realtime", "G2-item-realtime"]),
+    ("G2", &["G0-process"]),
+    ("G2-process", &["G0-realtime"]),
+];
+
+/// Computed lattice data.
+struct Data {
+    /// Model DAG on canonical vertices: down (implied) and up (implying).
+    mdown: BTreeMap<&'static str, Vec<&'static str>>,
+    mup: BTreeMap<&'static str, Vec<&'static str>>,
+    /// Direct proscriptions by canonical model.
+    direct: BTreeMap<&'static str, Vec<&'static str>>,
+    /// Anomaly implication DAG: down (implied) and up (implying).
+    adown: BTreeMap<&'static str, Vec<&'static str>>,
+    aup: BTreeMap<&'static str, Vec<&'static str>>,
+    /// The depth order: Elle's 60, then `garbage-read`.
+    depth: Vec<&'static str>,
+}
+
+fn data() -> &'static Data {
+    static D: OnceLock<Data> = OnceLock::new();
+    D.get_or_init(build)
+}
+
+fn canon_static(name: &str) -> Option<&'static str> {
+    if let Some((_, c)) = ALIASES.iter().find(|(a, _)| *a == name) {
+        return Some(c);
+    }
+    MODEL_NAMES.iter().find(|m| **m == name).copied()
+}
+
+fn build() -> Data {
+    let mut mdown: BTreeMap<&'static str, Vec<&'static str>> = BTreeMap::new();
+    let mut mup: BTreeMap<&'static str, Vec<&'static str>> = BTreeMap::new();
+    for (a, bs) in MODEL_DAG {
+        let a = canon_static(a).expect("model DAG names are accepted names");
+        for b in bs.iter() {
+            let b = canon_static(b).expect("model DAG names are accepted names");
+            mdown.entry(a).or_default().push(b);
+            mup.entry(b).or_default().push(a);
+        }
+    }
+    let mut direct: BTreeMap<&'static str, Vec<&'static str>> = BTreeMap::new();
+    for (m, as_) in DIRECT {
+        let m = canon_static(m).expect("proscribing models are accepted names");
+        direct.entry(m).or_default().extend(as_.iter().copied());
+    }
+    let mut adown: BTreeMap<&'static str, Vec<&'static str>> = BTreeMap::new();
+    let mut aup: BTreeMap<&'static str, Vec<&'static str>> = BTreeMap::new();
+    for (a, bs) in IMPLIES {
+        for b in bs.iter() {
+            adown.entry(a).or_default().push(b);
+            aup.entry(b).or_default().push(a);
+        }
+    }
+    // Depth order: longest-path depth over implication ∪ severity; anomalies that
+    // are only directly proscribed get depth 0; ties by byte order.
+    let mut names: BTreeSet<&'static str> = BTreeSet::new();
+    let mut order_edges: BTreeMap<&'static str, BTreeSet<&'static str>> = BTreeMap::new();
+    for (a, bs) in IMPLIES.iter().chain(SEVERITY) {
+        names.insert(a);
+        for b in bs.iter() {
+            names.insert(b);
+            order_edges.entry(a).or_default().insert(b);
+        }
+    }
+    for (_, as_) in DIRECT {
+        names.extend(as_.iter().copied().filter(|a| *a != GARBAGE_READ));
+    }
+    let mut preds: BTreeMap<&'static str, usize> = names.iter().map(|n| (*n, 0)).collect();
+    for bs in order_edges.values() {
+        for b in bs {
+            *preds.get_mut(b).unwrap() += 1;
+        }
+    }
+    let mut depth_of: BTreeMap<&'static str, usize> = BTreeMap::new();
+    let mut frontier: Vec<&'static str> = preds.iter().filter(|(_, p)| **p == 0).map(|(n, _)| *n).collect();
+    for n in &frontier {
+        depth_of.insert(n, 0);
+    }
+    while let Some(a) = frontier.pop() {
+        let da = depth_of[a];
+        if let Some(bs) = order_edges.get(a) {
+            for b in bs {
+                let d = depth_of.entry(b).or_insert(0);
+                *d = (*d).max(da + 1);
+                let p = preds.get_mut(b).unwrap();
+                *p -= 1;
+                if *p == 0 {
+                    frontier.push(b);
+                }
+            }
+        }
+    }
+    assert_eq!(depth_of.len(), names.len(), "the anomaly order graph is acyclic");
+    let mut depth: Vec<&'static str> = names.into_iter().collect();
+    depth.sort_by(|a, b| depth_of[a].cmp(&depth_of[b]).then(a.as_bytes().cmp(b.as_bytes())));
+    depth.push(GARBAGE_READ);
+    Data { mdown, mup, direct, adown, aup, depth }
+}
+
+/// The canonical vertex of a model name or alias (`serializable` → `PL-3`).
+pub fn canonical(name: &str) -> Option<&'static str> {
+    canon_static(name)
+}
+
+/// The name to show for a canonical model (`PL-3` → `serializable`, `PL-SS` →
+/// `strong-serializable`). Aliases are canonicalised first; a model with no
+/// alias prints as itself; an unknown name gives `"?"`.
 pub fn friendly(canonical: &str) -> &'static str {
-    let _ = canonical;
-    todo!()
+    let Some(c) = canon_static(canonical) else { return "?" };
+    match c {
+        "PL-3" => "serializable",
+        "PL-SS" => "strong-serializable",
+        _ => ALIASES.iter().find(|(_, v)| *v == c).map(|(a, _)| *a).unwrap_or(c),
+    }
 }
 
 /// Every accepted model name (54), sorted.
 pub fn model_names() -> &'static [&'static str] {
-    todo!()
+    MODEL_NAMES
 }
 
 /// Every anomaly name the lattice knows (Elle's 60, plus `garbage-read`), in depth order.
 pub fn depth_order() -> &'static [&'static str] {
-    todo!()
+    &data().depth
+}
+
+/// The interned name of a lattice anomaly (or of the two non-lattice ones).
+fn intern_anomaly(name: &str) -> Option<&'static str> {
+    data().depth.iter().copied().chain([EMPTY_TRANSACTION_GRAPH, CYCLE_SEARCH_TIMEOUT]).find(|a| *a == name)
+}
+
+fn closure(
+    start: impl IntoIterator<Item = &'static str>,
+    edges: &BTreeMap<&'static str, Vec<&'static str>>,
+) -> BTreeSet<&'static str> {
+    let mut seen = BTreeSet::new();
+    let mut stack: Vec<&'static str> = start.into_iter().collect();
+    while let Some(x) = stack.pop() {
+        if seen.insert(x) {
+            if let Some(ys) = edges.get(x) {
+                stack.extend(ys.iter().copied().filter(|y| !seen.contains(y)));
+            }
+        }
+    }
+    seen
 }
 
 /// Canonical models implied by `models` (downward closure, the start included).
+/// Unknown names are ignored.
 pub fn all_implied_models(models: &[&str]) -> BTreeSet<&'static str> {
-    let _ = models;
-    todo!()
+    closure(models.iter().filter_map(|m| canon_static(m)), &data().mdown)
 }
 
 /// Canonical models that imply one of `models` (upward closure, the start included).
+/// Unknown names are ignored.
 pub fn all_impossible_models(models: &[&str]) -> BTreeSet<&'static str> {
-    let _ = models;
-    todo!()
+    closure(models.iter().filter_map(|m| canon_static(m)), &data().mup)
 }
 
 /// Anomalies that imply one of `anomalies` (upward closure, start included).
+/// Names the lattice does not know are ignored (except `empty-transaction-graph`
+/// and `cycle-search-timeout`, which stay as themselves).
 pub fn all_anomalies_implying(anomalies: &[&str]) -> BTreeSet<&'static str> {
-    let _ = anomalies;
-    todo!()
+    closure(anomalies.iter().filter_map(|a| intern_anomaly(a)), &data().aup)
 }
 
 /// Anomalies implied by `anomalies` (downward closure, start included).
 pub fn all_implied_anomalies(anomalies: &[&str]) -> BTreeSet<&'static str> {
-    let _ = anomalies;
-    todo!()
+    closure(anomalies.iter().filter_map(|a| intern_anomaly(a)), &data().adown)
 }
 
 /// Every anomaly the models prohibit.
 pub fn anomalies_prohibited_by(models: &[&str]) -> BTreeSet<&'static str> {
-    let _ = models;
-    todo!()
+    let d = data();
+    let direct: Vec<&'static str> =
+        all_implied_models(models).into_iter().flat_map(|m| d.direct.get(m).into_iter().flatten().copied()).collect();
+    all_anomalies_implying(&direct)
 }
 
 /// Canonical models ruled out by the presence of `anomalies`.
 pub fn anomalies_to_impossible_models(anomalies: &[&str]) -> BTreeSet<&'static str> {
-    let _ = anomalies;
-    todo!()
+    let implied = all_implied_anomalies(anomalies);
+    let ms: Vec<&'static str> =
+        data().direct.iter().filter(|(_, as_)| as_.iter().any(|a| implied.contains(a))).map(|(m, _)| *m).collect();
+    all_impossible_models(&ms)
+}
+
+/// The models of `ms` that imply no other model of `ms` (canonical names).
+pub fn weakest(ms: &[&str]) -> BTreeSet<&'static str> {
+    extremes(ms, &data().mdown)
+}
+
+/// The models of `ms` implied by no other model of `ms` (canonical names).
+pub fn strongest(ms: &[&str]) -> BTreeSet<&'static str> {
+    extremes(ms, &data().mup)
+}
+
+fn extremes(ms: &[&str], edges: &BTreeMap<&'static str, Vec<&'static str>>) -> BTreeSet<&'static str> {
+    let set: BTreeSet<&'static str> = ms.iter().filter_map(|m| canon_static(m)).collect();
+    set.iter()
+        .copied()
+        .filter(|m| {
+            let reach = closure(edges.get(m).into_iter().flatten().copied(), edges);
+            !set.iter().any(|o| o != m && reach.contains(o))
+        })
+        .collect()
 }
 
 /// The models ruled out by `anomalies`: the weakest (`not`) and the rest
@@ -79,9 +483,20 @@ pub struct Boundary {
     pub also_not: Vec<&'static str>,
 }
 
+/// `not` = the weakest models the anomalies rule out, `also_not` = the other
+/// ruled-out models (§9.4). `empty-transaction-graph` and
+/// `cycle-search-timeout` rule out nothing.
 pub fn boundary(anomalies: &[&str]) -> Boundary {
-    let _ = anomalies;
-    todo!()
+    let impossible = anomalies_to_impossible_models(anomalies);
+    let imp: Vec<&str> = impossible.iter().copied().collect();
+    let not = weakest(&imp);
+    let mut b = Boundary {
+        not: not.iter().map(|m| friendly(m)).collect(),
+        also_not: impossible.iter().filter(|m| !not.contains(*m)).map(|m| friendly(m)).collect(),
+    };
+    b.not.sort_unstable();
+    b.also_not.sort_unstable();
+    b
 }
 
 /// What the user asked to check: the prohibited anomalies and the reportable ones.
@@ -91,10 +506,71 @@ pub struct Reportable {
     pub reportable: BTreeSet<&'static str>,
 }
 
-/// From `-c` models and `--anomalies` names (either may be empty).
+fn edit_distance(a: &str, b: &str) -> usize {
+    let a: Vec<char> = a.chars().collect();
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for i in 1..=a.len() {
+        let mut cur = vec![i; b.len() + 1];
+        for j in 1..=b.len() {
+            let sub = prev[j - 1] + usize::from(!a[i - 1].eq_ignore_ascii_case(&b[j - 1]));
+            cur[j] = sub.min(prev[j] + 1).min(cur[j - 1] + 1);
+        }
+        prev = cur;
+    }
+    prev[b.len()]
+}
+
+/// Up to 3 known names close to `name`: by edit distance (at most a third of
+/// the name's length, at least 2), or having it as a prefix.
+fn suggest(name: &str, known: impl Iterator<Item = &'static str>) -> Vec<&'static str> {
+    let limit = (name.chars().count() / 3).max(2);
+    let lower = name.to_ascii_lowercase();
+    let mut c: Vec<(usize, &'static str)> = known
+        .filter_map(|k| {
+            let d = edit_distance(name, k);
+            if d <= limit {
+                Some((d, k))
+            } else if !lower.is_empty() && k.to_ascii_lowercase().starts_with(&lower) {
+                Some((limit + 1, k))
+            } else {
+                None
+            }
+        })
+        .collect();
+    c.sort();
+    c.dedup_by_key(|x| x.1);
+    c.into_iter().take(3).map(|(_, k)| k).collect()
+}
+
+/// From `-c` models and `--anomalies` names (either may be empty; an empty
+/// model list means no models, the caller applies the default).
+///
+/// `prohibited = all_anomalies_implying(anomalies) ∪ anomalies_prohibited_by(models) ∪ {garbage-read}`;
+/// `reportable = prohibited ∪ {empty-transaction-graph, cycle-search-timeout}` (§12.2).
 pub fn reportable(models: &[&str], anomalies: &[&str]) -> Result<Reportable, UnknownName> {
-    let _ = (models, anomalies);
-    todo!()
+    for m in models {
+        if canon_static(m).is_none() {
+            return Err(UnknownName {
+                name: m.to_string(),
+                what: "consistency model",
+                suggestions: suggest(m, MODEL_NAMES.iter().copied()),
+            });
+        }
+    }
+    for a in anomalies {
+        if intern_anomaly(a).is_none() {
+            let known = data().depth.iter().copied().chain([EMPTY_TRANSACTION_GRAPH, CYCLE_SEARCH_TIMEOUT]);
+            return Err(UnknownName { name: a.to_string(), what: "anomaly", suggestions: suggest(a, known) });
+        }
+    }
+    let mut prohibited = all_anomalies_implying(anomalies);
+    prohibited.extend(anomalies_prohibited_by(models));
+    prohibited.insert(GARBAGE_READ);
+    let mut reportable = prohibited.clone();
+    reportable.insert(EMPTY_TRANSACTION_GRAPH);
+    reportable.insert(CYCLE_SEARCH_TIMEOUT);
+    Ok(Reportable { prohibited, reportable })
 }
 
 /// `valid`: true, false, or unknown.
@@ -114,8 +590,36 @@ pub struct Verdict {
     pub boundary: Boundary,
 }
 
-/// Elle's result derivation (§12.4) from every anomaly type found (reportable or not).
-pub fn verdict(found: &BTreeSet<&'static str>, rep: &Reportable) -> Verdict {
-    let _ = (found, rep);
-    todo!()
+/// The canonical model of a `<MODEL>-cycle-exists` name.
+fn cycle_exists_model(name: &str) -> Option<&'static str> {
+    name.strip_suffix("-cycle-exists").and_then(canon_static)
 }
+
+/// Elle's result derivation (§12.4) from every anomaly type found (reportable or not):
+///
+/// 1. `bad = found ∩ prohibited`;
+/// 2. `rep = found ∩ reportable`, minus every `<M>-cycle-exists` whose model M
+///    the other reported types already rule out;
+/// 3. `rep` empty → valid, no types, empty boundary;
+/// 4. otherwise valid is false if `bad` is non-empty, else unknown; the types
+///    are `rep` in byte order; the boundary comes from **all** found types.
+pub fn verdict(found: &BTreeSet<&'static str>, rep: &Reportable) -> Verdict {
+    let bad = found.iter().any(|a| rep.prohibited.contains(a));
+    let mut r: Vec<&'static str> = found.iter().copied().filter(|a| rep.reportable.contains(a)).collect();
+    let others: Vec<&str> = r.iter().copied().filter(|a| cycle_exists_model(a).is_none()).collect();
+    let ruled_out = anomalies_to_impossible_models(&others);
+    r.retain(|a| match cycle_exists_model(a) {
+        Some(m) => !ruled_out.contains(m),
+        None => true,
+    });
+    if r.is_empty() {
+        return Verdict { valid: Validity::True, anomaly_types: Vec::new(), boundary: Boundary::default() };
+    }
+    r.sort_unstable_by(|a, b| a.as_bytes().cmp(b.as_bytes()));
+    let all: Vec<&str> =
+        found.iter().copied().filter(|a| *a != EMPTY_TRANSACTION_GRAPH && *a != CYCLE_SEARCH_TIMEOUT).collect();
+    Verdict { valid: if bad { Validity::False } else { Validity::Unknown }, anomaly_types: r, boundary: boundary(&all) }
+}
+
+#[cfg(test)]
+mod tests;
