@@ -1,0 +1,1 @@
+//! Trace generation: placeholder, filled in below.
