@@ -351,7 +351,11 @@ impl<'c> Cluster<'c> {
         let mut best: Option<(i64, usize)> = None;
         for (i, r) in self.requests.iter().enumerate() {
             if let Some(due) = r.due {
-                if best.map_or(true, |(d, _)| due < d) {
+                let earlier = match best {
+                    None => true,
+                    Some((d, _)) => due < d,
+                };
+                if earlier {
                     best = Some((due, i));
                 }
             }
@@ -384,7 +388,10 @@ mod tests {
     }
 
     /// Request ids with their deadline and step, and responses with their time.
-    fn answers(steps: &[Step]) -> (Vec<(u64, i64, u64)>, Vec<(u64, i64, u64)>) {
+    /// (id, deadline or time, step).
+    type Events = Vec<(u64, i64, u64)>;
+
+    fn answers(steps: &[Step]) -> (Events, Events) {
         let (mut req, mut resp) = (Vec::new(), Vec::new());
         for s in steps {
             let e = &s.record["event"];
