@@ -55,8 +55,9 @@ timed() {
         s=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.4f", (b-a)/1e9 }')
         r=$(awk -F': ' '/Maximum resident set size/ {print $2}' "$dir/time.txt")
         if [ -z "$secs" ] || awk -v a="$s" -v b="$secs" 'BEGIN { exit !(a < b) }'; then secs=$s; fi
-        [ "$r" -gt "$rss_kb" ] && rss_kb=$r
+        if [ "$r" -gt "$rss_kb" ]; then rss_kb=$r; fi
     done
+    return 0
 }
 
 declare -A times
@@ -66,6 +67,7 @@ row() {
         printf "| %s | %s | %.1f MB | %.3f s | %.0f MB/s, %.2fM %s/s | %.0f MB |\n",
             st, inp, b/1e6, s, b/1e6/s, n/s/1e6, u, r*1024/1e6 }'
     times["$1 $3"]=$secs
+    return 0
 }
 
 echo "| stage | input | size | wall | throughput | peak RSS |"
