@@ -1,10 +1,21 @@
 //! list-append inference: version orders from reads, ww/wr/rw edges, and the
-//! anomalies that need no cycle (`elle-model.md` §4). STUB: being written.
+//! anomalies that need no cycle (`elle-model.md` §4).
+//!
+//! The analysis works on compact records: one per append and one per read of a
+//! client transaction, grouped by key with a counting sort. Each key is then
+//! analysed on its own (in parallel, in chunks of keys): its version order is
+//! the longest observed read, every other read is checked to be a prefix of it,
+//! and the edges and per-key anomalies follow from the key's appends, sorted by
+//! value, and its reads, bucketed by the version they end at. The explainer keeps
+//! only the sorted appends and the version orders, and recomputes an edge's
+//! reason from the two transactions' micro-ops.
 
-use crate::anomaly::{Anomaly, CheckError, Explainer, Step};
+use crate::anomaly::{Anomaly, CheckError, Expected, Explainer, Observed, Step, Version};
 use crate::graph::{GraphBuilder, Txn};
 use crate::rel::Rels;
-use history::History;
+use history::{History, Id, Mop, MopKind, MopVal, OpType, OpValue};
+use rayon::prelude::*;
+use rustc_hash::{FxHashMap, FxHashSet};
 
 /// The result of analysing a list-append history.
 pub struct Analysis<'h> {
@@ -16,21 +27,876 @@ pub struct Analysis<'h> {
     pub explainer: ListAppendExplainer<'h>,
 }
 
+// Transaction kinds, as stored in the records.
+const K_OK: u8 = 0;
+const K_INFO: u8 = 1;
+const K_FAIL: u8 = 2;
+/// An invocation that never completed (its appends may have taken effect).
+const K_INV: u8 = 3;
+
+const NONE: u32 = u32::MAX;
+
+#[inline]
+fn possible(kind: u8) -> bool {
+    kind == K_OK || kind == K_INFO
+}
+
+/// One append of a value to a key, by a transaction.
+#[derive(Clone, Copy, Debug)]
+struct AppEnt {
+    val: Id,
+    txn: u32,
+    /// Index of the micro-op in the transaction's `:value`.
+    mop: u32,
+    /// Position of `val` in the key's version order, or [`NONE`] if never observed.
+    vpos: u32,
+    kind: u8,
+    /// Another append of the same key follows in the same transaction.
+    inter: bool,
+}
+
+/// One read of a key by a completed transaction.
+#[derive(Clone, Copy, Debug)]
+struct ReadRec {
+    txn: u32,
+    mop: u32,
+    start: u32,
+    len: u32,
+    kind: u8,
+    /// The read returned `nil` (not a list).
+    nil: bool,
+}
+
+/// An ok transaction that read a key (its first micro-op on it) and then appended to it.
+#[derive(Clone, Copy, Debug)]
+struct LuRec {
+    key: u32,
+    txn: u32,
+    start: u32,
+    len: u32,
+}
+
+/// The micro-ops holding a transaction's appends: its completion's, or its
+/// invocation's when the completion has no transaction value.
+fn append_mops(h: &History, t: usize) -> &[Mop] {
+    let op = &h.ops[t];
+    if !matches!(op.value, OpValue::Txn { .. }) && op.kind != OpType::Invoke {
+        if let Some(inv) = h.partner_of(t) {
+            return h.mops(&h.ops[inv]);
+        }
+    }
+    h.mops(op)
+}
+
+fn kind_of(t: OpType) -> u8 {
+    match t {
+        OpType::Ok => K_OK,
+        OpType::Info => K_INFO,
+        OpType::Fail => K_FAIL,
+        OpType::Invoke => K_INV,
+    }
+}
+
+/// Whether `later[..]` has an append of `key`.
+#[inline]
+fn appends_key(later: &[Mop], key: Id) -> bool {
+    later.iter().any(|m| m.kind == MopKind::Append && m.key == key)
+}
+
 /// Explains ww, wr and rw edges of a list-append history.
 pub struct ListAppendExplainer<'h> {
     h: &'h History,
+    keymap: FxHashMap<Id, u32>,
+    /// Appends grouped by key (`ent_off`), sorted by value within a key.
+    ent: Vec<AppEnt>,
+    ent_off: Vec<u32>,
+    /// Version orders grouped by key (`ver_off`).
+    ver: Vec<Id>,
+    ver_off: Vec<u32>,
+}
+
+impl ListAppendExplainer<'_> {
+    fn key_ents(&self, k: u32) -> &[AppEnt] {
+        &self.ent[self.ent_off[k as usize] as usize..self.ent_off[k as usize + 1] as usize]
+    }
+
+    fn versions(&self, k: u32) -> &[Id] {
+        &self.ver[self.ver_off[k as usize] as usize..self.ver_off[k as usize + 1] as usize]
+    }
+
+    fn find(&self, k: u32, v: Id) -> Option<&AppEnt> {
+        find(self.key_ents(k), v)
+    }
+
+    /// The version an append of `v` to key `k` extended.
+    fn prev(&self, k: u32, v: Id) -> Version {
+        let vs = self.versions(k);
+        let slot = match self.find(k, v) {
+            Some(e) if e.vpos != NONE => e.vpos as usize,
+            _ => vs.len(),
+        };
+        if slot == 0 {
+            Version::Init
+        } else {
+            Version::Value(vs[slot - 1])
+        }
+    }
+
+    fn txn_kind(&self, t: Txn) -> Option<u8> {
+        let op = self.h.ops.get(t as usize)?;
+        op.process.client()?;
+        match op.kind {
+            OpType::Ok => Some(K_OK),
+            OpType::Info => Some(K_INFO),
+            _ => None,
+        }
+    }
+
+    /// The version order of `key` (for reports and tests).
+    pub fn version_order(&self, key: Id) -> Option<&[Id]> {
+        self.keymap.get(&key).map(|&k| self.versions(k))
+    }
+}
+
+fn find(ents: &[AppEnt], v: Id) -> Option<&AppEnt> {
+    ents.binary_search_by(|e| e.val.cmp(&v)).ok().map(|i| &ents[i])
 }
 
 impl Explainer for ListAppendExplainer<'_> {
     fn explain(&self, a: Txn, b: Txn, rel: Rels) -> Option<Step> {
-        let _ = (self.h, a, b, rel);
-        todo!()
+        if a == b {
+            return None;
+        }
+        let h = self.h;
+        self.txn_kind(a)?;
+        let bk = self.txn_kind(b)?;
+        let step = |key: Id, value: Version, value2: Option<Version>, am: u32, bm: u32| Step {
+            rel,
+            from: a,
+            to: b,
+            key: Some(key),
+            value: Some(value),
+            value2,
+            a_mop: Some(am),
+            b_mop: Some(bm),
+            process: None,
+        };
+        match rel {
+            Rels::WR => {
+                let _ = bk;
+                for (j, m) in h.mops(&h.ops[b as usize]).iter().enumerate() {
+                    if m.kind != MopKind::Read {
+                        continue;
+                    }
+                    let Some(&last) = h.list(m.val).and_then(|l| l.last()) else { continue };
+                    let Some(&k) = self.keymap.get(&m.key) else { continue };
+                    if let Some(e) = self.find(k, last) {
+                        if e.txn == a && possible(e.kind) {
+                            return Some(step(m.key, Version::Value(last), None, e.mop, j as u32));
+                        }
+                    }
+                }
+                None
+            }
+            Rels::WW => {
+                for (j, m) in append_mops(h, b as usize).iter().enumerate() {
+                    let (MopKind::Append, MopVal::Atom(v)) = (m.kind, m.val) else { continue };
+                    let Some(&k) = self.keymap.get(&m.key) else { continue };
+                    if let Version::Value(p) = self.prev(k, v) {
+                        if let Some(e) = self.find(k, p) {
+                            if e.txn == a && possible(e.kind) {
+                                return Some(step(m.key, Version::Value(p), Some(Version::Value(v)), e.mop, j as u32));
+                            }
+                        }
+                    }
+                }
+                None
+            }
+            Rels::RW => {
+                let a_op = &h.ops[a as usize];
+                let a_ok = a_op.kind == OpType::Ok;
+                let a_mops = h.mops(a_op);
+                for (j, m) in append_mops(h, b as usize).iter().enumerate() {
+                    let (MopKind::Append, MopVal::Atom(v)) = (m.kind, m.val) else { continue };
+                    let Some(&k) = self.keymap.get(&m.key) else { continue };
+                    let p = self.prev(k, v);
+                    let hit = a_mops.iter().position(|r| {
+                        r.kind == MopKind::Read
+                            && r.key == m.key
+                            && match (r.val, p) {
+                                (MopVal::Nil, Version::Init) => a_ok,
+                                (MopVal::List { .. }, _) => {
+                                    let l = h.list(r.val).unwrap_or_default();
+                                    match p {
+                                        Version::Init => l.is_empty(),
+                                        Version::Value(pv) => l.last() == Some(&pv),
+                                    }
+                                }
+                                _ => false,
+                            }
+                    });
+                    if let Some(i) = hit {
+                        return Some(step(m.key, p, Some(Version::Value(v)), i as u32, j as u32));
+                    }
+                }
+                None
+            }
+            _ => None,
+        }
     }
+}
+
+/// Scratch space and outputs of one chunk of keys.
+#[derive(Default)]
+struct ChunkOut {
+    edges: Vec<(u32, u32, Rels)>,
+    anomalies: Vec<(u32, u32, Anomaly)>,
+    ver: Vec<Id>,
+    ver_len: Vec<u32>,
+    /// A duplicate append: (first txn, second txn, key, value).
+    dup: Option<(u32, u32, Id, Id)>,
+}
+
+#[derive(Default)]
+struct Scratch {
+    lpos: Vec<u32>,
+    garbage_pos: FxHashMap<Id, u32>,
+    prefix: Vec<bool>,
+    slot_cnt: Vec<u32>,
+    slot_rd: Vec<u32>,
+    set: FxHashSet<Id>,
+    counts: Vec<(Id, u32)>,
+}
+
+struct KeyCtx<'a> {
+    h: &'a History,
+    key: Id,
+    kidx: u32,
+    ents: &'a mut [AppEnt],
+    reads: &'a [ReadRec],
+    lus: &'a [LuRec],
 }
 
 /// Analyses a list-append history. An error for histories that cannot be
 /// analysed: one value appended twice to one key (naming both ops).
 pub fn analyze(h: &History) -> Result<Analysis<'_>, CheckError> {
-    let _ = h;
-    todo!()
+    // Pass 1: records of every append and read of client transactions.
+    let mut keymap: FxHashMap<Id, u32> = FxHashMap::default();
+    let mut keys: Vec<Id> = Vec::new();
+    let mut a_key: Vec<u32> = Vec::with_capacity(h.mops.len() / 2);
+    let mut a_rec: Vec<AppEnt> = Vec::with_capacity(h.mops.len() / 2);
+    let mut r_key: Vec<u32> = Vec::with_capacity(h.mops.len() / 2);
+    let mut r_rec: Vec<ReadRec> = Vec::with_capacity(h.mops.len() / 2);
+    let mut lus: Vec<LuRec> = Vec::new();
+    let mut inter_set: FxHashSet<Id> = FxHashSet::default();
+    let mut key_of = |k: Id, keys: &mut Vec<Id>| -> u32 {
+        *keymap.entry(k).or_insert_with(|| {
+            keys.push(k);
+            (keys.len() - 1) as u32
+        })
+    };
+    for (i, op) in h.ops.iter().enumerate() {
+        if op.process.client().is_none() {
+            continue;
+        }
+        if op.kind == OpType::Invoke && h.partner_of(i).is_some() {
+            continue;
+        }
+        let kind = kind_of(op.kind);
+        let amops = append_mops(h, i);
+        let big = amops.len() > 16;
+        if big {
+            inter_set.clear();
+        }
+        // Appends, from the last to the first so "a later append of the key" is known.
+        let base = a_rec.len();
+        for (j, m) in amops.iter().enumerate().rev() {
+            match (m.kind, m.val) {
+                (MopKind::Append, MopVal::Atom(v)) => {
+                    let inter = if big { !inter_set.insert(m.key) } else { appends_key(&amops[j + 1..], m.key) };
+                    let k = key_of(m.key, &mut keys);
+                    a_key.push(k);
+                    a_rec.push(AppEnt { val: v, txn: i as u32, mop: j as u32, vpos: NONE, kind, inter });
+                }
+                (MopKind::Write, _) => {
+                    return Err(CheckError {
+                        message: format!(
+                            "the op at {} has a write micro-op {}; a list-append history may only have :append and :r micro-ops",
+                            op.pos,
+                            h.mop_to_value(m)
+                        ),
+                        ops: vec![i as u32],
+                    });
+                }
+                _ => {}
+            }
+        }
+        a_rec[base..].reverse();
+        a_key[base..].reverse();
+        if kind == K_INV {
+            continue;
+        }
+        let mops = h.mops(op);
+        for (j, m) in mops.iter().enumerate() {
+            if m.kind != MopKind::Read {
+                continue;
+            }
+            let (start, len, nil) = match m.val {
+                MopVal::List { start, len } => (start, len, false),
+                MopVal::Nil => (0, 0, true),
+                _ => continue,
+            };
+            let k = key_of(m.key, &mut keys);
+            r_key.push(k);
+            r_rec.push(ReadRec { txn: i as u32, mop: j as u32, start, len, kind, nil });
+            // Lost-update candidates: an ok txn's first micro-op on the key is this
+            // read, and the txn appends to the key later.
+            if kind == K_OK
+                && !mops[..j].iter().any(|p| p.key == m.key && p.kind != MopKind::Write)
+                && appends_key(&mops[j + 1..], m.key)
+            {
+                lus.push(LuRec { key: k, txn: i as u32, start, len });
+            }
+        }
+    }
+    let nkeys = keys.len();
+
+    // Group by key (stable counting sort).
+    let (ent_off, mut ent) = group(nkeys, &a_key, a_rec);
+    let (read_off, reads) = group(nkeys, &r_key, r_rec);
+    drop(a_key);
+    drop(r_key);
+    lus.sort_by_key(|l| (l.key, l.txn));
+
+    // Chunks of keys of about equal work.
+    let total = ent.len() + reads.len();
+    let target = (total / (rayon::current_num_threads() * 8)).max(4096);
+    let mut bounds = vec![0usize];
+    let mut acc = 0usize;
+    for k in 0..nkeys {
+        acc += (ent_off[k + 1] - ent_off[k]) as usize + (read_off[k + 1] - read_off[k]) as usize;
+        if acc >= target {
+            bounds.push(k + 1);
+            acc = 0;
+        }
+    }
+    if *bounds.last().unwrap() != nkeys {
+        bounds.push(nkeys);
+    }
+    let mut chunks: Vec<(usize, usize, &mut [AppEnt])> = Vec::with_capacity(bounds.len());
+    {
+        let mut rest: &mut [AppEnt] = &mut ent;
+        for w in bounds.windows(2) {
+            let n = (ent_off[w[1]] - ent_off[w[0]]) as usize;
+            let (head, tail) = rest.split_at_mut(n);
+            chunks.push((w[0], w[1], head));
+            rest = tail;
+        }
+    }
+
+    let (outs, op_anoms) = rayon::join(
+        || {
+            chunks
+                .into_par_iter()
+                .map(|(k0, k1, ents)| {
+                    let mut out = ChunkOut::default();
+                    let mut s = Scratch::default();
+                    let mut ents = ents;
+                    for k in k0..k1 {
+                        let n = (ent_off[k + 1] - ent_off[k]) as usize;
+                        let (mine, rest) = std::mem::take(&mut ents).split_at_mut(n);
+                        ents = rest;
+                        let rd = &reads[read_off[k] as usize..read_off[k + 1] as usize];
+                        let l0 = lus.partition_point(|l| (l.key as usize) < k);
+                        let l1 = lus.partition_point(|l| (l.key as usize) <= k);
+                        let ctx = KeyCtx { h, key: keys[k], kidx: k as u32, ents: mine, reads: rd, lus: &lus[l0..l1] };
+                        analyze_key(ctx, &mut s, &mut out);
+                    }
+                    out
+                })
+                .collect::<Vec<ChunkOut>>()
+        },
+        || op_detectors(h),
+    );
+
+    // Merge in key order.
+    let mut dup: Option<(u32, u32, Id, Id)> = None;
+    let mut nedges = 0;
+    for o in &outs {
+        nedges += o.edges.len();
+        if let Some(d) = o.dup {
+            if dup.is_none_or(|b| (d.1, d.0) < (b.1, b.0)) {
+                dup = Some(d);
+            }
+        }
+    }
+    if let Some((first, second, key, val)) = dup {
+        let p1 = h.ops[first as usize].pos;
+        let p2 = h.ops[second as usize].pos;
+        let (ks, vs) = (h.atoms.resolve(key).to_string(), h.atoms.resolve(val).to_string());
+        let message = if first == second {
+            format!("value {vs} is appended to key {ks} twice by the op at {p1}; list-append needs every appended value to be unique per key")
+        } else {
+            format!("value {vs} is appended to key {ks} twice: by the op at {p1} and the op at {p2}; list-append needs every appended value to be unique per key")
+        };
+        return Err(CheckError { message, ops: vec![first, second] });
+    }
+    let mut edges = GraphBuilder::new(h.ops.len());
+    edges.reserve(nedges);
+    let mut anoms: Vec<(u32, u32, Anomaly)> = op_anoms;
+    let mut ver = Vec::new();
+    let mut ver_off = Vec::with_capacity(nkeys + 1);
+    ver_off.push(0u32);
+    for o in outs {
+        for (a, b, r) in o.edges {
+            edges.add(a, b, r);
+        }
+        anoms.extend(o.anomalies);
+        ver.extend_from_slice(&o.ver);
+        for l in o.ver_len {
+            let last = *ver_off.last().unwrap();
+            ver_off.push(last + l);
+        }
+    }
+    anoms.sort_by(|x, y| x.2.name().cmp(y.2.name()).then((x.0, x.1).cmp(&(y.0, y.1))));
+    let anomalies = anoms.into_iter().map(|x| x.2).collect();
+    let explainer = ListAppendExplainer { h, keymap, ent, ent_off, ver, ver_off };
+    Ok(Analysis { edges, anomalies, explainer })
+}
+
+/// A stable counting sort of records by key: offsets (nkeys + 1) and the records.
+fn group<T: Copy>(nkeys: usize, key: &[u32], rec: Vec<T>) -> (Vec<u32>, Vec<T>) {
+    let mut off = vec![0u32; nkeys + 1];
+    for &k in key {
+        off[k as usize + 1] += 1;
+    }
+    for i in 0..nkeys {
+        off[i + 1] += off[i];
+    }
+    if rec.is_empty() {
+        return (off, rec);
+    }
+    let mut fill: Vec<u32> = off[..nkeys].to_vec();
+    let mut out: Vec<T> = vec![rec[0]; rec.len()];
+    for (r, &k) in rec.iter().zip(key) {
+        let f = &mut fill[k as usize];
+        out[*f as usize] = *r;
+        *f += 1;
+    }
+    (off, out)
+}
+
+fn list<'a>(h: &'a History, r: &ReadRec) -> &'a [Id] {
+    &h.reads[r.start as usize..(r.start + r.len) as usize]
+}
+
+fn analyze_key(c: KeyCtx<'_>, s: &mut Scratch, out: &mut ChunkOut) {
+    let h = c.h;
+    let key = c.key;
+    // Appends sorted by value; a repeated value is an input error.
+    c.ents.sort_unstable_by_key(|e| (e.val, e.txn, e.mop));
+    for w in c.ents.windows(2) {
+        if w[0].val == w[1].val {
+            let d = (w[0].txn, w[1].txn, key, w[0].val);
+            if out.dup.is_none_or(|b| (d.1, d.0) < (b.1, b.0)) {
+                out.dup = Some(d);
+            }
+            out.ver_len.push(0);
+            return;
+        }
+    }
+    if out.dup.is_some() {
+        out.ver_len.push(0);
+        return;
+    }
+    let ents = c.ents;
+    let reads = c.reads;
+
+    // The longest observed (non-empty, possible) read; every read should be a prefix of it.
+    let mut longest: Option<usize> = None;
+    for (i, r) in reads.iter().enumerate() {
+        if possible(r.kind) && r.len > 0 && longest.is_none_or(|l| r.len > reads[l].len) {
+            longest = Some(i);
+        }
+    }
+    s.prefix.clear();
+    let mut compatible = true;
+    if let Some(li) = longest {
+        let l = list(h, &reads[li]);
+        for r in reads {
+            let ok = r.len as usize <= l.len() && (r.start == reads[li].start || list(h, r) == &l[..r.len as usize]);
+            s.prefix.push(ok);
+            if possible(r.kind) && !ok {
+                compatible = false;
+            }
+        }
+    } else {
+        s.prefix.resize(reads.len(), false);
+    }
+    if !compatible {
+        // Elle's rule: distinct observed values sorted by length (ties: first
+        // occurrence); the first pair that is not a prefix pair is reported; the
+        // last is the version order.
+        let mut idx: Vec<usize> = (0..reads.len()).filter(|&i| possible(reads[i].kind) && reads[i].len > 0).collect();
+        idx.sort_by(|&x, &y| list(h, &reads[x]).cmp(list(h, &reads[y])).then(x.cmp(&y)));
+        idx.dedup_by(|x, y| list(h, &reads[*x]) == list(h, &reads[*y]));
+        idx.sort_by_key(|&i| (reads[i].len, i));
+        for w in idx.windows(2) {
+            let (a, b) = (list(h, &reads[w[0]]), list(h, &reads[w[1]]));
+            if !b.starts_with(a) {
+                let t = reads[w[0]].txn.min(reads[w[1]].txn);
+                out.anomalies.push((t, c.kidx, Anomaly::IncompatibleOrder { key, values: [a.to_vec(), b.to_vec()] }));
+                break;
+            }
+        }
+        let li = *idx.last().unwrap();
+        longest = Some(li);
+        let l = list(h, &reads[li]);
+        for (i, r) in reads.iter().enumerate() {
+            s.prefix[i] = r.len as usize <= l.len() && list(h, r) == &l[..r.len as usize];
+        }
+    }
+    let single;
+    let l: &[Id] = match longest {
+        Some(li) => list(h, &reads[li]),
+        None => {
+            // The single-append rule.
+            let mut poss = ents.iter().filter(|e| possible(e.kind));
+            match (poss.next(), poss.next()) {
+                (Some(e), None) => {
+                    single = [e.val];
+                    &single
+                }
+                _ => &[],
+            }
+        }
+    };
+
+    // Version order: l without repeats. lpos maps positions in l to positions in it.
+    let vbase = out.ver.len();
+    s.lpos.clear();
+    s.garbage_pos.clear();
+    let mut first_bad = usize::MAX;
+    let has_fail = ents.iter().any(|e| e.kind == K_FAIL);
+    for (i, &e) in l.iter().enumerate() {
+        let n = (out.ver.len() - vbase) as u32;
+        match ents.binary_search_by(|x| x.val.cmp(&e)) {
+            Ok(x) => {
+                let ent = &mut ents[x];
+                if ent.kind == K_FAIL && first_bad == usize::MAX {
+                    first_bad = i;
+                }
+                if ent.vpos == NONE {
+                    ent.vpos = n;
+                    out.ver.push(e);
+                }
+                s.lpos.push(ent.vpos);
+            }
+            Err(_) => {
+                if first_bad == usize::MAX {
+                    first_bad = i;
+                }
+                let p = *s.garbage_pos.entry(e).or_insert_with(|| {
+                    out.ver.push(e);
+                    n
+                });
+                s.lpos.push(p);
+            }
+        }
+    }
+    let nver = out.ver.len() - vbase;
+    let l_dups = nver < l.len();
+    let vers = &out.ver[vbase..];
+    out.ver_len.push(nver as u32);
+
+    // Readers bucketed by the version their read ended at: slot 0 = init, slot i + 1 = version i.
+    let nslots = nver + 1;
+    s.slot_cnt.clear();
+    s.slot_cnt.resize(nslots + 1, 0);
+    let slot_of = |i: usize, r: &ReadRec, s: &Scratch| -> Option<usize> {
+        if !possible(r.kind) {
+            return None;
+        }
+        if r.nil {
+            return (r.kind == K_OK).then_some(0);
+        }
+        if r.len == 0 {
+            return Some(0);
+        }
+        if s.prefix[i] {
+            return Some(s.lpos[r.len as usize - 1] as usize + 1);
+        }
+        let e = *list(h, r).last().unwrap();
+        match find(ents, e) {
+            Some(x) if x.vpos != NONE => Some(x.vpos as usize + 1),
+            Some(_) => None,
+            None => s.garbage_pos.get(&e).map(|&p| p as usize + 1),
+        }
+    };
+    let mut slots: Vec<u32> = Vec::new();
+    if ents.iter().any(|e| possible(e.kind)) {
+        slots.reserve(reads.len());
+        for (i, r) in reads.iter().enumerate() {
+            let sl = slot_of(i, r, s).map_or(NONE, |x| x as u32);
+            slots.push(sl);
+            if sl != NONE {
+                s.slot_cnt[sl as usize + 1] += 1;
+            }
+        }
+        for i in 0..nslots {
+            s.slot_cnt[i + 1] += s.slot_cnt[i];
+        }
+        s.slot_rd.clear();
+        s.slot_rd.resize(s.slot_cnt[nslots] as usize, 0);
+        let mut fill: Vec<u32> = s.slot_cnt[..nslots].to_vec();
+        for (i, &sl) in slots.iter().enumerate() {
+            if sl != NONE {
+                s.slot_rd[fill[sl as usize] as usize] = reads[i].txn;
+                fill[sl as usize] += 1;
+            }
+        }
+        // ww and rw, per append of a possible txn.
+        for e in ents.iter() {
+            if !possible(e.kind) {
+                continue;
+            }
+            let slot = if e.vpos != NONE { e.vpos as usize } else { nver };
+            if slot > 0 {
+                if let Some(w) = find(ents, vers[slot - 1]) {
+                    if possible(w.kind) && w.txn != e.txn {
+                        out.edges.push((w.txn, e.txn, Rels::WW));
+                    }
+                }
+            }
+            for &rt in &s.slot_rd[s.slot_cnt[slot] as usize..s.slot_cnt[slot + 1] as usize] {
+                if rt != e.txn {
+                    out.edges.push((rt, e.txn, Rels::RW));
+                }
+            }
+        }
+    }
+
+    // wr, and the per-read detectors.
+    for (i, r) in reads.iter().enumerate() {
+        if r.len == 0 || r.kind == K_FAIL {
+            continue;
+        }
+        let vs = list(h, r);
+        let last = *vs.last().unwrap();
+        let w = find(ents, last);
+        if let Some(w) = w {
+            if w.txn != r.txn && possible(w.kind) {
+                out.edges.push((w.txn, r.txn, Rels::WR));
+            }
+        }
+        // duplicate-elements (possible reads).
+        if !s.prefix[i] || l_dups {
+            s.counts.clear();
+            s.set.clear();
+            for &x in vs {
+                if !s.set.insert(x) {
+                    match s.counts.iter_mut().find(|c| c.0 == x) {
+                        Some(c) => c.1 += 1,
+                        None => s.counts.push((x, 2)),
+                    }
+                }
+            }
+            if !s.counts.is_empty() {
+                // In order of first occurrence.
+                let mut d = s.counts.clone();
+                d.sort_by_key(|c| vs.iter().position(|x| *x == c.0));
+                out.anomalies.push((r.txn, r.mop, Anomaly::DuplicateElements { op: r.txn, mop: r.mop, duplicates: d }));
+            }
+        }
+        if r.kind != K_OK {
+            continue;
+        }
+        // G1b: the read ends with another txn's intermediate append.
+        if let Some(w) = w {
+            if w.inter && w.txn != r.txn {
+                out.anomalies.push((
+                    r.txn,
+                    r.mop,
+                    Anomaly::Read { kind: "G1b", op: r.txn, mop: r.mop, writer: Some(w.txn), element: last },
+                ));
+            }
+        }
+        // G1a and garbage-read: elements appended by failed txns or by nobody.
+        if s.prefix[i] && (r.len as usize) <= first_bad {
+            continue;
+        }
+        s.set.clear();
+        for &x in vs {
+            if !s.set.insert(x) {
+                continue;
+            }
+            match find(ents, x) {
+                None => out.anomalies.push((
+                    r.txn,
+                    r.mop,
+                    Anomaly::Read { kind: "garbage-read", op: r.txn, mop: r.mop, writer: None, element: x },
+                )),
+                Some(w) if w.kind == K_FAIL => out.anomalies.push((
+                    r.txn,
+                    r.mop,
+                    Anomaly::Read { kind: "G1a", op: r.txn, mop: r.mop, writer: Some(w.txn), element: x },
+                )),
+                _ => {}
+            }
+        }
+    }
+
+    // dirty-update: only keys with failed appends. The version order here comes
+    // from the reads of all client ops, failed ones included.
+    if has_fail {
+        let mut dv: Vec<Id> = vers.to_vec();
+        let mut best: Option<&ReadRec> = None;
+        for r in reads {
+            if r.kind == K_FAIL && r.len as usize > l.len() && best.is_none_or(|b| r.len > b.len) {
+                best = Some(r);
+            }
+        }
+        if let Some(b) = best {
+            dv.clear();
+            s.set.clear();
+            for &x in list(h, b) {
+                if s.set.insert(x) {
+                    dv.push(x);
+                }
+            }
+        }
+        // anchor: (kind, txn); the virtual initial anchor is committed.
+        let mut anchor: (u8, u32) = (K_OK, NONE);
+        let mut range: Vec<Id> = Vec::new();
+        for &v in &dv {
+            range.push(v);
+            let Some(w) = find(ents, v).filter(|w| w.kind != K_INV) else { continue };
+            match (anchor.0, w.kind) {
+                (K_FAIL, K_OK) => {
+                    out.anomalies.push((
+                        anchor.1,
+                        c.kidx,
+                        Anomaly::DirtyUpdate { key, values: std::mem::take(&mut range), txns: [anchor.1, w.txn] },
+                    ));
+                    anchor = (K_OK, w.txn);
+                    range = vec![v];
+                }
+                (_, K_OK) => {
+                    anchor = (K_OK, w.txn);
+                    range = vec![v];
+                }
+                (K_FAIL, K_FAIL) | (_, K_INFO) => {}
+                (_, K_FAIL) => {
+                    anchor = (K_FAIL, w.txn);
+                    range = vec![v];
+                }
+                _ => {}
+            }
+        }
+    }
+
+    // lost-update: ok txns that read the same value of the key and then appended to it.
+    if c.lus.len() >= 2 {
+        let mut lu: Vec<&LuRec> = c.lus.iter().collect();
+        let sl = |x: &LuRec| &h.reads[x.start as usize..(x.start + x.len) as usize];
+        lu.sort_by(|x, y| sl(x).cmp(sl(y)).then(x.txn.cmp(&y.txn)));
+        let mut i = 0;
+        while i < lu.len() {
+            let mut j = i + 1;
+            while j < lu.len() && sl(lu[j]) == sl(lu[i]) {
+                j += 1;
+            }
+            let mut txns: Vec<Txn> = lu[i..j].iter().map(|x| x.txn).collect();
+            txns.dedup();
+            if txns.len() >= 2 {
+                out.anomalies.push((
+                    txns[0],
+                    c.kidx,
+                    Anomaly::LostUpdate { key, value: Observed::List(sl(lu[i]).to_vec()), txns },
+                ));
+            }
+            i = j;
+        }
+    }
+}
+
+/// internal and future-read, per ok transaction.
+fn op_detectors(h: &History) -> Vec<(u32, u32, Anomaly)> {
+    const CHUNK: usize = 1 << 14;
+    let n = h.ops.len();
+    (0..n.div_ceil(CHUNK))
+        .into_par_iter()
+        .flat_map_iter(|c| {
+            let mut out = Vec::new();
+            let mut st: Vec<(Id, bool, Vec<Id>)> = Vec::new();
+            for i in c * CHUNK..((c + 1) * CHUNK).min(n) {
+                let op = &h.ops[i];
+                if op.kind != OpType::Ok || op.process.client().is_none() {
+                    continue;
+                }
+                let mops = h.mops(op);
+                if mops.is_empty() {
+                    continue;
+                }
+                internal(h, i as u32, mops, &mut st, &mut out);
+                future_read(h, i as u32, mops, &mut out);
+            }
+            out
+        })
+        .collect()
+}
+
+/// Elle's internal-consistency check: the expected state per key is a known
+/// list or `[… suffix]`; only the first violation is reported.
+fn internal(h: &History, t: u32, mops: &[Mop], st: &mut Vec<(Id, bool, Vec<Id>)>, out: &mut Vec<(u32, u32, Anomaly)>) {
+    st.clear();
+    for (j, m) in mops.iter().enumerate() {
+        let pos = st.iter().position(|s| s.0 == m.key);
+        match (m.kind, m.val) {
+            (MopKind::Append, MopVal::Atom(v)) => match pos {
+                Some(p) => st[p].2.push(v),
+                None => st.push((m.key, true, vec![v])),
+            },
+            (MopKind::Read, MopVal::Nil | MopVal::List { .. }) => {
+                let vs = h.list(m.val).unwrap_or_default();
+                if let Some(p) = pos {
+                    let (_, unknown, exp) = &st[p];
+                    let ok = if *unknown { vs.ends_with(exp) } else { vs == exp.as_slice() };
+                    if !ok {
+                        let expected = Expected::List { unknown_prefix: *unknown, elems: exp.clone() };
+                        out.push((t, j as u32, Anomaly::Internal { op: t, mop: j as u32, expected }));
+                        return;
+                    }
+                    st[p].1 = false;
+                    st[p].2.clear();
+                    st[p].2.extend_from_slice(vs);
+                } else {
+                    st.push((m.key, false, vs.to_vec()));
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// A read of a list containing a value the txn appends to the key later.
+fn future_read(h: &History, t: u32, mops: &[Mop], out: &mut Vec<(u32, u32, Anomaly)>) {
+    for (j, m) in mops.iter().enumerate() {
+        let Some(vs) = (if m.kind == MopKind::Read { h.list(m.val) } else { None }) else { continue };
+        if vs.is_empty() {
+            continue;
+        }
+        for later in &mops[j + 1..] {
+            if let (MopKind::Append, MopVal::Atom(v)) = (later.kind, later.val) {
+                if later.key == m.key && vs.contains(&v) {
+                    out.push((
+                        t,
+                        j as u32,
+                        Anomaly::Read { kind: "future-read", op: t, mop: j as u32, writer: Some(t), element: v },
+                    ));
+                    return;
+                }
+            }
+        }
+    }
 }
