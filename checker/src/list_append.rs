@@ -70,7 +70,6 @@ struct ReadRec {
 /// An ok transaction that read a key (its first micro-op on it) and then appended to it.
 #[derive(Clone, Copy, Debug)]
 struct LuRec {
-    key: u32,
     txn: u32,
     start: u32,
     len: u32,
@@ -106,7 +105,7 @@ fn appends_key(later: &[Mop], key: Id) -> bool {
 /// Explains ww, wr and rw edges of a list-append history.
 pub struct ListAppendExplainer<'h> {
     h: &'h History,
-    keymap: FxHashMap<Id, u32>,
+    keys: KeyIndex,
     /// Appends grouped by key (`ent_off`), sorted by value within a key.
     ent: Vec<AppEnt>,
     ent_off: Vec<u32>,
@@ -154,7 +153,7 @@ impl ListAppendExplainer<'_> {
 
     /// The version order of `key` (for reports and tests).
     pub fn version_order(&self, key: Id) -> Option<&[Id]> {
-        self.keymap.get(&key).map(|&k| self.versions(k))
+        self.keys.get(key).map(|k| self.versions(k))
     }
 }
 
@@ -189,7 +188,7 @@ impl Explainer for ListAppendExplainer<'_> {
                         continue;
                     }
                     let Some(&last) = h.list(m.val).and_then(|l| l.last()) else { continue };
-                    let Some(&k) = self.keymap.get(&m.key) else { continue };
+                    let Some(k) = self.keys.get(m.key) else { continue };
                     if let Some(e) = self.find(k, last) {
                         if e.txn == a && possible(e.kind) {
                             return Some(step(m.key, Version::Value(last), None, e.mop, j as u32));
@@ -201,7 +200,7 @@ impl Explainer for ListAppendExplainer<'_> {
             Rels::WW => {
                 for (j, m) in append_mops(h, b as usize).iter().enumerate() {
                     let (MopKind::Append, MopVal::Atom(v)) = (m.kind, m.val) else { continue };
-                    let Some(&k) = self.keymap.get(&m.key) else { continue };
+                    let Some(k) = self.keys.get(m.key) else { continue };
                     if let Version::Value(p) = self.prev(k, v) {
                         if let Some(e) = self.find(k, p) {
                             if e.txn == a && possible(e.kind) {
@@ -218,7 +217,7 @@ impl Explainer for ListAppendExplainer<'_> {
                 let a_mops = h.mops(a_op);
                 for (j, m) in append_mops(h, b as usize).iter().enumerate() {
                     let (MopKind::Append, MopVal::Atom(v)) = (m.kind, m.val) else { continue };
-                    let Some(&k) = self.keymap.get(&m.key) else { continue };
+                    let Some(k) = self.keys.get(m.key) else { continue };
                     let p = self.prev(k, v);
                     let hit = a_mops.iter().position(|r| {
                         r.kind == MopKind::Read
@@ -249,10 +248,12 @@ impl Explainer for ListAppendExplainer<'_> {
 /// Scratch space and outputs of one chunk of keys.
 #[derive(Default)]
 struct ChunkOut {
-    edges: Vec<(u32, u32, Rels)>,
+    edges: GraphBuilder,
     anomalies: Vec<(u32, u32, Anomaly)>,
     ver: Vec<Id>,
     ver_len: Vec<u32>,
+    ent: Vec<AppEnt>,
+    ent_len: Vec<u32>,
     /// A duplicate append: (first txn, second txn, key, value).
     dup: Option<(u32, u32, Id, Id)>,
 }
@@ -280,49 +281,169 @@ struct KeyCtx<'a> {
 /// Analyses a list-append history. An error for histories that cannot be
 /// analysed: one value appended twice to one key (naming both ops).
 pub fn analyze(h: &History) -> Result<Analysis<'_>, CheckError> {
-    // Pass 1: records of every append and read of client transactions.
-    let mut keymap: FxHashMap<Id, u32> = FxHashMap::default();
-    let mut keys: Vec<Id> = Vec::new();
-    let mut a_key: Vec<u32> = Vec::with_capacity(h.mops.len() / 2);
-    let mut a_rec: Vec<AppEnt> = Vec::with_capacity(h.mops.len() / 2);
-    let mut r_key: Vec<u32> = Vec::with_capacity(h.mops.len() / 2);
-    let mut r_rec: Vec<ReadRec> = Vec::with_capacity(h.mops.len() / 2);
-    let mut lus: Vec<LuRec> = Vec::new();
-    let mut inter_set: FxHashSet<Id> = FxHashSet::default();
-    let mut key_of = |k: Id, keys: &mut Vec<Id>| -> u32 {
-        *keymap.entry(k).or_insert_with(|| {
-            keys.push(k);
-            (keys.len() - 1) as u32
-        })
+    let timing = std::env::var_os("HISTCHECK_INFER_TIMING").is_some();
+    let t0 = std::time::Instant::now();
+    let lap = |what: &str| {
+        if timing {
+            eprintln!("  infer {what}: {:?}", t0.elapsed());
+        }
     };
-    for (i, op) in h.ops.iter().enumerate() {
-        if op.process.client().is_none() {
-            continue;
+    // internal and future-read need only the ops: they run alongside everything else.
+    let (op_anoms, rest) = rayon::join(
+        || {
+            let r = op_detectors(h);
+            lap("op detectors");
+            r
+        },
+        || analyze_keys(h, &lap),
+    );
+    let (edges, mut anoms, explainer) = rest?;
+    anoms.extend(op_anoms);
+    anoms.sort_by(|x, y| x.2.name().cmp(y.2.name()).then((x.0, x.1).cmp(&(y.0, y.1))));
+    let anomalies = anoms.into_iter().map(|x| x.2).collect();
+    lap("merged");
+    Ok(Analysis { edges, anomalies, explainer })
+}
+
+/// Dense indices of keys, in order of first appearance; small non-negative
+/// integer keys (the common case) are looked up in a table.
+#[derive(Default)]
+struct KeyIndex {
+    table: Vec<u32>,
+    map: FxHashMap<Id, u32>,
+    keys: Vec<Id>,
+}
+
+const TABLE_MAX: i64 = 1 << 22;
+
+impl KeyIndex {
+    #[inline]
+    fn get(&self, k: Id) -> Option<u32> {
+        match k.inline_int() {
+            Some(i) if (0..TABLE_MAX).contains(&i) => self.table.get(i as usize).copied().filter(|&x| x != NONE),
+            _ => self.map.get(&k).copied(),
         }
-        if op.kind == OpType::Invoke && h.partner_of(i).is_some() {
-            continue;
+    }
+
+    #[inline]
+    fn intern(&mut self, k: Id) -> u32 {
+        let n = self.keys.len() as u32;
+        match k.inline_int() {
+            Some(i) if (0..TABLE_MAX).contains(&i) => {
+                let i = i as usize;
+                if i >= self.table.len() {
+                    self.table.resize((i + 1).next_power_of_two(), NONE);
+                }
+                if self.table[i] == NONE {
+                    self.table[i] = n;
+                    self.keys.push(k);
+                }
+                self.table[i]
+            }
+            _ => *self.map.entry(k).or_insert_with(|| {
+                self.keys.push(k);
+                n
+            }),
         }
-        let kind = kind_of(op.kind);
-        let amops = append_mops(h, i);
+    }
+}
+
+/// The transactions the records come from: client completions, and
+/// invocations that never completed (for their appends only). Gives the
+/// kind, the global range of the micro-ops holding its appends, and of those
+/// holding its reads (empty for an invocation).
+#[inline]
+fn txn_ranges(h: &History, i: usize) -> Option<(u8, usize, usize, usize, usize)> {
+    let op = &h.ops[i];
+    op.process.client()?;
+    if op.kind == OpType::Invoke && h.partner_of(i).is_some() {
+        return None;
+    }
+    let kind = kind_of(op.kind);
+    let range = |v: &OpValue| match v {
+        OpValue::Txn { start, len } => (*start as usize, *len as usize),
+        _ => (0, 0),
+    };
+    let (rs, rl) = range(&op.value);
+    let (a_s, a_l) = if matches!(op.value, OpValue::Txn { .. }) || op.kind == OpType::Invoke {
+        (rs, rl)
+    } else {
+        match h.partner_of(i) {
+            Some(inv) => range(&h.ops[inv].value),
+            None => (0, 0),
+        }
+    };
+    if kind == K_INV {
+        return Some((kind, a_s, a_l, 0, 0));
+    }
+    Some((kind, a_s, a_l, rs, rl))
+}
+
+type KeysOut<'h> = (GraphBuilder, Vec<(u32, u32, Anomaly)>, ListAppendExplainer<'h>);
+
+/// The records of one contiguous range of ops, grouped by the range's own
+/// key numbering (keys in order of first appearance in the range).
+#[derive(Default)]
+struct OpChunk {
+    keys: Vec<Id>,
+    e_off: Vec<u32>,
+    ents: Vec<AppEnt>,
+    r_off: Vec<u32>,
+    reads: Vec<ReadRec>,
+    l_off: Vec<u32>,
+    lus: Vec<LuRec>,
+    err: Option<CheckError>,
+}
+
+/// A stable counting sort of records by (local) key: offsets (nkeys + 1) and the records.
+fn group<T: Copy>(nkeys: usize, key: &[u32], rec: Vec<T>) -> (Vec<u32>, Vec<T>) {
+    let mut off = vec![0u32; nkeys + 1];
+    for &k in key {
+        off[k as usize + 1] += 1;
+    }
+    for i in 0..nkeys {
+        off[i + 1] += off[i];
+    }
+    if rec.is_empty() {
+        return (off, rec);
+    }
+    let mut fill: Vec<u32> = off[..nkeys].to_vec();
+    let mut out: Vec<T> = vec![rec[0]; rec.len()];
+    for (r, &k) in rec.iter().zip(key) {
+        let f = &mut fill[k as usize];
+        out[*f as usize] = *r;
+        *f += 1;
+    }
+    (off, out)
+}
+
+fn scan_ops(h: &History, lo: usize, hi: usize) -> OpChunk {
+    let mut ki = KeyIndex::default();
+    let (mut ak, mut ar) = (Vec::new(), Vec::new());
+    let (mut rk, mut rr) = (Vec::new(), Vec::new());
+    let (mut lk, mut lr) = (Vec::new(), Vec::new());
+    let mut inter_set: FxHashSet<Id> = FxHashSet::default();
+    let mut err = None;
+    for i in lo..hi {
+        let Some((kind, a_s, a_l, r_s, r_l)) = txn_ranges(h, i) else { continue };
+        let amops = &h.mops[a_s..a_s + a_l];
         let big = amops.len() > 16;
         if big {
             inter_set.clear();
         }
-        // Appends, from the last to the first so "a later append of the key" is known.
-        let base = a_rec.len();
+        let base = ar.len();
         for (j, m) in amops.iter().enumerate().rev() {
             match (m.kind, m.val) {
                 (MopKind::Append, MopVal::Atom(v)) => {
                     let inter = if big { !inter_set.insert(m.key) } else { appends_key(&amops[j + 1..], m.key) };
-                    let k = key_of(m.key, &mut keys);
-                    a_key.push(k);
-                    a_rec.push(AppEnt { val: v, txn: i as u32, mop: j as u32, vpos: NONE, kind, inter });
+                    ak.push(ki.intern(m.key));
+                    ar.push(AppEnt { val: v, txn: i as u32, mop: j as u32, vpos: NONE, kind, inter });
                 }
-                (MopKind::Write, _) => {
-                    return Err(CheckError {
+                (MopKind::Write, _) if err.is_none() => {
+                    err = Some(CheckError {
                         message: format!(
                             "the op at {} has a write micro-op {}; a list-append history may only have :append and :r micro-ops",
-                            op.pos,
+                            h.ops[i].pos,
                             h.mop_to_value(m)
                         ),
                         ops: vec![i as u32],
@@ -331,12 +452,9 @@ pub fn analyze(h: &History) -> Result<Analysis<'_>, CheckError> {
                 _ => {}
             }
         }
-        a_rec[base..].reverse();
-        a_key[base..].reverse();
-        if kind == K_INV {
-            continue;
-        }
-        let mops = h.mops(op);
+        ar[base..].reverse();
+        ak[base..].reverse();
+        let mops = &h.mops[r_s..r_s + r_l];
         for (j, m) in mops.iter().enumerate() {
             if m.kind != MopKind::Read {
                 continue;
@@ -346,35 +464,70 @@ pub fn analyze(h: &History) -> Result<Analysis<'_>, CheckError> {
                 MopVal::Nil => (0, 0, true),
                 _ => continue,
             };
-            let k = key_of(m.key, &mut keys);
-            r_key.push(k);
-            r_rec.push(ReadRec { txn: i as u32, mop: j as u32, start, len, kind, nil });
-            // Lost-update candidates: an ok txn's first micro-op on the key is this
-            // read, and the txn appends to the key later.
-            if kind == K_OK
-                && !mops[..j].iter().any(|p| p.key == m.key && p.kind != MopKind::Write)
-                && appends_key(&mops[j + 1..], m.key)
-            {
-                lus.push(LuRec { key: k, txn: i as u32, start, len });
+            let k = ki.intern(m.key);
+            rk.push(k);
+            rr.push(ReadRec { txn: i as u32, mop: j as u32, start, len, kind, nil });
+            if kind == K_OK && lost_update_candidate(mops, j) {
+                lk.push(k);
+                lr.push(LuRec { txn: i as u32, start, len });
             }
         }
     }
-    let nkeys = keys.len();
+    let n = ki.keys.len();
+    let (e_off, ents) = group(n, &ak, ar);
+    let (r_off, reads) = group(n, &rk, rr);
+    let (l_off, lus) = group(n, &lk, lr);
+    OpChunk { keys: ki.keys, e_off, ents, r_off, reads, l_off, lus, err }
+}
 
-    // Group by key (stable counting sort).
-    let (ent_off, mut ent) = group(nkeys, &a_key, a_rec);
-    let (read_off, reads) = group(nkeys, &r_key, r_rec);
-    drop(a_key);
-    drop(r_key);
-    lus.sort_by_key(|l| (l.key, l.txn));
+fn analyze_keys<'h>(h: &'h History, lap: &(dyn Fn(&str) + Sync)) -> Result<KeysOut<'h>, CheckError> {
+    // Records of every append and read, per range of ops, in parallel.
+    let n = h.ops.len();
+    let nchunks = (rayon::current_num_threads() * 4).clamp(1, n.div_ceil(1 << 12).max(1));
+    let step = n.div_ceil(nchunks).max(1);
+    let ocs: Vec<OpChunk> = (0..n.div_ceil(step)).into_par_iter().map(|c| scan_ops(h, c * step, ((c + 1) * step).min(n))).collect();
+    if let Some(e) = ocs.iter().find_map(|c| c.err.clone()) {
+        return Err(e);
+    }
+    lap("records");
+
+    // Global key numbering (first appearance), and each key's pieces in op order.
+    let mut ki = KeyIndex::default();
+    let maps: Vec<Vec<u32>> = ocs.iter().map(|c| c.keys.iter().map(|&k| ki.intern(k)).collect()).collect();
+    let nkeys = ki.keys.len();
+    let mut occ_off = vec![0u32; nkeys + 1];
+    let mut work = vec![0u32; nkeys];
+    for (c, m) in maps.iter().enumerate() {
+        for (l, &g) in m.iter().enumerate() {
+            occ_off[g as usize + 1] += 1;
+            let oc = &ocs[c];
+            work[g as usize] += (oc.e_off[l + 1] - oc.e_off[l]) + (oc.r_off[l + 1] - oc.r_off[l]);
+        }
+    }
+    for i in 0..nkeys {
+        occ_off[i + 1] += occ_off[i];
+    }
+    let mut occ: Vec<(u32, u32)> = vec![(0, 0); occ_off[nkeys] as usize];
+    {
+        let mut fill: Vec<u32> = occ_off[..nkeys].to_vec();
+        for (c, m) in maps.iter().enumerate() {
+            for (l, &g) in m.iter().enumerate() {
+                occ[fill[g as usize] as usize] = (c as u32, l as u32);
+                fill[g as usize] += 1;
+            }
+        }
+    }
+    drop(maps);
+    lap("grouped");
+    let keys = &ki.keys;
 
     // Chunks of keys of about equal work.
-    let total = ent.len() + reads.len();
+    let total: usize = work.iter().map(|&w| w as usize).sum();
     let target = (total / (rayon::current_num_threads() * 8)).max(4096);
     let mut bounds = vec![0usize];
     let mut acc = 0usize;
-    for k in 0..nkeys {
-        acc += (ent_off[k + 1] - ent_off[k]) as usize + (read_off[k + 1] - read_off[k]) as usize;
+    for (k, &w) in work.iter().enumerate() {
+        acc += w as usize;
         if acc >= target {
             bounds.push(k + 1);
             acc = 0;
@@ -383,41 +536,33 @@ pub fn analyze(h: &History) -> Result<Analysis<'_>, CheckError> {
     if *bounds.last().unwrap() != nkeys {
         bounds.push(nkeys);
     }
-    let mut chunks: Vec<(usize, usize, &mut [AppEnt])> = Vec::with_capacity(bounds.len());
-    {
-        let mut rest: &mut [AppEnt] = &mut ent;
-        for w in bounds.windows(2) {
-            let n = (ent_off[w[1]] - ent_off[w[0]]) as usize;
-            let (head, tail) = rest.split_at_mut(n);
-            chunks.push((w[0], w[1], head));
-            rest = tail;
-        }
-    }
-
-    let (outs, op_anoms) = rayon::join(
-        || {
-            chunks
-                .into_par_iter()
-                .map(|(k0, k1, ents)| {
-                    let mut out = ChunkOut::default();
-                    let mut s = Scratch::default();
-                    let mut ents = ents;
-                    for k in k0..k1 {
-                        let n = (ent_off[k + 1] - ent_off[k]) as usize;
-                        let (mine, rest) = std::mem::take(&mut ents).split_at_mut(n);
-                        ents = rest;
-                        let rd = &reads[read_off[k] as usize..read_off[k + 1] as usize];
-                        let l0 = lus.partition_point(|l| (l.key as usize) < k);
-                        let l1 = lus.partition_point(|l| (l.key as usize) <= k);
-                        let ctx = KeyCtx { h, key: keys[k], kidx: k as u32, ents: mine, reads: rd, lus: &lus[l0..l1] };
-                        analyze_key(ctx, &mut s, &mut out);
-                    }
-                    out
-                })
-                .collect::<Vec<ChunkOut>>()
-        },
-        || op_detectors(h),
-    );
+    let outs: Vec<ChunkOut> = bounds
+        .par_windows(2)
+        .map(|w| {
+            let (k0, k1) = (w[0], w[1]);
+            let mut out = ChunkOut { edges: GraphBuilder::new(h.ops.len()), ..Default::default() };
+            let mut s = Scratch::default();
+            let (mut ents, mut reads, mut lus) = (Vec::new(), Vec::new(), Vec::new());
+            for k in k0..k1 {
+                ents.clear();
+                reads.clear();
+                lus.clear();
+                for &(c, l) in &occ[occ_off[k] as usize..occ_off[k + 1] as usize] {
+                    let (oc, l) = (&ocs[c as usize], l as usize);
+                    ents.extend_from_slice(&oc.ents[oc.e_off[l] as usize..oc.e_off[l + 1] as usize]);
+                    reads.extend_from_slice(&oc.reads[oc.r_off[l] as usize..oc.r_off[l + 1] as usize]);
+                    lus.extend_from_slice(&oc.lus[oc.l_off[l] as usize..oc.l_off[l + 1] as usize]);
+                }
+                let ctx = KeyCtx { h, key: keys[k], kidx: k as u32, ents: &mut ents, reads: &reads, lus: &lus };
+                analyze_key(ctx, &mut s, &mut out);
+                out.ent.extend_from_slice(&ents);
+                out.ent_len.push(ents.len() as u32);
+            }
+            out
+        })
+        .collect();
+    drop(ocs);
+    lap("keys");
 
     // Merge in key order.
     let mut dup: Option<(u32, u32, Id, Id)> = None;
@@ -443,13 +588,19 @@ pub fn analyze(h: &History) -> Result<Analysis<'_>, CheckError> {
     }
     let mut edges = GraphBuilder::new(h.ops.len());
     edges.reserve(nedges);
-    let mut anoms: Vec<(u32, u32, Anomaly)> = op_anoms;
+    let mut anoms: Vec<(u32, u32, Anomaly)> = Vec::new();
     let mut ver = Vec::new();
     let mut ver_off = Vec::with_capacity(nkeys + 1);
     ver_off.push(0u32);
-    for o in outs {
-        for (a, b, r) in o.edges {
-            edges.add(a, b, r);
+    let mut ent = Vec::with_capacity(outs.iter().map(|o| o.ent.len()).sum());
+    let mut ent_off = Vec::with_capacity(nkeys + 1);
+    ent_off.push(0u32);
+    for mut o in outs {
+        edges.append(&mut o.edges);
+        ent.extend_from_slice(&o.ent);
+        for l in o.ent_len {
+            let last = *ent_off.last().unwrap();
+            ent_off.push(last + l);
         }
         anoms.extend(o.anomalies);
         ver.extend_from_slice(&o.ver);
@@ -458,32 +609,15 @@ pub fn analyze(h: &History) -> Result<Analysis<'_>, CheckError> {
             ver_off.push(last + l);
         }
     }
-    anoms.sort_by(|x, y| x.2.name().cmp(y.2.name()).then((x.0, x.1).cmp(&(y.0, y.1))));
-    let anomalies = anoms.into_iter().map(|x| x.2).collect();
-    let explainer = ListAppendExplainer { h, keymap, ent, ent_off, ver, ver_off };
-    Ok(Analysis { edges, anomalies, explainer })
+    let explainer = ListAppendExplainer { h, keys: ki, ent, ent_off, ver, ver_off };
+    Ok((edges, anoms, explainer))
 }
 
-/// A stable counting sort of records by key: offsets (nkeys + 1) and the records.
-fn group<T: Copy>(nkeys: usize, key: &[u32], rec: Vec<T>) -> (Vec<u32>, Vec<T>) {
-    let mut off = vec![0u32; nkeys + 1];
-    for &k in key {
-        off[k as usize + 1] += 1;
-    }
-    for i in 0..nkeys {
-        off[i + 1] += off[i];
-    }
-    if rec.is_empty() {
-        return (off, rec);
-    }
-    let mut fill: Vec<u32> = off[..nkeys].to_vec();
-    let mut out: Vec<T> = vec![rec[0]; rec.len()];
-    for (r, &k) in rec.iter().zip(key) {
-        let f = &mut fill[k as usize];
-        out[*f as usize] = *r;
-        *f += 1;
-    }
-    (off, out)
+/// An ok txn's read `j` is its first micro-op on the key, and it appends to the key later.
+#[inline]
+fn lost_update_candidate(mops: &[Mop], j: usize) -> bool {
+    let key = mops[j].key;
+    appends_key(&mops[j + 1..], key) && !mops[..j].iter().any(|p| p.key == key && p.kind != MopKind::Write)
 }
 
 fn list<'a>(h: &'a History, r: &ReadRec) -> &'a [Id] {
@@ -664,13 +798,13 @@ fn analyze_key(c: KeyCtx<'_>, s: &mut Scratch, out: &mut ChunkOut) {
             if slot > 0 {
                 if let Some(w) = find(ents, vers[slot - 1]) {
                     if possible(w.kind) && w.txn != e.txn {
-                        out.edges.push((w.txn, e.txn, Rels::WW));
+                        out.edges.add(w.txn, e.txn, Rels::WW);
                     }
                 }
             }
             for &rt in &s.slot_rd[s.slot_cnt[slot] as usize..s.slot_cnt[slot + 1] as usize] {
                 if rt != e.txn {
-                    out.edges.push((rt, e.txn, Rels::RW));
+                    out.edges.add(rt, e.txn, Rels::RW);
                 }
             }
         }
@@ -686,7 +820,7 @@ fn analyze_key(c: KeyCtx<'_>, s: &mut Scratch, out: &mut ChunkOut) {
         let w = find(ents, last);
         if let Some(w) = w {
             if w.txn != r.txn && possible(w.kind) {
-                out.edges.push((w.txn, r.txn, Rels::WR));
+                out.edges.add(w.txn, r.txn, Rels::WR);
             }
         }
         // duplicate-elements (possible reads).
@@ -828,14 +962,14 @@ fn op_detectors(h: &History) -> Vec<(u32, u32, Anomaly)> {
         .into_par_iter()
         .flat_map_iter(|c| {
             let mut out = Vec::new();
-            let mut st: Vec<(Id, bool, Vec<Id>)> = Vec::new();
+            let mut st = State::default();
             for i in c * CHUNK..((c + 1) * CHUNK).min(n) {
                 let op = &h.ops[i];
                 if op.kind != OpType::Ok || op.process.client().is_none() {
                     continue;
                 }
                 let mops = h.mops(op);
-                if mops.is_empty() {
+                if mops.len() < 2 {
                     continue;
                 }
                 internal(h, i as u32, mops, &mut st, &mut out);
@@ -846,33 +980,62 @@ fn op_detectors(h: &History) -> Vec<(u32, u32, Anomaly)> {
         .collect()
 }
 
+/// The expected state of each key of one transaction, with buffers reused
+/// from one transaction to the next.
+#[derive(Default)]
+struct State {
+    /// (key, unknown prefix, expected list or suffix); only `..used` are live.
+    keys: Vec<(Id, bool, Vec<Id>)>,
+    used: usize,
+}
+
 /// Elle's internal-consistency check: the expected state per key is a known
 /// list or `[… suffix]`; only the first violation is reported.
-fn internal(h: &History, t: u32, mops: &[Mop], st: &mut Vec<(Id, bool, Vec<Id>)>, out: &mut Vec<(u32, u32, Anomaly)>) {
-    st.clear();
+fn internal(h: &History, t: u32, mops: &[Mop], st: &mut State, out: &mut Vec<(u32, u32, Anomaly)>) {
+    // Only a key with two micro-ops can disagree with itself.
+    if mops.len() <= 16 && !mops.iter().enumerate().any(|(j, m)| mops[j + 1..].iter().any(|x| x.key == m.key)) {
+        return;
+    }
+    st.used = 0;
     for (j, m) in mops.iter().enumerate() {
-        let pos = st.iter().position(|s| s.0 == m.key);
+        let pos = st.keys[..st.used].iter().position(|s| s.0 == m.key);
+        let slot = |st: &mut State| -> usize {
+            if st.used == st.keys.len() {
+                st.keys.push((m.key, false, Vec::new()));
+            }
+            let e = &mut st.keys[st.used];
+            e.0 = m.key;
+            e.2.clear();
+            st.used += 1;
+            st.used - 1
+        };
         match (m.kind, m.val) {
             (MopKind::Append, MopVal::Atom(v)) => match pos {
-                Some(p) => st[p].2.push(v),
-                None => st.push((m.key, true, vec![v])),
+                Some(p) => st.keys[p].2.push(v),
+                None => {
+                    let p = slot(st);
+                    st.keys[p].1 = true;
+                    st.keys[p].2.push(v);
+                }
             },
             (MopKind::Read, MopVal::Nil | MopVal::List { .. }) => {
                 let vs = h.list(m.val).unwrap_or_default();
-                if let Some(p) = pos {
-                    let (_, unknown, exp) = &st[p];
-                    let ok = if *unknown { vs.ends_with(exp) } else { vs == exp.as_slice() };
-                    if !ok {
-                        let expected = Expected::List { unknown_prefix: *unknown, elems: exp.clone() };
-                        out.push((t, j as u32, Anomaly::Internal { op: t, mop: j as u32, expected }));
-                        return;
+                let p = match pos {
+                    Some(p) => {
+                        let (_, unknown, exp) = &st.keys[p];
+                        let ok = if *unknown { vs.ends_with(exp) } else { vs == exp.as_slice() };
+                        if !ok {
+                            let expected = Expected::List { unknown_prefix: *unknown, elems: exp.clone() };
+                            out.push((t, j as u32, Anomaly::Internal { op: t, mop: j as u32, expected }));
+                            return;
+                        }
+                        st.keys[p].2.clear();
+                        p
                     }
-                    st[p].1 = false;
-                    st[p].2.clear();
-                    st[p].2.extend_from_slice(vs);
-                } else {
-                    st.push((m.key, false, vs.to_vec()));
-                }
+                    None => slot(st),
+                };
+                st.keys[p].1 = false;
+                st.keys[p].2.extend_from_slice(vs);
             }
             _ => {}
         }
