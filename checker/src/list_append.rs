@@ -288,17 +288,7 @@ pub fn analyze(h: &History) -> Result<Analysis<'_>, CheckError> {
             eprintln!("  infer {what}: {:?}", t0.elapsed());
         }
     };
-    // internal and future-read need only the ops: they run alongside everything else.
-    let (op_anoms, rest) = rayon::join(
-        || {
-            let r = op_detectors(h);
-            lap("op detectors");
-            r
-        },
-        || analyze_keys(h, &lap),
-    );
-    let (edges, mut anoms, explainer) = rest?;
-    anoms.extend(op_anoms);
+    let (edges, mut anoms, explainer) = analyze_keys(h, &lap)?;
     anoms.sort_by(|x, y| x.2.name().cmp(y.2.name()).then((x.0, x.1).cmp(&(y.0, y.1))));
     let anomalies = anoms.into_iter().map(|x| x.2).collect();
     lap("merged");
@@ -393,6 +383,8 @@ struct OpChunk {
     l_off: Vec<u32>,
     lus: Vec<LuRec>,
     err: Option<CheckError>,
+    /// internal and future-read.
+    anoms: Vec<(u32, u32, Anomaly)>,
 }
 
 /// A stable counting sort of records by (local) key: offsets (nkeys + 1) and the records.
@@ -424,10 +416,22 @@ fn scan_ops(h: &History, lo: usize, hi: usize) -> OpChunk {
     let (mut lk, mut lr) = (Vec::new(), Vec::new());
     let mut inter_set: FxHashSet<Id> = FxHashSet::default();
     let mut err = None;
+    let mut anoms = Vec::new();
+    let mut st = State::default();
+    let mut bt = BigTxn::default();
     for i in lo..hi {
         let Some((kind, a_s, a_l, r_s, r_l)) = txn_ranges(h, i) else { continue };
+        let big_txn = kind == K_OK && r_l > BIG;
+        if big_txn {
+            bt.fill(&h.mops[r_s..r_s + r_l]);
+        }
+        if kind == K_OK && r_l >= 2 {
+            let mops = &h.mops[r_s..r_s + r_l];
+            internal(h, i as u32, mops, &mut st, &mut anoms);
+            future_read(h, i as u32, mops, big_txn.then_some(&bt), &mut anoms);
+        }
         let amops = &h.mops[a_s..a_s + a_l];
-        let big = amops.len() > 16;
+        let big = amops.len() > BIG;
         if big {
             inter_set.clear();
         }
@@ -467,7 +471,14 @@ fn scan_ops(h: &History, lo: usize, hi: usize) -> OpChunk {
             let k = ki.intern(m.key);
             rk.push(k);
             rr.push(ReadRec { txn: i as u32, mop: j as u32, start, len, kind, nil });
-            if kind == K_OK && lost_update_candidate(mops, j) {
+            let lu = if big_txn {
+                bt.keys
+                    .get(&m.key)
+                    .is_some_and(|&(first, last)| first as usize == j && last != NONE && last as usize > j)
+            } else {
+                kind == K_OK && lost_update_candidate(mops, j)
+            };
+            if lu {
                 lk.push(k);
                 lr.push(LuRec { txn: i as u32, start, len });
             }
@@ -477,7 +488,7 @@ fn scan_ops(h: &History, lo: usize, hi: usize) -> OpChunk {
     let (e_off, ents) = group(n, &ak, ar);
     let (r_off, reads) = group(n, &rk, rr);
     let (l_off, lus) = group(n, &lk, lr);
-    OpChunk { keys: ki.keys, e_off, ents, r_off, reads, l_off, lus, err }
+    OpChunk { keys: ki.keys, e_off, ents, r_off, reads, l_off, lus, err, anoms }
 }
 
 fn analyze_keys<'h>(h: &'h History, lap: &(dyn Fn(&str) + Sync)) -> Result<KeysOut<'h>, CheckError> {
@@ -485,7 +496,8 @@ fn analyze_keys<'h>(h: &'h History, lap: &(dyn Fn(&str) + Sync)) -> Result<KeysO
     let n = h.ops.len();
     let nchunks = (rayon::current_num_threads() * 4).clamp(1, n.div_ceil(1 << 12).max(1));
     let step = n.div_ceil(nchunks).max(1);
-    let ocs: Vec<OpChunk> = (0..n.div_ceil(step)).into_par_iter().map(|c| scan_ops(h, c * step, ((c + 1) * step).min(n))).collect();
+    let mut ocs: Vec<OpChunk> =
+        (0..n.div_ceil(step)).into_par_iter().map(|c| scan_ops(h, c * step, ((c + 1) * step).min(n))).collect();
     if let Some(e) = ocs.iter().find_map(|c| c.err.clone()) {
         return Err(e);
     }
@@ -561,7 +573,6 @@ fn analyze_keys<'h>(h: &'h History, lap: &(dyn Fn(&str) + Sync)) -> Result<KeysO
             out
         })
         .collect();
-    drop(ocs);
     lap("keys");
 
     // Merge in key order.
@@ -589,6 +600,9 @@ fn analyze_keys<'h>(h: &'h History, lap: &(dyn Fn(&str) + Sync)) -> Result<KeysO
     let mut edges = GraphBuilder::new(h.ops.len());
     edges.reserve(nedges);
     let mut anoms: Vec<(u32, u32, Anomaly)> = Vec::new();
+    for oc in &mut ocs {
+        anoms.append(&mut oc.anoms);
+    }
     let mut ver = Vec::new();
     let mut ver_off = Vec::with_capacity(nkeys + 1);
     ver_off.push(0u32);
@@ -954,32 +968,6 @@ fn analyze_key(c: KeyCtx<'_>, s: &mut Scratch, out: &mut ChunkOut) {
     }
 }
 
-/// internal and future-read, per ok transaction.
-fn op_detectors(h: &History) -> Vec<(u32, u32, Anomaly)> {
-    const CHUNK: usize = 1 << 14;
-    let n = h.ops.len();
-    (0..n.div_ceil(CHUNK))
-        .into_par_iter()
-        .flat_map_iter(|c| {
-            let mut out = Vec::new();
-            let mut st = State::default();
-            for i in c * CHUNK..((c + 1) * CHUNK).min(n) {
-                let op = &h.ops[i];
-                if op.kind != OpType::Ok || op.process.client().is_none() {
-                    continue;
-                }
-                let mops = h.mops(op);
-                if mops.len() < 2 {
-                    continue;
-                }
-                internal(h, i as u32, mops, &mut st, &mut out);
-                future_read(h, i as u32, mops, &mut out);
-            }
-            out
-        })
-        .collect()
-}
-
 /// The expected state of each key of one transaction, with buffers reused
 /// from one transaction to the next.
 #[derive(Default)]
@@ -987,18 +975,57 @@ struct State {
     /// (key, unknown prefix, expected list or suffix); only `..used` are live.
     keys: Vec<(Id, bool, Vec<Id>)>,
     used: usize,
+    /// For big transactions: key → its place in `keys`.
+    map: FxHashMap<Id, usize>,
+}
+
+/// Transactions with more micro-ops than this get hash indices instead of scans.
+const BIG: usize = 16;
+
+/// Indices of one big transaction's micro-ops.
+#[derive(Default)]
+struct BigTxn {
+    /// key → (first non-write micro-op on it, last append to it or NONE).
+    keys: FxHashMap<Id, (u32, u32)>,
+    /// (key, value) → the first append of the value to the key.
+    apps: FxHashMap<(Id, Id), u32>,
+}
+
+impl BigTxn {
+    fn fill(&mut self, mops: &[Mop]) {
+        self.keys.clear();
+        self.apps.clear();
+        for (j, m) in mops.iter().enumerate() {
+            if m.kind == MopKind::Write {
+                continue;
+            }
+            let e = self.keys.entry(m.key).or_insert((j as u32, NONE));
+            if let (MopKind::Append, MopVal::Atom(v)) = (m.kind, m.val) {
+                e.1 = j as u32;
+                self.apps.entry((m.key, v)).or_insert(j as u32);
+            }
+        }
+    }
 }
 
 /// Elle's internal-consistency check: the expected state per key is a known
 /// list or `[… suffix]`; only the first violation is reported.
 fn internal(h: &History, t: u32, mops: &[Mop], st: &mut State, out: &mut Vec<(u32, u32, Anomaly)>) {
     // Only a key with two micro-ops can disagree with itself.
-    if mops.len() <= 16 && !mops.iter().enumerate().any(|(j, m)| mops[j + 1..].iter().any(|x| x.key == m.key)) {
+    let big = mops.len() > BIG;
+    if !big && !mops.iter().enumerate().any(|(j, m)| mops[j + 1..].iter().any(|x| x.key == m.key)) {
         return;
     }
     st.used = 0;
+    st.map.clear();
     for (j, m) in mops.iter().enumerate() {
-        let pos = st.keys[..st.used].iter().position(|s| s.0 == m.key);
+        if !matches!(
+            (m.kind, m.val),
+            (MopKind::Append, MopVal::Atom(_)) | (MopKind::Read, MopVal::Nil | MopVal::List { .. })
+        ) {
+            continue;
+        }
+        let pos = if big { st.map.get(&m.key).copied() } else { st.keys[..st.used].iter().position(|s| s.0 == m.key) };
         let slot = |st: &mut State| -> usize {
             if st.used == st.keys.len() {
                 st.keys.push((m.key, false, Vec::new()));
@@ -1007,6 +1034,9 @@ fn internal(h: &History, t: u32, mops: &[Mop], st: &mut State, out: &mut Vec<(u3
             e.0 = m.key;
             e.2.clear();
             st.used += 1;
+            if big {
+                st.map.insert(m.key, st.used - 1);
+            }
             st.used - 1
         };
         match (m.kind, m.val) {
@@ -1043,23 +1073,33 @@ fn internal(h: &History, t: u32, mops: &[Mop], st: &mut State, out: &mut Vec<(u3
 }
 
 /// A read of a list containing a value the txn appends to the key later.
-fn future_read(h: &History, t: u32, mops: &[Mop], out: &mut Vec<(u32, u32, Anomaly)>) {
+fn future_read(h: &History, t: u32, mops: &[Mop], big: Option<&BigTxn>, out: &mut Vec<(u32, u32, Anomaly)>) {
     for (j, m) in mops.iter().enumerate() {
         let Some(vs) = (if m.kind == MopKind::Read { h.list(m.val) } else { None }) else { continue };
         if vs.is_empty() {
             continue;
         }
-        for later in &mops[j + 1..] {
-            if let (MopKind::Append, MopVal::Atom(v)) = (later.kind, later.val) {
-                if later.key == m.key && vs.contains(&v) {
-                    out.push((
-                        t,
-                        j as u32,
-                        Anomaly::Read { kind: "future-read", op: t, mop: j as u32, writer: Some(t), element: v },
-                    ));
-                    return;
-                }
-            }
+        // The first later append of the key whose value the read holds.
+        let hit = match big {
+            Some(b) => vs
+                .iter()
+                .filter_map(|&x| b.apps.get(&(m.key, x)).copied())
+                .filter(|&i| i as usize > j)
+                .min()
+                .map(|i| i as usize),
+            None => (j + 1..mops.len()).find(|&i| {
+                let l = &mops[i];
+                matches!((l.kind, l.val), (MopKind::Append, MopVal::Atom(v)) if l.key == m.key && vs.contains(&v))
+            }),
+        };
+        if let Some(i) = hit {
+            let MopVal::Atom(v) = mops[i].val else { unreachable!() };
+            out.push((
+                t,
+                j as u32,
+                Anomaly::Read { kind: "future-read", op: t, mop: j as u32, writer: Some(t), element: v },
+            ));
+            return;
         }
     }
 }

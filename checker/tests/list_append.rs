@@ -742,3 +742,43 @@ proptest! {
         }
     }
 }
+
+/// Big transactions (hash indices instead of scans) give the same anomalies.
+#[test]
+fn big_transactions_match_small_ones() {
+    let run_with = |pad: usize| {
+        let padding = |t: usize| -> String { (0..pad).map(|i| format!("[:append :p{t}x{i} {i}]")).collect() };
+        let ops = [
+            format!("[{}[:r :x [1 2]] [:append :x 3] [:r :x [1 2 4]]]", padding(0)),
+            format!("[{}[:append :y 1] [:r :y [0 1]] [:append :y 0] [:append :y 3]]", padding(1)),
+            "[[:append :z 5]]".to_string(),
+            format!("[{}[:r :z [5]] [:append :z 6]]", padding(3)),
+            format!("[{}[:r :z [5]] [:append :z 7]]", padding(4)),
+            format!("[{}[:append :w 1] [:append :w 2]]", padding(5)),
+            "[[:r :w [1]]]".to_string(),
+        ];
+        let refs: Vec<&str> = ops.iter().map(String::as_str).collect();
+        let h = hist(&refs);
+        let a = analyze(&h).unwrap();
+        let p = pad as u32;
+        let want = vec![
+            Anomaly::Read { kind: "G1b", op: 6, mop: 0, writer: Some(5), element: int(&h, 1) },
+            Anomaly::Read { kind: "future-read", op: 1, mop: p + 1, writer: Some(1), element: int(&h, 0) },
+            Anomaly::Internal {
+                op: 0,
+                mop: p + 2,
+                expected: Expected::List { unknown_prefix: false, elems: vec![int(&h, 1), int(&h, 2), int(&h, 3)] },
+            },
+            Anomaly::LostUpdate { key: kw(&h, "z"), value: Observed::List(vec![int(&h, 5)]), txns: vec![3, 4] },
+        ];
+        let got: Vec<_> = a
+            .anomalies
+            .iter()
+            .filter(|x| x.name() != "garbage-read" && x.name() != "incompatible-order")
+            .cloned()
+            .collect();
+        assert_eq!(got, want, "padding {pad}");
+    };
+    run_with(0);
+    run_with(20);
+}
