@@ -267,6 +267,8 @@ struct Scratch {
     slot_rd: Vec<u32>,
     set: FxHashSet<Id>,
     counts: Vec<(Id, u32)>,
+    slots: Vec<u32>,
+    fill: Vec<u32>,
 }
 
 struct KeyCtx<'a> {
@@ -603,6 +605,7 @@ fn analyze_keys<'h>(h: &'h History, lap: &(dyn Fn(&str) + Sync)) -> Result<KeysO
     for oc in &mut ocs {
         anoms.append(&mut oc.anoms);
     }
+    drop(ocs);
     let mut ver = Vec::new();
     let mut ver_off = Vec::with_capacity(nkeys + 1);
     ver_off.push(0u32);
@@ -642,7 +645,8 @@ fn analyze_key(c: KeyCtx<'_>, s: &mut Scratch, out: &mut ChunkOut) {
     let h = c.h;
     let key = c.key;
     // Appends sorted by value; a repeated value is an input error.
-    c.ents.sort_unstable_by_key(|e| (e.val, e.txn, e.mop));
+    // Stable: equal values (an input error) stay in op order.
+    c.ents.sort_by_key(|e| e.val);
     for w in c.ents.windows(2) {
         if w[0].val == w[1].val {
             let d = (w[0].txn, w[1].txn, key, w[0].val);
@@ -781,9 +785,9 @@ fn analyze_key(c: KeyCtx<'_>, s: &mut Scratch, out: &mut ChunkOut) {
             None => s.garbage_pos.get(&e).map(|&p| p as usize + 1),
         }
     };
-    let mut slots: Vec<u32> = Vec::new();
+    let mut slots = std::mem::take(&mut s.slots);
+    slots.clear();
     if ents.iter().any(|e| possible(e.kind)) {
-        slots.reserve(reads.len());
         for (i, r) in reads.iter().enumerate() {
             let sl = slot_of(i, r, s).map_or(NONE, |x| x as u32);
             slots.push(sl);
@@ -796,13 +800,16 @@ fn analyze_key(c: KeyCtx<'_>, s: &mut Scratch, out: &mut ChunkOut) {
         }
         s.slot_rd.clear();
         s.slot_rd.resize(s.slot_cnt[nslots] as usize, 0);
-        let mut fill: Vec<u32> = s.slot_cnt[..nslots].to_vec();
+        let mut fill = std::mem::take(&mut s.fill);
+        fill.clear();
+        fill.extend_from_slice(&s.slot_cnt[..nslots]);
         for (i, &sl) in slots.iter().enumerate() {
             if sl != NONE {
                 s.slot_rd[fill[sl as usize] as usize] = reads[i].txn;
                 fill[sl as usize] += 1;
             }
         }
+        s.fill = fill;
         // ww and rw, per append of a possible txn.
         for e in ents.iter() {
             if !possible(e.kind) {
@@ -823,6 +830,7 @@ fn analyze_key(c: KeyCtx<'_>, s: &mut Scratch, out: &mut ChunkOut) {
             }
         }
     }
+    s.slots = slots;
 
     // wr, and the per-read detectors.
     for (i, r) in reads.iter().enumerate() {
