@@ -782,3 +782,200 @@ fn big_transactions_match_small_ones() {
     run_with(0);
     run_with(20);
 }
+
+// ------------------------------------- random histories vs. a naive reference
+
+#[derive(Clone, Debug)]
+enum RM {
+    Append(u8),
+    /// A read: picks from the key's appended values (and a garbage value) by these seeds.
+    Read(u8, Vec<u8>, bool),
+}
+
+fn arb_rtxn() -> impl Strategy<Value = (Vec<RM>, u8)> {
+    (
+        prop::collection::vec(
+            prop_oneof![
+                (0u8..3).prop_map(RM::Append),
+                ((0u8..3), prop::collection::vec(any::<u8>(), 0..6), any::<bool>())
+                    .prop_map(|(k, s, n)| RM::Read(k, s, n)),
+            ],
+            1..5,
+        ),
+        prop_oneof![6 => Just(0u8), 1 => Just(1u8), 1 => Just(2u8)],
+    )
+}
+
+/// Completion-only EDN for random (mostly anomalous) histories, and the parsed history.
+fn random_history(txns: &[(Vec<RM>, u8)]) -> History {
+    let mut appended: Vec<Vec<u32>> = vec![Vec::new(); 3];
+    let mut next = 0;
+    let mut edn = String::new();
+    for (mops, kind) in txns {
+        let mut v = String::from("[");
+        for m in mops {
+            match m {
+                RM::Append(k) => {
+                    next += 1;
+                    appended[*k as usize].push(next);
+                    v.push_str(&format!("[:append {k} {next}]"));
+                }
+                RM::Read(k, seeds, nil) => {
+                    if *nil && seeds.is_empty() {
+                        v.push_str(&format!("[:r {k} nil]"));
+                        continue;
+                    }
+                    let pool = &appended[*k as usize];
+                    // Mostly a prefix of the appends so far (so orders agree), sometimes scrambled.
+                    let l: Vec<String> = if seeds.first().is_some_and(|s| s % 4 != 0) {
+                        let n = (seeds[0] as usize) % (pool.len() + 1);
+                        pool[..n].iter().map(|x| x.to_string()).collect()
+                    } else {
+                        seeds
+                            .iter()
+                            .map(|s| {
+                                if pool.is_empty() || *s == 7 {
+                                    999.to_string()
+                                } else {
+                                    pool[*s as usize % pool.len()].to_string()
+                                }
+                            })
+                            .collect()
+                    };
+                    v.push_str(&format!("[:r {k} [{}]]", l.join(" ")));
+                }
+            }
+        }
+        v.push(']');
+        let ty = ["ok", "info", "fail"][*kind as usize];
+        edn.push_str(&format!("{{:type :{ty}, :process 0, :value {v}}}\n"));
+    }
+    parsers::read_history(edn.as_bytes(), "t.edn", Some(parsers::Format::Edn), Default::default()).unwrap()
+}
+
+/// Elle's edge rules, written down directly.
+fn reference_edges(h: &History) -> std::collections::BTreeMap<(u32, u32), u8> {
+    use history::{MopKind, MopVal, OpType};
+    use std::collections::BTreeMap;
+    let possible = |t: usize| matches!(h.ops[t].kind, OpType::Ok | OpType::Info);
+    let mut keys: Vec<Id> = Vec::new();
+    for m in &h.mops {
+        if !keys.contains(&m.key) {
+            keys.push(m.key);
+        }
+    }
+    let mut out: BTreeMap<(u32, u32), u8> = BTreeMap::new();
+    let mut add = |a: usize, b: usize, r: Rels| {
+        if a != b {
+            *out.entry((a as u32, b as u32)).or_default() |= r.0;
+        }
+    };
+    for &k in &keys {
+        // Observed values, by (length, first occurrence).
+        let mut obs: Vec<Vec<Id>> = Vec::new();
+        let mut writer: BTreeMap<Id, usize> = BTreeMap::new();
+        let mut appends = 0;
+        for (t, op) in h.ops.iter().enumerate() {
+            for m in h.mops(op) {
+                if m.key != k {
+                    continue;
+                }
+                match (m.kind, m.val) {
+                    (MopKind::Append, MopVal::Atom(v)) if possible(t) => {
+                        writer.insert(v, t);
+                        appends += 1;
+                    }
+                    (MopKind::Read, MopVal::List { .. }) if possible(t) => {
+                        let l = h.list(m.val).unwrap().to_vec();
+                        if !l.is_empty() && !obs.contains(&l) {
+                            obs.push(l);
+                        }
+                    }
+                    _ => {}
+                }
+            }
+        }
+        let mut idx: Vec<usize> = (0..obs.len()).collect();
+        idx.sort_by_key(|&i| (obs[i].len(), i));
+        let longest: Vec<Id> = match idx.last() {
+            Some(&i) => obs[i].clone(),
+            None if appends == 1 => vec![*writer.keys().next().unwrap()],
+            None => vec![],
+        };
+        let mut vers: Vec<Id> = Vec::new();
+        for x in longest {
+            if !vers.contains(&x) {
+                vers.push(x);
+            }
+        }
+        let prev = |v: Id| -> Option<Id> {
+            match vers.iter().position(|&x| x == v) {
+                Some(0) => None,
+                Some(i) => Some(vers[i - 1]),
+                None => vers.last().copied(),
+            }
+        };
+        for (b, op) in h.ops.iter().enumerate() {
+            if !possible(b) {
+                continue;
+            }
+            for m in h.mops(op) {
+                if m.key != k {
+                    continue;
+                }
+                match (m.kind, m.val) {
+                    (MopKind::Read, MopVal::List { .. }) => {
+                        if let Some(last) = h.list(m.val).unwrap().last() {
+                            if let Some(&a) = writer.get(last) {
+                                add(a, b, Rels::WR);
+                            }
+                        }
+                    }
+                    (MopKind::Append, MopVal::Atom(v)) => {
+                        let p = prev(v);
+                        if let Some(p) = p {
+                            if let Some(&a) = writer.get(&p) {
+                                add(a, b, Rels::WW);
+                            }
+                        }
+                        for (a, aop) in h.ops.iter().enumerate() {
+                            if !possible(a) {
+                                continue;
+                            }
+                            let reads_p = h.mops(aop).iter().any(|r| {
+                                r.key == k
+                                    && r.kind == MopKind::Read
+                                    && match r.val {
+                                        MopVal::Nil => p.is_none() && aop.kind == OpType::Ok,
+                                        MopVal::List { .. } => h.list(r.val).unwrap().last().copied() == p,
+                                        _ => false,
+                                    }
+                            });
+                            if reads_p {
+                                add(a, b, Rels::RW);
+                            }
+                        }
+                    }
+                    _ => {}
+                }
+            }
+        }
+    }
+    out
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(400))]
+    #[test]
+    fn random_histories_match_the_reference(txns in prop::collection::vec(arb_rtxn(), 0..25)) {
+        let h = random_history(&txns);
+        let a = analyze(&h).expect("analyzable");
+        let g = a.edges.clone().build();
+        let got: std::collections::BTreeMap<(u32, u32), u8> =
+            (0..g.vertex_count() as u32).flat_map(|v| g.edges_from(v).map(move |(t, r)| ((v, t), r.0))).collect();
+        prop_assert_eq!(got, reference_edges(&h));
+        assert_explainable(&g, &a.explainer);
+        let again = analyze(&h).unwrap();
+        prop_assert_eq!(&a.anomalies, &again.anomalies);
+    }
+}
