@@ -242,7 +242,7 @@ fn step_reason(h: &History, s: &Step, a: &str, b: &str) -> String {
                 let _ = write!(r, " (op {})", inv.index);
                 if let (Some(t1), Some(t2)) = (ca.time, inv.time) {
                     if t2 > t1 {
-                        let _ = write!(r, ", {:.3} s earlier", (t2 - t1) as f64 / 1e9);
+                        let _ = write!(r, ", {} earlier", crate::output::nanos(t2 - t1));
                     }
                 }
             }
@@ -384,19 +384,18 @@ fn explain_cycle(h: &History, c: &Cycle, out: &mut Vec<String>) {
         out.push(format!("  {} = {}", name(t), op_edn(h, t)));
     }
     out.push("Then:".into());
-    let n = c.steps.len();
-    for (i, s) in c.steps.iter().enumerate() {
+    for s in &c.steps {
         let (a, b) = (name(s.from), name(s.to));
         let reason = step_reason(h, s, &a, &b);
-        if i + 1 == n {
-            out.push(format!(
-                "  - {a} < {b} ({}), because {reason}. But {b} already precedes {a}: a contradiction, a cycle.",
-                s.rel.single_name()
-            ));
-        } else {
-            out.push(format!("  - {a} < {b} ({}), because {reason}.", s.rel.single_name()));
-        }
+        out.push(format!("  - {a} < {b} ({}), because {reason}.", s.rel.single_name()));
     }
+    let mut chain: Vec<String> = txns.iter().map(|&t| name(t)).collect();
+    chain.push(name(txns[0]));
+    out.push(format!(
+        "So {}: {} would have to precede itself, which no serial order allows.",
+        chain.join(" < "),
+        name(txns[0])
+    ));
 }
 
 // ---------------------------------------------------------------------------
