@@ -40,6 +40,12 @@ fn main() {
             a.anomalies.len(),
             g.edge_count()
         );
+        eprintln!(
+            "  heap: history {} MB, explainer {} MB, graph {} MB",
+            h.heap_bytes() >> 20,
+            a.explainer.heap_bytes() >> 20,
+            g.heap_bytes() >> 20
+        );
         let names: Vec<String> =
             Rels::SINGLES.iter().zip(c).filter(|(_, n)| *n > 0).map(|(r, n)| format!("{r}={n}")).collect();
         eprintln!("  edges by relation: {}", names.join(" "));

@@ -151,6 +151,15 @@ impl ListAppendExplainer<'_> {
         }
     }
 
+    /// Approximate heap bytes held by the explainer's indices.
+    pub fn heap_bytes(&self) -> usize {
+        self.ent.capacity() * std::mem::size_of::<AppEnt>()
+            + (self.ent_off.capacity() + self.ver_off.capacity() + self.keys.table.capacity()) * 4
+            + self.ver.capacity() * 4
+            + self.keys.keys.capacity() * 4
+            + self.keys.map.capacity() * 9
+    }
+
     /// The version order of `key` (for reports and tests).
     pub fn version_order(&self, key: Id) -> Option<&[Id]> {
         self.keys.get(key).map(|k| self.versions(k))

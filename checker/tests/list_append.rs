@@ -979,3 +979,21 @@ proptest! {
         prop_assert_eq!(&a.anomalies, &again.anomalies);
     }
 }
+
+/// An info or fail completion without a transaction value: its appends are its invocation's.
+#[test]
+fn completions_without_a_value_use_their_invocations_appends() {
+    let edn = "{:type :invoke, :process 0, :value [[:r :y nil] [:append :x 1]]}\n\
+               {:type :info, :process 0, :value nil}\n\
+               {:type :invoke, :process 1, :value [[:append :y 2]]}\n\
+               {:type :fail, :process 1}\n\
+               {:type :invoke, :process 2, :value [[:r :x nil] [:r :y nil]]}\n\
+               {:type :ok, :process 2, :value [[:r :x [1]] [:r :y [2]]]}\n";
+    let h = parsers::read_history(edn.as_bytes(), "t.edn", Some(parsers::Format::Edn), Default::default()).unwrap();
+    let (a, g) = run(&h);
+    assert_eq!(g.rels(1, 5), Rels::WR);
+    let s = a.explainer.explain(1, 5, Rels::WR).unwrap();
+    assert_eq!((s.a_mop, s.b_mop), (Some(1), Some(0)));
+    assert_eq!(a.anomalies, vec![Anomaly::Read { kind: "G1a", op: 5, mop: 1, writer: Some(3), element: int(&h, 2) }]);
+    assert_explainable(&g, &a.explainer);
+}
