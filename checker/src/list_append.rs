@@ -9,6 +9,23 @@
 //! value, and its reads, bucketed by the version they end at. The explainer keeps
 //! only the sorted appends and the version orders, and recomputes an edge's
 //! reason from the two transactions' micro-ops.
+//!
+//! Where histcheck differs from Elle, deliberately:
+//! - `garbage-read`: an ok read of an element nobody (ok, info, fail, or an
+//!   invocation that never completed) appended. Elle has no such check.
+//! - Duplicate appends are checked per transaction (a completion's appends, or
+//!   its invocation's when the completion has no transaction value; invocations
+//!   that never completed), not on invocations only; a value appended twice in
+//!   one transaction is reported too. The error names both ops.
+//! - Equal-length incompatible reads are ordered by first occurrence (Elle: hash order).
+//! - G1a and garbage-read report each (op, mop, element) once, even when the
+//!   element repeats in the list.
+//! - dirty-update walks the version order of the possible ops, or the longest
+//!   read of a failed op when that is strictly longer; an element with no
+//!   completed writer extends the range without moving the anchor.
+//! - An `:info` read of `[]` is a read of the initial state (only `nil` info reads are unknown).
+//! - future-read names the first later append (in micro-op order) whose value the read holds.
+//! - A `:w` micro-op is an input error (Elle throws `unexpected-txn-micro-op-types`).
 
 use crate::anomaly::{Anomaly, CheckError, Expected, Explainer, Observed, Step, Version};
 use crate::graph::{GraphBuilder, Txn};
@@ -315,7 +332,7 @@ struct KeyIndex {
     keys: Vec<Id>,
 }
 
-const TABLE_MAX: i64 = 1 << 22;
+const TABLE_MAX: i64 = 1 << 20;
 
 impl KeyIndex {
     #[inline]
