@@ -124,7 +124,10 @@ pub struct ListAppendExplainer<'h> {
     h: &'h History,
     keys: KeyIndex,
     /// Appends grouped by key (`ent_off`), sorted by value within a key.
-    ent: Vec<AppEnt>,
+    /// (Kept as the key chunks made them: `ent[c]` holds the keys from
+    /// `ent_keys[c]`, and `ent_off` counts over all of them.)
+    ent: Vec<Vec<AppEnt>>,
+    ent_keys: Vec<u32>,
     ent_off: Vec<u32>,
     /// Version orders grouped by key (`ver_off`).
     ver: Vec<Id>,
@@ -133,7 +136,9 @@ pub struct ListAppendExplainer<'h> {
 
 impl ListAppendExplainer<'_> {
     fn key_ents(&self, k: u32) -> &[AppEnt] {
-        &self.ent[self.ent_off[k as usize] as usize..self.ent_off[k as usize + 1] as usize]
+        let c = self.ent_keys.partition_point(|&b| b <= k) - 1;
+        let base = self.ent_off[self.ent_keys[c] as usize];
+        &self.ent[c][(self.ent_off[k as usize] - base) as usize..(self.ent_off[k as usize + 1] - base) as usize]
     }
 
     fn versions(&self, k: u32) -> &[Id] {
@@ -170,7 +175,8 @@ impl ListAppendExplainer<'_> {
 
     /// Approximate heap bytes held by the explainer's indices.
     pub fn heap_bytes(&self) -> usize {
-        self.ent.capacity() * std::mem::size_of::<AppEnt>()
+        self.ent.iter().map(|e| e.capacity()).sum::<usize>() * std::mem::size_of::<AppEnt>()
+            + self.ent_keys.capacity() * 4
             + (self.ent_off.capacity() + self.ver_off.capacity() + self.keys.table.capacity()) * 4
             + self.ver.capacity() * 4
             + self.keys.keys.capacity() * 4
@@ -635,12 +641,13 @@ fn analyze_keys<'h>(h: &'h History, lap: &(dyn Fn(&str) + Sync)) -> Result<KeysO
     let mut ver = Vec::new();
     let mut ver_off = Vec::with_capacity(nkeys + 1);
     ver_off.push(0u32);
-    let mut ent = Vec::with_capacity(outs.iter().map(|o| o.ent.len()).sum());
+    let mut ent = Vec::with_capacity(outs.len());
+    let ent_keys: Vec<u32> = bounds[..bounds.len() - 1].iter().map(|&b| b as u32).collect();
     let mut ent_off = Vec::with_capacity(nkeys + 1);
     ent_off.push(0u32);
     for mut o in outs {
         edges.append(&mut o.edges);
-        ent.extend_from_slice(&o.ent);
+        ent.push(std::mem::take(&mut o.ent));
         for l in o.ent_len {
             let last = *ent_off.last().unwrap();
             ent_off.push(last + l);
@@ -652,7 +659,7 @@ fn analyze_keys<'h>(h: &'h History, lap: &(dyn Fn(&str) + Sync)) -> Result<KeysO
             ver_off.push(last + l);
         }
     }
-    let explainer = ListAppendExplainer { h, keys: ki, ent, ent_off, ver, ver_off };
+    let explainer = ListAppendExplainer { h, keys: ki, ent, ent_keys, ent_off, ver, ver_off };
     Ok((edges, anoms, explainer))
 }
 

@@ -997,3 +997,31 @@ fn completions_without_a_value_use_their_invocations_appends() {
     assert_eq!(a.anomalies, vec![Anomaly::Read { kind: "G1a", op: 5, mop: 1, writer: Some(3), element: int(&h, 2) }]);
     assert_explainable(&g, &a.explainer);
 }
+
+/// Enough work for several key chunks: every edge is still explained.
+#[test]
+fn large_serial_history_is_clean_and_explained() {
+    let mut rng = 0x9E37_79B9_7F4A_7C15u64;
+    let mut next = || {
+        rng ^= rng << 13;
+        rng ^= rng >> 7;
+        rng ^= rng << 17;
+        rng
+    };
+    let txns: Vec<T> = (0..4000)
+        .map(|_| T {
+            mops: (0..1 + next() % 4)
+                .map(|_| if next() % 2 == 0 { M::Append((next() % 4) as u8) } else { M::Read((next() % 4) as u8) })
+                .collect(),
+            outcome: [0, 0, 0, 0, 0, 0, 1, 2, 3][(next() % 9) as usize],
+            process: (next() % 4) as u8,
+        })
+        .collect();
+    let h = serial_history(&txns, true);
+    let a = analyze(&h).unwrap();
+    assert!(a.anomalies.is_empty());
+    let g = a.edges.clone().build();
+    assert!(g.edge_count() > 1000);
+    assert!(acyclic(&g, Rels::WW | Rels::WR | Rels::RW));
+    assert_explainable(&g, &a.explainer);
+}
