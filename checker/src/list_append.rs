@@ -680,14 +680,13 @@ fn analyze_key(c: KeyCtx<'_>, s: &mut Scratch, out: &mut ChunkOut) {
     // Appends sorted by value; a repeated value is an input error.
     // Stable: equal values (an input error) stay in op order.
     c.ents.sort_by_key(|e| e.val);
+    // Report the repeat whose second append comes first.
     for w in c.ents.windows(2) {
         if w[0].val == w[1].val {
             let d = (w[0].txn, w[1].txn, key, w[0].val);
             if out.dup.is_none_or(|b| (d.1, d.0) < (b.1, b.0)) {
                 out.dup = Some(d);
             }
-            out.ver_len.push(0);
-            return;
         }
     }
     if out.dup.is_some() {

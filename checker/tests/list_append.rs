@@ -1025,3 +1025,12 @@ fn large_serial_history_is_clean_and_explained() {
     assert!(acyclic(&g, Rels::WW | Rels::WR | Rels::RW));
     assert_explainable(&g, &a.explainer);
 }
+
+#[test]
+fn the_earliest_duplicate_append_is_reported() {
+    // x 5 repeats at ops 0/2, x 2 at ops 1/3: the repeat completed first (op 2) is named.
+    let h = hist(&["p0 ax5", "p1 ax2", "p2 ax5", "p3 ax2"]);
+    let e = analyze(&h).err().unwrap();
+    assert_eq!(e.ops, vec![0, 2]);
+    assert!(e.message.starts_with("value 5 is appended to key :x twice"), "{}", e.message);
+}
