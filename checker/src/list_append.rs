@@ -445,8 +445,10 @@ fn group<T: Copy>(nkeys: usize, key: &[u32], rec: Vec<T>) -> (Vec<u32>, Vec<T>) 
 
 fn scan_ops(h: &History, lo: usize, hi: usize) -> OpChunk {
     let mut ki = KeyIndex::default();
-    let (mut ak, mut ar) = (Vec::new(), Vec::new());
-    let (mut rk, mut rr) = (Vec::new(), Vec::new());
+    // Room for this range's share of the micro-ops, so the vectors seldom grow.
+    let guess = (h.mops.len() as u64 * (hi - lo) as u64 / h.ops.len().max(1) as u64) as usize / 2 + 64;
+    let (mut ak, mut ar) = (Vec::with_capacity(guess), Vec::with_capacity(guess));
+    let (mut rk, mut rr) = (Vec::with_capacity(guess), Vec::with_capacity(guess));
     let (mut lk, mut lr) = (Vec::new(), Vec::new());
     let mut inter_set: FxHashSet<Id> = FxHashSet::default();
     let mut err = None;
