@@ -435,7 +435,7 @@ pub fn cycle_dot(h: &History, c: &Cycle, title: &str) -> String {
     d.push_str(
         "  node [shape=record, fontname=\"Helvetica\", fontsize=10];\n  edge [fontname=\"Helvetica\", fontsize=10];\n",
     );
-    for t in c.txns() {
+    for (k, t) in c.txns().into_iter().enumerate() {
         let op = &h.ops[t as usize];
         let colour = match op.kind {
             history::OpType::Ok => "#0058AD",
@@ -462,7 +462,14 @@ pub fn cycle_dot(h: &History, c: &Cycle, title: &str) -> String {
             })
             .collect();
         let label = if fields.is_empty() { dot_escape(&format!("op {}", op.index)) } else { fields.join("|") };
-        let _ = writeln!(d, "  T{} [label=\"{label}\", color=\"{colour}\", xlabel=\"T{}\"];", op.index, op.index);
+        // Named as in the text explanation (T1, T2, … in cycle order), with the op's index.
+        let _ = writeln!(
+            d,
+            "  T{} [label=\"{label}\", color=\"{colour}\", xlabel=\"T{} (op {})\"];",
+            op.index,
+            k + 1,
+            op.index
+        );
     }
     for s in &c.steps {
         let port = |t: Txn, m: Option<u32>| match m {
