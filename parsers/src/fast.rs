@@ -74,7 +74,16 @@ pub(crate) fn text(buf: &[u8], from: usize, to: usize) -> &str {
     std::str::from_utf8(&buf[from..to]).unwrap_or_default()
 }
 
+#[inline(always)]
 pub(crate) fn intern_lit(b: &mut HistoryBuilder, buf: &[u8], l: Lit) -> Id {
+    match l {
+        Lit::Int(i) => b.intern_int(i),
+        l => intern_other(b, buf, l),
+    }
+}
+
+#[inline(never)]
+fn intern_other(b: &mut HistoryBuilder, buf: &[u8], l: Lit) -> Id {
     match l {
         Lit::Int(i) => b.intern_int(i),
         Lit::Nil => b.atoms_mut().intern_value(&Value::Nil),
