@@ -347,6 +347,17 @@ impl HistoryBuilder {
         self.h.reads.push(id);
     }
 
+    /// Elements of a read list that are integers: as [`Self::push_read`] of
+    /// [`Self::intern_int`] of each, in order.
+    #[inline]
+    pub fn push_read_ints(&mut self, ints: &[i64]) {
+        self.h.reads.reserve(ints.len());
+        for &i in ints {
+            let id = self.h.atoms.intern_int(i);
+            self.h.reads.push(id);
+        }
+    }
+
     /// Any other field, kept as written.
     pub fn add_extra(&mut self, k: Value, v: Value) {
         self.draft.extra.push((k, v));

@@ -387,9 +387,9 @@ fn quick_int(buf: &[u8], i: usize) -> Option<(i64, usize)> {
 /// `[:append k v]`, `[:w k v]`, `[:r k nil]` or `[:r k [v…]]` with integer
 /// keys and values and single spaces, read without the general steps of
 /// [`Parser::fast_txn`] (which reads these the same way, and everything
-/// else). Read list elements are pushed onto `reads`; on `None` they are not.
+/// else). Read list elements are pushed onto `ints`; on `None` they are not.
 #[inline(always)]
-fn quick_mop(buf: &[u8], i: usize, reads: &mut Vec<Lit>) -> Option<(FMop, usize)> {
+fn quick_mop(buf: &[u8], i: usize, ints: &mut Vec<i64>) -> Option<(FMop, usize)> {
     let mut i = quick_sep(buf, i)?;
     let (kind, n) = match buf.get(i..i + 4)? {
         [b'[', b':', b'r', b' '] => (MopKind::Read, 4),
@@ -404,7 +404,7 @@ fn quick_mop(buf: &[u8], i: usize, reads: &mut Vec<Lit>) -> Option<(FMop, usize)
     i = j + 1;
     let val = match *buf.get(i)? {
         b'[' if kind == MopKind::Read => {
-            let from = reads.len();
+            let from = ints.len();
             i += 1;
             // `[]`, or integers each followed by one space or the `]`.
             let ok = loop {
@@ -415,7 +415,7 @@ fn quick_mop(buf: &[u8], i: usize, reads: &mut Vec<Lit>) -> Option<(FMop, usize)
                     }
                     Some(_) => match quick_int(buf, i) {
                         Some((v, j)) => {
-                            reads.push(Lit::Int(v));
+                            ints.push(v);
                             match buf[j] {
                                 b' ' if buf.get(j + 1).is_some_and(u8::is_ascii_digit) => i = j + 1,
                                 b']' => i = j,
@@ -428,10 +428,10 @@ fn quick_mop(buf: &[u8], i: usize, reads: &mut Vec<Lit>) -> Option<(FMop, usize)
                 }
             };
             if !ok {
-                reads.truncate(from);
+                ints.truncate(from);
                 return None;
             }
-            FVal::List(from, reads.len() - from)
+            FVal::Ints(from, ints.len() - from)
         }
         b'n' if buf.get(i..i + 3)? == b"nil" && !is_sym(*buf.get(i + 3)?) => {
             i += 3;
@@ -446,8 +446,8 @@ fn quick_mop(buf: &[u8], i: usize, reads: &mut Vec<Lit>) -> Option<(FMop, usize)
     if buf.get(i) == Some(&b']') {
         Some((FMop { kind, key: Lit::Int(key), val }, i + 1))
     } else {
-        if let FVal::List(from, _) = val {
-            reads.truncate(from);
+        if let FVal::Ints(from, _) = val {
+            ints.truncate(from);
         }
         None
     }
@@ -1254,13 +1254,15 @@ impl<'s, 'r> Parser<'s, 'r> {
                 },
                 b"value" => {
                     let vstart = self.pos;
-                    let (m, r) = (self.pools.fast.mops.len(), self.pools.fast.reads.len());
+                    let (m, r, n) =
+                        (self.pools.fast.mops.len(), self.pools.fast.reads.len(), self.pools.fast.ints.len());
                     if self.fast_txn()? {
                         FField::Txn
                     } else {
                         self.pos = vstart;
                         self.pools.fast.mops.truncate(m);
                         self.pools.fast.reads.truncate(r);
+                        self.pools.fast.ints.truncate(n);
                         FField::ValueV(self.fast_generic()?)
                     }
                 }
@@ -1388,7 +1390,7 @@ impl<'s, 'r> Parser<'s, 'r> {
         }
         self.pos += 1;
         loop {
-            if let Some((mop, end)) = quick_mop(buf, self.pos, &mut self.pools.fast.reads) {
+            if let Some((mop, end)) = quick_mop(buf, self.pos, &mut self.pools.fast.ints) {
                 self.pools.fast.mops.push(mop);
                 self.pos = end;
                 continue;

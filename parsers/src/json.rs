@@ -437,9 +437,9 @@ fn quick_field(b: &[u8], i: usize) -> Option<(FField, usize)> {
 /// `["r",k,null]` or `["r",k,[v,…]]` with non-negative integers and no
 /// spaces, read without the general steps of [`Parser::fast_txn`] (which
 /// reads these the same way, and everything else). Read list elements are
-/// pushed onto `reads`; on `None` they are not.
+/// pushed onto `ints`; on `None` they are not.
 #[inline(always)]
-fn quick_mop(b: &[u8], i: usize, reads: &mut Vec<Lit>) -> Option<(FMop, usize)> {
+fn quick_mop(b: &[u8], i: usize, ints: &mut Vec<i64>) -> Option<(FMop, usize)> {
     let (kind, n) = match b.get(i..i + 5)? {
         b"[\"r\"," => (MopKind::Read, 5),
         b"[\"w\"," => (MopKind::Write, 5),
@@ -453,7 +453,7 @@ fn quick_mop(b: &[u8], i: usize, reads: &mut Vec<Lit>) -> Option<(FMop, usize)> 
     let mut i = j + 1;
     let val = match *b.get(i)? {
         b'[' if kind == MopKind::Read => {
-            let from = reads.len();
+            let from = ints.len();
             i += 1;
             // `[]`, or integers each followed by a comma and another, or the `]`.
             let ok = if b.get(i) == Some(&b']') {
@@ -463,7 +463,7 @@ fn quick_mop(b: &[u8], i: usize, reads: &mut Vec<Lit>) -> Option<(FMop, usize)> 
                 loop {
                     match quick_int(b, i) {
                         Some((v, j)) => {
-                            reads.push(Lit::Int(v));
+                            ints.push(v);
                             match b[j] {
                                 b',' => i = j + 1,
                                 b']' => {
@@ -478,10 +478,10 @@ fn quick_mop(b: &[u8], i: usize, reads: &mut Vec<Lit>) -> Option<(FMop, usize)> 
                 }
             };
             if !ok {
-                reads.truncate(from);
+                ints.truncate(from);
                 return None;
             }
-            FVal::List(from, reads.len() - from)
+            FVal::Ints(from, ints.len() - from)
         }
         b'n' if b.get(i..i + 4)? == b"null" => {
             i += 4;
@@ -496,8 +496,8 @@ fn quick_mop(b: &[u8], i: usize, reads: &mut Vec<Lit>) -> Option<(FMop, usize)> 
     if b.get(i) == Some(&b']') {
         Some((FMop { kind, key: Lit::Int(key), val }, i + 1))
     } else {
-        if let FVal::List(from, _) = val {
-            reads.truncate(from);
+        if let FVal::Ints(from, _) = val {
+            ints.truncate(from);
         }
         None
     }
@@ -1094,13 +1094,14 @@ impl Parser<'_, '_> {
             },
             b"value" => {
                 let m = self.mark();
-                let (nm, nr) = (self.pool.fast.mops.len(), self.pool.fast.reads.len());
+                let (nm, nr, ni) = (self.pool.fast.mops.len(), self.pool.fast.reads.len(), self.pool.fast.ints.len());
                 if self.fast_txn()? {
                     FField::Txn
                 } else {
                     self.reset(m);
                     self.pool.fast.mops.truncate(nm);
                     self.pool.fast.reads.truncate(nr);
+                    self.pool.fast.ints.truncate(ni);
                     let mut v = self.value(Ctx::Generic)?;
                     keywordize_mops(&mut v);
                     FField::ValueV(self.fast_keep(v))
@@ -1217,7 +1218,7 @@ impl Parser<'_, '_> {
         }
         loop {
             self.skip_ws();
-            if let Some((mop, end)) = quick_mop(b, self.i, &mut self.pool.fast.reads) {
+            if let Some((mop, end)) = quick_mop(b, self.i, &mut self.pool.fast.ints) {
                 self.pool.fast.mops.push(mop);
                 self.i = end;
             } else if !self.fast_mop()? {
