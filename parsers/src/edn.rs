@@ -95,6 +95,19 @@ const fn build_ws_end() -> [bool; 256] {
     t
 }
 
+/// The ASCII bytes of symbols and keywords.
+static ASCII_SYM: [bool; 256] = build_ascii_sym();
+
+const fn build_ascii_sym() -> [bool; 256] {
+    let mut t = [false; 256];
+    let mut i = 0;
+    while i < 128 {
+        t[i] = CLASS[i] == C_SYM;
+        i += 1;
+    }
+    t
+}
+
 #[inline(always)]
 fn is_ws(b: u8) -> bool {
     CLASS[b as usize] == C_WS
@@ -307,7 +320,7 @@ fn quick_kw(buf: &[u8], i: usize) -> Option<(usize, usize)> {
         return None;
     }
     let mut j = i + 1;
-    while j < buf.len() && CLASS[buf[j] as usize] == C_SYM && buf[j] < 0x80 {
+    while j < buf.len() && ASCII_SYM[buf[j] as usize] {
         j += 1;
     }
     (j > i + 1 && !is_sym(*buf.get(j)?)).then_some((i + 1, j))
@@ -333,15 +346,15 @@ fn quick_field(buf: &[u8], i: usize) -> Option<(FField, usize)> {
         b't' => quick_int(buf, i).map(|(v, j)| (FField::Time(Some(v)), j)),
         b'p' => quick_int(buf, i).map(|(v, j)| (FField::Process(Lit::Int(v)), j)),
         b'y' => {
-            let (s, e) = quick_kw(buf, i)?;
-            let t = match &buf[s..e] {
-                b"invoke" => OpType::Invoke,
-                b"ok" => OpType::Ok,
-                b"fail" => OpType::Fail,
-                b"info" => OpType::Info,
+            // Fixed-length comparisons for the four types.
+            let (t, n) = match *buf.get(i + 1)? {
+                b'i' if buf.get(i..i + 7)? == b":invoke" => (OpType::Invoke, 7),
+                b'o' if buf.get(i..i + 3)? == b":ok" => (OpType::Ok, 3),
+                b'f' if buf.get(i..i + 5)? == b":fail" => (OpType::Fail, 5),
+                b'i' if buf.get(i..i + 5)? == b":info" => (OpType::Info, 5),
                 _ => return None,
             };
-            Some((FField::Type(t), e))
+            (!is_sym(*buf.get(i + n)?)).then_some((FField::Type(t), i + n))
         }
         b'f' => quick_kw(buf, i).map(|(s, e)| (FField::F(Lit::Kw(s, e)), e)),
         _ => None,
