@@ -1,0 +1,974 @@
+//! rw-register inference: version graphs per key from several sources, ww/wr/rw
+//! edges, and the anomalies that need no cycle (`elle-model.md` §5).
+//!
+//! A transaction's *external read* of a key is its first micro-op on the key when
+//! that is a read; its *external write* is its last write of the key. Only
+//! external values order transactions.
+//!
+//! - **wr**: an ok transaction's external read of `v` follows the ok transaction
+//!   whose external write is `v` (values are unique per key, so there is at most one).
+//! - **Version graphs.** Each key's versions are `nil` (the initial state,
+//!   [`Version::Init`]) and the values externally written (ok and info
+//!   transactions) or externally read (ok). Sources propose edges `v1 → v2`, in
+//!   this order: `initial-state` (nil before every value; always on),
+//!   `transaction-order-keys` (a known commit order), `wfr-keys` (a transaction's
+//!   external read precedes its external write), `sequential-keys` (process
+//!   order) and `linearizable-keys` (real-time order). A source is merged only if
+//!   every key's version graph stays acyclic; otherwise each cycle is reported as
+//!   `cyclic-versions` (with the sources merged so far plus this one) and the
+//!   source is left out, for every key, as Elle does.
+//! - **ww / rw**: for each direct edge `v1 → v2` of a key's version graph, the ok
+//!   writer of `v1` (ww) and every ok reader of `v1` (rw) precede the ok writer of `v2`.
+//! - **Detectors**: G1a (a read of a value a failed transaction wrote), G1b (a
+//!   read of another transaction's intermediate write), internal, lost-update,
+//!   and `garbage-read` (an ok read of a value no op wrote; Elle ignores it).
+//!
+//! Where histcheck differs from Elle, deliberately:
+//! - `garbage-read` is reported (elle#8).
+//! - A value written to one key by two transactions is an input error that names
+//!   both, whether or not anyone read it (Elle throws only when it is read).
+//! - A write of `nil` is an input error (it would be indistinguishable from the
+//!   initial state), and so is a read that returns a list.
+//! - Process and real-time order → versions: `b` follows `a` for key `k` when both
+//!   interact with `k` and no third transaction that interacts with `k` lies
+//!   between them in that order. Elle walks its reduced real-time graph and also
+//!   links some pairs with such a transaction between them; those version edges
+//!   are implied by the others, so the transitive version order is the same.
+//! - `internal`: a read after a read of nil must be nil too (Elle's code lets it pass).
+//! - `transaction-order-keys` needs every ok transaction in the order; info
+//!   transactions in it are used, the others are ignored.
+
+use crate::anomaly::{Anomaly, CheckError, Expected, Explainer, Observed, Step, Version};
+use crate::graph::{GraphBuilder, Txn};
+use crate::rel::Rels;
+use history::{History, Id, Mop, MopKind, MopVal, OpType, OpValue};
+use rayon::prelude::*;
+use rustc_hash::FxHashMap;
+
+/// Which sources of version order to use, besides the initial state.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct RwOptions {
+    /// Writes follow reads inside a transaction (`--wfr-keys`).
+    pub wfr_keys: bool,
+    /// Each key is sequentially consistent: process order orders its versions.
+    pub sequential_keys: bool,
+    /// Each key is linearizable: real-time order orders its versions.
+    pub linearizable_keys: bool,
+    /// A known commit order: the `:index`es of the transactions' completions,
+    /// first committed first. Every ok transaction must be in it.
+    pub txn_order: Option<Vec<u64>>,
+}
+
+/// The version-order sources, in the order they are merged.
+pub const SOURCES: [&str; 5] =
+    ["initial-state", "transaction-order-keys", "wfr-keys", "sequential-keys", "linearizable-keys"];
+
+/// The names of the sources in a mask, in merge order.
+pub fn source_names(mask: u8) -> Vec<&'static str> {
+    SOURCES.iter().enumerate().filter(|(i, _)| mask & (1 << i) != 0).map(|(_, s)| *s).collect()
+}
+
+/// A register value: `None` is nil (the initial state).
+pub type Val = Option<Id>;
+
+fn version(v: Val) -> Version {
+    match v {
+        None => Version::Init,
+        Some(x) => Version::Value(x),
+    }
+}
+
+/// The result of analysing an rw-register history.
+pub struct Analysis<'h> {
+    /// ww, wr and rw edges over ok transactions.
+    pub edges: GraphBuilder,
+    /// Non-cycle anomalies (G1a, G1b, garbage-read, internal, lost-update,
+    /// cyclic-versions), in a deterministic order.
+    pub anomalies: Vec<Anomaly>,
+    pub explainer: RwExplainer<'h>,
+    /// The sources merged into the version graphs (names, in merge order).
+    pub sources: Vec<&'static str>,
+}
+
+// Transaction kinds.
+const K_OK: u8 = 0;
+const K_INFO: u8 = 1;
+const K_FAIL: u8 = 2;
+/// An invocation that never completed (its writes may have taken effect).
+const K_INV: u8 = 3;
+
+/// One write micro-op of a transaction.
+#[derive(Clone, Copy, Debug)]
+struct WRec {
+    val: Id,
+    txn: u32,
+    mop: u32,
+    kind: u8,
+    /// The transaction's last write of the key (else an intermediate write).
+    fin: bool,
+}
+
+/// One transaction's external values of one key (ok and info transactions).
+#[derive(Clone, Copy, Debug)]
+struct ERec {
+    txn: u32,
+    kind: u8,
+    /// The external read (ok only): its value, if the first micro-op on the key is a read.
+    er: Option<Val>,
+    /// The external write.
+    ew: Option<Id>,
+}
+
+impl ERec {
+    /// The first version the transaction saw or made.
+    fn first(&self) -> Val {
+        match self.er {
+            Some(v) => v,
+            None => self.ew,
+        }
+    }
+    /// The last version the transaction saw or made.
+    fn last(&self) -> Val {
+        match self.ew {
+            Some(w) => Some(w),
+            None => self.er.flatten(),
+        }
+    }
+}
+
+/// A non-nil read micro-op of an ok transaction.
+#[derive(Clone, Copy, Debug)]
+struct RRec {
+    val: Id,
+    txn: u32,
+    mop: u32,
+}
+
+/// An ok transaction that externally read `val` and then wrote the key.
+#[derive(Clone, Copy, Debug)]
+struct LRec {
+    val: Val,
+    txn: u32,
+}
+
+/// The micro-ops of a transaction, and its kind; `None` for ops that are not
+/// client transactions (or invocations that completed: their completion counts).
+fn txn_of(h: &History, i: usize) -> Option<(u8, &[Mop])> {
+    let op = &h.ops[i];
+    op.process.client()?;
+    let kind = match op.kind {
+        OpType::Ok => K_OK,
+        OpType::Info => K_INFO,
+        OpType::Fail => K_FAIL,
+        OpType::Invoke => {
+            if h.partner_of(i).is_some() {
+                return None;
+            }
+            K_INV
+        }
+    };
+    // A completion without a transaction value: its invocation's writes (not for ok ops).
+    if !matches!(op.value, OpValue::Txn { .. }) && kind != K_OK && kind != K_INV {
+        if let Some(inv) = h.partner_of(i) {
+            return Some((kind, h.mops(&h.ops[inv])));
+        }
+    }
+    Some((kind, h.mops(op)))
+}
+
+/// One key of one transaction, while scanning it.
+#[derive(Clone, Copy)]
+struct TKey {
+    key: Id,
+    er: Option<(Val, u32)>,
+    ew: Option<(Id, u32)>,
+    /// Internal consistency: the value the next read must return.
+    expect: Option<Val>,
+    /// Index in the write records of this key's last write so far.
+    last_w: usize,
+}
+
+/// Per-key records, keyed by the dense key number.
+#[derive(Default)]
+struct Records {
+    wk: Vec<u32>,
+    w: Vec<WRec>,
+    ek: Vec<u32>,
+    e: Vec<ERec>,
+    rk: Vec<u32>,
+    r: Vec<RRec>,
+    lk: Vec<u32>,
+    l: Vec<LRec>,
+}
+
+/// Dense key numbers in order of first appearance.
+#[derive(Default)]
+struct Keys {
+    map: FxHashMap<Id, u32>,
+    keys: Vec<Id>,
+}
+
+impl Keys {
+    fn intern(&mut self, k: Id) -> u32 {
+        let n = self.keys.len() as u32;
+        *self.map.entry(k).or_insert_with(|| {
+            self.keys.push(k);
+            n
+        })
+    }
+}
+
+fn mop_error(h: &History, i: usize, m: &Mop, why: &str) -> CheckError {
+    CheckError {
+        message: format!("the op at {} has the micro-op {}: {why}", h.ops[i].pos, h.mop_to_value(m)),
+        ops: vec![i as u32],
+    }
+}
+
+/// Scans every transaction: records per key, plus internal-consistency violations.
+fn scan(
+    h: &History,
+    keys: &mut Keys,
+    rec: &mut Records,
+    anoms: &mut Vec<(u32, u32, Anomaly)>,
+) -> Result<(), CheckError> {
+    let mut tk: Vec<TKey> = Vec::new();
+    let mut big: FxHashMap<Id, usize> = FxHashMap::default();
+    for i in 0..h.ops.len() {
+        let Some((kind, mops)) = txn_of(h, i) else { continue };
+        if mops.is_empty() {
+            continue;
+        }
+        let t = i as u32;
+        tk.clear();
+        let is_big = mops.len() > 16;
+        if is_big {
+            big.clear();
+        }
+        let mut internal_done = false;
+        for (j, m) in mops.iter().enumerate() {
+            let val: Val = match (m.kind, m.val) {
+                (MopKind::Append, _) => {
+                    return Err(mop_error(
+                        h,
+                        i,
+                        m,
+                        "an rw-register history may only have :w and :r micro-ops (this looks like list-append: try --model list-append)",
+                    ))
+                }
+                (MopKind::Read, MopVal::List { .. }) => {
+                    return Err(mop_error(
+                        h,
+                        i,
+                        m,
+                        "an rw-register read returns one value, not a list (this looks like list-append: try --model list-append)",
+                    ))
+                }
+                (MopKind::Write, MopVal::Nil | MopVal::Absent) => {
+                    return Err(mop_error(
+                        h,
+                        i,
+                        m,
+                        "a write needs a value other than nil (nil is the initial state of every register)",
+                    ))
+                }
+                (MopKind::Read, MopVal::Absent) => continue,
+                (MopKind::Read, MopVal::Nil) => None,
+                (_, MopVal::Atom(v)) => Some(v),
+                (_, MopVal::List { .. }) => unreachable!(),
+            };
+            // Reads of invocations are unknown; reads of info and fail ops do not count.
+            let is_read = m.kind == MopKind::Read;
+            if is_read && kind != K_OK {
+                continue;
+            }
+            let pos = if is_big { big.get(&m.key).copied() } else { tk.iter().position(|x| x.key == m.key) };
+            let p = match pos {
+                Some(p) => p,
+                None => {
+                    tk.push(TKey { key: m.key, er: None, ew: None, expect: None, last_w: usize::MAX });
+                    if is_big {
+                        big.insert(m.key, tk.len() - 1);
+                    }
+                    tk.len() - 1
+                }
+            };
+            let e = &mut tk[p];
+            if is_read {
+                if pos.is_none() {
+                    e.er = Some((val, j as u32));
+                }
+                if let Some(v) = val {
+                    rec.rk.push(keys.intern(m.key));
+                    rec.r.push(RRec { val: v, txn: t, mop: j as u32 });
+                }
+                match e.expect {
+                    Some(x) if x != val && !internal_done => {
+                        internal_done = true;
+                        anoms.push((
+                            t,
+                            j as u32,
+                            Anomaly::Internal { op: t, mop: j as u32, expected: Expected::Register(x) },
+                        ));
+                    }
+                    _ => e.expect = Some(val),
+                }
+            } else {
+                let v = val.expect("writes have values");
+                if e.last_w != usize::MAX {
+                    rec.w[e.last_w].fin = false;
+                }
+                e.last_w = rec.w.len();
+                e.ew = Some((v, j as u32));
+                e.expect = Some(val);
+                rec.wk.push(keys.intern(m.key));
+                rec.w.push(WRec { val: v, txn: t, mop: j as u32, kind, fin: true });
+            }
+        }
+        if kind == K_OK || kind == K_INFO {
+            for e in &tk {
+                if e.er.is_none() && e.ew.is_none() {
+                    continue;
+                }
+                let k = keys.intern(e.key);
+                rec.ek.push(k);
+                rec.e.push(ERec { txn: t, kind, er: e.er.map(|x| x.0), ew: e.ew.map(|x| x.0) });
+                if kind == K_OK {
+                    if let (Some((rv, rm)), Some((_, wm))) = (e.er, e.ew) {
+                        if wm > rm {
+                            rec.lk.push(k);
+                            rec.l.push(LRec { val: rv, txn: t });
+                        }
+                    }
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// A stable counting sort of records by key: offsets (nkeys + 1) and the records.
+fn group<T: Copy>(nkeys: usize, key: &[u32], rec: &[T]) -> (Vec<u32>, Vec<T>) {
+    let mut off = vec![0u32; nkeys + 1];
+    for &k in key {
+        off[k as usize + 1] += 1;
+    }
+    for i in 0..nkeys {
+        off[i + 1] += off[i];
+    }
+    if rec.is_empty() {
+        return (off, Vec::new());
+    }
+    let mut fill: Vec<u32> = off[..nkeys].to_vec();
+    let mut out: Vec<T> = vec![rec[0]; rec.len()];
+    for (r, &k) in rec.iter().zip(key) {
+        let f = &mut fill[k as usize];
+        out[*f as usize] = *r;
+        *f += 1;
+    }
+    (off, out)
+}
+
+fn slice<'a, T>(off: &[u32], v: &'a [T], k: usize) -> &'a [T] {
+    &v[off[k] as usize..off[k + 1] as usize]
+}
+
+/// What one key's analysis produces before the sources are merged.
+#[derive(Default)]
+struct KeyOut {
+    /// The key's versions besides nil, sorted (version i + 1 is `vals[i]`; 0 is nil).
+    vals: Vec<Id>,
+    /// The edges each source proposes, as version numbers, by source.
+    src: [Vec<(u32, u32)>; 5],
+    /// Accepted edges and the sources that proposed them.
+    acc: Vec<(u32, u32, u8)>,
+    dup: Option<(u32, u32, Id)>,
+}
+
+impl KeyOut {
+    fn vidx(&self, v: Val) -> Option<u32> {
+        match v {
+            None => Some(0),
+            Some(x) => self.vals.binary_search(&x).ok().map(|i| i as u32 + 1),
+        }
+    }
+    fn val(&self, i: u32) -> Val {
+        if i == 0 {
+            None
+        } else {
+            Some(self.vals[i as usize - 1])
+        }
+    }
+}
+
+/// The strongly connected components with more than one version, of the graph
+/// over `n` versions with these edges; each sorted, in order of their smallest version.
+fn cyclic_sccs(n: usize, edges: &[(u32, u32)]) -> Vec<Vec<u32>> {
+    let mut off = vec![0u32; n + 1];
+    for &(a, _) in edges {
+        off[a as usize + 1] += 1;
+    }
+    for i in 0..n {
+        off[i + 1] += off[i];
+    }
+    let mut fill = off[..n].to_vec();
+    let mut adj = vec![0u32; edges.len()];
+    for &(a, b) in edges {
+        adj[fill[a as usize] as usize] = b;
+        fill[a as usize] += 1;
+    }
+    // Iterative Tarjan.
+    const UNSEEN: u32 = u32::MAX;
+    let mut index = vec![UNSEEN; n];
+    let mut low = vec![0u32; n];
+    let mut on = vec![false; n];
+    let mut stack: Vec<u32> = Vec::new();
+    let mut call: Vec<(u32, u32)> = Vec::new();
+    let mut next = 0u32;
+    let mut out = Vec::new();
+    for s in 0..n as u32 {
+        if index[s as usize] != UNSEEN {
+            continue;
+        }
+        call.push((s, off[s as usize]));
+        index[s as usize] = next;
+        low[s as usize] = next;
+        next += 1;
+        stack.push(s);
+        on[s as usize] = true;
+        while let Some(&mut (v, ref mut e)) = call.last_mut() {
+            if *e < off[v as usize + 1] {
+                let w = adj[*e as usize];
+                *e += 1;
+                if index[w as usize] == UNSEEN {
+                    index[w as usize] = next;
+                    low[w as usize] = next;
+                    next += 1;
+                    stack.push(w);
+                    on[w as usize] = true;
+                    call.push((w, off[w as usize]));
+                } else if on[w as usize] {
+                    low[v as usize] = low[v as usize].min(index[w as usize]);
+                }
+            } else {
+                call.pop();
+                if let Some(&(u, _)) = call.last() {
+                    low[u as usize] = low[u as usize].min(low[v as usize]);
+                }
+                if low[v as usize] == index[v as usize] {
+                    let mut comp = Vec::new();
+                    loop {
+                        let w = stack.pop().unwrap();
+                        on[w as usize] = false;
+                        comp.push(w);
+                        if w == v {
+                            break;
+                        }
+                    }
+                    if comp.len() > 1 {
+                        comp.sort_unstable();
+                        out.push(comp);
+                    }
+                }
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+struct Ctx<'a> {
+    h: &'a History,
+    /// Commit order numbers by op position (`u32::MAX`: not in the order).
+    order: Option<&'a [u32]>,
+    opts: &'a RwOptions,
+}
+
+/// One key: duplicate writes, versions, and every source's proposed edges.
+fn analyze_key(c: &Ctx<'_>, writes: &mut [WRec], exts: &[ERec]) -> KeyOut {
+    let mut out = KeyOut::default();
+    writes.sort_by_key(|w| (w.val, w.txn, w.mop));
+    for p in writes.windows(2) {
+        if p[0].val == p[1].val && p[0].txn != p[1].txn {
+            let d = (p[0].txn, p[1].txn, p[0].val);
+            if out.dup.is_none_or(|b| (d.1, d.0) < (b.1, b.0)) {
+                out.dup = Some(d);
+            }
+        }
+    }
+    if out.dup.is_some() {
+        return out;
+    }
+    let mut vals: Vec<Id> = Vec::with_capacity(exts.len());
+    for e in exts {
+        if let Some(w) = e.ew {
+            vals.push(w);
+        }
+        if let Some(Some(r)) = e.er {
+            vals.push(r);
+        }
+    }
+    vals.sort_unstable();
+    vals.dedup();
+    out.vals = vals;
+    let vi = |v: Val| out.vidx(v).expect("every external value is a version");
+    let mut src: [Vec<(u32, u32)>; 5] = Default::default();
+    // initial-state: nil precedes every other version.
+    src[0] = (1..=out.vals.len() as u32).map(|i| (0, i)).collect();
+    // transaction-order-keys: external writes in commit order.
+    if let Some(order) = c.order {
+        let mut ws: Vec<(u32, u32)> = exts
+            .iter()
+            .filter_map(|e| {
+                let o = order[e.txn as usize];
+                (o != u32::MAX).then_some(())?;
+                e.ew.map(|w| (o, vi(Some(w))))
+            })
+            .collect();
+        ws.sort_unstable();
+        src[1] = ws.windows(2).filter(|p| p[0].1 != p[1].1).map(|p| (p[0].1, p[1].1)).collect();
+    }
+    // wfr-keys: an ok transaction's external read precedes its external write.
+    if c.opts.wfr_keys {
+        for e in exts {
+            if let (K_OK, Some(Some(r)), Some(w)) = (e.kind, e.er, e.ew) {
+                if r != w {
+                    src[2].push((vi(Some(r)), vi(Some(w))));
+                }
+            }
+        }
+    }
+    // sequential-keys: the next ok transaction of the same process to touch the key.
+    if c.opts.sequential_keys {
+        let mut by_proc: Vec<(i64, u32, usize)> = exts
+            .iter()
+            .enumerate()
+            .filter(|(_, e)| e.kind == K_OK)
+            .filter_map(|(x, e)| Some((c.h.ops[e.txn as usize].process.client()?, e.txn, x)))
+            .collect();
+        by_proc.sort_unstable();
+        for p in by_proc.windows(2) {
+            if p[0].0 == p[1].0 {
+                let (a, b) = (vi(exts[p[0].2].last()), vi(exts[p[1].2].first()));
+                if a != b {
+                    src[3].push((a, b));
+                }
+            }
+        }
+    }
+    // linearizable-keys: the ok transaction a precedes b in real time when a
+    // completed before b was invoked; b follows a directly unless some ok c that
+    // touches the key was invoked after a completed and completed before b was invoked.
+    if c.opts.linearizable_keys {
+        let mut targets: Vec<(u32, u32, usize)> = exts
+            .iter()
+            .enumerate()
+            .filter_map(|(x, e)| Some((c.h.partner_of(e.txn as usize)? as u32, e.txn, x)))
+            .collect();
+        targets.sort_unstable();
+        // Suffix minimum of ok targets' completions.
+        let mut sufmin = vec![u32::MAX; targets.len() + 1];
+        for i in (0..targets.len()).rev() {
+            let (_, comp, x) = targets[i];
+            sufmin[i] = if exts[x].kind == K_OK { sufmin[i + 1].min(comp) } else { sufmin[i + 1] };
+        }
+        for a in exts.iter().filter(|e| e.kind == K_OK) {
+            let ca = a.txn;
+            let start = targets.partition_point(|t| t.0 < ca);
+            let m = sufmin[start];
+            let va = vi(a.last());
+            for t in &targets[start..] {
+                if t.0 >= m {
+                    break;
+                }
+                let vb = vi(exts[t.2].first());
+                if va != vb {
+                    src[4].push((va, vb));
+                }
+            }
+        }
+    }
+    for s in src.iter_mut() {
+        s.sort_unstable();
+        s.dedup();
+    }
+    out.src = src;
+    out
+}
+
+/// Analyses an rw-register history.
+pub fn analyze<'h>(h: &'h History, opts: &RwOptions) -> Result<Analysis<'h>, CheckError> {
+    let mut keys = Keys::default();
+    let mut rec = Records::default();
+    let mut anoms: Vec<(u32, u32, Anomaly)> = Vec::new();
+    scan(h, &mut keys, &mut rec, &mut anoms)?;
+    let nkeys = keys.keys.len();
+
+    // The commit order, by op position.
+    let order: Option<Vec<u32>> = match &opts.txn_order {
+        None => None,
+        Some(list) => Some(commit_order(h, list)?),
+    };
+
+    let (w_off, mut w) = group(nkeys, &rec.wk, &rec.w);
+    let (e_off, e) = group(nkeys, &rec.ek, &rec.e);
+    let (r_off, r) = group(nkeys, &rec.rk, &rec.r);
+    let (l_off, l) = group(nkeys, &rec.lk, &rec.l);
+    drop(rec);
+
+    let ctx = Ctx { h, order: order.as_deref(), opts };
+    // Split the writes into per-key slices for the parallel pass.
+    let mut wslices: Vec<&mut [WRec]> = Vec::with_capacity(nkeys);
+    {
+        let mut rest: &mut [WRec] = &mut w;
+        for k in 0..nkeys {
+            let n = (w_off[k + 1] - w_off[k]) as usize;
+            let (a, b) = rest.split_at_mut(n);
+            wslices.push(a);
+            rest = b;
+        }
+    }
+    let mut outs: Vec<KeyOut> =
+        wslices.into_par_iter().enumerate().map(|(k, ws)| analyze_key(&ctx, ws, slice(&e_off, &e, k))).collect();
+
+    // Duplicate writes: the pair whose second write comes first.
+    let mut dup: Option<(u32, u32, u32)> = None;
+    for (k, o) in outs.iter().enumerate() {
+        if let Some((a, b, _)) = o.dup {
+            if dup.is_none_or(|d| (b, a) < (d.1, d.0)) {
+                dup = Some((a, b, k as u32));
+            }
+        }
+    }
+    if let Some((a, b, k)) = dup {
+        let v = outs[k as usize].dup.unwrap().2;
+        let (ks, vs) = (h.atoms.resolve(keys.keys[k as usize]).to_string(), h.atoms.resolve(v).to_string());
+        return Err(CheckError {
+            message: format!(
+                "value {vs} is written to key {ks} by two ops, the op at {} and the op at {}; rw-register inference needs every written value to be unique per key (a read of {vs} could have come from either write, so it says nothing about the order of versions)",
+                h.ops[a as usize].pos, h.ops[b as usize].pos
+            ),
+            ops: vec![a, b],
+        });
+    }
+
+    // Merge the sources one at a time: a source that makes any key's version
+    // graph cyclic is reported and left out.
+    let enabled = [true, order.is_some(), opts.wfr_keys, opts.sequential_keys, opts.linearizable_keys];
+    let mut accepted: u8 = 0;
+    let mut cyclic: Vec<Anomaly> = Vec::new();
+    for s in 0..5 {
+        if !enabled[s] {
+            continue;
+        }
+        let bit = 1u8 << s;
+        let found: Vec<(usize, Vec<Vec<u32>>)> = outs
+            .par_iter()
+            .enumerate()
+            .filter(|(_, o)| !o.src[s].is_empty())
+            .filter_map(|(k, o)| {
+                let mut es: Vec<(u32, u32)> = o.acc.iter().map(|x| (x.0, x.1)).collect();
+                es.extend_from_slice(&o.src[s]);
+                let sccs = cyclic_sccs(o.vals.len() + 1, &es);
+                (!sccs.is_empty()).then_some((k, sccs))
+            })
+            .collect();
+        if found.is_empty() {
+            accepted |= bit;
+            outs.par_iter_mut().for_each(|o| {
+                let add = std::mem::take(&mut o.src[s]);
+                o.acc.extend(add.into_iter().map(|(a, b)| (a, b, bit)));
+            });
+        } else {
+            let sources = source_names(accepted | bit);
+            for (k, sccs) in found {
+                for scc in sccs {
+                    let o = &outs[k];
+                    cyclic.push(Anomaly::CyclicVersions {
+                        key: keys.keys[k],
+                        scc: scc.iter().map(|&v| version(o.val(v))).collect(),
+                        sources: sources.clone(),
+                    });
+                }
+            }
+        }
+    }
+
+    // Edges, and per-key anomalies.
+    struct EdgeOut {
+        edges: GraphBuilder,
+        anoms: Vec<(u32, u32, Anomaly)>,
+        vedges: Vec<(Val, Val, u8)>,
+        vlen: u32,
+    }
+    let n = h.ops.len();
+    let per: Vec<EdgeOut> = outs
+        .par_iter_mut()
+        .enumerate()
+        .map(|(k, o)| {
+            let key = keys.keys[k];
+            let mut g = GraphBuilder::new(n);
+            let mut an = Vec::new();
+            o.acc.sort_unstable();
+            let mut acc: Vec<(u32, u32, u8)> = Vec::with_capacity(o.acc.len());
+            for &(a, b, m) in &o.acc {
+                match acc.last_mut() {
+                    Some(l) if l.0 == a && l.1 == b => l.2 |= m,
+                    _ => acc.push((a, b, m)),
+                }
+            }
+            let exts = slice(&e_off, &e, k);
+            let nv = o.vals.len() + 1;
+            // Each version's ok writer, and its ok readers (bucketed).
+            let mut writer = vec![u32::MAX; nv];
+            let mut cnt = vec![0u32; nv + 1];
+            for x in exts.iter().filter(|x| x.kind == K_OK) {
+                if let Some(wv) = x.ew {
+                    writer[o.vidx(Some(wv)).unwrap() as usize] = x.txn;
+                }
+                if let Some(rv) = x.er {
+                    cnt[o.vidx(rv).unwrap() as usize + 1] += 1;
+                }
+            }
+            for i in 0..nv {
+                cnt[i + 1] += cnt[i];
+            }
+            let mut fill = cnt[..nv].to_vec();
+            let mut readers = vec![0u32; cnt[nv] as usize];
+            for x in exts.iter().filter(|x| x.kind == K_OK) {
+                if let Some(rv) = x.er {
+                    let v = o.vidx(rv).unwrap() as usize;
+                    readers[fill[v] as usize] = x.txn;
+                    fill[v] += 1;
+                }
+            }
+            let rd = |v: usize| &readers[cnt[v] as usize..cnt[v + 1] as usize];
+            // wr
+            for v in 1..nv {
+                if writer[v] != u32::MAX {
+                    for &r in rd(v) {
+                        g.add(writer[v], r, Rels::WR);
+                    }
+                }
+            }
+            // ww and rw from direct version edges.
+            for &(a, b, _) in &acc {
+                let w2 = writer[b as usize];
+                if w2 == u32::MAX {
+                    continue;
+                }
+                if writer[a as usize] != u32::MAX {
+                    g.add(writer[a as usize], w2, Rels::WW);
+                }
+                for &r in rd(a as usize) {
+                    g.add(r, w2, Rels::RW);
+                }
+            }
+            // G1a, G1b, garbage-read: writes sorted by value.
+            let ws = &w[w_off[k] as usize..w_off[k + 1] as usize];
+            for rr in slice(&r_off, &r, k) {
+                let i = ws.partition_point(|x| x.val < rr.val);
+                // Of the (one transaction's) writes of this value, prefer the final one.
+                let mut found: Option<&WRec> = None;
+                for x in ws[i..].iter().take_while(|x| x.val == rr.val) {
+                    if found.is_none_or(|f| !f.fin) {
+                        found = Some(x);
+                    }
+                }
+                let read = |kind, writer| Anomaly::Read { kind, op: rr.txn, mop: rr.mop, writer, element: rr.val };
+                match found {
+                    None => an.push((rr.txn, rr.mop, read("garbage-read", None))),
+                    Some(x) => {
+                        if x.kind == K_FAIL {
+                            an.push((rr.txn, rr.mop, read("G1a", Some(x.txn))));
+                        }
+                        if !x.fin && x.txn != rr.txn {
+                            an.push((rr.txn, rr.mop, read("G1b", Some(x.txn))));
+                        }
+                    }
+                }
+            }
+            // lost-update
+            let mut lu: Vec<LRec> = slice(&l_off, &l, k).to_vec();
+            if lu.len() >= 2 {
+                lu.sort_by_key(|x| (x.val, x.txn));
+                for grp in lu.chunk_by(|x, y| x.val == y.val) {
+                    if grp.len() >= 2 {
+                        let txns: Vec<Txn> = grp.iter().map(|x| x.txn).collect();
+                        an.push((
+                            txns[0],
+                            u32::MAX,
+                            Anomaly::LostUpdate { key, value: Observed::Register(grp[0].val), txns },
+                        ));
+                    }
+                }
+            }
+            let vedges: Vec<(Val, Val, u8)> = acc.iter().map(|&(a, b, m)| (o.val(a), o.val(b), m)).collect();
+            let vlen = vedges.len() as u32;
+            EdgeOut { edges: g, anoms: an, vedges, vlen }
+        })
+        .collect();
+
+    let mut edges = GraphBuilder::new(n);
+    edges.reserve(per.iter().map(|p| p.edges.len()).sum());
+    let mut vedges = Vec::new();
+    let mut voff = Vec::with_capacity(nkeys + 1);
+    voff.push(0u32);
+    for mut p in per {
+        edges.append(&mut p.edges);
+        anoms.append(&mut p.anoms);
+        vedges.extend_from_slice(&p.vedges);
+        voff.push(voff.last().unwrap() + p.vlen);
+    }
+    anoms.sort_by(|x, y| x.2.name().cmp(y.2.name()).then((x.0, x.1).cmp(&(y.0, y.1))));
+    let mut anomalies: Vec<Anomaly> = anoms.into_iter().map(|x| x.2).collect();
+    anomalies.extend(cyclic);
+    let explainer = RwExplainer { h, keys: keys.map, vedges, voff };
+    Ok(Analysis { edges, anomalies, explainer, sources: source_names(accepted) })
+}
+
+/// Commit order numbers by op position, from the completions' `:index`es in
+/// commit order. Every ok client transaction must be listed.
+fn commit_order(h: &History, list: &[u64]) -> Result<Vec<u32>, CheckError> {
+    let mut by_index: FxHashMap<u64, u32> = FxHashMap::default();
+    for (i, op) in h.ops.iter().enumerate() {
+        if op.kind.is_completion() && op.process.client().is_some() {
+            by_index.insert(op.index, i as u32);
+        }
+    }
+    let mut order = vec![u32::MAX; h.ops.len()];
+    for (n, &ix) in list.iter().enumerate() {
+        let Some(&p) = by_index.get(&ix) else {
+            return Err(CheckError {
+                message: format!(
+                    "the transaction order lists :index {ix} (entry {}), which is not the completion of a client op",
+                    n + 1
+                ),
+                ops: vec![],
+            });
+        };
+        if order[p as usize] != u32::MAX {
+            return Err(CheckError {
+                message: format!(
+                    "the transaction order lists :index {ix} twice (entries {} and {})",
+                    order[p as usize] + 1,
+                    n + 1
+                ),
+                ops: vec![p],
+            });
+        }
+        order[p as usize] = n as u32;
+    }
+    let missing: Vec<u32> = h
+        .ops
+        .iter()
+        .enumerate()
+        .filter(|(i, op)| {
+            op.kind == OpType::Ok && op.process.client().is_some() && order[*i] == u32::MAX && !h.mops(op).is_empty()
+        })
+        .map(|(i, _)| i as u32)
+        .collect();
+    if let Some(&first) = missing.first() {
+        return Err(CheckError {
+            message: format!(
+                "the transaction order must list every ok transaction, and {} of them are missing, the first being :index {}",
+                missing.len(),
+                h.ops[first as usize].index
+            ),
+            ops: vec![first],
+        });
+    }
+    Ok(order)
+}
+
+/// A transaction's external values per key: (key, external read and its
+/// micro-op, external write and its micro-op). Reads count for ok ops only.
+fn externals(h: &History, t: Txn) -> Vec<(Id, Option<(Val, u32)>, Option<(Id, u32)>)> {
+    let op = &h.ops[t as usize];
+    let ok = op.kind == OpType::Ok;
+    let mut out: Vec<(Id, Option<(Val, u32)>, Option<(Id, u32)>)> = Vec::new();
+    for (j, m) in h.mops(op).iter().enumerate() {
+        let p = out.iter().position(|x| x.0 == m.key);
+        match (m.kind, m.val) {
+            (MopKind::Read, MopVal::Nil | MopVal::Atom(_)) if ok => {
+                if p.is_none() {
+                    let v = if let MopVal::Atom(v) = m.val { Some(v) } else { None };
+                    out.push((m.key, Some((v, j as u32)), None));
+                }
+            }
+            (MopKind::Write, MopVal::Atom(v)) => match p {
+                Some(p) => out[p].2 = Some((v, j as u32)),
+                None => out.push((m.key, None, Some((v, j as u32)))),
+            },
+            _ => {}
+        }
+    }
+    out
+}
+
+/// Explains ww, wr and rw edges of an rw-register history.
+pub struct RwExplainer<'h> {
+    h: &'h History,
+    keys: FxHashMap<Id, u32>,
+    /// Each key's direct version edges (`voff`), sorted, with their sources.
+    vedges: Vec<(Val, Val, u8)>,
+    voff: Vec<u32>,
+}
+
+impl RwExplainer<'_> {
+    /// The direct edges of `key`'s version graph, with the sources that gave each (a mask, see [`source_names`]).
+    pub fn version_edges(&self, key: Id) -> &[(Val, Val, u8)] {
+        match self.keys.get(&key) {
+            Some(&k) => &self.vedges[self.voff[k as usize] as usize..self.voff[k as usize + 1] as usize],
+            None => &[],
+        }
+    }
+
+    fn edge(&self, key: Id, a: Val, b: Val) -> Option<u8> {
+        let es = self.version_edges(key);
+        es.binary_search_by(|x| (x.0, x.1).cmp(&(a, b))).ok().map(|i| es[i].2)
+    }
+
+    fn ok(&self, t: Txn) -> bool {
+        self.h.ops.get(t as usize).is_some_and(|o| o.kind == OpType::Ok && o.process.client().is_some())
+    }
+}
+
+impl Explainer for RwExplainer<'_> {
+    fn explain(&self, a: Txn, b: Txn, rel: Rels) -> Option<Step> {
+        if a == b || !self.ok(a) || !self.ok(b) {
+            return None;
+        }
+        let (ea, eb) = (externals(self.h, a), externals(self.h, b));
+        let mk = |key, v1: Version, v2: Option<Version>, am, bm, mask: u8| {
+            let mut s = Step::bare(rel, a, b);
+            s.key = Some(key);
+            s.value = Some(v1);
+            s.value2 = v2;
+            s.a_mop = Some(am);
+            s.b_mop = Some(bm);
+            s.sources = source_names(mask);
+            s
+        };
+        match rel {
+            Rels::WR => eb.iter().find_map(|&(k, er, _)| {
+                let (Some(rv), rm) = er? else { return None };
+                let (wv, wm) = ea.iter().find(|x| x.0 == k)?.2?;
+                (wv == rv).then(|| mk(k, Version::Value(rv), None, wm, rm, 0))
+            }),
+            Rels::WW => ea.iter().find_map(|&(k, _, ew)| {
+                let (v1, am) = ew?;
+                let (v2, bm) = eb.iter().find(|x| x.0 == k)?.2?;
+                let m = self.edge(k, Some(v1), Some(v2))?;
+                Some(mk(k, Version::Value(v1), Some(Version::Value(v2)), am, bm, m))
+            }),
+            Rels::RW => ea.iter().find_map(|&(k, er, _)| {
+                let (v1, am) = er?;
+                let (v2, bm) = eb.iter().find(|x| x.0 == k)?.2?;
+                let m = self.edge(k, v1, Some(v2))?;
+                Some(mk(k, version(v1), Some(Version::Value(v2)), am, bm, m))
+            }),
+            _ => None,
+        }
+    }
+}
