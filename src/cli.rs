@@ -109,7 +109,8 @@ pub struct ElleArgs {
     pub model: Option<ModelArg>,
 
     /// rw-register: assume writes follow reads inside a transaction (a transaction's
-    /// external read of a key precedes its external write) to order versions.
+    /// external read of a key precedes its external write) to order versions
+    /// (implied for plain register histories, where a cas reads then writes).
     #[arg(long)]
     pub wfr_keys: bool,
 

@@ -119,7 +119,8 @@ pub fn run(args: &ElleArgs) -> Exit {
         );
         return Exit::BadInput;
     }
-    // Plain register histories are checked as one-micro-op transactions.
+    // Plain register histories are checked as one-micro-op transactions (two
+    // for a cas), with --linearizable-keys and --wfr-keys implied.
     let plain = model == ModelArg::RwRegister && register_history::is_plain_register(&h);
     let h = if plain {
         match register_history::to_transactions(&h) {
@@ -149,7 +150,8 @@ pub fn run(args: &ElleArgs) -> Exit {
         None => None,
     };
     let rw = RwOptions {
-        wfr_keys: args.wfr_keys,
+        // A cas reads and then writes, atomically: its write follows its read.
+        wfr_keys: args.wfr_keys || plain,
         sequential_keys: args.sequential_keys,
         linearizable_keys: args.linearizable_keys || plain,
         txn_order,

@@ -77,11 +77,16 @@ pub fn step_json(h: &History, s: &Step) -> Json {
     if let Some(k) = s.key {
         m.insert("key".into(), atom_json(h, k));
     }
+    // rw-register's initial state is nil, rendered as null.
+    let vj = |v: Option<Version>| match v {
+        Some(Version::Init) if is_register_step(h, s) => Json::Null,
+        v => version_json(h, v),
+    };
     if s.value.is_some() {
-        m.insert("value".into(), version_json(h, s.value));
+        m.insert("value".into(), vj(s.value));
     }
     if s.value2.is_some() {
-        m.insert("value2".into(), version_json(h, s.value2));
+        m.insert("value2".into(), vj(s.value2));
     }
     if let Some(p) = s.process {
         m.insert("process".into(), Json::from(p));
@@ -163,7 +168,11 @@ pub fn anomaly_json(h: &History, a: &Anomaly) -> Json {
         }
         Anomaly::CyclicVersions { key, scc, sources } => {
             m.insert("key".into(), atom_json(h, *key));
-            m.insert("scc".into(), Json::Array(scc.iter().map(|v| version_json(h, Some(*v))).collect()));
+            let vj = |v: &Version| match v {
+                Version::Init => Json::Null,
+                v => version_json(h, Some(*v)),
+            };
+            m.insert("scc".into(), Json::Array(scc.iter().map(vj).collect()));
             m.insert("sources".into(), json!(sources));
         }
         Anomaly::CycleExists { model, subgraph, scc, .. } => {
@@ -402,7 +411,7 @@ pub fn explain(h: &History, a: &Anomaly) -> Vec<String> {
             ));
         }
         Anomaly::CyclicVersions { key, scc, sources } => {
-            let vs: Vec<String> = scc.iter().map(|v| version_edn(h, Some(*v))).collect();
+            let vs: Vec<String> = scc.iter().map(|v| register_value(h, Some(*v))).collect();
             out.push(format!(
                 "The version order inferred for {} from {} has a cycle through {}.",
                 atom_edn(h, *key),
