@@ -972,3 +972,198 @@ impl Explainer for RwExplainer<'_> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use history::HistoryBuilder;
+
+    /// A history from notation: `;`-separated transactions such as `rx1wx2`
+    /// (`_` is nil), each optionally prefixed by `fail ` / `info ` / `pN `; each
+    /// becomes an invoke/completion pair, run one after another (so real time
+    /// and process order are the listing order).
+    fn hist(spec: &str) -> History {
+        let mut b = HistoryBuilder::new();
+        let mut line = 0;
+        for part in spec.split(';').map(str::trim) {
+            let mut kind = "ok";
+            let mut p = 0;
+            let mut txn = part;
+            for tok in part.split_whitespace() {
+                match tok {
+                    "fail" | "info" => kind = if tok == "fail" { "fail" } else { "info" },
+                    t if t.starts_with('p') && t[1..].parse::<i64>().is_ok() => p = t[1..].parse().unwrap(),
+                    t => txn = t,
+                }
+            }
+            let mut mops = Vec::new();
+            let cs: Vec<char> = txn.chars().collect();
+            for c in cs.chunks(3) {
+                let v = if c[2] == '_' { "nil".to_string() } else { c[2].to_string() };
+                mops.push((c[0], c[1], v));
+            }
+            let render = |inv: bool| {
+                let ms: Vec<String> = mops
+                    .iter()
+                    .map(|(f, k, v)| format!("[:{f} :{k} {}]", if inv && *f == 'r' { "nil" } else { v }))
+                    .collect();
+                format!("[{}]", ms.join(" "))
+            };
+            for (t, v) in [("invoke", render(true)), (kind, render(false))] {
+                line += 1;
+                let text = format!("{{:type :{t}, :process {p}, :value {v}}}");
+                b.push(&parsers::edn::parse_value(&text).unwrap(), history::SrcPos { line, col: 1 }).unwrap();
+            }
+        }
+        b.finish().unwrap()
+    }
+
+    fn kw(h: &History, k: &str) -> Id {
+        h.atoms.lookup(&history::Atom::Keyword(k.into())).unwrap()
+    }
+
+    /// Key x's version edges as (from, to) integers (0 = nil), without the initial-state ones.
+    fn xedges(spec: &str, opts: RwOptions) -> Vec<(i64, i64)> {
+        let h = hist(spec);
+        let a = analyze(&h, &opts).unwrap();
+        let int = |v: Val| v.map_or(0, |id| h.atoms.to_value(id).as_int().unwrap());
+        let Some(x) = h.atoms.lookup(&history::Atom::Keyword("x".into())) else { return vec![] };
+        a.explainer.version_edges(x).iter().filter(|e| e.2 != 1).map(|e| (int(e.0), int(e.1))).collect()
+    }
+
+    fn seq() -> RwOptions {
+        RwOptions { sequential_keys: true, ..Default::default() }
+    }
+
+    fn lin() -> RwOptions {
+        RwOptions { linearizable_keys: true, ..Default::default() }
+    }
+
+    #[test]
+    fn transaction_order_to_version_graphs() {
+        // elle-test-cases.md §4.2, with process order (and real time) as the txn graph.
+        for o in [seq(), lin()] {
+            assert_eq!(xedges("rx1; wx2", o.clone()), vec![(1, 2)]);
+            assert_eq!(xedges("wx1wx2; wx3wx4rx5", o.clone()), vec![(2, 4)]);
+            assert_eq!(xedges("wx1wx2; rx3rx4wx5", o.clone()), vec![(2, 3)]);
+            assert_eq!(xedges("rx1rx2; wx3wx4rx5", o.clone()), vec![(1, 4)]);
+            assert_eq!(xedges("rx1rx2; rx3rx4wx5", o.clone()), vec![(1, 3)]);
+            assert_eq!(xedges("wx1; rx1", o.clone()), vec![]);
+            // Failed and crashed ops are seen through; an info write counts in real time.
+            assert_eq!(xedges("wx1; info rx_; fail wx2; wx3", o.clone()), vec![(1, 3)]);
+            assert_eq!(xedges("wx1; wy1; fail wy2; ry3; rx3", o.clone()), vec![(1, 3)]);
+        }
+        assert_eq!(xedges("wx1; fail wx2; info rx3wx4", lin()), vec![(1, 4)]);
+        // Process order skips info ops.
+        assert_eq!(xedges("wx1; fail wx2; info rx3wx4", seq()), vec![]);
+        // Other processes do not count for sequential keys.
+        assert_eq!(xedges("p0 wx1; p1 wx2; p0 rx3", seq()), vec![(1, 3)]);
+    }
+
+    #[test]
+    fn fork_join_in_real_time() {
+        // rx1 → [wx2, wx3] (concurrent) → rx4.
+        let text = "{:type :invoke, :process 0, :value [[:r :x nil]]}
+            {:type :ok, :process 0, :value [[:r :x 1]]}
+            {:type :invoke, :process 1, :value [[:w :x 2]]}
+            {:type :invoke, :process 2, :value [[:w :x 3]]}
+            {:type :ok, :process 1, :value [[:w :x 2]]}
+            {:type :ok, :process 2, :value [[:w :x 3]]}
+            {:type :invoke, :process 0, :value [[:r :x nil]]}
+            {:type :ok, :process 0, :value [[:r :x 4]]}";
+        let mut b = HistoryBuilder::new();
+        for (n, l) in text.lines().enumerate() {
+            b.push(&parsers::edn::parse_value(l.trim()).unwrap(), history::SrcPos { line: n as u32 + 1, col: 1 })
+                .unwrap();
+        }
+        let h = b.finish().unwrap();
+        let a = analyze(&h, &lin()).unwrap();
+        let x = kw(&h, "x");
+        let int = |v: Val| v.map_or(0, |id| h.atoms.to_value(id).as_int().unwrap());
+        let es: Vec<(i64, i64)> =
+            a.explainer.version_edges(x).iter().filter(|e| e.2 & 16 != 0).map(|e| (int(e.0), int(e.1))).collect();
+        assert_eq!(es, vec![(1, 2), (1, 3), (2, 4), (3, 4)]);
+    }
+
+    fn anomalies(spec: &str) -> Vec<Anomaly> {
+        let h = hist(spec);
+        analyze(&h, &RwOptions::default()).unwrap().anomalies
+    }
+
+    fn names(a: &[Anomaly]) -> Vec<&'static str> {
+        a.iter().map(Anomaly::name).collect()
+    }
+
+    #[test]
+    fn detectors() {
+        // elle-test-cases.md §5.2 (garbage reads aside: values are written first here).
+        assert!(anomalies("wy2; ry2wx2rx2wx1rx1").is_empty());
+        let i = anomalies("wx1; rx1wx2rx1");
+        assert_eq!(names(&i), vec!["internal"]);
+        match &i[0] {
+            Anomaly::Internal { mop: 2, expected: Expected::Register(Some(_)), .. } => {}
+            other => panic!("{other:?}"),
+        }
+        match &anomalies("wx2; rx_rx2")[..] {
+            [Anomaly::Internal { mop: 1, expected: Expected::Register(None), .. }] => {}
+            other => panic!("{other:?}"),
+        }
+        assert!(anomalies("wx1; rx1").is_empty());
+        assert_eq!(names(&anomalies("rx2; fail wx2")), vec!["G1a"]);
+        // No G1b: 2 is the final write (the nil-then-2 reads are an internal violation).
+        assert_eq!(names(&anomalies("wx1wx2; rx_rx2")), vec!["internal"]);
+        match &anomalies("rx2; wx2wx1")[..] {
+            [Anomaly::Read { kind: "G1b", op: 1, writer: Some(3), .. }] => {}
+            other => panic!("{other:?}"),
+        }
+        // Reading one's own intermediate write is fine (and internal is about the last one).
+        assert!(anomalies("wx1rx1wx2").is_empty());
+        match &anomalies("wx1; rx3")[..] {
+            [Anomaly::Read { kind: "garbage-read", writer: None, .. }] => {}
+            other => panic!("{other:?}"),
+        }
+        // A value written by an invocation that never completed is not garbage.
+        let mut b = HistoryBuilder::new();
+        for (n, l) in [
+            "{:type :invoke, :process 0, :value [[:w :x 5]]}",
+            "{:type :invoke, :process 1, :value [[:r :x nil]]}",
+            "{:type :ok, :process 1, :value [[:r :x 5]]}",
+        ]
+        .iter()
+        .enumerate()
+        {
+            b.push(&parsers::edn::parse_value(l).unwrap(), history::SrcPos { line: n as u32 + 1, col: 1 }).unwrap();
+        }
+        let h = b.finish().unwrap();
+        assert!(analyze(&h, &RwOptions::default()).unwrap().anomalies.is_empty());
+        assert_eq!(names(&anomalies("p0 rx_wx1; p1 rx_wx2")), vec!["lost-update"]);
+    }
+
+    #[test]
+    fn edges_from_version_graphs() {
+        // §4.2 "version graphs → transaction edges", with x: 1 → 2 → 3 from real time.
+        let h = hist("wx1; wx2; rx2rx3; wx3");
+        let a = analyze(&h, &lin()).unwrap();
+        let g = a.edges.build();
+        // ww 1 → 2; wr 2 → the reader; the reader's external read is 2, so rw to the writer of 3.
+        assert_eq!(g.rels(1, 3), Rels::WW);
+        assert!(g.rels(3, 5).contains(Rels::WR));
+        assert!(g.rels(5, 7).contains(Rels::RW));
+        assert_eq!(g.rels(5, 1), Rels::NONE);
+        let s = a.explainer.explain(5, 7, Rels::RW).unwrap();
+        assert_eq!(s.sources, vec!["linearizable-keys"]);
+        assert_eq!((s.a_mop, s.b_mop), (Some(0), Some(0)));
+    }
+
+    #[test]
+    fn input_errors() {
+        let e = analyze(&hist("wx1; wx1"), &RwOptions::default()).err().unwrap();
+        assert_eq!(e.ops, vec![1, 3]);
+        assert!(e.message.contains("unique"), "{}", e.message);
+        // One transaction writing a value twice is not two ops.
+        assert!(analyze(&hist("wx1wx2wx1"), &RwOptions::default()).is_ok());
+        let order = RwOptions { txn_order: Some(vec![1]), ..Default::default() };
+        let e = analyze(&hist("wx1; wx2"), &order).err().unwrap();
+        assert!(e.message.contains("every ok transaction"), "{}", e.message);
+    }
+}
