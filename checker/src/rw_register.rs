@@ -380,8 +380,6 @@ struct KeyOut {
     vals: Vec<Id>,
     /// The edges each source proposes, as version numbers, by source.
     src: [Vec<(u32, u32)>; 5],
-    /// Accepted edges and the sources that proposed them.
-    acc: Vec<(u32, u32, u8)>,
     dup: Option<(u32, u32, Id)>,
 }
 
@@ -596,13 +594,259 @@ fn analyze_key(c: &Ctx<'_>, writes: &mut [WRec], exts: &[ERec]) -> KeyOut {
     out
 }
 
+/// The records grouped by key.
+struct Grouped<'a> {
+    e_off: &'a [u32],
+    e: &'a [ERec],
+    r_off: &'a [u32],
+    r: &'a [RRec],
+    l_off: &'a [u32],
+    l: &'a [LRec],
+}
+
+/// What one chunk of keys produces.
+struct ChunkOut {
+    keys: Vec<KeyOut>,
+    /// Some key's union of all sources is cyclic (its edges were not made).
+    cyclic: bool,
+    edges: GraphBuilder,
+    anoms: Vec<(u32, u32, Anomaly)>,
+    /// Accepted version edges of the chunk's keys, and how many per key.
+    vedges: Vec<(Val, Val, u8)>,
+    vlen: Vec<u32>,
+}
+
+impl ChunkOut {
+    fn new(n: usize) -> ChunkOut {
+        ChunkOut {
+            keys: Vec::new(),
+            cyclic: false,
+            edges: GraphBuilder::new(n),
+            anoms: Vec::new(),
+            vedges: Vec::new(),
+            vlen: Vec::new(),
+        }
+    }
+}
+
+/// Buffers reused from one key to the next.
+#[derive(Default)]
+struct Scratch {
+    off: Vec<u32>,
+    adj: Vec<u32>,
+    deg: Vec<u32>,
+    queue: Vec<u32>,
+    acc: Vec<(u32, u32, u8)>,
+    writer: Vec<u32>,
+    cnt: Vec<u32>,
+    fill: Vec<u32>,
+    readers: Vec<u32>,
+    lu: Vec<LRec>,
+}
+
+/// Key ranges of about equal work (records), for the parallel pass.
+fn key_chunks(e_off: &[u32], w_off: &[u32], nkeys: usize) -> Vec<usize> {
+    let total = e_off[nkeys] as usize + w_off[nkeys] as usize;
+    let target = (total / (rayon::current_num_threads() * 8)).max(8192);
+    let mut bounds = vec![0usize];
+    let mut acc = 0usize;
+    for k in 0..nkeys {
+        acc += (e_off[k + 1] - e_off[k] + w_off[k + 1] - w_off[k]) as usize;
+        if acc >= target {
+            bounds.push(k + 1);
+            acc = 0;
+        }
+    }
+    if *bounds.last().unwrap() != nkeys {
+        bounds.push(nkeys);
+    }
+    bounds
+}
+
+/// Whether the graph over `n` versions with these edges has a cycle (Kahn's algorithm).
+fn has_cycle(n: usize, edges: &[(u32, u32)], sc: &mut Scratch) -> bool {
+    if edges.is_empty() {
+        return false;
+    }
+    sc.off.clear();
+    sc.off.resize(n + 1, 0);
+    sc.deg.clear();
+    sc.deg.resize(n, 0);
+    for &(a, b) in edges {
+        sc.off[a as usize + 1] += 1;
+        sc.deg[b as usize] += 1;
+    }
+    for i in 0..n {
+        sc.off[i + 1] += sc.off[i];
+    }
+    sc.fill.clear();
+    sc.fill.extend_from_slice(&sc.off[..n]);
+    sc.adj.clear();
+    sc.adj.resize(edges.len(), 0);
+    for &(a, b) in edges {
+        sc.adj[sc.fill[a as usize] as usize] = b;
+        sc.fill[a as usize] += 1;
+    }
+    sc.queue.clear();
+    sc.queue.extend((0..n as u32).filter(|&v| sc.deg[v as usize] == 0));
+    let mut head = 0;
+    while head < sc.queue.len() {
+        let v = sc.queue[head] as usize;
+        head += 1;
+        for i in sc.off[v]..sc.off[v + 1] {
+            let w = sc.adj[i as usize] as usize;
+            sc.deg[w] -= 1;
+            if sc.deg[w] == 0 {
+                sc.queue.push(w as u32);
+            }
+        }
+    }
+    sc.queue.len() < n
+}
+
+/// One key's edges and anomalies, from the sources in `mask`. `writes` are the
+/// key's write records, sorted by value.
+#[allow(clippy::too_many_arguments)]
+fn finish_key(
+    g: &Grouped<'_>,
+    key: Id,
+    k: usize,
+    o: &KeyOut,
+    mask: u8,
+    writes: &[WRec],
+    out: &mut ChunkOut,
+    sc: &mut Scratch,
+) {
+    // Accepted direct edges, each with the sources that proposed it.
+    sc.acc.clear();
+    for (s, src) in o.src.iter().enumerate() {
+        if mask & (1 << s) != 0 {
+            sc.acc.extend(src.iter().map(|&(a, b)| (a, b, 1u8 << s)));
+        }
+    }
+    sc.acc.sort_unstable();
+    let mut m = 0usize;
+    for i in 0..sc.acc.len() {
+        if m > 0 && sc.acc[m - 1].0 == sc.acc[i].0 && sc.acc[m - 1].1 == sc.acc[i].1 {
+            sc.acc[m - 1].2 |= sc.acc[i].2;
+        } else {
+            sc.acc[m] = sc.acc[i];
+            m += 1;
+        }
+    }
+    sc.acc.truncate(m);
+    let exts = slice(g.e_off, g.e, k);
+    let nv = o.vals.len() + 1;
+    // Each version's ok writer, and its ok readers (bucketed).
+    sc.writer.clear();
+    sc.writer.resize(nv, u32::MAX);
+    sc.cnt.clear();
+    sc.cnt.resize(nv + 1, 0);
+    for x in exts.iter().filter(|x| x.kind == K_OK) {
+        if let Some(wv) = x.ew {
+            sc.writer[o.vidx(Some(wv)).unwrap() as usize] = x.txn;
+        }
+        if let Some(rv) = x.er {
+            sc.cnt[o.vidx(rv).unwrap() as usize + 1] += 1;
+        }
+    }
+    for i in 0..nv {
+        sc.cnt[i + 1] += sc.cnt[i];
+    }
+    sc.fill.clear();
+    sc.fill.extend_from_slice(&sc.cnt[..nv]);
+    sc.readers.clear();
+    sc.readers.resize(sc.cnt[nv] as usize, 0);
+    for x in exts.iter().filter(|x| x.kind == K_OK) {
+        if let Some(rv) = x.er {
+            let v = o.vidx(rv).unwrap() as usize;
+            sc.readers[sc.fill[v] as usize] = x.txn;
+            sc.fill[v] += 1;
+        }
+    }
+    let (writer, cnt, readers) = (&sc.writer, &sc.cnt, &sc.readers);
+    let rd = |v: usize| &readers[cnt[v] as usize..cnt[v + 1] as usize];
+    let ge = &mut out.edges;
+    // wr
+    for v in 1..nv {
+        if writer[v] != u32::MAX {
+            for &r in rd(v) {
+                ge.add(writer[v], r, Rels::WR);
+            }
+        }
+    }
+    // ww and rw from direct version edges.
+    for &(a, b, _) in &sc.acc {
+        let w2 = writer[b as usize];
+        if w2 == u32::MAX {
+            continue;
+        }
+        if writer[a as usize] != u32::MAX {
+            ge.add(writer[a as usize], w2, Rels::WW);
+        }
+        for &r in rd(a as usize) {
+            ge.add(r, w2, Rels::RW);
+        }
+    }
+    // G1a, G1b, garbage-read: writes are sorted by value.
+    for rr in slice(g.r_off, g.r, k) {
+        let i = writes.partition_point(|x| x.val < rr.val);
+        // Of the (one transaction's) writes of this value, prefer the final one.
+        let mut found: Option<&WRec> = None;
+        for x in writes[i..].iter().take_while(|x| x.val == rr.val) {
+            if found.is_none_or(|f| !f.fin) {
+                found = Some(x);
+            }
+        }
+        let read = |kind, writer| Anomaly::Read { kind, op: rr.txn, mop: rr.mop, writer, element: rr.val };
+        match found {
+            None => out.anoms.push((rr.txn, rr.mop, read("garbage-read", None))),
+            Some(x) => {
+                if x.kind == K_FAIL {
+                    out.anoms.push((rr.txn, rr.mop, read("G1a", Some(x.txn))));
+                }
+                if !x.fin && x.txn != rr.txn {
+                    out.anoms.push((rr.txn, rr.mop, read("G1b", Some(x.txn))));
+                }
+            }
+        }
+    }
+    // lost-update
+    let lus = slice(g.l_off, g.l, k);
+    if lus.len() >= 2 {
+        sc.lu.clear();
+        sc.lu.extend_from_slice(lus);
+        sc.lu.sort_by_key(|x| (x.val, x.txn));
+        for grp in sc.lu.chunk_by(|x, y| x.val == y.val) {
+            if grp.len() >= 2 {
+                let txns: Vec<Txn> = grp.iter().map(|x| x.txn).collect();
+                out.anoms.push((
+                    txns[0],
+                    u32::MAX,
+                    Anomaly::LostUpdate { key, value: Observed::Register(grp[0].val), txns },
+                ));
+            }
+        }
+    }
+    out.vedges.extend(sc.acc.iter().map(|&(a, b, m)| (o.val(a), o.val(b), m)));
+    out.vlen.push(sc.acc.len() as u32);
+}
+
 /// Analyses an rw-register history.
 pub fn analyze<'h>(h: &'h History, opts: &RwOptions) -> Result<Analysis<'h>, CheckError> {
+    let timing = std::env::var_os("HISTCHECK_INFER_TIMING").is_some();
+    let t0 = std::time::Instant::now();
+    let lap = |what: &str| {
+        if timing {
+            eprintln!("  infer {what}: {:?}", t0.elapsed());
+        }
+    };
     let mut keys = Keys::default();
     let mut rec = Records::default();
     let mut anoms: Vec<(u32, u32, Anomaly)> = Vec::new();
     scan(h, &mut keys, &mut rec, &mut anoms)?;
     let nkeys = keys.keys.len();
+    lap("scan");
 
     // The commit order, by op position.
     let order: Option<Vec<u32>> = match &opts.txn_order {
@@ -615,34 +859,68 @@ pub fn analyze<'h>(h: &'h History, opts: &RwOptions) -> Result<Analysis<'h>, Che
     let (r_off, r) = group(nkeys, &rec.rk, &rec.r);
     let (l_off, l) = group(nkeys, &rec.lk, &rec.l);
     drop(rec);
+    lap("grouped");
 
     let ctx = Ctx { h, order: order.as_deref(), opts };
-    // Split the writes into per-key slices for the parallel pass.
-    let mut wslices: Vec<&mut [WRec]> = Vec::with_capacity(nkeys);
+    let recs = Grouped { e_off: &e_off, e: &e, r_off: &r_off, r: &r, l_off: &l_off, l: &l };
+    let enabled = [true, order.is_some(), opts.wfr_keys, opts.sequential_keys, opts.linearizable_keys];
+    let all_mask: u8 = (0..5).filter(|&s| enabled[s]).fold(0, |m, s| m | (1 << s));
+    let n = h.ops.len();
+
+    // Chunks of keys of about equal work, each analysed on its own. Optimistically,
+    // every source is accepted: a key whose union of all sources is acyclic gets its
+    // edges at once. If some key's union is cyclic, the sources are merged one at a
+    // time below and the edges made again.
+    let bounds = key_chunks(&e_off, &w_off, nkeys);
+    let mut wchunks: Vec<&mut [WRec]> = Vec::with_capacity(bounds.len());
     {
         let mut rest: &mut [WRec] = &mut w;
-        for k in 0..nkeys {
-            let n = (w_off[k + 1] - w_off[k]) as usize;
-            let (a, b) = rest.split_at_mut(n);
-            wslices.push(a);
-            rest = b;
+        for c in bounds.windows(2) {
+            let (x, y) = rest.split_at_mut((w_off[c[1]] - w_off[c[0]]) as usize);
+            wchunks.push(x);
+            rest = y;
         }
     }
-    let mut outs: Vec<KeyOut> =
-        wslices.into_par_iter().enumerate().map(|(k, ws)| analyze_key(&ctx, ws, slice(&e_off, &e, k))).collect();
+    let mut chunks: Vec<ChunkOut> = wchunks
+        .into_par_iter()
+        .zip(bounds.par_windows(2))
+        .map(|(ws, c)| {
+            let mut out = ChunkOut::new(n);
+            let mut sc = Scratch::default();
+            let base = w_off[c[0]] as usize;
+            for k in c[0]..c[1] {
+                let wk = &mut ws[w_off[k] as usize - base..w_off[k + 1] as usize - base];
+                let o = analyze_key(&ctx, wk, slice(&e_off, &e, k));
+                if o.dup.is_none() && !out.cyclic {
+                    let mut es: Vec<(u32, u32)> = Vec::new();
+                    for src in &o.src {
+                        es.extend_from_slice(src);
+                    }
+                    if has_cycle(o.vals.len() + 1, &es, &mut sc) {
+                        out.cyclic = true;
+                    } else {
+                        finish_key(&recs, keys.keys[k], k, &o, all_mask, wk, &mut out, &mut sc);
+                    }
+                }
+                out.keys.push(o);
+            }
+            out
+        })
+        .collect();
+    lap("keys");
 
     // Duplicate writes: the pair whose second write comes first.
-    let mut dup: Option<(u32, u32, u32)> = None;
-    for (k, o) in outs.iter().enumerate() {
+    let mut dup: Option<(u32, u32, usize)> = None;
+    for (k, o) in chunks.iter().flat_map(|c| c.keys.iter()).enumerate() {
         if let Some((a, b, _)) = o.dup {
             if dup.is_none_or(|d| (b, a) < (d.1, d.0)) {
-                dup = Some((a, b, k as u32));
+                dup = Some((a, b, k));
             }
         }
     }
     if let Some((a, b, k)) = dup {
-        let v = outs[k as usize].dup.unwrap().2;
-        let (ks, vs) = (h.atoms.resolve(keys.keys[k as usize]).to_string(), h.atoms.resolve(v).to_string());
+        let v = chunks.iter().flat_map(|c| c.keys.iter()).nth(k).unwrap().dup.unwrap().2;
+        let (ks, vs) = (h.atoms.resolve(keys.keys[k]).to_string(), h.atoms.resolve(v).to_string());
         return Err(CheckError {
             message: format!(
                 "value {vs} is written to key {ks} by two ops, the op at {} and the op at {}; rw-register inference needs every written value to be unique per key (a read of {vs} could have come from either write, so it says nothing about the order of versions)",
@@ -652,177 +930,83 @@ pub fn analyze<'h>(h: &'h History, opts: &RwOptions) -> Result<Analysis<'h>, Che
         });
     }
 
-    // Merge the sources one at a time: a source that makes any key's version
-    // graph cyclic is reported and left out.
-    let enabled = [true, order.is_some(), opts.wfr_keys, opts.sequential_keys, opts.linearizable_keys];
-    let mut accepted: u8 = 0;
+    let mut accepted = all_mask;
     let mut cyclic: Vec<Anomaly> = Vec::new();
-    for s in 0..5 {
-        if !enabled[s] {
-            continue;
-        }
-        let bit = 1u8 << s;
-        let found: Vec<(usize, Vec<Vec<u32>>)> = outs
-            .par_iter()
-            .enumerate()
-            .filter(|(_, o)| !o.src[s].is_empty())
-            .filter_map(|(k, o)| {
-                let mut es: Vec<(u32, u32)> = o.acc.iter().map(|x| (x.0, x.1)).collect();
-                es.extend_from_slice(&o.src[s]);
-                let sccs = cyclic_sccs(o.vals.len() + 1, &es);
-                (!sccs.is_empty()).then_some((k, sccs))
-            })
-            .collect();
-        if found.is_empty() {
-            accepted |= bit;
-            outs.par_iter_mut().for_each(|o| {
-                let add = std::mem::take(&mut o.src[s]);
-                o.acc.extend(add.into_iter().map(|(a, b)| (a, b, bit)));
-            });
-        } else {
-            let sources = source_names(accepted | bit);
-            for (k, sccs) in found {
-                for scc in sccs {
-                    let o = &outs[k];
-                    cyclic.push(Anomaly::CyclicVersions {
-                        key: keys.keys[k],
-                        scc: scc.iter().map(|&v| version(o.val(v))).collect(),
-                        sources: sources.clone(),
-                    });
-                }
+    if chunks.iter().any(|c| c.cyclic) {
+        // Merge the sources one at a time: a source that makes any key's version
+        // graph cyclic is reported and left out.
+        accepted = 0;
+        let outs: Vec<&KeyOut> = chunks.iter().flat_map(|c| c.keys.iter()).collect();
+        for s in 0..5 {
+            if !enabled[s] {
+                continue;
             }
-        }
-    }
-
-    // Edges, and per-key anomalies.
-    struct EdgeOut {
-        edges: GraphBuilder,
-        anoms: Vec<(u32, u32, Anomaly)>,
-        vedges: Vec<(Val, Val, u8)>,
-        vlen: u32,
-    }
-    let n = h.ops.len();
-    let per: Vec<EdgeOut> = outs
-        .par_iter_mut()
-        .enumerate()
-        .map(|(k, o)| {
-            let key = keys.keys[k];
-            let mut g = GraphBuilder::new(n);
-            let mut an = Vec::new();
-            o.acc.sort_unstable();
-            let mut acc: Vec<(u32, u32, u8)> = Vec::with_capacity(o.acc.len());
-            for &(a, b, m) in &o.acc {
-                match acc.last_mut() {
-                    Some(l) if l.0 == a && l.1 == b => l.2 |= m,
-                    _ => acc.push((a, b, m)),
-                }
-            }
-            let exts = slice(&e_off, &e, k);
-            let nv = o.vals.len() + 1;
-            // Each version's ok writer, and its ok readers (bucketed).
-            let mut writer = vec![u32::MAX; nv];
-            let mut cnt = vec![0u32; nv + 1];
-            for x in exts.iter().filter(|x| x.kind == K_OK) {
-                if let Some(wv) = x.ew {
-                    writer[o.vidx(Some(wv)).unwrap() as usize] = x.txn;
-                }
-                if let Some(rv) = x.er {
-                    cnt[o.vidx(rv).unwrap() as usize + 1] += 1;
-                }
-            }
-            for i in 0..nv {
-                cnt[i + 1] += cnt[i];
-            }
-            let mut fill = cnt[..nv].to_vec();
-            let mut readers = vec![0u32; cnt[nv] as usize];
-            for x in exts.iter().filter(|x| x.kind == K_OK) {
-                if let Some(rv) = x.er {
-                    let v = o.vidx(rv).unwrap() as usize;
-                    readers[fill[v] as usize] = x.txn;
-                    fill[v] += 1;
-                }
-            }
-            let rd = |v: usize| &readers[cnt[v] as usize..cnt[v + 1] as usize];
-            // wr
-            for v in 1..nv {
-                if writer[v] != u32::MAX {
-                    for &r in rd(v) {
-                        g.add(writer[v], r, Rels::WR);
-                    }
-                }
-            }
-            // ww and rw from direct version edges.
-            for &(a, b, _) in &acc {
-                let w2 = writer[b as usize];
-                if w2 == u32::MAX {
-                    continue;
-                }
-                if writer[a as usize] != u32::MAX {
-                    g.add(writer[a as usize], w2, Rels::WW);
-                }
-                for &r in rd(a as usize) {
-                    g.add(r, w2, Rels::RW);
-                }
-            }
-            // G1a, G1b, garbage-read: writes sorted by value.
-            let ws = &w[w_off[k] as usize..w_off[k + 1] as usize];
-            for rr in slice(&r_off, &r, k) {
-                let i = ws.partition_point(|x| x.val < rr.val);
-                // Of the (one transaction's) writes of this value, prefer the final one.
-                let mut found: Option<&WRec> = None;
-                for x in ws[i..].iter().take_while(|x| x.val == rr.val) {
-                    if found.is_none_or(|f| !f.fin) {
-                        found = Some(x);
-                    }
-                }
-                let read = |kind, writer| Anomaly::Read { kind, op: rr.txn, mop: rr.mop, writer, element: rr.val };
-                match found {
-                    None => an.push((rr.txn, rr.mop, read("garbage-read", None))),
-                    Some(x) => {
-                        if x.kind == K_FAIL {
-                            an.push((rr.txn, rr.mop, read("G1a", Some(x.txn))));
-                        }
-                        if !x.fin && x.txn != rr.txn {
-                            an.push((rr.txn, rr.mop, read("G1b", Some(x.txn))));
+            let bit = 1u8 << s;
+            let found: Vec<(usize, Vec<Vec<u32>>)> = outs
+                .par_iter()
+                .enumerate()
+                .filter(|(_, o)| !o.src[s].is_empty())
+                .filter_map(|(k, o)| {
+                    let mut es: Vec<(u32, u32)> = Vec::new();
+                    for (t, src) in o.src.iter().enumerate() {
+                        if accepted & (1 << t) != 0 || t == s {
+                            es.extend_from_slice(src);
                         }
                     }
-                }
-            }
-            // lost-update
-            let mut lu: Vec<LRec> = slice(&l_off, &l, k).to_vec();
-            if lu.len() >= 2 {
-                lu.sort_by_key(|x| (x.val, x.txn));
-                for grp in lu.chunk_by(|x, y| x.val == y.val) {
-                    if grp.len() >= 2 {
-                        let txns: Vec<Txn> = grp.iter().map(|x| x.txn).collect();
-                        an.push((
-                            txns[0],
-                            u32::MAX,
-                            Anomaly::LostUpdate { key, value: Observed::Register(grp[0].val), txns },
-                        ));
+                    let sccs = cyclic_sccs(o.vals.len() + 1, &es);
+                    (!sccs.is_empty()).then_some((k, sccs))
+                })
+                .collect();
+            if found.is_empty() {
+                accepted |= bit;
+            } else {
+                let sources = source_names(accepted | bit);
+                for (k, sccs) in found {
+                    for scc in sccs {
+                        cyclic.push(Anomaly::CyclicVersions {
+                            key: keys.keys[k],
+                            scc: scc.iter().map(|&v| version(outs[k].val(v))).collect(),
+                            sources: sources.clone(),
+                        });
                     }
                 }
             }
-            let vedges: Vec<(Val, Val, u8)> = acc.iter().map(|&(a, b, m)| (o.val(a), o.val(b), m)).collect();
-            let vlen = vedges.len() as u32;
-            EdgeOut { edges: g, anoms: an, vedges, vlen }
-        })
-        .collect();
+        }
+        lap("sources");
+        // The edges again, from the accepted sources.
+        chunks.par_iter_mut().zip(bounds.par_windows(2)).for_each(|(out, c)| {
+            out.edges = GraphBuilder::new(n);
+            out.anoms.clear();
+            out.vedges.clear();
+            out.vlen.clear();
+            let mut sc = Scratch::default();
+            let keys_here = std::mem::take(&mut out.keys);
+            for (o, k) in keys_here.iter().zip(c[0]..c[1]) {
+                let wk = &w[w_off[k] as usize..w_off[k + 1] as usize];
+                finish_key(&recs, keys.keys[k], k, o, accepted, wk, out, &mut sc);
+            }
+            out.keys = keys_here;
+        });
+    }
+    lap("edges");
 
     let mut edges = GraphBuilder::new(n);
-    edges.reserve(per.iter().map(|p| p.edges.len()).sum());
+    edges.reserve(chunks.iter().map(|p| p.edges.len()).sum());
     let mut vedges = Vec::new();
     let mut voff = Vec::with_capacity(nkeys + 1);
     voff.push(0u32);
-    for mut p in per {
+    for mut p in chunks {
         edges.append(&mut p.edges);
         anoms.append(&mut p.anoms);
         vedges.extend_from_slice(&p.vedges);
-        voff.push(voff.last().unwrap() + p.vlen);
+        for l in p.vlen {
+            voff.push(voff.last().unwrap() + l);
+        }
     }
     anoms.sort_by(|x, y| x.2.name().cmp(y.2.name()).then((x.0, x.1).cmp(&(y.0, y.1))));
     let mut anomalies: Vec<Anomaly> = anoms.into_iter().map(|x| x.2).collect();
     anomalies.extend(cyclic);
+    lap("merged");
     let explainer = RwExplainer { h, keys: keys.map, vedges, voff };
     Ok(Analysis { edges, anomalies, explainer, sources: source_names(accepted) })
 }
