@@ -119,6 +119,12 @@ pub fn run(args: &ElleArgs) -> Exit {
         );
         return Exit::BadInput;
     }
+    if model == ModelArg::ListAppend && register_history::is_plain_register(&h) {
+        output::error(format_args!(
+            "{file} is a plain register history (:read, :write and :cas ops, no transactions): check it with --model rw-register, or without --model"
+        ));
+        return Exit::BadInput;
+    }
     // Plain register histories are checked as one-micro-op transactions (two
     // for a cas), with --linearizable-keys and --wfr-keys implied.
     let plain = model == ModelArg::RwRegister && register_history::is_plain_register(&h);

@@ -585,6 +585,7 @@ fn model_selection_and_flags() {
     bad_input(&[&fx("rw-08-g1c"), "--model", "list-append", "--wfr-keys"], &["--model rw-register"]);
     // An explicit --model rw-register on a list-append history names the op.
     bad_input(&["fixtures/elle/la-01-g0.edn", "--model", "rw-register"], &["la-01-g0.edn:", "list-append"]);
+    bad_input(&[&fx("plain-register-linearizable"), "--model", "list-append"], &["plain register history"]);
     // Auto-detected from the micro-ops, and said in the output.
     assert_eq!(elle(&fx("rw-08-g1c"), &[]).doc["model"], json!("rw-register"));
     assert_eq!(elle("fixtures/elle/la-01-g0.edn", &[]).doc["model"], json!("list-append"));

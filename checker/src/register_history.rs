@@ -26,7 +26,7 @@ use history::{Atom, History, Id, Mop, MopKind, MopVal, OpType, OpValue, Value};
 /// The name of the single register's key.
 pub const REGISTER_KEY: &str = "register";
 
-fn f_name<'a>(h: &'a History, f: Option<Id>) -> Option<String> {
+fn f_name(h: &History, f: Option<Id>) -> Option<String> {
     let v = h.atoms.to_value(f?);
     v.as_name().map(str::to_string)
 }

@@ -768,10 +768,10 @@ fn finish_key(
     let rd = |v: usize| &readers[cnt[v] as usize..cnt[v + 1] as usize];
     let ge = &mut out.edges;
     // wr
-    for v in 1..nv {
-        if writer[v] != u32::MAX {
+    for (v, &w) in writer.iter().enumerate().skip(1) {
+        if w != u32::MAX {
             for &r in rd(v) {
-                ge.add(writer[v], r, Rels::WR);
+                ge.add(w, r, Rels::WR);
             }
         }
     }
@@ -937,8 +937,8 @@ pub fn analyze<'h>(h: &'h History, opts: &RwOptions) -> Result<Analysis<'h>, Che
         // graph cyclic is reported and left out.
         accepted = 0;
         let outs: Vec<&KeyOut> = chunks.iter().flat_map(|c| c.keys.iter()).collect();
-        for s in 0..5 {
-            if !enabled[s] {
+        for (s, &on) in enabled.iter().enumerate() {
+            if !on {
                 continue;
             }
             let bit = 1u8 << s;
@@ -1065,20 +1065,21 @@ fn commit_order(h: &History, list: &[u64]) -> Result<Vec<u32>, CheckError> {
     Ok(order)
 }
 
+/// A key, its external read (value, micro-op) and its external write (value, micro-op).
+type External = (Id, Option<(Val, u32)>, Option<(Id, u32)>);
+
 /// A transaction's external values per key: (key, external read and its
 /// micro-op, external write and its micro-op). Reads count for ok ops only.
-fn externals(h: &History, t: Txn) -> Vec<(Id, Option<(Val, u32)>, Option<(Id, u32)>)> {
+fn externals(h: &History, t: Txn) -> Vec<External> {
     let op = &h.ops[t as usize];
     let ok = op.kind == OpType::Ok;
-    let mut out: Vec<(Id, Option<(Val, u32)>, Option<(Id, u32)>)> = Vec::new();
+    let mut out: Vec<External> = Vec::new();
     for (j, m) in h.mops(op).iter().enumerate() {
         let p = out.iter().position(|x| x.0 == m.key);
         match (m.kind, m.val) {
-            (MopKind::Read, MopVal::Nil | MopVal::Atom(_)) if ok => {
-                if p.is_none() {
-                    let v = if let MopVal::Atom(v) = m.val { Some(v) } else { None };
-                    out.push((m.key, Some((v, j as u32)), None));
-                }
+            (MopKind::Read, MopVal::Nil | MopVal::Atom(_)) if ok && p.is_none() => {
+                let v = if let MopVal::Atom(v) = m.val { Some(v) } else { None };
+                out.push((m.key, Some((v, j as u32)), None));
             }
             (MopKind::Write, MopVal::Atom(v)) => match p {
                 Some(p) => out[p].2 = Some((v, j as u32)),
