@@ -9,11 +9,13 @@ use crate::output::{self, count, Exit};
 use checker::check::{self, Options, Report};
 use checker::cycles::SearchOptions;
 use checker::lattice::{self, Validity};
+use checker::register_history;
+use checker::rw_register::RwOptions;
 use checker::{Anomaly, Rels};
 use comfy_table::modifiers::UTF8_ROUND_CORNERS;
 use comfy_table::presets::UTF8_FULL_CONDENSED;
 use comfy_table::{CellAlignment, ContentArrangement, Table};
-use history::{snippet_of, History, MopKind};
+use history::{snippet_of, History, MopKind, MopVal};
 use serde_json::{json, Map, Value as Json};
 use std::fmt::Write as _;
 use std::fs;
@@ -31,20 +33,22 @@ fn names(list: &str) -> Vec<String> {
     t.split(',').map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect()
 }
 
-/// The workload from the micro-ops: list-append unless the history writes
-/// registers. A history that mixes `append` and `w` is an input error.
+/// The workload from the micro-ops: list-append for appends and list reads,
+/// rw-register for writes and single-value reads, and for plain
+/// `:read`/`:write`/`:cas` register histories. A history that mixes the two is
+/// an input error naming an op of each.
 fn detect_model(file: &str, h: &History) -> Result<ModelArg, String> {
-    let mut append = None;
-    let mut write = None;
+    let mut list = None;
+    let mut reg = None;
     for (i, op) in h.ops.iter().enumerate() {
         for m in h.mops(op) {
-            match m.kind {
-                MopKind::Append if append.is_none() => append = Some(i),
-                MopKind::Write if write.is_none() => write = Some(i),
+            match (m.kind, m.val) {
+                (MopKind::Append, _) | (MopKind::Read, MopVal::List { .. }) if list.is_none() => list = Some(i),
+                (MopKind::Write, _) | (MopKind::Read, MopVal::Atom(_)) if reg.is_none() => reg = Some(i),
                 _ => {}
             }
         }
-        if append.is_some() && write.is_some() {
+        if list.is_some() && reg.is_some() {
             break;
         }
     }
@@ -52,18 +56,40 @@ fn detect_model(file: &str, h: &History) -> Result<ModelArg, String> {
         let op = &h.ops[i];
         format!("{file}:{}:{}: {}", op.pos.line, op.pos.col, snippet_of(&h.op_to_value(op)))
     };
-    match (append, write) {
+    match (list, reg) {
         (Some(a), Some(w)) => Err(format!(
-            "the history mixes list-append and rw-register micro-ops; check one workload at a time:\n  append: {}\n  write:  {}",
+            "the history mixes list-append and rw-register micro-ops; check one workload at a time:\n  list-append:  {}\n  rw-register: {}",
             at(a),
             at(w)
         )),
-        (_, Some(w)) => Err(format!(
-            "this is an rw-register history ([:w k v] micro-ops), and histcheck elle checks list-append histories so far:\n  {}",
-            at(w)
-        )),
-        _ => Ok(ModelArg::ListAppend),
+        (_, Some(_)) => Ok(ModelArg::RwRegister),
+        (Some(_), None) => Ok(ModelArg::ListAppend),
+        (None, None) if register_history::is_plain_register(h) => Ok(ModelArg::RwRegister),
+        (None, None) => Ok(ModelArg::ListAppend),
     }
+}
+
+/// `--txn-order FILE`: completion `:index`es in commit order, one per line
+/// (blank lines and lines starting with `#` or `;` are ignored).
+fn read_txn_order(path: &Path) -> Result<Vec<u64>, String> {
+    let text =
+        fs::read_to_string(path).map_err(|e| format!("cannot read the transaction order {}: {e}", path.display()))?;
+    let mut out = Vec::new();
+    for (n, line) in text.lines().enumerate() {
+        let t = line.trim();
+        if t.is_empty() || t.starts_with('#') || t.starts_with(';') {
+            continue;
+        }
+        let i = t.parse::<u64>().map_err(|_| {
+            format!(
+                "{}:{}: expected one op :index per line (the commit order, first committed first), found '{t}'",
+                path.display(),
+                n + 1
+            )
+        })?;
+        out.push(i);
+    }
+    Ok(out)
 }
 
 pub fn run(args: &ElleArgs) -> Exit {
@@ -86,6 +112,56 @@ pub fn run(args: &ElleArgs) -> Exit {
         }
     };
     let model = args.model.unwrap_or(detected);
+    let rw_flags = args.wfr_keys || args.sequential_keys || args.linearizable_keys || args.txn_order.is_some();
+    if model == ModelArg::ListAppend && rw_flags {
+        output::error(
+            "--wfr-keys, --sequential-keys, --linearizable-keys and --txn-order order the versions of registers: they need --model rw-register (list-append reads carry their version order)",
+        );
+        return Exit::BadInput;
+    }
+    if model == ModelArg::ListAppend && register_history::is_plain_register(&h) {
+        output::error(format_args!(
+            "{file} is a plain register history (:read, :write and :cas ops, no transactions): check it with --model rw-register, or without --model"
+        ));
+        return Exit::BadInput;
+    }
+    // Plain register histories are checked as one-micro-op transactions (two
+    // for a cas), with --linearizable-keys and --wfr-keys implied.
+    let plain = model == ModelArg::RwRegister && register_history::is_plain_register(&h);
+    let h = if plain {
+        match register_history::to_transactions(&h) {
+            Ok(t) => t,
+            Err(e) => {
+                let mut msg = format!("{file}: {}", e.message);
+                for &t in &e.ops {
+                    let op = &h.ops[t as usize];
+                    let _ =
+                        write!(msg, "\n  {file}:{}:{}: {}", op.pos.line, op.pos.col, snippet_of(&h.op_to_value(op)));
+                }
+                output::error(msg);
+                return Exit::BadInput;
+            }
+        }
+    } else {
+        h
+    };
+    let txn_order = match &args.txn_order {
+        Some(p) => match read_txn_order(p) {
+            Ok(o) => Some(o),
+            Err(e) => {
+                output::error(e);
+                return Exit::BadInput;
+            }
+        },
+        None => None,
+    };
+    let rw = RwOptions {
+        // A cas reads and then writes, atomically: its write follows its read.
+        wfr_keys: args.wfr_keys || plain,
+        sequential_keys: args.sequential_keys,
+        linearizable_keys: args.linearizable_keys || plain,
+        txn_order,
+    };
     let opts = Options {
         models: names(&args.consistency_models),
         anomalies: names(&args.anomalies),
@@ -93,6 +169,11 @@ pub fn run(args: &ElleArgs) -> Exit {
     };
     let report = match model {
         ModelArg::ListAppend => check::check_list_append(&h, &opts),
+        ModelArg::RwRegister => check::check_rw_register(&h, &opts, &rw),
+    };
+    let model_name = match model {
+        ModelArg::ListAppend => "list-append",
+        ModelArg::RwRegister => "rw-register",
     };
     let report = match report {
         Ok(r) => r,
@@ -111,11 +192,14 @@ pub fn run(args: &ElleArgs) -> Exit {
                 let op = &h.ops[t as usize];
                 let _ = write!(msg, "\n  {file}:{}:{}: {}", op.pos.line, op.pos.col, snippet_of(&h.op_to_value(op)));
             }
+            if plain && e.ops.len() == 2 {
+                msg.push_str("\n  (Jepsen register tests often write the same small values again and again; such a history needs a linearizability checker such as Knossos or Porcupine, which histcheck elle is not)");
+            }
             output::error(msg);
             return Exit::BadInput;
         }
     };
-    let doc = document(&file, &h, &opts, &report, args.timings.then_some(read_ms));
+    let doc = document(&file, model_name, &h, &opts, &report, args.timings.then_some(read_ms));
     let status = match report.valid {
         Validity::True => Exit::Pass,
         Validity::False => Exit::Violation,
@@ -131,7 +215,7 @@ pub fn run(args: &ElleArgs) -> Exit {
     let written = if args.json {
         serde_json::to_writer_pretty(&mut out, &doc).map_err(io::Error::from).and_then(|_| writeln!(out))
     } else {
-        write_human(&mut out, &file, &h, &opts, &report, args.explain)
+        write_human(&mut out, &file, model_name, &h, &opts, &report, args.explain)
     };
     output::stdout_result(written.and_then(|_| out.flush()), status)
 }
@@ -145,7 +229,7 @@ fn validity_json(v: Validity) -> Json {
 }
 
 /// The `--json` document (also `result.json` in `--directory`).
-fn document(file: &str, h: &History, opts: &Options, r: &Report<'_>, read_ms: Option<u64>) -> Json {
+fn document(file: &str, model: &str, h: &History, opts: &Options, r: &Report<'_>, read_ms: Option<u64>) -> Json {
     let mut anomalies = Map::new();
     for (ty, list) in &r.anomalies {
         anomalies.insert((*ty).to_string(), Json::Array(list.iter().map(|a| anomaly_json(h, a)).collect()));
@@ -175,7 +259,7 @@ fn document(file: &str, h: &History, opts: &Options, r: &Report<'_>, read_ms: Op
     // preserve_order feature, so build the top level as a struct-like list.
     let mut top = Map::new();
     top.insert("file".into(), Json::from(file));
-    top.insert("model".into(), Json::from("list-append"));
+    top.insert("model".into(), Json::from(model));
     top.insert("consistency_models".into(), json!(opts.models));
     top.insert("anomalies_requested".into(), json!(opts.anomalies));
     top.insert("valid".into(), validity_json(r.valid));
@@ -205,6 +289,7 @@ fn models_phrase(opts: &Options) -> String {
 fn write_human(
     out: &mut impl Write,
     file: &str,
+    model: &str,
     h: &History,
     opts: &Options,
     r: &Report<'_>,
@@ -214,7 +299,7 @@ fn write_human(
     let edges: usize = s.edges.iter().sum();
     writeln!(
         out,
-        "{file}: list-append, {} ops, {} transactions, {} dependency edges; checked for {}",
+        "{file}: {model}, {} ops, {} transactions, {} dependency edges; checked for {}",
         count(s.ops as u64),
         count(s.transactions as u64),
         count(edges as u64),
