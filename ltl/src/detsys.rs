@@ -1,0 +1,3 @@
+pub fn parse(s: &str) -> Result<crate::syntax::Formula, crate::parse::ParseError> {
+    crate::parse::parse(s)
+}
