@@ -8,6 +8,7 @@ mod convert_cmd;
 mod elle_cmd;
 mod elle_render;
 mod input;
+mod ltl_cmd;
 mod output;
 mod stats_cmd;
 
@@ -21,6 +22,7 @@ fn main() -> ExitCode {
         Command::Stats(args) => stats_cmd::run(args),
         Command::Convert(args) => convert_cmd::run(args),
         Command::Elle(args) => elle_cmd::run(args),
+        Command::Ltl(args) => ltl_cmd::run(args),
     };
     exit.into()
 }

@@ -173,18 +173,25 @@ pub fn uses_nodes(f: &Formula) -> bool {
 }
 
 pub fn compile(f: &Formula, opts: &CompileOptions) -> Result<Plan, CompileError> {
+    compile_with_paths(f, opts, vec![])
+}
+
+/// Like [`compile`], with the projected paths starting from `paths` (so several
+/// formulas can share one loaded trace: each plan's paths extend the previous ones).
+pub fn compile_with_paths(f: &Formula, opts: &CompileOptions, paths: Vec<Vec<PSeg>>) -> Result<Plan, CompileError> {
+    let path_ids = paths.iter().cloned().enumerate().map(|(i, p)| (p, i)).collect();
     let mut c = C {
         opts,
         plan: Plan {
             nodes: vec![],
             root: 0,
             atoms: vec![],
-            paths: vec![],
+            paths,
             pats: HashMap::new(),
             n_vars: 0,
             uses_nodes: uses_nodes(f),
         },
-        path_ids: HashMap::new(),
+        path_ids,
         bind_slots: HashMap::new(),
     };
     let root = c.formula(f, &HashMap::new())?;

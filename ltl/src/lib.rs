@@ -67,7 +67,7 @@ pub struct Outcome {
 /// How many pending obligations are listed.
 pub const PENDING_LISTED: usize = 10;
 
-/// The top-level `always` nodes, looking through `&&` and `let` names.
+/// The top-level `always` nodes, looking through `&&`, `forall` and `let` names.
 fn top_alwayses(plan: &Plan, k: usize, out: &mut Vec<usize>) {
     match &plan.nodes[k].op {
         Op::And(a, b) => {
@@ -75,6 +75,7 @@ fn top_alwayses(plan: &Plan, k: usize, out: &mut Vec<usize>) {
             top_alwayses(plan, *b, out);
         }
         Op::Named(_, a) => top_alwayses(plan, *a, out),
+        Op::Quant(syntax::Quant::Forall, _, xs) => xs.iter().for_each(|(_, a)| top_alwayses(plan, *a, out)),
         Op::Always(..) => out.push(k),
         _ => {}
     }

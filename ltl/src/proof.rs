@@ -559,7 +559,7 @@ impl Proof {
                 }
             }
             Detail::Range(r) => {
-                let v = if self.sat == (self.op == "always" || self.op == "historically") { "true" } else { "false" };
+                let v = if self.sat { "true" } else { "false" };
                 format!("{}: {v} at {}{}", self.text, span(r), end_note(r))
             }
             Detail::Sat2 { witness: Some(w), along } => {

@@ -600,7 +600,11 @@ pub fn load_steps(bytes: &[u8], opts: &TraceOptions) -> Result<Vec<Step>, TraceE
         if l.trim().is_empty() {
             continue;
         }
-        let mut rec: Json = serde_json::from_str(l).map_err(|e| TraceError { line, message: format!("{e}") })?;
+        let mut rec: Json = serde_json::from_str(l).map_err(|e| {
+            let text = e.to_string();
+            let text = text.split(" at line ").next().unwrap_or("").to_string();
+            TraceError { line, message: format!("column {}: {text}", e.column()) }
+        })?;
         if !rec.is_object() {
             return Err(TraceError { line, message: "expected a JSON object".into() });
         }
