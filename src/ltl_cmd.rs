@@ -78,10 +78,11 @@ fn formulas(args: &LtlArgs) -> Result<(Vec<Named>, String), String> {
 }
 
 /// The keys of `state` on the first line.
-fn nodes_from_first_line(bytes: &[u8], mode: StateMode) -> Vec<String> {
-    let text = String::from_utf8_lossy(bytes);
-    let Some(first) = text.lines().find(|l| !l.trim().is_empty()) else { return vec![] };
-    let Ok(rec) = serde_json::from_str::<Json>(first) else { return vec![] };
+fn nodes_from_first_line(path: &str, mode: StateMode) -> Vec<String> {
+    use std::io::BufRead;
+    let Ok(f) = std::fs::File::open(path) else { return vec![] };
+    let first = io::BufReader::new(f).lines().map_while(Result::ok).find(|l| !l.trim().is_empty());
+    let Some(Ok(rec)) = first.map(|l| serde_json::from_str::<Json>(&l)) else { return vec![] };
     match rec.get("state") {
         Some(Json::Object(m)) => {
             m.iter().filter(|(_, v)| mode == StateMode::Full || !v.is_null()).map(|(k, _)| k.clone()).collect()
@@ -122,8 +123,8 @@ pub fn run(args: &LtlArgs) -> Exit {
             }
         }
     }
-    let bytes = match std::fs::read(&trace_path) {
-        Ok(b) => b,
+    let file = match std::fs::File::open(&trace_path) {
+        Ok(f) => f,
         Err(e) => {
             output::error(format_args!("cannot read {trace_path}: {e}"));
             return Exit::BadInput;
@@ -136,7 +137,7 @@ pub fn run(args: &LtlArgs) -> Exit {
     let topts = TraceOptions { time_field: args.time_field.split('.').map(String::from).collect(), state_mode };
     let nodes = match &args.nodes {
         Some(list) => list.split(',').map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect(),
-        None if parsed.iter().any(ltl::compile::uses_nodes) => nodes_from_first_line(&bytes, state_mode),
+        None if parsed.iter().any(ltl::compile::uses_nodes) => nodes_from_first_line(&trace_path, state_mode),
         None => vec![],
     };
     let copts = CompileOptions { time_unit: unit_of(args.time_unit), nodes };
@@ -154,7 +155,7 @@ pub fn run(args: &LtlArgs) -> Exit {
             }
         }
     }
-    let tr = match ltl::trace::load(&bytes, &paths, &topts) {
+    let tr = match ltl::trace::load_from(file, &paths, &topts) {
         Ok(t) => t,
         Err(e) if e.line > 0 => {
             output::error(format_args!("{trace_path}:{}: {}", e.line, e.message));

@@ -19,8 +19,8 @@ use crate::compile::*;
 use crate::syntax::{CmpOp, Quant};
 use crate::trace::Trace;
 use crate::value::*;
+use rustc_hash::FxHashMap;
 use std::borrow::Cow;
-use std::collections::HashMap;
 
 pub const S: u8 = 1;
 pub const NV: u8 = 2;
@@ -214,6 +214,38 @@ impl<'a> Eval<'a> {
         }
     }
 
+    /// `fwin` for i = 0, 1, 2, … in order: time windows by two monotone pointers, O(1) amortised.
+    pub fn fwin_seq<'s>(&'s self, w: &'s Win) -> impl FnMut(usize) -> FWin + 's {
+        let (mut lo, mut hi) = (0usize, 0usize);
+        let n = self.n;
+        move |i| {
+            if !w.time || w.is_full() || w.empty() {
+                return self.fwin(w, i);
+            }
+            let t = &self.tr.times;
+            let ti = t[i];
+            let lo_t = ti.saturating_add(w.lo);
+            if lo < i {
+                lo = i;
+            }
+            while lo < n && t[lo] < lo_t {
+                lo += 1;
+            }
+            let hi_v = match w.hi {
+                Some(h) => {
+                    let hi_t = ti.saturating_add(h);
+                    while hi < n && t[hi] <= hi_t {
+                        hi += 1;
+                    }
+                    hi
+                }
+                None => n,
+            };
+            let open = w.hi.is_none_or(|h| self.tr.last_time().saturating_sub(ti) <= h);
+            (lo, hi_v.max(lo), open)
+        }
+    }
+
     /// The past window of position i, inclusive: positions j ≤ i with d(j, i) in w.
     pub fn pwin(&self, w: &Win, i: usize) -> Option<(usize, usize)> {
         if w.empty() {
@@ -352,8 +384,9 @@ impl<'a> Eval<'a> {
                     return out;
                 }
                 let tables: Vec<Vec<u32>> = [S, NV, W].iter().map(|&bit| Self::next_table(c, bit, ev)).collect();
+                let mut win = self.fwin_seq(w);
                 for (i, o) in out.iter_mut().enumerate() {
-                    let (lo, hi, open) = self.fwin(w, i);
+                    let (lo, hi, open) = win(i);
                     let mut v = 0u8;
                     for (t, bit) in tables.iter().zip([S, NV, W]) {
                         let found = (t[lo] as usize) < hi;
@@ -377,9 +410,10 @@ impl<'a> Eval<'a> {
                 let (bx, by) = (self.bnd(*x, &env), self.bnd(*y, &env));
                 let nf: Vec<Vec<u32>> = [S, NV, W].iter().map(|&bit| Self::next_table(cx, bit, false)).collect();
                 let nt: Vec<Vec<u32>> = [S, NV, W].iter().map(|&bit| Self::next_table(cy, bit, true)).collect();
+                let mut win = self.fwin_seq(w);
                 (0..n)
                     .map(|i| {
-                        let (lo, hi, open) = self.fwin(w, i);
+                        let (lo, hi, open) = win(i);
                         let mut v = 0u8;
                         for (j, bit) in [S, NV, W].into_iter().enumerate() {
                             let f = nf[j][i] as usize;
@@ -533,7 +567,7 @@ impl<'a> Eval<'a> {
             }
         }
         let rest_bnd = pat.rest.iter().fold(ALL, |acc, r| acc & self.bnd(*r, &[]));
-        let Op::Eventually(_, conj) = self.plan.nodes[body].op else { return vec![0; n] };
+        let _ = body;
         let mut env = self.env0();
         // Without a join: next-position tables of χ per view.
         let tables: Vec<Vec<u32>> = if pat.join.is_none() {
@@ -542,7 +576,7 @@ impl<'a> Eval<'a> {
             vec![]
         };
         // With a join: key -> ascending positions where χ is not all-false.
-        let mut index: HashMap<Key, Vec<u32>> = HashMap::new();
+        let mut index: FxHashMap<Key, Vec<u32>> = FxHashMap::default();
         if let Some((_, e, _)) = &pat.join {
             for (j, &c) in chi.iter().enumerate() {
                 if c != 0 {
@@ -550,10 +584,18 @@ impl<'a> Eval<'a> {
                 }
             }
         }
+        // The join atom beyond the end: undecided (W) when it reads the current step.
+        let join_const_bnd = match &pat.join {
+            Some((_, e, _)) if te_uses_cur(e) => Some(W),
+            None => Some(ALL),
+            _ => None,
+        };
+        let mut win = self.fwin_seq(&pat.win);
+        let last_t = self.tr.last_time();
         let mut out = vec![0u8; n];
         for (i, o) in out.iter_mut().enumerate() {
             env[slot as usize] = i;
-            let (lo, hi, _) = self.fwin(&pat.win, i);
+            let (lo, hi, open) = win(i);
             let mut v = 0u8;
             match &pat.join {
                 None => {
@@ -575,16 +617,33 @@ impl<'a> Eval<'a> {
                     }
                 }
             }
+            if v & (S | W) == (S | W) {
+                *o = v;
+                continue;
+            }
             // Beyond the end: the conjunction's value at a generic later step.
-            let mut b = rest_bnd;
-            for &a in &pat.bound_atoms {
-                b &= self.bnd(a, &env);
-            }
-            if let Some((ja, _, _)) = &pat.join {
-                b &= self.bnd(*ja, &env);
-            }
-            let _ = conj;
-            *o = v | (b & (S | W));
+            let bounds = if pat.win.empty() {
+                pat.bound_atoms.iter().fold(ALL, |acc, &a| acc & self.bnd(a, &env))
+            } else if pat.win.hi.is_some() {
+                if open {
+                    W
+                } else {
+                    0
+                }
+            } else {
+                let d_last = if pat.win.time { last_t.saturating_sub(self.tr.times[i]) } else { (n - i) as i64 };
+                if d_last >= pat.win.lo {
+                    ALL
+                } else {
+                    W
+                }
+            };
+            let join = match (join_const_bnd, &pat.join) {
+                (Some(b), _) => b,
+                (None, Some((ja, _, _))) => self.bnd(*ja, &env),
+                (None, None) => ALL,
+            };
+            *o = v | (rest_bnd & bounds & join & (S | W));
         }
         out
     }

@@ -147,6 +147,8 @@ impl Trie {
 struct Scan<'a, 'b> {
     b: &'a [u8],
     i: usize,
+    /// Where the line starts (columns are counted from there).
+    base: usize,
     trie: &'b Trie,
     tr: &'b mut Trace,
     time: Option<CVal>,
@@ -155,6 +157,12 @@ struct Scan<'a, 'b> {
 }
 
 type SR<T> = Result<T, String>;
+
+/// Byte-slice equality for short keys, without a call to memcmp.
+#[inline]
+fn same(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x == y)
+}
 
 fn what(b: Option<&u8>) -> String {
     match b {
@@ -180,7 +188,11 @@ impl Scan<'_, '_> {
         self.b.get(self.i).copied()
     }
     fn err<T>(&self, expected: &str) -> SR<T> {
-        Err(format!("column {}: expected {expected}, found {}", self.i + 1, what(self.b.get(self.i))))
+        let found = match self.b.get(self.i) {
+            Some(b'\n') => None,
+            b => b,
+        };
+        Err(format!("column {}: expected {expected}, found {}", self.i - self.base + 1, what(found)))
     }
     /// The body of a string starting at `"`; returns (start, end, has_escapes) of the body.
     #[inline]
@@ -357,10 +369,10 @@ impl Scan<'_, '_> {
                     if esc {
                         let k = self.str_of(s, e, esc)?;
                         let key = self.tr.strs.get(k).as_bytes();
-                        keys.iter().find(|(kk, _)| kk == key).map(|x| x.1)
+                        keys.iter().find(|(kk, _)| same(kk, key)).map(|x| x.1)
                     } else {
                         let key = &self.b[s..e];
-                        keys.iter().find(|(kk, _)| kk == key).map(|x| x.1)
+                        keys.iter().find(|(kk, _)| same(kk, key)).map(|x| x.1)
                     }
                 }
                 _ => None,
@@ -459,16 +471,18 @@ impl Scan<'_, '_> {
 }
 
 fn time_of(v: Option<CVal>, line: usize, step: usize, tr: &mut Trace, field: &[String]) -> Result<(), TraceError> {
-    let name = field.join(".");
+    let name = || field.join(".");
     let t = match v {
         None if step == 0 => {
             tr.timed = false;
             0
         }
         None if !tr.timed => step as i64,
-        None => return Err(TraceError { line, message: format!("no time field `{name}` (earlier lines have one)") }),
+        None => {
+            return Err(TraceError { line, message: format!("no time field `{}` (earlier lines have one)", name()) })
+        }
         Some(_) if step > 0 && !tr.timed => {
-            return Err(TraceError { line, message: format!("a time field `{name}`, which earlier lines lack") })
+            return Err(TraceError { line, message: format!("a time field `{}`, which earlier lines lack", name()) })
         }
         Some(CVal::Int(i)) => {
             if step == 0 {
@@ -485,13 +499,16 @@ fn time_of(v: Option<CVal>, line: usize, step: usize, tr: &mut Trace, field: &[S
         Some(CVal::Num(f)) => {
             return Err(TraceError {
                 line,
-                message: format!("time `{name}` is {f}, not a whole number of time units (try a finer --time-unit)"),
+                message: format!(
+                    "time `{}` is {f}, not a whole number of time units (try a finer --time-unit)",
+                    name()
+                ),
             })
         }
         Some(other) => {
             return Err(TraceError {
                 line,
-                message: format!("time `{name}` must be a number, found {}", tr.cval_json(other)),
+                message: format!("time `{}` must be a number, found {}", name(), tr.cval_json(other)),
             })
         }
     };
@@ -504,57 +521,133 @@ fn time_of(v: Option<CVal>, line: usize, step: usize, tr: &mut Trace, field: &[S
     Ok(())
 }
 
-/// The fast reader: only `paths` (and the time) are kept.
+/// The fast reader state: fed chunks that end at line boundaries.
+struct Loader<'t> {
+    trie: Trie,
+    tr: Trace,
+    line: usize,
+    scratch: Vec<u8>,
+    opts: &'t TraceOptions,
+}
+
+impl Loader<'_> {
+    fn feed(&mut self, chunk: &[u8]) -> Result<(), TraceError> {
+        if let Err(e) = std::str::from_utf8(chunk) {
+            let line = self.line + chunk[..e.valid_up_to()].iter().filter(|&&b| b == b'\n').count() + 1;
+            return Err(TraceError { line, message: "invalid UTF-8".into() });
+        }
+        let mut pos = 0usize;
+        let len = chunk.len();
+        while pos < len {
+            self.line += 1;
+            let line_start = pos;
+            while pos < len && matches!(chunk[pos], b' ' | b'\t' | b'\r') {
+                pos += 1;
+            }
+            if pos == len {
+                break;
+            }
+            if chunk[pos] == b'\n' {
+                pos += 1;
+                continue;
+            }
+            let step = self.tr.n;
+            for c in self.tr.cols.iter_mut() {
+                c.push(CVal::Null);
+            }
+            let mut s = Scan {
+                b: chunk,
+                i: pos,
+                base: line_start,
+                trie: &self.trie,
+                tr: &mut self.tr,
+                time: None,
+                step,
+                scratch: std::mem::take(&mut self.scratch),
+            };
+            let r = if s.peek() == Some(b'{') { s.object(Some(0), 0) } else { s.err("a JSON object") };
+            let r = r.and_then(|()| {
+                s.ws();
+                match s.peek() {
+                    None | Some(b'\n') => Ok(()),
+                    _ => s.err("the end of the line (one JSON object per line)"),
+                }
+            });
+            let (t, end) = (s.time, s.i);
+            self.scratch = std::mem::take(&mut s.scratch);
+            let line = self.line;
+            r.map_err(|message| TraceError { line, message })?;
+            time_of(t, line, step, &mut self.tr, &self.opts.time_field)?;
+            self.tr.lines.push(line as u32);
+            self.tr.n += 1;
+            pos = end + 1;
+        }
+        Ok(())
+    }
+
+    fn finish(self) -> Result<Trace, TraceError> {
+        if self.tr.n == 0 {
+            return Err(TraceError { line: 0, message: "the trace is empty (no steps)".into() });
+        }
+        Ok(self.tr)
+    }
+}
+
+fn loader<'t>(paths: &[Vec<PSeg>], opts: &'t TraceOptions) -> Loader<'t> {
+    Loader {
+        trie: Trie::build(paths, &opts.time_field),
+        tr: Trace { cols: vec![Vec::new(); paths.len()], ..Trace::default() },
+        line: 0,
+        scratch: Vec::new(),
+        opts,
+    }
+}
+
+/// The fast reader over bytes in memory: only `paths` (and the time) are kept.
 pub fn load(bytes: &[u8], paths: &[Vec<PSeg>], opts: &TraceOptions) -> Result<Trace, TraceError> {
     if opts.state_mode == StateMode::MergePatch {
         let steps = load_steps(bytes, opts)?;
         return Ok(from_steps(&steps, paths));
     }
-    if let Err(e) = std::str::from_utf8(bytes) {
-        let line = bytes[..e.valid_up_to()].iter().filter(|&&b| b == b'\n').count() + 1;
-        return Err(TraceError { line, message: "invalid UTF-8".into() });
+    let mut l = loader(paths, opts);
+    l.feed(bytes)?;
+    l.finish()
+}
+
+/// The fast reader over a stream, read in 4 MiB pieces (the file is never held whole).
+pub fn load_from<R: std::io::Read>(mut r: R, paths: &[Vec<PSeg>], opts: &TraceOptions) -> Result<Trace, TraceError> {
+    let io_err = |e: std::io::Error| TraceError { line: 0, message: format!("cannot read: {e}") };
+    if opts.state_mode == StateMode::MergePatch {
+        let mut bytes = Vec::new();
+        r.read_to_end(&mut bytes).map_err(io_err)?;
+        return load(&bytes, paths, opts);
     }
-    let trie = Trie::build(paths, &opts.time_field);
-    let mut tr = Trace { cols: vec![Vec::new(); paths.len()], ..Trace::default() };
-    let mut pos = 0usize;
-    let mut line = 0usize;
-    let mut step = 0usize;
-    let mut scratch = Vec::new();
-    while pos < bytes.len() {
-        line += 1;
-        let end = bytes[pos..].iter().position(|&b| b == b'\n').map_or(bytes.len(), |k| pos + k);
-        let l = &bytes[pos..end];
-        pos = end + 1;
-        if l.iter().all(|b| b.is_ascii_whitespace()) {
-            continue;
+    const PIECE: usize = 4 << 20;
+    let mut l = loader(paths, opts);
+    let mut buf: Vec<u8> = vec![0; PIECE];
+    let mut filled = 0usize;
+    loop {
+        if filled == buf.len() {
+            buf.resize(buf.len() * 2, 0); // a line longer than the buffer
         }
-        for c in tr.cols.iter_mut() {
-            c.push(CVal::Null);
-        }
-        let mut s =
-            Scan { b: l, i: 0, trie: &trie, tr: &mut tr, time: None, step, scratch: std::mem::take(&mut scratch) };
-        s.ws();
-        let r = if s.peek() == Some(b'{') { s.object(Some(0), 0) } else { s.err("a JSON object") };
-        let r = r.and_then(|()| {
-            s.ws();
-            if s.i < l.len() {
-                s.err("the end of the line (one JSON object per line)")
-            } else {
-                Ok(())
+        let got = loop {
+            match r.read(&mut buf[filled..]) {
+                Ok(k) => break k,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(io_err(e)),
             }
-        });
-        let t = s.time;
-        scratch = std::mem::take(&mut s.scratch);
-        r.map_err(|message| TraceError { line, message })?;
-        time_of(t, line, step, &mut tr, &opts.time_field)?;
-        tr.lines.push(line as u32);
-        step += 1;
+        };
+        filled += got;
+        if got == 0 {
+            l.feed(&buf[..filled])?;
+            return l.finish();
+        }
+        if let Some(last) = buf[..filled].iter().rposition(|&b| b == b'\n') {
+            l.feed(&buf[..=last])?;
+            buf.copy_within(last + 1..filled, 0);
+            filled -= last + 1;
+        }
     }
-    tr.n = step;
-    if tr.n == 0 {
-        return Err(TraceError { line: 0, message: "the trace is empty (no steps)".into() });
-    }
-    Ok(tr)
 }
 
 /// RFC 7386 merge patch.
@@ -700,6 +793,38 @@ mod tests {
                 assert_eq!(fast.cval_json(fast.cols[c][s]), slow.cval_json(slow.cols[c][s]), "col {c} step {s}");
             }
         }
+    }
+
+    #[test]
+    fn streaming_in_small_reads_gives_the_same_trace() {
+        struct Dribble<'a>(&'a [u8]);
+        impl std::io::Read for Dribble<'_> {
+            fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+                let k = buf.len().min(self.0.len()).min(7);
+                buf[..k].copy_from_slice(&self.0[..k]);
+                self.0 = &self.0[k..];
+                Ok(k)
+            }
+        }
+        let mut text = String::new();
+        for i in 0..50 {
+            text.push_str(&format!(
+                "{{\"time\": {i}, \"state\": {{\"p\": {}}}, \"event\": {{\"kind\": \"k{i}\"}}}}\n",
+                i % 3 == 0
+            ));
+        }
+        text.push_str("{\"time\": 99}"); // no final newline
+        let opts = TraceOptions::default();
+        let a = load(text.as_bytes(), &paths(), &opts).unwrap();
+        let b = load_from(Dribble(text.as_bytes()), &paths(), &opts).unwrap();
+        assert_eq!((a.n, &a.times, &a.lines), (51, &b.times, &b.lines));
+        for c in 0..paths().len() {
+            for s in 0..a.n {
+                assert_eq!(a.cval_json(a.cols[c][s]), b.cval_json(b.cols[c][s]));
+            }
+        }
+        let e = load(b"{}\n  {\"a\": 1,, }\n", &paths(), &opts).unwrap_err();
+        assert_eq!((e.line, e.message.starts_with("column 11:")), (2, true), "{e}");
     }
 
     #[test]
