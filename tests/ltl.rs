@@ -186,3 +186,18 @@ fn metric_intervals_use_the_time_unit() {
     let (_, o) = json(&["eventually[..8] (event.kind == \"response\" && event.id == 1)", CLUSTER]);
     expect_code(&o, 0);
 }
+
+#[test]
+fn detsys_formulas_are_accepted() {
+    let (d, o) = json(&["--syntax", "detsys", "[] @n2'.role = `\"follower\"`", CLUSTER]);
+    expect_code(&o, 1);
+    assert_eq!(d["first_failure"]["step"], 30);
+    let (_, o) = json(&["--syntax", "detsys", "forall n. <> @n'.term = `3`", CLUSTER]);
+    expect_code(&o, 0);
+    // @n is the state before the step: n1's term changes only when the step says so.
+    let (_, o) = json(&["--syntax", "detsys", "<> (@n1.term = `2` && @n1'.term = `3`)", CLUSTER]);
+    expect_code(&o, 0);
+    let o = run(&["--syntax", "detsys", "[] @n1'.term == 1", CLUSTER]);
+    expect_code(&o, 2);
+    assert!(err(&o).contains("^"), "{}", err(&o));
+}

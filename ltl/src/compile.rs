@@ -420,6 +420,7 @@ impl C<'_> {
                     Root::State => (At::Cur, vec![PSeg::Key("state".into())]),
                     Root::Event => (At::Cur, vec![PSeg::Key("event".into())]),
                     Root::Record => (At::Cur, vec![]),
+                    Root::Before => (At::Prev, vec![PSeg::Key("state".into())]),
                     Root::Time => {
                         return Ok(if segs_te.is_empty() { TE::Time(At::Cur) } else { TE::Const(Json::Null) })
                     }

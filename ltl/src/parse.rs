@@ -211,6 +211,7 @@ const KEYWORDS: &[&str] = &[
     "event",
     "time",
     "step",
+    "before",
     "bind",
     "forall",
     "exists",
@@ -624,6 +625,7 @@ impl P {
                 "event" => Ex::Root(Root::Event),
                 "time" => Ex::Root(Root::Time),
                 "step" => Ex::Root(Root::Step),
+                "before" => Ex::Root(Root::Before),
                 _ if KEYWORDS.contains(&w.as_str()) => {
                     return Err(ParseError::new(pos, format!("unexpected keyword `{w}`")));
                 }

@@ -132,6 +132,8 @@ pub enum Root {
     Step,
     /// `$`: the whole record of the step.
     Record,
+    /// `before`: the state at the previous step (null at step 0); detsys's `@n.path`.
+    Before,
     /// A bound name: a `bind` variable (`w.time`, `w.state.n1`) or a quantified one.
     Var(String),
 }
@@ -292,6 +294,7 @@ impl fmt::Display for Root {
             Root::Time => f.write_str("time"),
             Root::Step => f.write_str("step"),
             Root::Record => f.write_str("$"),
+            Root::Before => f.write_str("before"),
             Root::Var(v) => f.write_str(v),
         }
     }

@@ -100,30 +100,44 @@ fn formula() -> impl Strategy<Value = Formula> {
                 )),
                 inner.clone().prop_map(|a| Formula::Bind("w".into(), Box::new(a))),
                 // the compiled request/response shape, with a random χ and bound
-                (inner.clone(), 0i64..6, any::<bool>()).prop_map(|(chi, c, join)| {
-                    let tb = Formula::Cmp(
-                        CmpOp::Le,
-                        Term::Arith(
+                (
+                    inner.clone(),
+                    -1i64..6,
+                    any::<bool>(),
+                    0usize..4,
+                    any::<bool>(),
+                    prop::option::of((0usize..4, -1i64..6))
+                )
+                    .prop_map(|(chi, c, join, op, steps, second)| {
+                        let ops = [CmpOp::Le, CmpOp::Lt, CmpOp::Ge, CmpOp::Gt];
+                        let (root, key) = if steps { (Root::Step, "step") } else { (Root::Time, "time") };
+                        let delta = Term::Arith(
                             ArithOp::Sub,
-                            Box::new(Term::Path(Root::Time, vec![])),
-                            Box::new(path(Root::Var("w".into()), &["time"])),
-                        ),
-                        Term::Lit(json!(c)),
-                    );
-                    let mut body = Formula::And(Box::new(chi), Box::new(tb));
-                    if join {
-                        let j = Formula::Cmp(
-                            CmpOp::Eq,
-                            path(Root::Event, &["id"]),
-                            path(Root::Var("w".into()), &["event", "id"]),
+                            Box::new(Term::Path(root.clone(), vec![])),
+                            Box::new(path(Root::Var("w".into()), &[key])),
                         );
-                        body = Formula::And(Box::new(body), Box::new(j));
-                    }
-                    Formula::Bind(
-                        "w".into(),
-                        Box::new(Formula::Unary(UOp::Eventually, Interval::default(), Box::new(body))),
-                    )
-                }),
+                        let tb = Formula::Cmp(ops[op], delta.clone(), Term::Lit(json!(c)));
+                        let tb = match second {
+                            Some((op2, c2)) => Formula::And(
+                                Box::new(tb),
+                                Box::new(Formula::Cmp(ops[op2], delta, Term::Lit(json!(c2)))),
+                            ),
+                            None => tb,
+                        };
+                        let mut body = Formula::And(Box::new(chi), Box::new(tb));
+                        if join {
+                            let j = Formula::Cmp(
+                                CmpOp::Eq,
+                                path(Root::Event, &["id"]),
+                                path(Root::Var("w".into()), &["event", "id"]),
+                            );
+                            body = Formula::And(Box::new(body), Box::new(j));
+                        }
+                        Formula::Bind(
+                            "w".into(),
+                            Box::new(Formula::Unary(UOp::Eventually, Interval::default(), Box::new(body))),
+                        )
+                    }),
             ]
         })
         .prop_map(|f| unbind(f, false))
