@@ -134,7 +134,8 @@ pub fn run(args: &LtlArgs) -> Exit {
         StateModeArg::Full => StateMode::Full,
         StateModeArg::MergePatch => StateMode::MergePatch,
     };
-    let topts = TraceOptions { time_field: args.time_field.split('.').map(String::from).collect(), state_mode };
+    let topts =
+        TraceOptions { time_field: args.time_field.split('.').map(String::from).collect(), state_mode, size_hint: 0 };
     let nodes = match &args.nodes {
         Some(list) => list.split(',').map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect(),
         None if parsed.iter().any(ltl::compile::uses_nodes) => nodes_from_first_line(&trace_path, state_mode),
@@ -155,6 +156,9 @@ pub fn run(args: &LtlArgs) -> Exit {
             }
         }
     }
+    // One thread: on this project's 2-core VM, parsing pieces in parallel
+    // (ltl::trace::load_parallel) did not beat the single streaming pass.
+    let topts = TraceOptions { size_hint: file.metadata().map_or(0, |m| m.len()), ..topts };
     let tr = match ltl::trace::load_from(file, &paths, &topts) {
         Ok(t) => t,
         Err(e) if e.line > 0 => {

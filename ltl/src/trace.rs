@@ -40,11 +40,13 @@ pub struct TraceOptions {
     /// The path of the timestamp (`time` by default).
     pub time_field: Vec<String>,
     pub state_mode: StateMode,
+    /// The size of the input in bytes, if known: columns are sized from it.
+    pub size_hint: u64,
 }
 
 impl Default for TraceOptions {
     fn default() -> Self {
-        TraceOptions { time_field: vec!["time".into()], state_mode: StateMode::Full }
+        TraceOptions { time_field: vec!["time".into()], state_mode: StateMode::Full, size_hint: 0 }
     }
 }
 
@@ -81,6 +83,9 @@ pub struct Trace {
 }
 
 impl Trace {
+    fn strs_len(&self) -> usize {
+        self.strs.len()
+    }
     pub fn last_time(&self) -> i64 {
         self.times.last().copied().unwrap_or(0)
     }
@@ -200,12 +205,21 @@ impl Scan<'_, '_> {
         self.i += 1;
         let start = self.i;
         let mut esc = false;
+        let mut high = false;
         loop {
             match self.b.get(self.i) {
                 Some(b'"') => {
                     let end = self.i;
                     self.i += 1;
+                    if high && std::str::from_utf8(&self.b[start..end]).is_err() {
+                        self.i = start;
+                        return self.err("valid UTF-8 in a string");
+                    }
                     return Ok((start, end, esc));
+                }
+                Some(c) if *c >= 0x80 => {
+                    high = true;
+                    self.i += 1;
                 }
                 Some(b'\\') => {
                     esc = true;
@@ -303,8 +317,10 @@ impl Scan<'_, '_> {
         let text = std::str::from_utf8(&b[start..i]).unwrap_or("0");
         Ok(CVal::Num(text.parse::<f64>().unwrap_or(f64::NAN)))
     }
+    #[inline]
     fn literal(&mut self, word: &[u8], v: CVal) -> SR<CVal> {
-        if self.b[self.i..].starts_with(word) {
+        let end = self.i + word.len();
+        if end <= self.b.len() && same(&self.b[self.i..end], word) {
             self.i += word.len();
             Ok(v)
         } else {
@@ -532,10 +548,8 @@ struct Loader<'t> {
 
 impl Loader<'_> {
     fn feed(&mut self, chunk: &[u8]) -> Result<(), TraceError> {
-        if let Err(e) = std::str::from_utf8(chunk) {
-            let line = self.line + chunk[..e.valid_up_to()].iter().filter(|&&b| b == b'\n').count() + 1;
-            return Err(TraceError { line, message: "invalid UTF-8".into() });
-        }
+        // UTF-8 is checked where it can occur: non-ASCII bytes outside strings are
+        // syntax errors, and strings with non-ASCII bytes are validated when scanned.
         let mut pos = 0usize;
         let len = chunk.len();
         while pos < len {
@@ -643,11 +657,188 @@ pub fn load_from<R: std::io::Read>(mut r: R, paths: &[Vec<PSeg>], opts: &TraceOp
             return l.finish();
         }
         if let Some(last) = buf[..filled].iter().rposition(|&b| b == b'\n') {
+            let first = l.tr.n == 0;
             l.feed(&buf[..=last])?;
+            if first && l.tr.n > 0 && opts.size_hint > (last as u64 + 1) {
+                // Size the columns from the first piece's bytes per step.
+                let est = (opts.size_hint as f64 / (last + 1) as f64 * l.tr.n as f64 * 1.02) as usize;
+                let more = est.saturating_sub(l.tr.n).min(1 << 28);
+                l.tr.cols.iter_mut().for_each(|c| c.reserve(more));
+                l.tr.times.reserve(more);
+                l.tr.lines.reserve(more);
+            }
             buf.copy_within(last + 1..filled, 0);
             filled -= last + 1;
         }
     }
+}
+
+/// Like [`load_from`], with the pieces parsed on `threads` threads and joined in order
+/// (same result, same errors: the first in file order).
+pub fn load_parallel<R: std::io::Read>(
+    r: R,
+    paths: &[Vec<PSeg>],
+    opts: &TraceOptions,
+    threads: usize,
+) -> Result<Trace, TraceError> {
+    load_pieces(r, paths, opts, threads, 4 << 20)
+}
+
+fn load_pieces<R: std::io::Read>(
+    mut r: R,
+    paths: &[Vec<PSeg>],
+    opts: &TraceOptions,
+    threads: usize,
+    piece: usize,
+) -> Result<Trace, TraceError> {
+    if threads <= 1 || opts.state_mode == StateMode::MergePatch {
+        return load_from(r, paths, opts);
+    }
+    let io_err = |e: std::io::Error| TraceError { line: 0, message: format!("cannot read: {e}") };
+    #[allow(non_snake_case)]
+    let PIECE = piece;
+    type Part = (usize, Result<(Trace, usize), TraceError>);
+    let (job_tx, job_rx) = std::sync::mpsc::sync_channel::<(usize, Vec<u8>)>(threads * 2);
+    let job_rx = std::sync::Mutex::new(job_rx);
+    let (res_tx, res_rx) = std::sync::mpsc::channel::<Part>();
+    std::thread::scope(|scope| {
+        for _ in 0..threads {
+            let (job_rx, res_tx) = (&job_rx, res_tx.clone());
+            scope.spawn(move || loop {
+                let job = job_rx.lock().map(|rx| rx.recv());
+                let Ok(Ok((k, piece))) = job else { return };
+                let mut l = loader(paths, opts);
+                let r = l.feed(&piece).map(|()| {
+                    let lines = l.line;
+                    (l.tr, lines)
+                });
+                if res_tx.send((k, r)).is_err() {
+                    return;
+                }
+            });
+        }
+        drop(res_tx);
+        // Read and hand out pieces that end at line boundaries.
+        let mut count = 0usize;
+        let mut carry: Vec<u8> = Vec::new();
+        let read_result: Result<(), TraceError> = (|| loop {
+            let mut buf = std::mem::take(&mut carry);
+            let start = buf.len();
+            buf.reserve(PIECE);
+            // read_to_end on a `take` fills without zeroing the buffer first
+            let got = {
+                use std::io::Read as _;
+                r.by_ref().take(PIECE as u64).read_to_end(&mut buf).map_err(io_err)?
+            };
+            let eof = got < PIECE;
+            let _ = start;
+            if eof {
+                if !buf.is_empty() {
+                    let _ = job_tx.send((count, buf));
+                    count += 1;
+                }
+                return Ok(());
+            }
+            match buf.iter().rposition(|&b| b == b'\n') {
+                Some(last) => {
+                    carry = buf[last + 1..].to_vec();
+                    buf.truncate(last + 1);
+                    let _ = job_tx.send((count, buf));
+                    count += 1;
+                }
+                None => carry = buf, // a line longer than a piece: read on
+            }
+        })();
+        drop(job_tx);
+        read_result?;
+        let mut parts: Vec<Option<Result<(Trace, usize), TraceError>>> = (0..count).map(|_| None).collect();
+        for (k, r) in res_rx.iter() {
+            parts[k] = Some(r);
+        }
+        join_parts(
+            parts
+                .into_iter()
+                .map(|p| p.unwrap_or_else(|| Err(TraceError { line: 0, message: "a reader thread failed".into() }))),
+            opts,
+        )
+    })
+}
+
+/// Joins traces of consecutive pieces: steps, lines and strings renumbered, times
+/// checked across the joins.
+fn join_parts(
+    parts: impl Iterator<Item = Result<(Trace, usize), TraceError>>,
+    opts: &TraceOptions,
+) -> Result<Trace, TraceError> {
+    let mut all: Option<Trace> = None;
+    let mut line_off = 0usize;
+    let field = || opts.time_field.join(".");
+    for part in parts {
+        let (mut p, lines) = part.map_err(|mut e| {
+            if e.line > 0 {
+                e.line += line_off;
+            }
+            e
+        })?;
+        for l in p.lines.iter_mut() {
+            *l += line_off as u32;
+        }
+        line_off += lines;
+        let Some(a) = all.as_mut() else {
+            all = Some(p);
+            continue;
+        };
+        if p.n == 0 {
+            continue;
+        }
+        let first_line = p.lines[0] as usize;
+        if a.n > 0 {
+            match (a.timed, p.timed) {
+                (true, false) => {
+                    return Err(TraceError {
+                        line: first_line,
+                        message: format!("no time field `{}` (earlier lines have one)", field()),
+                    })
+                }
+                (false, true) => {
+                    return Err(TraceError {
+                        line: first_line,
+                        message: format!("a time field `{}`, which earlier lines lack", field()),
+                    })
+                }
+                (false, false) => {
+                    for t in p.times.iter_mut() {
+                        *t += a.n as i64;
+                    }
+                }
+                (true, true) => {}
+            }
+            let (prev, t) = (a.times[a.n - 1], p.times[0]);
+            if t < prev {
+                return Err(TraceError { line: first_line, message: format!("time goes backwards: {t} after {prev}") });
+            }
+        } else {
+            a.timed = p.timed;
+        }
+        let remap: Vec<u32> = (0..p.strs_len()).map(|k| a.strs.intern(p.strs.get(k as u32))).collect();
+        let big_off = a.big.len() as u32;
+        a.big.append(&mut p.big);
+        for (ca, cp) in a.cols.iter_mut().zip(p.cols) {
+            ca.extend(cp.into_iter().map(|c| match c {
+                CVal::Str(s) => CVal::Str(remap[s as usize]),
+                CVal::Big(b) => CVal::Big(b + big_off),
+                c => c,
+            }));
+        }
+        a.times.extend(p.times);
+        a.lines.extend(p.lines);
+        a.n += p.n;
+    }
+    let tr = all.unwrap_or_default();
+    if tr.n == 0 {
+        return Err(TraceError { line: 0, message: "the trace is empty (no steps)".into() });
+    }
+    Ok(tr)
 }
 
 /// RFC 7386 merge patch.
@@ -823,6 +1014,24 @@ mod tests {
                 assert_eq!(a.cval_json(a.cols[c][s]), b.cval_json(b.cols[c][s]));
             }
         }
+        for threads in [2, 3] {
+            for piece in [64, 200, 1 << 20] {
+                let c = load_pieces(Dribble(text.as_bytes()), &paths(), &opts, threads, piece).unwrap();
+                assert_eq!((&a.times, &a.lines), (&c.times, &c.lines));
+                for col in 0..paths().len() {
+                    for s in 0..a.n {
+                        assert_eq!(a.cval_json(a.cols[col][s]), c.cval_json(c.cols[col][s]));
+                    }
+                }
+            }
+            let bad = format!("{text}\n{{\"time\": 1}}\n");
+            let e = load_pieces(bad.as_bytes(), &paths(), &opts, threads, 64).unwrap_err();
+            assert_eq!(e.line, 52, "{e}");
+            assert!(e.message.contains("backwards"), "{e}");
+            let bad = text.replace("\"time\": 30,", "\"time\": 30,,");
+            let e = load_pieces(bad.as_bytes(), &paths(), &opts, threads, 64).unwrap_err();
+            assert_eq!(e.line, 31, "{e}");
+        }
         let e = load(b"{}\n  {\"a\": 1,, }\n", &paths(), &opts).unwrap_err();
         assert_eq!((e.line, e.message.starts_with("column 11:")), (2, true), "{e}");
     }
@@ -839,6 +1048,11 @@ mod tests {
             assert!(load_steps(format!("{{}}\n{bad}\n").as_bytes(), &opts).is_err(), "{bad}");
         }
         assert!(load(b"\n\n", &paths(), &opts).is_err());
+        for bad in [&b"{}\n{\"a\": \"\xff\"}\n"[..], b"{}\n{\"a\": 1}\xff\n", b"{}\n{\"state\": {\"p\": \"\xc3\"}}\n"] {
+            let e = load(bad, &paths(), &opts).unwrap_err();
+            assert_eq!(e.line, 2, "{e}");
+            assert!(load_steps(bad, &opts).is_err());
+        }
     }
 
     #[test]

@@ -37,6 +37,12 @@ impl Interner {
         self.map.insert(s.into(), id);
         id
     }
+    pub fn len(&self) -> usize {
+        self.strs.len()
+    }
+    pub fn is_empty(&self) -> bool {
+        self.strs.is_empty()
+    }
     pub fn lookup(&self, s: &str) -> Option<u32> {
         self.map.get(s).copied()
     }

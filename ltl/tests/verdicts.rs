@@ -9,7 +9,9 @@ fn trace(steps: &[&str]) -> String {
     steps
         .iter()
         .enumerate()
-        .map(|(i, s)| format!("{{\"time\": {}, \"state\": {{\"p\": {}, \"q\": {}}}}}\n", i * 10, s.contains('p'), s.contains('q')))
+        .map(|(i, s)| {
+            format!("{{\"time\": {}, \"state\": {{\"p\": {}, \"q\": {}}}}}\n", i * 10, s.contains('p'), s.contains('q'))
+        })
         .collect()
 }
 
