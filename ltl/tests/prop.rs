@@ -255,3 +255,84 @@ proptest! {
         let _ = ltl::detsys::parse(&s);
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 2000, ..ProptestConfig::default() })]
+
+    /// Bad traces are errors, never panics, and both readers agree on what is bad.
+    #[test]
+    fn trace_readers_never_panic(s in "[{}\\[\\]\":,0-9a-z .\\\\\n-]{0,60}") {
+        let paths = vec![
+            vec![ltl::trace::PSeg::Key("a".into())],
+            vec![ltl::trace::PSeg::Key("a".into()), ltl::trace::PSeg::Idx(0)],
+        ];
+        let opts = TraceOptions::default();
+        let fast = load(s.as_bytes(), &paths, &opts);
+        let slow = load_steps(s.as_bytes(), &opts);
+        prop_assert_eq!(fast.is_ok(), slow.is_ok(), "{:?}: fast {:?} slow {:?}", s, fast.as_ref().err(), slow.as_ref().err());
+        if let (Err(a), Err(b)) = (&fast, &slow) {
+            prop_assert_eq!(a.line, b.line, "{:?}", s);
+        }
+    }
+
+    #[test]
+    fn trace_readers_never_panic_on_bytes(b in prop::collection::vec(any::<u8>(), 0..80)) {
+        let opts = TraceOptions::default();
+        let _ = load(&b, &[vec![ltl::trace::PSeg::Key("x".into())]], &opts);
+        let _ = load_steps(&b, &opts);
+    }
+}
+
+fn json_value() -> impl Strategy<Value = Json> {
+    let leaf = prop_oneof![
+        Just(Json::Null),
+        any::<bool>().prop_map(Json::Bool),
+        (-1000i64..1000).prop_map(|i| json!(i)),
+        (-10.0f64..10.0).prop_map(|f| json!(f)),
+        "[a-z\\\\\"é\n]{0,4}".prop_map(Json::String),
+    ];
+    leaf.prop_recursive(3, 12, 3, |inner| {
+        prop_oneof![
+            prop::collection::vec(inner.clone(), 0..3).prop_map(Json::Array),
+            prop::collection::btree_map("[a-z]{1,2}", inner, 0..3).prop_map(|m| Json::Object(m.into_iter().collect())),
+        ]
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 1000, ..ProptestConfig::default() })]
+
+    /// Near-valid traces: JSON objects, one byte possibly cut out. The fast reader
+    /// must accept exactly what serde_json accepts and extract the same values.
+    #[test]
+    fn fast_reader_matches_serde(objs in prop::collection::vec(prop::collection::btree_map("[a-z]{1,2}", json_value(), 0..4), 1..4),
+                                 cut in prop::option::of(any::<prop::sample::Index>())) {
+        let mut text: String = objs.iter().map(|m| serde_json::to_string(m).unwrap() + "\n").collect();
+        if let Some(ix) = cut {
+            let k = ix.index(text.len());
+            if text.is_char_boundary(k) && text.is_char_boundary(k + 1) {
+                text.remove(k);
+            }
+        }
+        let paths = vec![
+            vec![ltl::trace::PSeg::Key("a".into())],
+            vec![ltl::trace::PSeg::Key("a".into()), ltl::trace::PSeg::Key("b".into())],
+            vec![ltl::trace::PSeg::Key("b".into()), ltl::trace::PSeg::Idx(1)],
+        ];
+        let opts = TraceOptions { time_field: vec!["zz".into()], ..TraceOptions::default() };
+        let fast = load(text.as_bytes(), &paths, &opts);
+        let slow = load_steps(text.as_bytes(), &opts);
+        prop_assert_eq!(fast.is_ok(), slow.is_ok(), "{:?}: fast {:?} slow {:?}", text, fast.as_ref().err(), slow.as_ref().err());
+        if let (Ok(f), Ok(s)) = (&fast, &slow) {
+            let cols = ltl::trace::from_steps(s, &paths);
+            for c in 0..paths.len() {
+                for k in 0..f.n {
+                    prop_assert!(ltl::value::json_eq(&f.cval_json(f.cols[c][k]), &cols.cval_json(cols.cols[c][k])), "{:?}", text);
+                }
+            }
+        }
+        if let (Err(a), Err(b)) = (&fast, &slow) {
+            prop_assert_eq!(a.line, b.line, "{:?}", text);
+        }
+    }
+}
