@@ -86,7 +86,7 @@ impl<'s> D<'s> {
 
     fn formula(&mut self) -> R<Formula> {
         self.depth += 1;
-        if self.depth > 200 {
+        if self.depth > 64 {
             return Err(perr(self.i, "formula nested too deeply"));
         }
         let r = self.formula_inner();
@@ -151,6 +151,16 @@ impl<'s> D<'s> {
 
     /// The right side of `&&`/`||`: another connective (a temporal operator there is an error in detsys).
     fn formula_connective(&mut self) -> R<Formula> {
+        self.depth += 1;
+        let r = self.formula_connective_inner();
+        self.depth -= 1;
+        r
+    }
+
+    fn formula_connective_inner(&mut self) -> R<Formula> {
+        if self.depth > 64 {
+            return Err(perr(self.i, "formula nested too deeply"));
+        }
         self.ws();
         let start = self.i;
         for w in ["always", "eventually", "atSomePoint", "forall", "exists"] {

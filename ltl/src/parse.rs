@@ -345,7 +345,7 @@ impl P {
 
     fn expr(&mut self, min_bp: u8) -> R<(Ex, usize)> {
         self.depth += 1;
-        if self.depth > 200 {
+        if self.depth > 64 {
             return Err(ParseError::new(self.pos(), "formula nested too deeply"));
         }
         let r = self.expr_inner(min_bp);
@@ -355,8 +355,14 @@ impl P {
 
     fn expr_inner(&mut self, min_bp: u8) -> R<(Ex, usize)> {
         let mut lhs = self.prefix(min_bp)?;
+        let mut chain = 0usize;
         loop {
             let pos = self.pos();
+            // Each operator of a chain nests the tree one level deeper.
+            chain += 1;
+            if self.depth + chain > 256 {
+                return Err(ParseError::new(pos, "formula nested too deeply"));
+            }
             let (bp, kind) = match self.peek().clone() {
                 Tok::Sym("->") => (BP_IMPL, 0),
                 Tok::Sym("<->") => (BP_IMPL, 1),
@@ -875,5 +881,24 @@ mod tests {
         assert!(parse("unknown_name").is_err());
         assert!(parse("p until q until r").is_err());
         assert!(parse("eventually[1s..5] state.a").is_err());
+    }
+}
+
+#[cfg(test)]
+mod depth_tests {
+    #[test]
+    fn long_chains_and_deep_nesting_are_errors_not_crashes() {
+        let chain = vec!["state.p"; 5000].join(" && ");
+        assert!(super::parse(&chain).is_err());
+        let deep = format!("{}state.p{}", "(".repeat(5000), ")".repeat(5000));
+        assert!(super::parse(&deep).is_err());
+        let nots = format!("{}state.p", "!".repeat(5000));
+        assert!(super::parse(&nots).is_err());
+        let ok = vec!["state.p"; 100].join(" && ");
+        assert!(super::parse(&ok).is_ok());
+        let d = vec!["TT"; 5000].join(" && ");
+        assert!(crate::detsys::parse(&d).is_err());
+        let d = format!("{}TT{}", "(".repeat(5000), ")".repeat(5000));
+        assert!(crate::detsys::parse(&d).is_err());
     }
 }

@@ -351,8 +351,8 @@ impl Scan<'_, '_> {
     }
     /// Skips one value, checking that it is well-formed JSON.
     fn skip(&mut self, depth: usize) -> SR<()> {
-        if depth > 256 {
-            return Err("values nested more than 256 deep".into());
+        if depth > 128 {
+            return Err("values nested more than 128 deep".into());
         }
         self.ws();
         match self.peek() {
@@ -444,8 +444,8 @@ impl Scan<'_, '_> {
     /// A value at a trie node: descend into containers for the node's children,
     /// store it when a column or the time wants it.
     fn visit(&mut self, node: u32, depth: usize) -> SR<()> {
-        if depth > 256 {
-            return Err("values nested more than 256 deep".into());
+        if depth > 128 {
+            return Err("values nested more than 128 deep".into());
         }
         let (col, time, has_children) = {
             let n = &self.trie.nodes[node as usize];
