@@ -201,3 +201,22 @@ fn detsys_formulas_are_accepted() {
     expect_code(&o, 2);
     assert!(err(&o).contains("^"), "{}", err(&o));
 }
+
+/// The README's `histcheck ltl` examples run (on the cluster fixture) and never
+/// hit a usage or formula error.
+#[test]
+fn readme_examples_run() {
+    let readme = std::fs::read_to_string(format!("{}/README.md", env!("CARGO_MANIFEST_DIR"))).unwrap();
+    let section = readme.split("## `histcheck ltl").nth(1).expect("the README has an ltl section");
+    let block = section.split("```sh").nth(1).unwrap().split("```").next().unwrap();
+    let bin = env!("CARGO_BIN_EXE_histcheck");
+    let mut ran = 0;
+    for line in block.lines().filter(|l| l.starts_with("histcheck ltl")) {
+        let cmd = line.split("   #").next().unwrap().replacen("histcheck", bin, 1).replace("run.jsonl", CLUSTER);
+        let o = Command::new("sh").arg("-c").arg(&cmd).current_dir(env!("CARGO_MANIFEST_DIR")).output().unwrap();
+        let code = o.status.code();
+        assert!(matches!(code, Some(0 | 1 | 3)), "{cmd}: {code:?}\n{}", err(&o));
+        ran += 1;
+    }
+    assert!(ran >= 4);
+}

@@ -163,6 +163,24 @@ struct Scan<'a, 'b> {
 
 type SR<T> = Result<T, String>;
 
+/// Bytes that end the fast part of a string body: the quote, a backslash, control
+/// characters and non-ASCII bytes.
+static SPECIAL: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut k = 0;
+    while k < 256 {
+        t[k] = k == b'"' as usize || k == b'\\' as usize || k < 0x20 || k >= 0x80;
+        k += 1;
+    }
+    t
+};
+
+/// A key whose JSON text is its bytes between quotes (no escapes needed).
+#[inline]
+fn plain(k: &[u8]) -> bool {
+    k.iter().all(|&c| !SPECIAL[c as usize] || c >= 0x80)
+}
+
 /// Byte-slice equality for short keys, without a call to memcmp.
 #[inline]
 fn same(a: &[u8], b: &[u8]) -> bool {
@@ -192,6 +210,8 @@ impl Scan<'_, '_> {
     fn peek(&self) -> Option<u8> {
         self.b.get(self.i).copied()
     }
+    #[cold]
+    #[inline(never)]
     fn err<T>(&self, expected: &str) -> SR<T> {
         let found = match self.b.get(self.i) {
             Some(b'\n') => None,
@@ -207,6 +227,13 @@ impl Scan<'_, '_> {
         let mut esc = false;
         let mut high = false;
         loop {
+            // The common bytes of a string body, in a tight loop.
+            let b = self.b;
+            let mut i = self.i;
+            while i < b.len() && !SPECIAL[b[i] as usize] {
+                i += 1;
+            }
+            self.i = i;
             match self.b.get(self.i) {
                 Some(b'"') => {
                     let end = self.i;
@@ -378,6 +405,39 @@ impl Scan<'_, '_> {
             if self.peek() != Some(b'"') {
                 return self.err("a key in quotes");
             }
+            // Most keys are written plainly: match the trie's keys against the raw bytes first.
+            if let Some(n) = node {
+                let mut hit = None;
+                for (kk, c) in &self.trie.nodes[n as usize].keys {
+                    let (st, en) = (self.i + 1, self.i + 1 + kk.len());
+                    if en < self.b.len() && self.b[en] == b'"' && same(&self.b[st..en], kk) && plain(kk) {
+                        hit = Some((*c, en + 1));
+                        break;
+                    }
+                }
+                if let Some((c, after)) = hit {
+                    self.i = after;
+                    self.ws();
+                    if self.peek() != Some(b':') {
+                        return self.err("':' after a key");
+                    }
+                    self.i += 1;
+                    self.ws();
+                    self.visit(c, depth + 1)?;
+                    self.ws();
+                    match self.peek() {
+                        Some(b',') => {
+                            self.i += 1;
+                            continue;
+                        }
+                        Some(b'}') => {
+                            self.i += 1;
+                            return Ok(());
+                        }
+                        _ => return self.err("',' or '}'"),
+                    }
+                }
+            }
             let (s, e, esc) = self.string_span()?;
             let child = match node {
                 Some(n) if !self.trie.nodes[n as usize].keys.is_empty() => {
@@ -443,6 +503,7 @@ impl Scan<'_, '_> {
     }
     /// A value at a trie node: descend into containers for the node's children,
     /// store it when a column or the time wants it.
+    #[inline]
     fn visit(&mut self, node: u32, depth: usize) -> SR<()> {
         if depth > 128 {
             return Err("values nested more than 128 deep".into());
