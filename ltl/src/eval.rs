@@ -26,6 +26,18 @@ pub const S: u8 = 1;
 pub const NV: u8 = 2;
 pub const W: u8 = 4;
 pub const ALL: u8 = 7;
+/// A cell of a lazily computed column that nothing needed: computed on demand by [`Eval::value`].
+pub const UNKNOWN: u8 = 0xFF;
+
+fn children(op: &Op) -> Vec<N> {
+    match op {
+        Op::Const(_) | Op::Atom(_) => vec![],
+        Op::Not(a) | Op::Next(_, a) | Op::Prev(_, a) | Op::Eventually(_, a) | Op::Always(_, a) => vec![*a],
+        Op::Once(_, a) | Op::Historically(_, a) | Op::Named(_, a) | Op::Bind(_, _, a) => vec![*a],
+        Op::And(a, b) | Op::Or(a, b) | Op::Implies(a, b) | Op::Until(_, a, b) | Op::Since(_, a, b) => vec![*a, *b],
+        Op::Quant(_, _, xs) => xs.iter().map(|(_, x)| *x).collect(),
+    }
+}
 
 #[inline]
 pub fn neg(x: u8) -> u8 {
@@ -55,9 +67,24 @@ pub type FWin = (usize, usize, bool);
 impl<'a> Eval<'a> {
     pub fn new(plan: &'a Plan, tr: &'a Trace) -> Eval<'a> {
         let mut e = Eval { plan, tr, cols: vec![None; plan.nodes.len()], n: tr.n, fallback_used: false };
-        for k in 0..plan.nodes.len() {
+        // A `bind` whose only parent is `x -> bind` or `x && bind` matters only where x
+        // is not false in every view: elsewhere its cells are left UNKNOWN.
+        let mut parents: Vec<Vec<N>> = vec![Vec::new(); plan.nodes.len()];
+        for (k, node) in plan.nodes.iter().enumerate() {
+            for c in children(&node.op) {
+                parents[c].push(k);
+            }
+        }
+        for (k, ps) in parents.iter().enumerate() {
             if plan.nodes[k].free == 0 {
-                let c = e.column(k);
+                let guard = match (&plan.nodes[k].op, ps.as_slice()) {
+                    (Op::Bind(..), [p]) if plan.nodes[*p].free == 0 => match plan.nodes[*p].op {
+                        Op::Implies(x, y) | Op::And(x, y) if y == k && x != k => Some(x),
+                        _ => None,
+                    },
+                    _ => None,
+                };
+                let c = e.column_guarded(k, guard);
                 e.cols[k] = Some(c);
             }
         }
@@ -323,17 +350,18 @@ impl<'a> Eval<'a> {
         t
     }
 
-    fn column(&mut self, k: N) -> Vec<u8> {
+    fn column_guarded(&mut self, k: N, guard: Option<N>) -> Vec<u8> {
         let n = self.n;
         let plan = self.plan;
         let env = self.env0();
+        let needed = |i: usize| guard.is_none_or(|g| self.cols[g].as_ref().is_none_or(|c| c[i] != 0));
         match &plan.nodes[k].op {
             Op::Const(b) => vec![if *b { ALL } else { 0 }; n],
             Op::Atom(a) => self.atom_column(*a),
             Op::Not(x) => self.col(*x).iter().map(|&v| neg(v)).collect(),
             Op::And(x, y) => self.col(*x).iter().zip(self.col(*y)).map(|(a, b)| a & b).collect(),
             Op::Or(x, y) => self.col(*x).iter().zip(self.col(*y)).map(|(a, b)| a | b).collect(),
-            Op::Implies(x, y) => self.col(*x).iter().zip(self.col(*y)).map(|(a, b)| neg(*a) | b).collect(),
+            Op::Implies(x, y) => self.col(*x).iter().zip(self.col(*y)).map(|(a, b)| (neg(*a) | b) & ALL).collect(),
             Op::Named(_, x) => self.col(*x).to_vec(),
             Op::Quant(q, _, xs) => {
                 let mut out = vec![if *q == Quant::Forall { ALL } else { 0 }; n];
@@ -484,17 +512,22 @@ impl<'a> Eval<'a> {
                     .collect()
             }
             Op::Bind(slot, _, body) => {
+                let need: Vec<bool> = (0..n).map(needed).collect();
                 if let Some(pat) = plan.pats.get(&k) {
-                    return self.pattern_column(*slot, *body, pat);
+                    return self.pattern_column(*slot, *body, pat, &need);
                 }
-                self.fallback_used = true;
                 let mut env = env;
-                (0..n)
+                let out = (0..n)
                     .map(|i| {
+                        if !need[i] {
+                            return UNKNOWN;
+                        }
                         env[*slot as usize] = i;
                         self.value(*body, i, &env)
                     })
-                    .collect()
+                    .collect();
+                self.fallback_used = true;
+                out
             }
         }
     }
@@ -558,7 +591,7 @@ impl<'a> Eval<'a> {
         self.key(&self.term(t, Cur::Real(i), env))
     }
 
-    fn pattern_column(&self, slot: u32, body: N, pat: &'a BindPat) -> Vec<u8> {
+    fn pattern_column(&self, slot: u32, body: N, pat: &'a BindPat, need: &[bool]) -> Vec<u8> {
         let n = self.n;
         let mut chi = vec![ALL; n];
         for r in &pat.rest {
@@ -594,8 +627,12 @@ impl<'a> Eval<'a> {
         let last_t = self.tr.last_time();
         let mut out = vec![0u8; n];
         for (i, o) in out.iter_mut().enumerate() {
-            env[slot as usize] = i;
             let (lo, hi, open) = win(i);
+            if !need[i] {
+                *o = UNKNOWN;
+                continue;
+            }
+            env[slot as usize] = i;
             let mut v = 0u8;
             match &pat.join {
                 None => {
@@ -653,7 +690,9 @@ impl<'a> Eval<'a> {
     /// The views of node k at step i with the bind variables in env.
     pub fn value(&self, k: N, i: usize, env: &[usize]) -> u8 {
         if let Some(c) = &self.cols[k] {
-            return c[i];
+            if c[i] != UNKNOWN {
+                return c[i];
+            }
         }
         let n = self.n;
         match &self.plan.nodes[k].op {

@@ -2,10 +2,10 @@
 //! table), the values terms evaluate to (`Val`), and JSON comparison semantics:
 //! numbers compare numerically, strings lexically, containers structurally.
 
+use rustc_hash::FxHashMap;
 use serde_json::Value as Json;
 use std::borrow::Cow;
 use std::cmp::Ordering;
-use std::collections::HashMap;
 
 /// One cell of a projected column.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -23,7 +23,7 @@ pub enum CVal {
 /// Interned strings: each distinct string once.
 #[derive(Default, Debug)]
 pub struct Interner {
-    map: HashMap<Box<str>, u32>,
+    map: FxHashMap<Box<str>, u32>,
     strs: Vec<Box<str>>,
 }
 
