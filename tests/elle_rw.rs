@@ -628,10 +628,10 @@ fn explanations_use_register_words() {
     assert_eq!(out.status.code(), Some(1), "{s}");
     assert!(s.contains(": rw-register,"), "{s}");
     assert!(
-        s.contains("T1 read :x as nil (the initial state), and T2 wrote 3, the next version after nil (the initial state) in :x's version order (from: initial-state)"),
+        s.contains("T1 read :x as nil (the initial state), and T2 wrote 3, which comes after nil (the initial state) in :x's version order (from: initial-state)"),
         "{s}"
     );
-    assert!(s.contains("T2 wrote 4 to :y, and T1 wrote 2, the next version after 4 in :y's version order (from: transaction-order-keys)"), "{s}");
+    assert!(s.contains("T2 wrote 4 to :y, and T1 wrote 2, which comes after 4 in :y's version order (from: transaction-order-keys)"), "{s}");
     assert!(!s.contains("append"), "{s}");
 }
 
