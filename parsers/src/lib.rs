@@ -122,7 +122,8 @@ pub fn read_history_file(path: &Path, opts: ReadOptions<'_>) -> Result<History, 
     read_history_from_file(file, &name, Format::from_path(path), opts)
 }
 
-/// As [`read_history`], from an open file, read from its start. A big regular
+/// As [`read_history`], from an open file: a regular file from its start,
+/// anything else (a pipe) from where it is. A big regular
 /// file in EDN (a stream of op maps) or JSON Lines is read in blocks on all
 /// cores (see [`Parallel`]); when that meets anything unusual, such as an
 /// error or a map over several lines where a block was cut, the file is read
@@ -135,11 +136,15 @@ pub fn read_history_from_file(
     mut opts: ReadOptions<'_>,
 ) -> Result<History, InputError> {
     let io_err = |e: io::Error| InputError::io(name, &e);
-    file.seek(SeekFrom::Start(0)).map_err(io_err)?;
     let len = match file.metadata() {
         Ok(m) if m.is_file() => Some(m.len()),
         _ => None,
     };
+    if len.is_none() {
+        // A pipe or a device: read on from where it is, as always.
+        return read_history(file, name, by_name, opts);
+    }
+    file.seek(SeekFrom::Start(0)).map_err(io_err)?;
     let threads = par::threads();
     let block = match (opts.parallel, len) {
         (Parallel::Off, _) | (_, None) => None,

@@ -28,12 +28,14 @@ use std::sync::{mpsc, Mutex};
 /// Files smaller than this are read sequentially: threads would not pay.
 pub(crate) const MIN_BYTES: u64 = 4 << 20;
 const MIN_BLOCK: usize = 1 << 20;
-const MAX_BLOCK: usize = 16 << 20;
+/// Blocks and their builders in flight cost memory (a few blocks' worth
+/// beyond the history), and bigger blocks than this gain nothing.
+const MAX_BLOCK: usize = 4 << 20;
 
-/// The block size for an input of `len` bytes: about four blocks per thread,
-/// so that the last blocks do not leave a thread idle for long.
+/// The block size for an input of `len` bytes: at least eight blocks per
+/// thread, so that the last ones do not leave a thread idle for long.
 pub(crate) fn block_size(len: u64, threads: usize) -> usize {
-    ((len / (threads as u64 * 4).max(1)) as usize).clamp(MIN_BLOCK, MAX_BLOCK)
+    ((len / (threads as u64 * 8).max(1)) as usize).clamp(MIN_BLOCK, MAX_BLOCK)
 }
 
 /// How many worker threads to use.
@@ -219,6 +221,12 @@ pub(crate) fn read<R: Read>(
                 if buf.len() >= searched + block {
                     if let Some(c) = cut(&buf, searched.saturating_sub(1)) {
                         break c;
+                    }
+                    // No line opens a map (tagged ops, one op over many
+                    // lines): not the shape this reader is for.
+                    if buf.len() > (4 * block).max(1 << 20) {
+                        j.ok = false;
+                        break buf.len();
                     }
                     searched = buf.len();
                 }
@@ -441,6 +449,8 @@ mod tests {
                 many(30),
                 (31..60).map(ok).collect::<String>()
             ),
+            // Tagged ops: no line opens a map.
+            many(60).replace("{:index", "#jepsen.history.Op{:index"),
             // Bad input in a late block.
             format!("{}{{:index 60, :type :done, :process 0}}\n{}", many(60), (61..70).map(ok).collect::<String>()),
             format!("{}{{:index 60, :type :ok, :process 0\n", many(60)),
