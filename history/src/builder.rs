@@ -585,33 +585,37 @@ impl HistoryBuilder {
         let identity = map.iter().enumerate().all(|(i, id)| id.bits() == i as u32);
         let id = |x: Id| if identity { x } else { x.remap(&map) };
         let shift = |p: SrcPos| SrcPos { line: p.line + line_offset, col: p.col };
-        self.h.ops.extend(part.h.ops.drain(..).map(|mut op| {
+        // Fixed in place (in `part`'s memory, still in cache), then moved
+        // over with one copy each.
+        for op in &mut part.h.ops {
             op.index += index_off;
-            op.pos = shift(op.pos);
-            op.f = op.f.map(id);
-            if let Process::Named(p) = op.process {
-                op.process = Process::Named(id(p));
+            op.pos.line += line_offset;
+            if !identity {
+                op.f = op.f.map(id);
+                if let Process::Named(p) = op.process {
+                    op.process = Process::Named(id(p));
+                }
             }
-            if let OpValue::Txn { start, len } = op.value {
-                op.value = OpValue::Txn { start: start + mops_off, len };
+            if let OpValue::Txn { start, .. } = &mut op.value {
+                *start += mops_off;
             }
-            op
-        }));
-        self.h.mops.extend(part.h.mops.drain(..).map(|m| Mop {
-            kind: m.kind,
-            key: id(m.key),
-            val: match m.val {
-                MopVal::Atom(x) => MopVal::Atom(id(x)),
-                MopVal::List { start, len } => MopVal::List { start: start + reads_off, len },
-                v => v,
-            },
-        }));
-        if identity {
-            self.h.reads.extend_from_slice(&part.h.reads);
-            part.h.reads.clear();
-        } else {
-            self.h.reads.extend(part.h.reads.drain(..).map(id));
         }
+        self.h.ops.append(&mut part.h.ops);
+        for m in &mut part.h.mops {
+            match &mut m.val {
+                MopVal::List { start, .. } => *start += reads_off,
+                MopVal::Atom(x) if !identity => *x = id(*x),
+                _ => {}
+            }
+            if !identity {
+                m.key = id(m.key);
+            }
+        }
+        self.h.mops.append(&mut part.h.mops);
+        if !identity {
+            part.h.reads.iter_mut().for_each(|x| *x = id(*x));
+        }
+        self.h.reads.append(&mut part.h.reads);
         self.h
             .warnings
             .extend(part.h.warnings.drain(..).map(|w| Warning { pos: w.pos.map(shift), message: w.message }));

@@ -27,15 +27,16 @@ use std::sync::{mpsc, Mutex};
 
 /// Files smaller than this are read sequentially: threads would not pay.
 pub(crate) const MIN_BYTES: u64 = 4 << 20;
-const MIN_BLOCK: usize = 1 << 20;
+const MIN_BLOCK: usize = 256 << 10;
 /// Blocks and their builders in flight cost memory (a few blocks' worth
 /// beyond the history), and bigger blocks than this gain nothing.
 const MAX_BLOCK: usize = 4 << 20;
 
-/// The block size for an input of `len` bytes: at least eight blocks per
-/// thread, so that the last ones do not leave a thread idle for long.
+/// The block size for an input of `len` bytes: many blocks per thread, so
+/// that the last ones do not leave a thread idle for long and the blocks in
+/// flight stay small beside the history.
 pub(crate) fn block_size(len: u64, threads: usize) -> usize {
-    ((len / (threads as u64 * 8).max(1)) as usize).clamp(MIN_BLOCK, MAX_BLOCK)
+    ((len / (threads as u64 * 32).max(1)) as usize).clamp(MIN_BLOCK, MAX_BLOCK)
 }
 
 /// How many worker threads to use.
