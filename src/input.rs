@@ -3,7 +3,7 @@
 
 use history::{History, SrcPos};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use parsers::{read_history, Format, InputError, ReadOptions};
+use parsers::{read_history, read_history_from_file, Format, InputError, Parallel, ReadOptions};
 use std::fs::File;
 use std::io::{self, IsTerminal, Read};
 use std::path::Path;
@@ -24,7 +24,8 @@ pub struct Loaded {
 /// the content. Every failure is an [`InputError`] naming the file.
 ///
 /// The file is opened once and its head is read for sniffing then handed on to
-/// the reader, so a pipe (`/dev/stdin`) works as well as a regular file.
+/// the reader, so a pipe (`/dev/stdin`) works as well as a regular file; a big
+/// regular file is read on all cores (see [`parsers::read_history_from_file`]).
 pub fn load(path: &Path, format: Option<Format>) -> Result<Loaded, InputError> {
     let name = path.display().to_string();
     let io_err = |e: io::Error| InputError::io(&name, &e);
@@ -46,8 +47,15 @@ pub fn load(path: &Path, format: Option<Format>) -> Result<Loaded, InputError> {
         // explains what it expected.
         format: detected,
         progress: if bar.is_some() { Some(&mut tick) } else { None },
+        parallel: Parallel::Auto,
     };
-    let result = read_history(io::Cursor::new(head).chain(file), &name, None, opts);
+    // A regular file is read again from its start, in parallel when it is big;
+    // anything else (a pipe) goes on after the head.
+    let result = if meta.is_file() {
+        read_history_from_file(file, &name, None, opts)
+    } else {
+        read_history(io::Cursor::new(head).chain(file), &name, None, opts)
+    };
     if let Some(b) = &bar {
         b.finish_and_clear();
     }

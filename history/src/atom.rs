@@ -83,6 +83,17 @@ impl Id {
         }
     }
 
+    /// The id in another table: `map[n]` for table id `n` (see
+    /// [`Interner::absorb`]); inline integers stay as they are.
+    #[inline]
+    pub fn remap(self, map: &[Id]) -> Id {
+        if self.0 & INLINE != 0 {
+            self
+        } else {
+            map[self.0 as usize]
+        }
+    }
+
     /// The raw bits, for dense per-id tables in checkers.
     pub fn bits(self) -> u32 {
         self.0
@@ -167,6 +178,16 @@ impl Interner {
     /// How many atoms the table holds (inline integers are not counted).
     pub fn table_len(&self) -> usize {
         self.atoms.len()
+    }
+
+    /// Moves the atoms of `other` into this table, in `other`'s order, and
+    /// returns for each of `other`'s table ids the id it has here. Interning a
+    /// later stretch of the input this way gives the table (and the ids) that
+    /// interning the whole input in one table gives, since both keep the atoms
+    /// in the order they first occur. `other` is left empty.
+    pub fn absorb(&mut self, other: &mut Interner) -> Vec<Id> {
+        other.index.clear();
+        other.atoms.drain(..).map(|a| self.intern(a)).collect()
     }
 
     /// Approximate heap bytes used by the table.

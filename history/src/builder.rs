@@ -550,6 +550,103 @@ impl HistoryBuilder {
         self.h.atoms.intern_value(x)
     }
 
+    /// Appends the ops that `part` read from the input right after this
+    /// builder's, as if this builder had read them itself: the atoms are moved
+    /// into this builder's table (in the order they first occur, so the ids are
+    /// those one builder would have given), arenas are concatenated, assigned
+    /// indices and micro-op offsets are shifted, and `line_offset` is added to
+    /// every position. `part` is left empty, its arenas kept for reuse.
+    ///
+    /// Returns `false` when the two do not join as one builder would have
+    /// taken them: `part`'s first op would have failed the `:index` rules
+    /// (given by one and not the other, or not increasing). This builder is
+    /// then left unchanged, and the caller should read the input again in one
+    /// builder for the error as it always is.
+    pub fn append(&mut self, part: &mut HistoryBuilder, line_offset: u32) -> bool {
+        let Some(first) = part.h.ops.first() else {
+            let shift = |p: SrcPos| SrcPos { line: p.line + line_offset, col: p.col };
+            self.h
+                .warnings
+                .extend(part.h.warnings.drain(..).map(|w| Warning { pos: w.pos.map(shift), message: w.message }));
+            part.reset();
+            return true;
+        };
+        let given = part.index_given.unwrap_or(false);
+        if self.index_given.is_some_and(|g| g != given) {
+            return false;
+        }
+        if given && self.prev_index.is_some_and(|(prev, _)| first.index <= prev) {
+            return false;
+        }
+        let index_off = if given { 0 } else { self.h.ops.len() as u64 };
+        let mops_off = self.h.mops.len() as u32;
+        let reads_off = self.h.reads.len() as u32;
+        let map = self.h.atoms.absorb(&mut part.h.atoms);
+        let identity = map.iter().enumerate().all(|(i, id)| id.bits() == i as u32);
+        let id = |x: Id| if identity { x } else { x.remap(&map) };
+        let shift = |p: SrcPos| SrcPos { line: p.line + line_offset, col: p.col };
+        // Fixed in place (in `part`'s memory, still in cache), then moved
+        // over with one copy each.
+        for op in &mut part.h.ops {
+            op.index += index_off;
+            op.pos.line += line_offset;
+            if !identity {
+                op.f = op.f.map(id);
+                if let Process::Named(p) = op.process {
+                    op.process = Process::Named(id(p));
+                }
+            }
+            if let OpValue::Txn { start, .. } = &mut op.value {
+                *start += mops_off;
+            }
+        }
+        self.h.ops.append(&mut part.h.ops);
+        for m in &mut part.h.mops {
+            match &mut m.val {
+                MopVal::List { start, .. } => *start += reads_off,
+                MopVal::Atom(x) if !identity => *x = id(*x),
+                _ => {}
+            }
+            if !identity {
+                m.key = id(m.key);
+            }
+        }
+        self.h.mops.append(&mut part.h.mops);
+        if !identity {
+            part.h.reads.iter_mut().for_each(|x| *x = id(*x));
+        }
+        self.h.reads.append(&mut part.h.reads);
+        self.h
+            .warnings
+            .extend(part.h.warnings.drain(..).map(|w| Warning { pos: w.pos.map(shift), message: w.message }));
+        self.index_given = Some(given);
+        if let Some((i, p)) = part.prev_index {
+            self.prev_index = Some((i + index_off, shift(p)));
+        }
+        self.any_process |= part.any_process;
+        self.draft.mops_start = self.h.mops.len();
+        self.draft.reads_start = self.h.reads.len();
+        part.reset();
+        true
+    }
+
+    /// Back to a new builder's state, keeping the arenas' memory.
+    fn reset(&mut self) {
+        self.h.ops.clear();
+        self.h.mops.clear();
+        self.h.reads.clear();
+        self.h.warnings.clear();
+        self.h.partner.clear();
+        self.h.atoms = Interner::default();
+        self.h.index_given = false;
+        self.h.process_defaulted = false;
+        self.index_given = None;
+        self.prev_index = None;
+        self.any_process = false;
+        self.draft = Draft::default();
+        self.name_cache.iter_mut().for_each(|e| *e = None);
+    }
+
     /// Finishes the history: defaults the process when the file has none, pairs
     /// invocations with completions, and collects warnings.
     pub fn finish(mut self) -> Result<History, OpError> {

@@ -13,6 +13,7 @@ pub mod edn;
 pub mod error;
 mod fast;
 pub mod json;
+mod par;
 pub mod plume;
 pub mod source;
 pub mod stream;
@@ -22,7 +23,7 @@ pub use source::Source;
 
 use history::{History, HistoryBuilder, SrcPos, Value};
 use std::fs::File;
-use std::io::{self, Read, Write};
+use std::io::{self, Read, Seek, SeekFrom, Write};
 use std::path::Path;
 
 /// The formats histcheck reads.
@@ -95,13 +96,80 @@ pub struct ReadOptions<'a> {
     pub format: Option<Format>,
     /// Called now and then with the number of bytes read so far (for a progress bar).
     pub progress: Option<&'a mut dyn FnMut(u64)>,
+    /// Whether a big EDN stream or JSON Lines file is read on all cores.
+    pub parallel: Parallel,
+}
+
+/// When [`read_history_from_file`] reads in parallel (the result is the same
+/// either way).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Parallel {
+    /// Regular files of a few MiB and more, in EDN (a stream of op maps, not
+    /// one vector of them) or JSON Lines.
+    #[default]
+    Auto,
+    /// Never.
+    Off,
+    /// Every EDN or JSON Lines file, however small, in blocks of about this
+    /// many bytes, on at least two threads: for tests.
+    Blocks(usize),
 }
 
 /// Reads a history from a file: the format from `opts`, else the extension, else the content.
 pub fn read_history_file(path: &Path, opts: ReadOptions<'_>) -> Result<History, InputError> {
     let name = path.display().to_string();
     let file = File::open(path).map_err(|e| InputError::io(&name, &e))?;
-    read_history(file, &name, Format::from_path(path), opts)
+    read_history_from_file(file, &name, Format::from_path(path), opts)
+}
+
+/// As [`read_history`], from an open file: a regular file from its start,
+/// anything else (a pipe) from where it is. A big regular
+/// file in EDN (a stream of op maps) or JSON Lines is read in blocks on all
+/// cores (see [`Parallel`]); when that meets anything unusual, such as an
+/// error or a map over several lines where a block was cut, the file is read
+/// again sequentially, so the result and every error are exactly those of
+/// [`read_history`].
+pub fn read_history_from_file(
+    mut file: File,
+    name: &str,
+    by_name: Option<Format>,
+    mut opts: ReadOptions<'_>,
+) -> Result<History, InputError> {
+    let io_err = |e: io::Error| InputError::io(name, &e);
+    let len = match file.metadata() {
+        Ok(m) if m.is_file() => Some(m.len()),
+        _ => None,
+    };
+    if len.is_none() {
+        // A pipe or a device: read on from where it is, as always.
+        return read_history(file, name, by_name, opts);
+    }
+    file.seek(SeekFrom::Start(0)).map_err(io_err)?;
+    let threads = par::threads();
+    let block = match (opts.parallel, len) {
+        (Parallel::Off, _) | (_, None) => None,
+        (Parallel::Auto, Some(len)) if len >= par::MIN_BYTES && threads > 1 => Some(par::block_size(len, threads)),
+        (Parallel::Auto, _) => None,
+        (Parallel::Blocks(n), _) => Some(n),
+    };
+    if let Some(block) = block {
+        let mut head = Vec::with_capacity(256);
+        (&mut file).take(256).read_to_end(&mut head).map_err(io_err)?;
+        file.seek(SeekFrom::Start(0)).map_err(io_err)?;
+        let format = opts.format.or(by_name).or_else(|| Format::sniff(&head));
+        // One vector or list of ops is read sequentially.
+        let first = head.iter().find(|b| !b.is_ascii_whitespace() && **b != b',');
+        if matches!(format, Some(Format::Edn | Format::Jsonl)) && !matches!(first, Some(b'[' | b'(')) {
+            let format = format.unwrap_or(Format::Edn);
+            let threads = if matches!(opts.parallel, Parallel::Blocks(_)) { threads.max(2) } else { threads };
+            let progress = opts.progress.as_mut().map(|p| &mut **p as &mut dyn FnMut(u64));
+            if let Some(b) = par::read(&mut file, name, format, block, threads, progress) {
+                return b.finish().map_err(|e| InputError::from_op(name, e));
+            }
+            file.seek(SeekFrom::Start(0)).map_err(io_err)?;
+        }
+    }
+    read_history(file, name, by_name, opts)
 }
 
 /// Reads a history from any reader. `name` is used in error messages; `by_name`

@@ -46,6 +46,33 @@ impl<'a> Source<'a> {
         }
     }
 
+    /// A source over input already in memory, all of it: no reads, no copies.
+    /// Positions count from line 1, column 1 at `buf[0]`.
+    pub fn from_vec(buf: Vec<u8>, name: &str) -> Source<'static> {
+        let end = buf.len();
+        Source {
+            reader: Box::new(io::empty()),
+            name: name.to_string(),
+            buf,
+            start: 0,
+            end,
+            eof: true,
+            line: 1,
+            col: 1,
+            line_start: Some(0),
+            read_total: end as u64,
+            progress: None,
+        }
+    }
+
+    /// The buffer back (for reuse), leaving the source empty.
+    pub(crate) fn take_buf(&mut self) -> Vec<u8> {
+        self.start = 0;
+        self.end = 0;
+        self.line_start = Some(0);
+        std::mem::take(&mut self.buf)
+    }
+
     pub fn set_progress(&mut self, p: &'a mut dyn FnMut(u64)) {
         self.progress = Some(p);
     }
@@ -224,7 +251,7 @@ fn count_bytes(bytes: &[u8], f: impl Fn(u8) -> bool + Copy) -> u32 {
     total + blocks.remainder().iter().fold(0u8, |a, &b| a + f(b) as u8) as u32
 }
 
-fn count_newlines(bytes: &[u8]) -> u32 {
+pub(crate) fn count_newlines(bytes: &[u8]) -> u32 {
     count_bytes(bytes, |b| b == b'\n')
 }
 
