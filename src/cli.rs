@@ -1,6 +1,7 @@
 //! The command line: clap definitions of the commands and their flags.
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use history::sim::{Faults, Isolation};
 use parsers::Format;
 use std::path::PathBuf;
 
@@ -8,7 +9,7 @@ use std::path::PathBuf;
 #[command(
     name = "histcheck",
     version,
-    about = "Checks Jepsen/Elle transactional histories for isolation anomalies (elle), and reads, summarises and converts them (EDN, JSON, JSON Lines, Plume text).",
+    about = "Checks Jepsen/Elle transactional histories for isolation anomalies (elle); reads, summarises, converts and generates histories (EDN, JSON, JSON Lines, Plume text) and generates state traces (gen).",
     after_help = "Exit codes: 0 pass, 1 violation found, 2 bad input or usage, 3 inconclusive."
 )]
 pub struct Cli {
@@ -25,6 +26,8 @@ pub enum Command {
     /// Checks a transactional history as Jepsen's Elle does: dependency graph,
     /// cycles, anomalies, and the consistency models they rule out.
     Elle(ElleArgs),
+    /// Generates histories from a simulated store (known isolation level, injected faults) and state traces.
+    Gen(GenArgs),
 }
 
 /// A history format, as named on the command line.
@@ -138,4 +141,139 @@ pub struct ElleArgs {
     /// Input format; by default from the extension, else from the content.
     #[arg(long, value_enum, value_name = "FORMAT")]
     pub format: Option<FormatArg>,
+}
+
+#[derive(Debug, Args)]
+pub struct GenArgs {
+    #[command(subcommand)]
+    pub what: GenCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum GenCommand {
+    /// A list-append history: [:append k v] and [:r k [v…]].
+    ListAppend(HistGenArgs),
+    /// An rw-register history: [:w k v] and [:r k v].
+    RwRegister(HistGenArgs),
+    /// A JSON Lines state trace, for `histcheck ltl`.
+    Trace(TraceGenArgs),
+}
+
+/// An isolation level, as named on the command line (Elle's names).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum IsolationArg {
+    /// Each transaction takes effect at one instant between its invocation and completion.
+    StrictSerializable,
+    /// A serial order that respects each process's order but not real time.
+    Serializable,
+    /// Snapshot at start, first committer wins (aborts complete :fail).
+    SnapshotIsolation,
+    /// Each read sees the latest committed state when it runs.
+    ReadCommitted,
+    /// Reads may see uncommitted writes.
+    ReadUncommitted,
+}
+
+impl From<IsolationArg> for Isolation {
+    fn from(i: IsolationArg) -> Isolation {
+        match i {
+            IsolationArg::StrictSerializable => Isolation::StrictSerializable,
+            IsolationArg::Serializable => Isolation::Serializable,
+            IsolationArg::SnapshotIsolation => Isolation::SnapshotIsolation,
+            IsolationArg::ReadCommitted => Isolation::ReadCommitted,
+            IsolationArg::ReadUncommitted => Isolation::ReadUncommitted,
+        }
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct HistGenArgs {
+    /// Transactions to invoke (each gets a completion: 2 ops per transaction).
+    #[arg(long, default_value_t = 1000, value_name = "N")]
+    pub txns: usize,
+
+    /// Concurrent client processes (a crashed one is replaced by process + P).
+    #[arg(long, default_value_t = 5, value_name = "P")]
+    pub processes: usize,
+
+    /// Keys in use at once (a key retires after --max-writes-per-key writes).
+    #[arg(long, default_value_t = 8, value_name = "K")]
+    pub keys: usize,
+
+    /// Most micro-ops per transaction (each has 1 to M, half reads).
+    #[arg(long, default_value_t = 4, value_name = "M")]
+    pub mops: usize,
+
+    /// Seed: the same seed and flags give the same bytes.
+    #[arg(long, default_value_t = 0, value_name = "S")]
+    pub seed: u64,
+
+    /// The isolation level the simulated store provides.
+    #[arg(long, value_enum, default_value = "strict-serializable", value_name = "LEVEL")]
+    pub isolation: IsolationArg,
+
+    /// Bugs to inject, with probabilities per transaction:
+    /// stale-read, aborted-read, lost-write, intermediate-read, duplicate-append, crash
+    /// (e.g. stale-read=0.01,crash=0.02).
+    #[arg(long, value_parser = Faults::parse, default_value = "", value_name = "NAME=P,…")]
+    pub faults: Faults,
+
+    /// Appends (writes) per key before it retires, as Jepsen's max-writes-per-key.
+    #[arg(long, default_value_t = 32, value_name = "N")]
+    pub max_writes_per_key: usize,
+
+    /// Output format; by default from the extension of -o, else EDN.
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    pub format: Option<FormatArg>,
+
+    /// Write here (through a temporary file and a rename) instead of stdout.
+    #[arg(short = 'o', long = "output", value_name = "OUT")]
+    pub output: Option<PathBuf>,
+
+    /// Write what was injected, and where, to this JSON file.
+    #[arg(long, value_name = "FILE")]
+    pub expect: Option<PathBuf>,
+}
+
+/// What kind of trace to generate.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum TraceKindArg {
+    /// Boolean propositions, each true with its probability (--props).
+    Props,
+    /// A small cluster: elections, requests and responses with deadlines.
+    Cluster,
+}
+
+#[derive(Debug, Args)]
+pub struct TraceGenArgs {
+    #[arg(long, value_enum, default_value = "props")]
+    pub kind: TraceKindArg,
+
+    /// Steps in the trace.
+    #[arg(long, default_value_t = 1000, value_name = "N")]
+    pub steps: usize,
+
+    #[arg(long, default_value_t = 0, value_name = "S")]
+    pub seed: u64,
+
+    /// Propositions and their probabilities (props traces).
+    #[arg(long, default_value = "p=0.5,q=0.1", value_name = "NAME=P,…")]
+    pub props: String,
+
+    /// Cluster size (cluster traces).
+    #[arg(long, default_value_t = 3, value_name = "N")]
+    pub nodes: usize,
+
+    /// Violations to inject (cluster traces): leader-overlap (per election),
+    /// missed-deadline and lost-response (per request), e.g. leader-overlap=0.2.
+    #[arg(long, default_value = "", value_name = "NAME=P,…")]
+    pub violations: String,
+
+    /// Write here (through a temporary file and a rename) instead of stdout.
+    #[arg(short = 'o', long = "output", value_name = "OUT")]
+    pub output: Option<PathBuf>,
+
+    /// Write the injected violations, with their steps, to this JSON file.
+    #[arg(long, value_name = "FILE")]
+    pub expect: Option<PathBuf>,
 }

@@ -91,7 +91,7 @@ fn check_output(input: &Path, out: &Path) -> Result<(), String> {
     Ok(())
 }
 
-fn same_file(a: &Path, b: &Path) -> bool {
+pub(crate) fn same_file(a: &Path, b: &Path) -> bool {
     if let (Ok(ca), Ok(cb)) = (fs::canonicalize(a), fs::canonicalize(b)) {
         if ca == cb {
             return true;
@@ -147,7 +147,7 @@ fn write_file(h: &History, to: Format, out: &Path) -> io::Result<()> {
 }
 
 /// A new, empty file `.BASE.histcheck-PID-N.tmp` in `dir`, never an existing one.
-fn create_temp(dir: &Path, base: &str) -> io::Result<(PathBuf, File)> {
+pub(crate) fn create_temp(dir: &Path, base: &str) -> io::Result<(PathBuf, File)> {
     let pid = std::process::id();
     let mut n = 0u32;
     loop {

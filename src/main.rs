@@ -1,12 +1,13 @@
 //! histcheck: checks Jepsen/Elle histories.
 //!
 //! Exit codes, for every command: 0 pass, 1 violation found, 2 bad input or
-//! usage, 3 inconclusive (`stats` and `convert` use 0 and 2).
+//! usage, 3 inconclusive (`stats`, `convert` and `gen` use 0 and 2).
 
 mod cli;
 mod convert_cmd;
 mod elle_cmd;
 mod elle_render;
+mod gen_cmd;
 mod input;
 mod output;
 mod stats_cmd;
@@ -21,6 +22,7 @@ fn main() -> ExitCode {
         Command::Stats(args) => stats_cmd::run(args),
         Command::Convert(args) => convert_cmd::run(args),
         Command::Elle(args) => elle_cmd::run(args),
+        Command::Gen(args) => gen_cmd::run(args),
     };
     exit.into()
 }

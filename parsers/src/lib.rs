@@ -15,6 +15,7 @@ mod fast;
 pub mod json;
 pub mod plume;
 pub mod source;
+pub mod stream;
 
 pub use error::InputError;
 pub use source::Source;

@@ -1,0 +1,235 @@
+//! `histcheck gen list-append|rw-register|trace`: histories from the simulated
+//! store of [`history::sim`], and state traces.
+//!
+//! EDN, JSON and JSON Lines are streamed straight from the simulation to the
+//! output ([`parsers::stream::OpWriter`]); Plume text goes through a
+//! [`history::History`] and `write_history`. Files are written to a temporary
+//! file and renamed into place, as `convert` does, and `-o` and `--expect` must
+//! differ.
+
+use crate::cli::{GenArgs, GenCommand, HistGenArgs, TraceGenArgs, TraceKindArg};
+use crate::convert_cmd::{create_temp, same_file};
+use crate::output::{self, Exit};
+use history::sim::trace::{self as simtrace, TraceConfig, TraceKind, Violations};
+use history::sim::{self, SimConfig, Workload};
+use parsers::stream::OpWriter;
+use parsers::{write_history, Format};
+use serde_json::json;
+use std::fs::{self, File, OpenOptions};
+use std::io::{self, BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+pub fn run(args: &GenArgs) -> Exit {
+    match &args.what {
+        GenCommand::ListAppend(a) => history_cmd(a, Workload::ListAppend),
+        GenCommand::RwRegister(a) => history_cmd(a, Workload::RwRegister),
+        GenCommand::Trace(a) => trace_cmd(a),
+    }
+}
+
+/// `-o` minus `-` (stdout).
+fn out_path(o: &Option<PathBuf>) -> Option<&Path> {
+    o.as_deref().filter(|o| o.as_os_str() != "-")
+}
+
+fn check_outputs(out: Option<&Path>, expect: Option<&Path>) -> Result<(), String> {
+    for p in out.iter().chain(expect.iter()) {
+        if p.is_dir() {
+            return Err(format!("cannot write {}: it is a directory", p.display()));
+        }
+    }
+    if let (Some(o), Some(e)) = (out, expect) {
+        if o == e || same_file(o, e) {
+            return Err(format!("-o and --expect are the same file ({}): choose two", o.display()));
+        }
+    }
+    Ok(())
+}
+
+fn history_cmd(a: &HistGenArgs, workload: Workload) -> Exit {
+    let cfg = SimConfig {
+        workload,
+        txns: a.txns,
+        processes: a.processes,
+        keys: a.keys,
+        mops: a.mops,
+        seed: a.seed,
+        isolation: a.isolation.into(),
+        faults: a.faults,
+        max_writes_per_key: a.max_writes_per_key,
+        ..SimConfig::default()
+    };
+    if let Err(e) = cfg.validate() {
+        output::error(e);
+        return Exit::BadInput;
+    }
+    let out = out_path(&a.output);
+    if let Err(e) = check_outputs(out, a.expect.as_deref()) {
+        output::error(e);
+        return Exit::BadInput;
+    }
+    let format: Format = match (a.format, out.and_then(Format::from_path)) {
+        (Some(f), _) => f.into(),
+        (None, Some(f)) => f,
+        (None, None) => Format::Edn,
+    };
+    if format == Format::Plume && (workload != Workload::RwRegister || cfg.faults.crash > 0.0) {
+        output::error("Plume text holds only rw-register histories without :info ops: use --format edn, json or jsonl, or gen rw-register without crash faults");
+        return Exit::BadInput;
+    }
+    let generate = |w: &mut dyn Write| -> io::Result<Vec<sim::Injected>> {
+        if format == Format::Plume {
+            let s = sim::simulate(&cfg);
+            write_history(&s.history, format, &mut *w)?;
+            return Ok(s.injected);
+        }
+        let mut ow = OpWriter::new(format, w)?;
+        let injected = sim::run(&cfg, &mut ow)?;
+        ow.finish()?;
+        Ok(injected)
+    };
+    let injected = match out {
+        None => {
+            let mut lock = io::stdout().lock();
+            match generate(&mut lock) {
+                Ok(i) => i,
+                Err(e) => return output::stdout_result(Err(e), Exit::Pass),
+            }
+        }
+        Some(path) => {
+            let mut injected = Vec::new();
+            if let Err(e) = write_atomically(path, |f| {
+                injected = generate(f)?;
+                Ok(())
+            }) {
+                output::error(format_args!("cannot write {}: {e}", path.display()));
+                return Exit::BadInput;
+            }
+            injected
+        }
+    };
+    if let Some(expect) = &a.expect {
+        let doc = json!({
+            "config": cfg,
+            "injected": injected,
+        });
+        if let Err(e) = write_json(expect, &doc) {
+            output::error(format_args!("cannot write {}: {e}", expect.display()));
+            return Exit::BadInput;
+        }
+    }
+    Exit::Pass
+}
+
+fn trace_cmd(a: &TraceGenArgs) -> Exit {
+    let props = match simtrace::parse_rates(&a.props, "proposition") {
+        Ok(p) => p,
+        Err(e) => {
+            output::error(format_args!("--props: {e}"));
+            return Exit::BadInput;
+        }
+    };
+    let violations = match Violations::parse(&a.violations) {
+        Ok(v) => v,
+        Err(e) => {
+            output::error(format_args!("--violations: {e}"));
+            return Exit::BadInput;
+        }
+    };
+    let kind = match a.kind {
+        TraceKindArg::Props => TraceKind::Props,
+        TraceKindArg::Cluster => TraceKind::Cluster,
+    };
+    if kind == TraceKind::Cluster && a.nodes == 0 {
+        output::error("--nodes must be at least 1");
+        return Exit::BadInput;
+    }
+    if kind == TraceKind::Props && violations != Violations::default() {
+        output::error("--violations are for --kind cluster; props traces have no violations to inject");
+        return Exit::BadInput;
+    }
+    let cfg =
+        TraceConfig { kind, steps: a.steps, seed: a.seed, props, nodes: a.nodes, violations, ..TraceConfig::default() };
+    let out = out_path(&a.output);
+    if let Err(e) = check_outputs(out, a.expect.as_deref()) {
+        output::error(e);
+        return Exit::BadInput;
+    }
+    let generate = |w: &mut dyn Write| -> io::Result<Vec<simtrace::InjectedViolation>> {
+        let mut bw = BufWriter::with_capacity(1 << 20, w);
+        let injected = simtrace::generate(&cfg, |rec| {
+            serde_json::to_writer(&mut bw, rec)?;
+            bw.write_all(b"\n")
+        })?;
+        bw.flush()?;
+        Ok(injected)
+    };
+    let injected = match out {
+        None => {
+            let mut lock = io::stdout().lock();
+            match generate(&mut lock) {
+                Ok(i) => i,
+                Err(e) => return output::stdout_result(Err(e), Exit::Pass),
+            }
+        }
+        Some(path) => {
+            let mut injected = Vec::new();
+            if let Err(e) = write_atomically(path, |f| {
+                injected = generate(f)?;
+                Ok(())
+            }) {
+                output::error(format_args!("cannot write {}: {e}", path.display()));
+                return Exit::BadInput;
+            }
+            injected
+        }
+    };
+    if let Some(expect) = &a.expect {
+        let doc = json!({"config": cfg, "injected": injected});
+        if let Err(e) = write_json(expect, &doc) {
+            output::error(format_args!("cannot write {}: {e}", expect.display()));
+            return Exit::BadInput;
+        }
+    }
+    Exit::Pass
+}
+
+fn write_json(path: &Path, doc: &serde_json::Value) -> io::Result<()> {
+    write_atomically(path, |f| {
+        let mut w = BufWriter::new(f);
+        serde_json::to_writer_pretty(&mut w, doc)?;
+        w.write_all(b"\n")?;
+        w.flush()
+    })
+}
+
+/// Writes `path` through a temporary file in its directory and a rename; an
+/// existing path that is not a regular file (a FIFO, /dev/null) is written directly.
+fn write_atomically(path: &Path, write: impl FnOnce(&mut dyn Write) -> io::Result<()>) -> io::Result<()> {
+    let meta = fs::metadata(path).ok();
+    if let Some(m) = &meta {
+        if !m.is_file() {
+            let mut f = OpenOptions::new().write(true).open(path)?;
+            return write(&mut f);
+        }
+    }
+    let target: PathBuf = if meta.is_some() { fs::canonicalize(path)? } else { path.to_path_buf() };
+    let dir = match target.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let base = target.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "out".into());
+    let (tmp_path, mut tmp): (PathBuf, File) = create_temp(&dir, &base)?;
+    let result = (|| {
+        write(&mut tmp)?;
+        tmp.sync_all()?;
+        if let Some(m) = &meta {
+            fs::set_permissions(&tmp_path, m.permissions())?;
+        }
+        fs::rename(&tmp_path, &target)
+    })();
+    if result.is_err() {
+        let _ = fs::remove_file(&tmp_path);
+    }
+    result
+}
