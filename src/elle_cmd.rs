@@ -13,7 +13,7 @@ use checker::{Anomaly, Rels};
 use comfy_table::modifiers::UTF8_ROUND_CORNERS;
 use comfy_table::presets::UTF8_FULL_CONDENSED;
 use comfy_table::{CellAlignment, ContentArrangement, Table};
-use history::{snippet_of, History, MopKind};
+use history::{snippet_of, History, MopKind, SrcPos};
 use serde_json::{json, Map, Value as Json};
 use std::fmt::Write as _;
 use std::fs;
@@ -33,7 +33,7 @@ fn names(list: &str) -> Vec<String> {
 
 /// The workload from the micro-ops: list-append unless the history writes
 /// registers. A history that mixes `append` and `w` is an input error.
-fn detect_model(file: &str, h: &History) -> Result<ModelArg, String> {
+fn detect_model(locate: &Locate<'_>, h: &History) -> Result<ModelArg, String> {
     let mut append = None;
     let mut write = None;
     for (i, op) in h.ops.iter().enumerate() {
@@ -50,7 +50,7 @@ fn detect_model(file: &str, h: &History) -> Result<ModelArg, String> {
     }
     let at = |i: usize| {
         let op = &h.ops[i];
-        format!("{file}:{}:{}: {}", op.pos.line, op.pos.col, snippet_of(&h.op_to_value(op)))
+        format!("{}: {}", locate(op.pos), snippet_of(&h.op_to_value(op)))
     };
     match (append, write) {
         (Some(a), Some(w)) => Err(format!(
@@ -66,33 +66,28 @@ fn detect_model(file: &str, h: &History) -> Result<ModelArg, String> {
     }
 }
 
-pub fn run(args: &ElleArgs) -> Exit {
-    let file = args.file.display().to_string();
-    let t0 = Instant::now();
-    let Loaded { history: h, .. } = match input::load(&args.file, args.format.map(Into::into)) {
-        Ok(l) => l,
-        Err(e) => {
-            output::eline(&e);
-            return Exit::BadInput;
-        }
-    };
-    let read_ms = t0.elapsed().as_millis() as u64;
-    output::print_warnings(&file, &h.warnings);
-    let detected = match detect_model(&file, &h) {
-        Ok(m) => m,
-        Err(e) => {
-            output::error(e);
-            return Exit::BadInput;
-        }
-    };
-    let model = args.model.unwrap_or(detected);
-    let opts = Options {
-        models: names(&args.consistency_models),
-        anomalies: names(&args.anomalies),
-        search: SearchOptions { budget: args.budget },
-    };
+/// Names an op's position for messages: `FILE:LINE:COL`, or a store's row.
+pub type Locate<'a> = dyn Fn(SrcPos) -> String + 'a;
+
+/// The checker options from the flags.
+pub fn options(consistency_models: &str, anomalies: &str, budget: u64) -> Options {
+    Options { models: names(consistency_models), anomalies: names(anomalies), search: SearchOptions { budget } }
+}
+
+/// Checks a loaded history: its report and the `--json` document, or the
+/// message of an input error (exit 2). `name` is the document's `file`.
+pub fn check_history<'h>(
+    name: &str,
+    locate: &Locate<'_>,
+    h: &'h History,
+    model: Option<ModelArg>,
+    opts: &Options,
+    read_ms: Option<u64>,
+) -> Result<(Report<'h>, Json), String> {
+    let detected = detect_model(locate, h)?;
+    let model = model.unwrap_or(detected);
     let report = match model {
-        ModelArg::ListAppend => check::check_list_append(&h, &opts),
+        ModelArg::ListAppend => check::check_list_append(h, opts),
     };
     let report = match report {
         Ok(r) => r,
@@ -102,27 +97,109 @@ pub fn run(args: &ElleArgs) -> Exit {
             } else {
                 format!(" (did you mean {}?)", u.suggestions.join(", "))
             };
-            output::error(format_args!("unknown {} '{}'{hint}", u.what, u.name));
-            return Exit::BadInput;
+            return Err(format!("unknown {} '{}'{hint}", u.what, u.name));
         }
         Err(check::Error::History(e)) => {
-            let mut msg = format!("{file}: {}", e.message);
+            let mut msg = format!("{name}: {}", e.message);
             for &t in &e.ops {
                 let op = &h.ops[t as usize];
-                let _ = write!(msg, "\n  {file}:{}:{}: {}", op.pos.line, op.pos.col, snippet_of(&h.op_to_value(op)));
+                let _ = write!(msg, "\n  {}: {}", locate(op.pos), snippet_of(&h.op_to_value(op)));
             }
-            output::error(msg);
-            return Exit::BadInput;
+            return Err(msg);
         }
     };
-    let doc = document(&file, &h, &opts, &report, args.timings.then_some(read_ms));
-    let status = match report.valid {
+    let doc = document(name, h, opts, &report, read_ms);
+    Ok((report, doc))
+}
+
+/// The exit status of a verdict.
+pub fn status_of(v: Validity) -> Exit {
+    match v {
         Validity::True => Exit::Pass,
         Validity::False => Exit::Violation,
         Validity::Unknown => Exit::Inconclusive,
+    }
+}
+
+pub fn run(args: &ElleArgs) -> Exit {
+    let Some(path) = &args.file else {
+        return run_stored(args);
     };
+    let file = path.display().to_string();
+    let t0 = Instant::now();
+    let Loaded { history: h, .. } = match input::load(path, args.format.map(Into::into)) {
+        Ok(l) => l,
+        Err(e) => {
+            output::eline(&e);
+            return Exit::BadInput;
+        }
+    };
+    let read_ms = t0.elapsed().as_millis() as u64;
+    output::print_warnings(&file, &h.warnings);
+    let locate = |p: SrcPos| format!("{file}:{}:{}", p.line, p.col);
+    report_and_print(args, &file, &file, &locate, &h, args.timings.then_some(read_ms), |_| {})
+}
+
+/// `histcheck elle --db DB --test-id T --run-id R`: the run's history, rebuilt
+/// as detsys's checker does, checked like a file (and nothing is written).
+fn run_stored(args: &ElleArgs) -> Exit {
+    let (Some(test), Some(run)) = (args.test_id, args.run_id) else {
+        output::error("give a history FILE, or --test-id and --run-id of a stored run");
+        return Exit::BadInput;
+    };
+    let id = store::RunId { test, run };
+    let t0 = Instant::now();
+    let loaded = store::db_path(args.db.as_deref())
+        .and_then(|p| store::Store::open(&p, false, store::DEFAULT_BUSY_MS))
+        .and_then(|s| s.load_history(id, store::Flavor::ListAppend).map(|h| (s.name().to_string(), h)));
+    let (db, stored) = match loaded {
+        Ok(x) => x,
+        Err(e) => {
+            output::error(e);
+            return Exit::BadInput;
+        }
+    };
+    let read_ms = t0.elapsed().as_millis() as u64;
+    let h = stored.history;
+    let locate = |p: SrcPos| format!("{db}: event_log row {}", p.line);
+    for w in &h.warnings {
+        match w.pos {
+            Some(p) => output::eline(format_args!("warning: {}: {}", locate(p), w.message)),
+            None => output::eline(format_args!("warning: {db} ({id}): {}", w.message)),
+        }
+    }
+    let title = format!("{db} ({id})");
+    report_and_print(args, &db, &title, &locate, &h, args.timings.then_some(read_ms), |doc| {
+        if let Json::Object(m) = doc {
+            m.insert("test_id".into(), Json::from(test));
+            m.insert("run_id".into(), Json::from(run));
+        }
+    })
+}
+
+/// Checks, then writes the directory, the document or the human report.
+/// `file` is the document's `file`, `title` what the report starts with.
+fn report_and_print(
+    args: &ElleArgs,
+    file: &str,
+    title: &str,
+    locate: &Locate<'_>,
+    h: &History,
+    read_ms: Option<u64>,
+    amend: impl FnOnce(&mut Json),
+) -> Exit {
+    let opts = options(&args.consistency_models, &args.anomalies, args.budget);
+    let (report, mut doc) = match check_history(file, locate, h, args.model, &opts, read_ms) {
+        Ok(x) => x,
+        Err(e) => {
+            output::error(e);
+            return Exit::BadInput;
+        }
+    };
+    amend(&mut doc);
+    let status = status_of(report.valid);
     if let Some(dir) = &args.directory {
-        if let Err(e) = write_directory(dir, &h, &report, &doc) {
+        if let Err(e) = write_directory(dir, h, &report, &doc) {
             output::error(format_args!("cannot write to {}: {e}", dir.display()));
             return Exit::BadInput;
         }
@@ -131,12 +208,12 @@ pub fn run(args: &ElleArgs) -> Exit {
     let written = if args.json {
         serde_json::to_writer_pretty(&mut out, &doc).map_err(io::Error::from).and_then(|_| writeln!(out))
     } else {
-        write_human(&mut out, &file, &h, &opts, &report, args.explain)
+        write_human(&mut out, title, h, &opts, &report, args.explain)
     };
     output::stdout_result(written.and_then(|_| out.flush()), status)
 }
 
-fn validity_json(v: Validity) -> Json {
+pub fn validity_json(v: Validity) -> Json {
     match v {
         Validity::True => Json::Bool(true),
         Validity::False => Json::Bool(false),

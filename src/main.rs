@@ -10,6 +10,7 @@ mod elle_render;
 mod gen_cmd;
 mod input;
 mod output;
+mod runs_cmd;
 mod stats_cmd;
 
 use clap::Parser;
@@ -23,6 +24,7 @@ fn main() -> ExitCode {
         Command::Convert(args) => convert_cmd::run(args),
         Command::Elle(args) => elle_cmd::run(args),
         Command::Gen(args) => gen_cmd::run(args),
+        Command::Runs(args) => runs_cmd::run(args),
     };
     exit.into()
 }

@@ -1,0 +1,650 @@
+//! `histcheck runs list|check|show|import`: the runs of a detsys-testkit store.
+//!
+//! Exit codes: `check` 0 when every run passed, 1 when one failed, 3 when one
+//! was inconclusive (and none failed), 2 when a run could not be checked or
+//! the store could not be read; the others 0, or 2 on bad input.
+
+use crate::cli::{
+    ModelArg, RunFilterArgs, RunsArgs, RunsCheckArgs, RunsCommand, RunsImportArgs, RunsListArgs, RunsShowArgs,
+    StoreArgs,
+};
+use crate::elle_cmd::{self, validity_json};
+use crate::output::{self, count, Exit};
+use comfy_table::modifiers::UTF8_ROUND_CORNERS;
+use comfy_table::presets::UTF8_FULL_CONDENSED;
+use comfy_table::{CellAlignment, ContentArrangement, Table};
+use history::SrcPos;
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use rayon::prelude::*;
+use serde_json::{json, Map, Value as Json};
+use std::io::{self, IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::sync::mpsc;
+use store::import::{fnv1a64, ImportItem};
+use store::{Filter, NewAnalysis, RunId, RunRows, Store, Wants};
+
+pub fn run(args: &RunsArgs) -> Exit {
+    match &args.command {
+        RunsCommand::List(a) => list(a),
+        RunsCommand::Check(a) => check(a),
+        RunsCommand::Show(a) => show(a),
+        RunsCommand::Import(a) => import(a),
+    }
+}
+
+/// The version written into every Analysis event.
+fn checker_version() -> String {
+    format!("histcheck {}", env!("CARGO_PKG_VERSION"))
+}
+
+fn open(s: &StoreArgs, write: bool) -> Result<Store, store::StoreError> {
+    let path = store::db_path(s.db.as_deref())?;
+    Store::open(&path, write, s.busy_timeout)
+}
+
+fn filter(f: &RunFilterArgs) -> Filter {
+    Filter { test: f.test_id, run: f.run_id }
+}
+
+fn table() -> Table {
+    let mut t = Table::new();
+    t.load_preset(UTF8_FULL_CONDENSED).apply_modifier(UTF8_ROUND_CORNERS);
+    t.set_content_arrangement(ContentArrangement::Dynamic);
+    t
+}
+
+fn right(t: &mut Table, cols: &[usize]) {
+    for &c in cols {
+        if let Some(col) = t.column_mut(c) {
+            col.set_cell_alignment(CellAlignment::Right);
+        }
+    }
+}
+
+fn print_doc(doc: &Json, status: Exit) -> Exit {
+    let mut out = io::stdout().lock();
+    let r = serde_json::to_writer_pretty(&mut out, doc).map_err(io::Error::from).and_then(|_| writeln!(out));
+    output::stdout_result(r.and_then(|_| out.flush()), status)
+}
+
+fn print_text(text: &str, status: Exit) -> Exit {
+    let mut out = io::stdout().lock();
+    output::stdout_result(out.write_all(text.as_bytes()).and_then(|_| out.flush()), status)
+}
+
+fn valid_word(v: &Json) -> String {
+    match v {
+        Json::Bool(true) => "valid".into(),
+        Json::Bool(false) => "invalid".into(),
+        Json::String(s) => s.clone(),
+        Json::Null => "-".into(),
+        other => other.to_string(),
+    }
+}
+
+/// `1 omission, 1 crash`, or `-`.
+fn faults_summary(f: &Json) -> String {
+    let Some(list) = f.as_array() else { return f.to_string() };
+    if list.is_empty() {
+        return "-".into();
+    }
+    let mut kinds: Vec<(String, usize)> = Vec::new();
+    for x in list {
+        let k = x.get("kind").and_then(Json::as_str).unwrap_or("?").to_string();
+        match kinds.iter_mut().find(|(n, _)| *n == k) {
+            Some((_, c)) => *c += 1,
+            None => kinds.push((k, 1)),
+        }
+    }
+    kinds.iter().map(|(k, c)| format!("{c} {k}")).collect::<Vec<_>>().join(", ")
+}
+
+fn analysis_json(a: &store::Analysis, full: bool) -> Json {
+    let mut m = Map::new();
+    m.insert("row".into(), json!(a.row));
+    m.insert("at".into(), json!(a.at));
+    m.insert("component".into(), json!(a.component));
+    m.insert("checker".into(), json!(a.checker));
+    m.insert("checker_version".into(), json!(a.checker_version));
+    m.insert("valid".into(), a.valid.clone());
+    if full {
+        m.insert("result".into(), a.result.clone());
+    }
+    Json::Object(m)
+}
+
+// ---------------------------------------------------------------------------
+// list
+// ---------------------------------------------------------------------------
+
+fn list(a: &RunsListArgs) -> Exit {
+    let s = match open(&a.store, false) {
+        Ok(s) => s,
+        Err(e) => {
+            output::error(e);
+            return Exit::BadInput;
+        }
+    };
+    let runs = match s.list(filter(&a.filter)) {
+        Ok(r) => r,
+        Err(e) => {
+            output::error(e);
+            return Exit::BadInput;
+        }
+    };
+    if a.json {
+        let list: Vec<Json> = runs
+            .iter()
+            .map(|r| {
+                json!({
+                    "test_id": r.id.test,
+                    "run_id": r.id.run,
+                    "seed": r.seed,
+                    "faults": r.faults,
+                    "ops": r.ops,
+                    "steps": r.steps,
+                    "imported_from": r.imported_from,
+                    "last_analysis": r.last_analysis.as_ref().map(|x| analysis_json(x, false)),
+                })
+            })
+            .collect();
+        return print_doc(&json!({"db": s.name(), "runs": list}), Exit::Pass);
+    }
+    let mut t = table();
+    t.set_header(vec!["test", "run", "seed", "faults", "ops", "steps", "last analysis"]);
+    for r in &runs {
+        let seed = match &r.seed {
+            Json::Null => r.imported_from.as_ref().map_or("-".to_string(), |_| "imported".to_string()),
+            Json::String(s) => s.clone(),
+            v => v.to_string(),
+        };
+        let last = match &r.last_analysis {
+            None => "-".to_string(),
+            Some(x) => {
+                let who = x.checker.clone().unwrap_or_else(|| x.component.clone());
+                format!("{} ({who}, {})", valid_word(&x.valid), x.at)
+            }
+        };
+        t.add_row(vec![
+            r.id.test.to_string(),
+            r.id.run.to_string(),
+            seed,
+            faults_summary(&r.faults),
+            count(r.ops as u64),
+            count(r.steps as u64),
+            last,
+        ]);
+    }
+    right(&mut t, &[0, 1, 4, 5]);
+    let text = if runs.is_empty() {
+        format!("{}: no runs\n", s.name())
+    } else {
+        format!("{}: {} runs\n{t}\n", s.name(), count(runs.len() as u64))
+    };
+    print_text(&text, Exit::Pass)
+}
+
+// ---------------------------------------------------------------------------
+// check
+// ---------------------------------------------------------------------------
+
+/// What checking one run found.
+struct Checked {
+    id: RunId,
+    ops: usize,
+    outcome: Result<Verdict, String>,
+}
+
+struct Verdict {
+    valid: Json,
+    status: Exit,
+    anomaly_types: Json,
+    not: Json,
+    /// The full document, until it is written.
+    doc: Option<Json>,
+    /// The Analysis row written.
+    row: Option<i64>,
+}
+
+fn check_one(db: &str, rr: RunRows, model: ModelArg, opts: &checker::check::Options) -> Checked {
+    let id = rr.id.unwrap_or(RunId { test: -1, run: -1 });
+    let ops = rr.n_ops;
+    let stored = match rr.history(db, store::Flavor::ListAppend) {
+        Ok(h) => h,
+        Err(e) => return Checked { id, ops, outcome: Err(e.message) },
+    };
+    drop(rr);
+    let h = stored.history;
+    let locate = |p: SrcPos| format!("{db}: event_log row {}", p.line);
+    let outcome = elle_cmd::check_history(db, &locate, &h, Some(model), opts, None).map(|(report, mut doc)| {
+        if let Json::Object(m) = &mut doc {
+            m.insert("test_id".into(), json!(id.test));
+            m.insert("run_id".into(), json!(id.run));
+        }
+        Verdict {
+            valid: validity_json(report.valid),
+            status: elle_cmd::status_of(report.valid),
+            anomaly_types: doc["anomaly_types"].clone(),
+            not: doc["not"].clone(),
+            doc: Some(doc),
+            row: None,
+        }
+    });
+    Checked { id, ops, outcome }
+}
+
+fn progress(n: usize) -> ProgressBar {
+    if !io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::with_draw_target(Some(n as u64), ProgressDrawTarget::stderr());
+    let style = ProgressStyle::with_template("checking runs [{bar:40.cyan/blue}] {pos}/{len} {per_sec} eta {eta}")
+        .unwrap_or_else(|_| ProgressStyle::default_bar())
+        .progress_chars("=> ");
+    bar.set_style(style);
+    bar
+}
+
+fn check(a: &RunsCheckArgs) -> Exit {
+    let Some(model) = a.elle else {
+        output::error("say what to check: --elle list-append");
+        return Exit::BadInput;
+    };
+    let write = !a.no_write;
+    let mut s = match open(&a.store, write) {
+        Ok(s) => s,
+        Err(e) => {
+            output::error(e);
+            return Exit::BadInput;
+        }
+    };
+    let db = s.name().to_string();
+    let f = filter(&a.filter);
+    let scan =
+        match s.scan(f, Wants { history: true, ..Wants::default() }).and_then(|sc| sc.check_filter(f).map(|_| sc)) {
+            Ok(sc) => sc,
+            Err(e) => {
+                output::error(e);
+                return Exit::BadInput;
+            }
+        };
+    let opts = elle_cmd::options(&a.consistency_models, &a.anomalies, a.budget);
+    // A bad model name is a usage error before any run is checked.
+    if let Err(e) = checker::lattice::reportable(
+        &opts.models.iter().map(String::as_str).collect::<Vec<_>>(),
+        &opts.anomalies.iter().map(String::as_str).collect::<Vec<_>>(),
+    ) {
+        let hint = if e.suggestions.is_empty() {
+            String::new()
+        } else {
+            format!(" (did you mean {}?)", e.suggestions.join(", "))
+        };
+        output::error(format_args!("unknown {} '{}'{hint}", e.what, e.name));
+        return Exit::BadInput;
+    }
+    let runs: Vec<RunRows> = scan.runs.into_values().collect();
+    let n = runs.len();
+    let jobs = a.jobs.unwrap_or(0);
+    let pool = match rayon::ThreadPoolBuilder::new().num_threads(jobs).build() {
+        Ok(p) => p,
+        Err(e) => {
+            output::error(format_args!("cannot start {jobs} worker threads: {e}"));
+            return Exit::BadInput;
+        }
+    };
+    let bar = progress(n);
+    let checker_name = format!("elle {}", model_name(model));
+    let version = checker_version();
+    let mut results: Vec<Checked> = Vec::with_capacity(n);
+    let mut write_error: Option<String> = None;
+    let mut written = 0usize;
+    std::thread::scope(|scope| {
+        let (tx, rx) = mpsc::channel::<Checked>();
+        let db_ref = &db;
+        let opts_ref = &opts;
+        let pool_ref = &pool;
+        scope.spawn(move || {
+            pool_ref.install(|| {
+                runs.into_par_iter().for_each_with(tx, |tx, rr| {
+                    let _ = tx.send(check_one(db_ref, rr, model, opts_ref));
+                });
+            });
+        });
+        for mut c in rx {
+            if let (true, None, Ok(v)) = (write, &write_error, &mut c.outcome) {
+                let doc = v.doc.take().unwrap_or(Json::Null);
+                let analysis = NewAnalysis {
+                    id: c.id,
+                    valid: v.valid.clone(),
+                    result: doc,
+                    checker: checker_name.clone(),
+                    checker_version: version.clone(),
+                };
+                match s.write_analyses(std::slice::from_ref(&analysis)) {
+                    Ok(rows) => {
+                        v.row = rows.first().copied();
+                        written += 1;
+                    }
+                    Err(e) => write_error = Some(e.message),
+                }
+            } else if let Ok(v) = &mut c.outcome {
+                v.doc = None;
+            }
+            bar.inc(1);
+            results.push(c);
+        }
+    });
+    bar.finish_and_clear();
+    results.sort_by_key(|c| c.id);
+    summarise(a, &db, &checker_name, &opts, &results, written, write_error)
+}
+
+fn model_name(m: ModelArg) -> &'static str {
+    match m {
+        ModelArg::ListAppend => "list-append",
+    }
+}
+
+fn summarise(
+    a: &RunsCheckArgs,
+    db: &str,
+    checker_name: &str,
+    opts: &checker::check::Options,
+    results: &[Checked],
+    written: usize,
+    write_error: Option<String>,
+) -> Exit {
+    let (mut valid, mut invalid, mut unknown, mut errors) = (0usize, 0usize, 0usize, 0usize);
+    for c in results {
+        match &c.outcome {
+            Ok(v) => match v.status {
+                Exit::Pass => valid += 1,
+                Exit::Violation => invalid += 1,
+                _ => unknown += 1,
+            },
+            Err(e) => {
+                errors += 1;
+                output::error(e);
+            }
+        }
+    }
+    if let Some(e) = &write_error {
+        output::error(format_args!("{e}; the results of later runs were not written"));
+    }
+    let status = if errors > 0 || write_error.is_some() {
+        Exit::BadInput
+    } else if invalid > 0 {
+        Exit::Violation
+    } else if unknown > 0 {
+        Exit::Inconclusive
+    } else {
+        Exit::Pass
+    };
+    if a.json {
+        let runs: Vec<Json> = results
+            .iter()
+            .map(|c| {
+                let mut m = Map::new();
+                m.insert("test_id".into(), json!(c.id.test));
+                m.insert("run_id".into(), json!(c.id.run));
+                m.insert("ops".into(), json!(c.ops));
+                match &c.outcome {
+                    Ok(v) => {
+                        m.insert("valid".into(), v.valid.clone());
+                        m.insert("anomaly_types".into(), v.anomaly_types.clone());
+                        m.insert("not".into(), v.not.clone());
+                        m.insert("analysis_row".into(), json!(v.row));
+                    }
+                    Err(e) => {
+                        m.insert("valid".into(), Json::Null);
+                        m.insert("error".into(), json!(e));
+                    }
+                }
+                Json::Object(m)
+            })
+            .collect();
+        let doc = json!({
+            "db": db,
+            "checker": checker_name,
+            "consistency_models": opts.models,
+            "anomalies_requested": opts.anomalies,
+            "write": !a.no_write,
+            "runs": runs,
+            "summary": {"runs": results.len(), "valid": valid, "invalid": invalid, "unknown": unknown,
+                        "errors": errors, "written": written},
+        });
+        return print_doc(&doc, status);
+    }
+    // Every run when there are few; else the ones that did not pass.
+    let all = results.len() <= 20;
+    let mut t = table();
+    t.set_header(vec!["test", "run", "ops", "verdict", "anomalies, or what went wrong"]);
+    let mut shown = 0;
+    for c in results {
+        let (verdict, detail) = match &c.outcome {
+            Ok(v) => {
+                let types: Vec<&str> =
+                    v.anomaly_types.as_array().map(|a| a.iter().filter_map(Json::as_str).collect()).unwrap_or_default();
+                (valid_word(&v.valid), if types.is_empty() { "-".to_string() } else { types.join(", ") })
+            }
+            Err(e) => ("error".to_string(), e.lines().next().unwrap_or("").to_string()),
+        };
+        if !all && verdict == "valid" {
+            continue;
+        }
+        shown += 1;
+        t.add_row(vec![c.id.test.to_string(), c.id.run.to_string(), count(c.ops as u64), verdict, detail]);
+    }
+    right(&mut t, &[0, 1, 2]);
+    let mut text = String::new();
+    if shown > 0 {
+        text.push_str(&format!("{t}\n"));
+    }
+    text.push_str(&format!(
+        "{db}: {} runs checked with {checker_name} ({}): {} valid, {} invalid, {} unknown, {} could not be checked.\n",
+        count(results.len() as u64),
+        if opts.models.is_empty() { "no model".to_string() } else { opts.models.join(", ") },
+        count(valid as u64),
+        count(invalid as u64),
+        count(unknown as u64),
+        count(errors as u64),
+    ));
+    if a.no_write {
+        text.push_str("Nothing was written (--no-write).\n");
+    } else {
+        text.push_str(&format!("{} Analysis events written.\n", count(written as u64)));
+    }
+    print_text(&text, status)
+}
+
+// ---------------------------------------------------------------------------
+// show
+// ---------------------------------------------------------------------------
+
+fn show(a: &RunsShowArgs) -> Exit {
+    let id = RunId { test: a.test_id, run: a.run_id };
+    let s = match open(&a.store, false) {
+        Ok(s) => s,
+        Err(e) => {
+            output::error(e);
+            return Exit::BadInput;
+        }
+    };
+    let list = match s.analyses(id) {
+        Ok(l) => l,
+        Err(e) => {
+            output::error(e);
+            return Exit::BadInput;
+        }
+    };
+    if a.json {
+        let l: Vec<Json> = list.iter().map(|x| analysis_json(x, true)).collect();
+        return print_doc(&json!({"db": s.name(), "test_id": id.test, "run_id": id.run, "analyses": l}), Exit::Pass);
+    }
+    if list.is_empty() {
+        return print_text(&format!("{} ({id}): no analyses\n", s.name()), Exit::Pass);
+    }
+    let mut t = table();
+    t.set_header(vec!["row", "at", "by", "checker", "verdict", "anomalies"]);
+    for x in &list {
+        let r = &x.result;
+        let types = r.get("anomaly_types").or_else(|| r.get("anomaly-types"));
+        let types: Vec<&str> =
+            types.and_then(Json::as_array).map(|a| a.iter().filter_map(Json::as_str).collect()).unwrap_or_default();
+        let by = match &x.checker_version {
+            Some(v) => format!("{} ({v})", x.component),
+            None => x.component.clone(),
+        };
+        t.add_row(vec![
+            x.row.to_string(),
+            x.at.clone(),
+            by,
+            x.checker.clone().unwrap_or_else(|| "-".into()),
+            valid_word(&x.valid),
+            if types.is_empty() { "-".to_string() } else { types.join(", ") },
+        ]);
+    }
+    right(&mut t, &[0]);
+    print_text(&format!("{} ({id}): {} analyses\n{t}\n", s.name(), list.len()), Exit::Pass)
+}
+
+// ---------------------------------------------------------------------------
+// import
+// ---------------------------------------------------------------------------
+
+/// The history files under a path: the path itself, or every `history.edn`
+/// below a directory (symbolic links, such as Jepsen's `latest`, are not followed).
+fn find_histories(path: &Path, out: &mut Vec<PathBuf>) -> io::Result<()> {
+    let meta = std::fs::metadata(path)?;
+    if !meta.is_dir() {
+        out.push(path.to_path_buf());
+        return Ok(());
+    }
+    let mut stack = vec![path.to_path_buf()];
+    let mut found = Vec::new();
+    while let Some(dir) = stack.pop() {
+        for e in std::fs::read_dir(&dir)? {
+            let e = e?;
+            let ft = e.file_type()?;
+            if ft.is_symlink() {
+                continue;
+            }
+            if ft.is_dir() {
+                stack.push(e.path());
+            } else if e.file_name() == "history.edn" {
+                found.push(e.path());
+            }
+        }
+    }
+    found.sort();
+    out.extend(found);
+    Ok(())
+}
+
+/// The Jepsen test and run a file belongs to: `<test>/<time>/history.edn`, or
+/// the file's own name.
+fn jepsen_names(path: &Path) -> (String, Option<String>) {
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    if name == "history.edn" {
+        let run = path.parent();
+        let test = run.and_then(Path::parent);
+        if let (Some(r), Some(t)) = (run.and_then(Path::file_name), test.and_then(Path::file_name)) {
+            return (t.to_string_lossy().into_owned(), Some(r.to_string_lossy().into_owned()));
+        }
+    }
+    (name, None)
+}
+
+fn read_item(path: &Path, format: Option<parsers::Format>) -> Result<ImportItem, String> {
+    let source = path.display().to_string();
+    let bytes = std::fs::read(path).map_err(|e| format!("{source}: cannot read the file: {e}"))?;
+    let by_name = parsers::Format::from_path(path);
+    let opts = parsers::ReadOptions { format, progress: None };
+    let h = parsers::read_history(&bytes[..], &source, by_name, opts).map_err(|e| e.to_string())?;
+    output::print_warnings(&source, &h.warnings);
+    for l in parsers::json::lossy_constructs(&h) {
+        output::eline(format_args!("warning: {source}: stored as JSON: {l}"));
+    }
+    let mut buf = Vec::new();
+    parsers::json::write_lines(&h, &mut buf).map_err(|e| format!("{source}: {e}"))?;
+    let text = String::from_utf8(buf).map_err(|e| format!("{source}: {e}"))?;
+    let ops: Vec<String> = text.lines().map(str::to_string).collect();
+    let (test_name, run_label) = jepsen_names(path);
+    let canonical = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+    Ok(ImportItem {
+        source,
+        path: canonical.display().to_string(),
+        test_name,
+        run_label,
+        size: bytes.len() as u64,
+        hash: format!("{:016x}", fnv1a64(&bytes)),
+        ops,
+    })
+}
+
+fn import(a: &RunsImportArgs) -> Exit {
+    let mut files = Vec::new();
+    for p in &a.paths {
+        if let Err(e) = find_histories(p, &mut files) {
+            output::error(format_args!("{}: {e}", p.display()));
+            return Exit::BadInput;
+        }
+    }
+    // The same file named twice (or through a directory and by name) is read once.
+    let mut seen = std::collections::BTreeSet::new();
+    files.retain(|f| seen.insert(std::fs::canonicalize(f).unwrap_or_else(|_| f.clone())));
+    if files.is_empty() {
+        output::error("no history found: give history files, or directories holding <test>/<time>/history.edn");
+        return Exit::BadInput;
+    }
+    let format = a.format.map(Into::into);
+    let items: Result<Vec<ImportItem>, String> = files.par_iter().map(|f| read_item(f, format)).collect();
+    let items = match items {
+        Ok(i) => i,
+        Err(e) => {
+            output::eline(e);
+            return Exit::BadInput;
+        }
+    };
+    let path = match store::db_path(a.store.db.as_deref()) {
+        Ok(p) => p,
+        Err(e) => {
+            output::error(e);
+            return Exit::BadInput;
+        }
+    };
+    if files.iter().any(|f| std::fs::canonicalize(f).ok() == std::fs::canonicalize(&path).ok() && path.exists()) {
+        output::error(format_args!("{}: the store is one of the inputs", path.display()));
+        return Exit::BadInput;
+    }
+    let existed = path.exists();
+    let result = Store::create(&path, a.store.busy_timeout).and_then(|mut s| s.import(&items, a.force));
+    let done = match result {
+        Ok(d) => d,
+        Err(e) => {
+            if !existed {
+                // A store this command created holds nothing: leave no trace of it.
+                for suffix in ["", "-wal", "-shm", "-journal"] {
+                    let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+                }
+            }
+            output::error(e);
+            return Exit::BadInput;
+        }
+    };
+    let db = path.display().to_string();
+    if a.json {
+        let l: Vec<Json> = done
+            .iter()
+            .map(|d| json!({"source": d.source, "test_id": d.id.test, "run_id": d.id.run, "ops": d.ops, "new_test": d.new_test}))
+            .collect();
+        return print_doc(&json!({"db": db, "imported": l}), Exit::Pass);
+    }
+    let mut t = table();
+    t.set_header(vec!["history", "test", "run", "ops"]);
+    for d in &done {
+        t.add_row(vec![d.source.clone(), d.id.test.to_string(), d.id.run.to_string(), count(d.ops as u64)]);
+    }
+    right(&mut t, &[1, 2, 3]);
+    print_text(&format!("{db}: imported {} histories\n{t}\n", done.len()), Exit::Pass)
+}
