@@ -299,39 +299,46 @@ fn check(a: &RunsCheckArgs) -> Exit {
     let mut write_error: Option<String> = None;
     let mut written = 0usize;
     std::thread::scope(|scope| {
-        let (tx, rx) = mpsc::channel::<Checked>();
+        let (tx, rx) = mpsc::channel::<(usize, Checked)>();
         let db_ref = &db;
         let opts_ref = &opts;
         let pool_ref = &pool;
         scope.spawn(move || {
             pool_ref.install(|| {
-                runs.into_par_iter().for_each_with(tx, |tx, rr| {
-                    let _ = tx.send(check_one(db_ref, rr, model, opts_ref));
+                runs.into_par_iter().enumerate().for_each_with(tx, |tx, (i, rr)| {
+                    let _ = tx.send((i, check_one(db_ref, rr, model, opts_ref)));
                 });
             });
         });
-        for mut c in rx {
-            if let (true, None, Ok(v)) = (write, &write_error, &mut c.outcome) {
-                let doc = v.doc.take().unwrap_or(Json::Null);
-                let analysis = NewAnalysis {
-                    id: c.id,
-                    valid: v.valid.clone(),
-                    result: doc,
-                    checker: checker_name.clone(),
-                    checker_version: version.clone(),
-                };
-                match s.write_analyses(std::slice::from_ref(&analysis)) {
-                    Ok(rows) => {
-                        v.row = rows.first().copied();
-                        written += 1;
-                    }
-                    Err(e) => write_error = Some(e.message),
-                }
-            } else if let Ok(v) = &mut c.outcome {
-                v.doc = None;
-            }
+        // Results arrive as runs finish; they are written in run order (so the
+        // store's rows do not depend on the thread count), each in its own transaction.
+        let mut waiting: std::collections::BTreeMap<usize, Checked> = std::collections::BTreeMap::new();
+        let mut next = 0usize;
+        for (i, c) in rx {
             bar.inc(1);
-            results.push(c);
+            waiting.insert(i, c);
+            while let Some(mut c) = waiting.remove(&next) {
+                next += 1;
+                if let (true, None, Ok(v)) = (write, &write_error, &mut c.outcome) {
+                    let analysis = NewAnalysis {
+                        id: c.id,
+                        valid: v.valid.clone(),
+                        result: v.doc.take().unwrap_or(Json::Null),
+                        checker: checker_name.clone(),
+                        checker_version: version.clone(),
+                    };
+                    match s.write_analyses(std::slice::from_ref(&analysis)) {
+                        Ok(rows) => {
+                            v.row = rows.first().copied();
+                            written += 1;
+                        }
+                        Err(e) => write_error = Some(e.message),
+                    }
+                } else if let Ok(v) = &mut c.outcome {
+                    v.doc = None;
+                }
+                results.push(c);
+            }
         }
     });
     bar.finish_and_clear();
