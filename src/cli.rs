@@ -333,6 +333,23 @@ pub enum RunsCommand {
     Show(RunsShowArgs),
     /// Imports Jepsen histories (files, or store/<test>/<time>/history.edn directories) as new runs.
     Import(RunsImportArgs),
+    /// Prints the state trace of one run as JSON Lines: per step the state of
+    /// every node before and after it, the message received, the times, the faults.
+    Trace(RunsTraceArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct RunsTraceArgs {
+    #[command(flatten)]
+    pub store: StoreArgs,
+
+    /// The run's test.
+    #[arg(long, value_name = "T")]
+    pub test_id: i64,
+
+    /// The run.
+    #[arg(long, value_name = "R")]
+    pub run_id: i64,
 }
 
 #[derive(Debug, Args)]

@@ -6,7 +6,7 @@
 
 use crate::cli::{
     ModelArg, RunFilterArgs, RunsArgs, RunsCheckArgs, RunsCommand, RunsImportArgs, RunsListArgs, RunsShowArgs,
-    StoreArgs,
+    RunsTraceArgs, StoreArgs,
 };
 use crate::elle_cmd::{self, validity_json};
 use crate::output::{self, count, Exit};
@@ -29,6 +29,7 @@ pub fn run(args: &RunsArgs) -> Exit {
         RunsCommand::Check(a) => check(a),
         RunsCommand::Show(a) => show(a),
         RunsCommand::Import(a) => import(a),
+        RunsCommand::Trace(a) => trace(a),
     }
 }
 
@@ -654,4 +655,31 @@ fn import(a: &RunsImportArgs) -> Exit {
     }
     right(&mut t, &[1, 2, 3]);
     print_text(&format!("{db}: imported {} histories\n{t}\n", done.len()), Exit::Pass)
+}
+
+// ---------------------------------------------------------------------------
+// trace
+// ---------------------------------------------------------------------------
+
+fn trace(a: &RunsTraceArgs) -> Exit {
+    let id = RunId { test: a.test_id, run: a.run_id };
+    let t = match open(&a.store, false).and_then(|s| s.load_trace(id)) {
+        Ok(t) => t,
+        Err(e) => {
+            output::error(e);
+            return Exit::BadInput;
+        }
+    };
+    for w in &t.warnings {
+        output::eline(format_args!("warning: {w}"));
+    }
+    let mut out = io::BufWriter::new(io::stdout().lock());
+    let mut r = Ok(());
+    for st in &t.steps {
+        r = serde_json::to_writer(&mut out, &st.record).map_err(io::Error::from).and_then(|_| writeln!(out));
+        if r.is_err() {
+            break;
+        }
+    }
+    output::stdout_result(r.and_then(|_| out.flush()), Exit::Pass)
 }

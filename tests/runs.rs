@@ -527,3 +527,64 @@ fn a_failed_import_leaves_no_trace() {
     let n: i64 = c.query_row("SELECT count(*) FROM run_info", [], |r| r.get(0)).unwrap();
     assert_eq!(n, 1);
 }
+
+// ---------------------------------------------------------------------------
+// trace
+// ---------------------------------------------------------------------------
+
+fn trace_of(db: &Path, run_id: &str) -> Vec<Json> {
+    let o = run(&["runs", "trace", "--db", &d(db), "--test-id", "0", "--run-id", run_id]);
+    expect_code(&o, 0);
+    stdout(&o).lines().map(|l| serde_json::from_str(l).unwrap()).collect()
+}
+
+/// The logical time of the first step where `p` holds (detsys's `<>` witness).
+fn eventually(t: &[Json], p: impl Fn(&Json) -> bool) -> Option<i64> {
+    t.iter().find(|s| p(s)).map(|s| s["logical_time"].as_i64().unwrap())
+}
+
+#[test]
+fn traces_rebuild_the_state_of_every_node() {
+    let db = register_db("trace");
+    let t = trace_of(&db, "0");
+    assert_eq!(t.len(), 10);
+    // detsys-store.md §7.4: <> @register1'.value = `[1]` holds, witness at logical time 2;
+    // [] @register2'.value = `[]` fails, first at logical time 3.
+    assert_eq!(eventually(&t, |s| s["state"]["register1"]["value"] == json!([1])), Some(2));
+    assert_eq!(eventually(&t, |s| s["state"]["register2"]["value"] != json!([])), Some(3));
+    // `before` is the state after the previous step; step 0's is the deployment.
+    for w in t.windows(2) {
+        assert_eq!(w[1]["before"], w[0]["state"]);
+    }
+    assert_eq!(t[0]["before"]["register2"], json!({"value": [], "sessions": []}));
+    // forall n. [] (@n'.value = `[1]` -> <> $.message = `"ack"`): every replica that
+    // holds [1] is followed by an ack.
+    for node in ["register1", "register2"] {
+        let at = eventually(&t, |s| s["state"][node]["value"] == json!([1])).unwrap();
+        assert!(t.iter().any(|s| s["logical_time"].as_i64().unwrap() >= at && s["event"]["message"] == json!("ack")));
+    }
+    // The atoms detsys lacked: simulated time (ms), the faults, the message's kind and times.
+    assert_eq!(t[9]["time"], json!(10_040));
+    assert_eq!(t[9]["event"]["sent_logical_time"], json!(9));
+    assert_eq!(t[0]["event"]["kind"], json!("invoke"));
+    assert_eq!(t[0]["event"]["jepsen_type"], json!("invoke"));
+
+    // The stale run: register2 never sees the write, and the run's fault is in every step.
+    let stale = trace_of(&db, "1");
+    assert_eq!(eventually(&stale, |s| s["state"]["register2"]["value"] != json!([])), None);
+    assert!(stale
+        .iter()
+        .all(|s| s["faults"] == json!([{"kind": "omission", "from": "frontend", "to": "register2", "at": 3}])));
+    assert_eq!(
+        eventually(&stale, |s| s["event"]["message"] == json!("value")
+            && s["event"]["args"]["response"]["value"] == json!([])),
+        Some(9)
+    );
+
+    // An imported run has no trace.
+    let o = run(&["runs", "import", "--db", &d(&db), "fixtures/list-append-small.edn"]);
+    expect_code(&o, 0);
+    let o = run(&["runs", "trace", "--db", &d(&db), "--test-id", "1", "--run-id", "0"]);
+    expect_code(&o, 2);
+    assert!(stderr(&o).contains("test 1 run 0 has no trace: it has no ExecutionStep rows"), "{}", stderr(&o));
+}
