@@ -261,6 +261,11 @@ fn no_write_changes_nothing_and_output_is_deterministic() {
 #[test]
 fn concurrent_checks_lose_no_results() {
     let db = synthetic_db("concurrent", 40, 200);
+    // Start from detsys's own journal mode: the processes race to switch it to WAL.
+    let c = Connection::open(&db).unwrap();
+    let mode: String = c.query_row("PRAGMA journal_mode=DELETE", [], |r| r.get(0)).unwrap();
+    assert_eq!(mode, "delete");
+    drop(c);
     let args = ["runs", "check", "--db", &d(&db), "--elle", "list-append", "--jobs", "1"];
     let children: Vec<_> = (0..3)
         .map(|_| {

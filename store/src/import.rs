@@ -87,7 +87,7 @@ fn import_in(
     items: &[ImportItem],
     force: bool,
 ) -> Result<Vec<Imported>> {
-    let scan = crate::scan_conn(conn, db, busy, Filter::default(), Wants::default())?;
+    let scan = crate::scan_conn(conn, db, busy, Filter::default(), Wants { counts: true, ..Wants::default() }, None)?;
     // Files imported before, by size and hash; tests by Jepsen name.
     let mut seen: BTreeMap<(u64, String), (RunId, String)> = BTreeMap::new();
     for (id, rr) in &scan.runs {

@@ -115,6 +115,9 @@ CREATE INDEX IF NOT EXISTS idx_run_id
   ON event_log(json_extract(meta, '$.test-id'), json_extract(meta, '$.run-id'), event);
 "#;
 
+/// Tables with more rows than this are scanned in parallel.
+const PARALLEL_SCAN_ROWS: i64 = 200_000;
+
 /// The event name of an op imported from a Jepsen history (one row per op).
 pub const IMPORTED_OP: &str = "JepsenOp";
 
@@ -199,6 +202,9 @@ pub struct Wants {
     pub trace: bool,
     /// The `Analysis` rows.
     pub analyses: bool,
+    /// Count every run's history ops and steps, and see every run (for
+    /// listings and id allocation); else rows nobody wants are skipped unread.
+    pub counts: bool,
 }
 
 /// One `event_log` row kept by a scan: its id and its `data` text.
@@ -297,6 +303,7 @@ pub struct NewAnalysis {
 /// An open store.
 pub struct Store {
     conn: Connection,
+    path: PathBuf,
     /// The database as given, for messages.
     name: String,
     busy_ms: u64,
@@ -333,7 +340,7 @@ impl Store {
             | OpenFlags::SQLITE_OPEN_NO_MUTEX;
         let conn = Connection::open_with_flags(path, flags)
             .map_err(|e| StoreError::new(format!("{name}: cannot open the database: {e}")))?;
-        let store = Store { conn, name, busy_ms };
+        let store = Store { conn, path: path.to_path_buf(), name, busy_ms };
         store.configure(write)?;
         store.check_schema()?;
         Ok(store)
@@ -349,7 +356,7 @@ impl Store {
         let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
         let conn = Connection::open_with_flags(path, flags)
             .map_err(|e| StoreError::new(format!("{name}: cannot open or create the database: {e}")))?;
-        let mut store = Store { conn, name, busy_ms };
+        let mut store = Store { conn, path: path.to_path_buf(), name, busy_ms };
         store.configure(true)?;
         let tables = store.tables()?;
         if !tables.iter().any(|t| t == "event_log") {
@@ -446,14 +453,66 @@ impl Store {
     /// Reads `event_log` in row order and keeps the rows of the runs `filter`
     /// selects, as `wants` says. `meta` is parsed for every row; `data` only
     /// for the rows kept, and later (see [`RunRows`]).
+    ///
+    /// A big table is read in as many row ranges as there are cores, each on
+    /// its own read-only connection, and the parts are joined in row order.
     pub fn scan(&self, filter: Filter, wants: Wants) -> Result<Scan> {
-        scan_conn(&self.conn, &self.name, self.busy_ms, filter, wants)
+        self.scan_split(filter, wants, PARALLEL_SCAN_ROWS)
+    }
+
+    /// [`Store::scan`], in parallel when the table has more than `min_rows` rows.
+    pub fn scan_split(&self, filter: Filter, wants: Wants, min_rows: i64) -> Result<Scan> {
+        let (name, busy) = (self.name.as_str(), self.busy_ms);
+        let (lo, hi): (Option<i64>, Option<i64>) = self
+            .conn
+            .query_row("SELECT min(id), max(id) FROM event_log", [], |r| Ok((r.get(0)?, r.get(1)?)))
+            .map_err(|e| self.sql_error("cannot read event_log", e))?;
+        let (Some(lo), Some(hi)) = (lo, hi) else {
+            return scan_conn(&self.conn, name, busy, filter, wants, None);
+        };
+        let parts = std::thread::available_parallelism().map_or(1, |n| n.get()).min(8) as i64;
+        if parts < 2 || hi - lo < min_rows {
+            return scan_conn(&self.conn, name, busy, filter, wants, Some((lo, hi)));
+        }
+        let step = (hi - lo + parts) / parts;
+        let ranges: Vec<(i64, i64)> =
+            (0..parts).map(|k| (lo + k * step, (lo + (k + 1) * step - 1).min(hi))).filter(|(a, b)| a <= b).collect();
+        let path = &self.path;
+        let results: Vec<Result<Scan>> = std::thread::scope(|sc| {
+            let handles: Vec<_> = ranges[1..]
+                .iter()
+                .map(|&r| {
+                    sc.spawn(move || {
+                        let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+                        let conn = Connection::open_with_flags(path, flags)
+                            .map_err(|e| StoreError::new(format!("{name}: cannot open the database: {e}")))?;
+                        conn.busy_timeout(Duration::from_millis(busy))
+                            .map_err(|e| sql_error(name, busy, "cannot set the busy timeout", e))?;
+                        scan_conn(&conn, name, busy, filter, wants, Some(r))
+                    })
+                })
+                .collect();
+            let mut out = vec![scan_conn(&self.conn, name, busy, filter, wants, Some(ranges[0]))];
+            for h in handles {
+                out.push(h.join().unwrap_or_else(|_| Err(StoreError::new(format!("{name}: a reader thread failed")))));
+            }
+            out
+        });
+        let mut whole: Option<Scan> = None;
+        for part in results {
+            let part = part?;
+            match &mut whole {
+                None => whole = Some(part),
+                Some(w) => w.append(part),
+            }
+        }
+        Ok(whole.unwrap_or_default())
     }
 
     /// Every run `filter` selects, with its seed, faults, op and step counts and
     /// latest analysis, ordered by test and run.
     pub fn list(&self, filter: Filter) -> Result<Vec<RunSummary>> {
-        let scan = self.scan(filter, Wants { analyses: true, ..Wants::default() })?;
+        let scan = self.scan(filter, Wants { analyses: true, counts: true, ..Wants::default() })?;
         scan.check_filter(filter)?;
         let mut out = Vec::new();
         for (id, rr) in &scan.runs {
@@ -556,12 +615,20 @@ impl Store {
 }
 
 /// [`Store::scan`] on a connection (or a transaction's).
-pub(crate) fn scan_conn(conn: &Connection, name: &str, busy_ms: u64, filter: Filter, wants: Wants) -> Result<Scan> {
+pub(crate) fn scan_conn(
+    conn: &Connection,
+    name: &str,
+    busy_ms: u64,
+    filter: Filter,
+    wants: Wants,
+    range: Option<(i64, i64)>,
+) -> Result<Scan> {
     let mut scan = Scan { db: name.to_string(), ..Scan::default() };
+    let (lo, hi) = range.unwrap_or((i64::MIN, i64::MAX));
     let mut st = conn
-        .prepare("SELECT id, event, meta, data, at FROM event_log ORDER BY id")
+        .prepare("SELECT id, event, meta, data, at FROM event_log WHERE id BETWEEN ?1 AND ?2 ORDER BY id")
         .map_err(|e| sql_error(name, busy_ms, "cannot read event_log", e))?;
-    let mut rows = st.query([]).map_err(|e| sql_error(name, busy_ms, "cannot read event_log", e))?;
+    let mut rows = st.query([lo, hi]).map_err(|e| sql_error(name, busy_ms, "cannot read event_log", e))?;
     let mut seen: BTreeMap<i64, std::collections::BTreeSet<i64>> = BTreeMap::new();
     loop {
         let row = match rows.next() {
@@ -580,16 +647,27 @@ pub(crate) fn scan_conn(conn: &Connection, name: &str, busy_ms: u64, filter: Fil
             IMPORTED_OP => Kind::Imported,
             _ => continue,
         };
-        let event = event.to_string();
+        // Rows nobody asked for are skipped before their meta is parsed.
+        let skip = !wants.trace
+            && !wants.counts
+            && match kind {
+                Kind::Step => true,
+                Kind::Network => !text_of(row.get_ref(3), name, id, "data")?.contains("\"jepsen-type\""),
+                Kind::Analysis => !wants.analyses,
+                _ => false,
+            };
+        if skip {
+            continue;
+        }
         let meta_text = text_of(row.get_ref(2), name, id, "meta")?;
         let meta: MetaIds = serde_json::from_str(meta_text).map_err(|e| {
             StoreError::new(format!("{}: event_log row {id} ({event}): meta is not valid JSON: {e}", name))
         })?;
-        let test = match int_field(&meta.test_id, name, id, &event, "test-id")? {
+        let test = match int_field(&meta.test_id, name, id, event, "test-id")? {
             Some(t) => t,
             None => continue,
         };
-        let run = int_field(&meta.run_id, name, id, &event, "run-id")?;
+        let run = int_field(&meta.run_id, name, id, event, "run-id")?;
         if kind == Kind::CreateTest {
             seen.entry(test).or_default();
             if filter.wants_test(test) {
@@ -733,6 +811,31 @@ fn analysis_of(db: &str, a: &AnalysisRow) -> Result<Analysis> {
 }
 
 impl Scan {
+    /// Adds the rows of a later part of the table.
+    fn append(&mut self, part: Scan) {
+        for (id, rr) in part.runs {
+            let e = self.runs.entry(id).or_insert_with(|| RunRows { id: Some(id), ..RunRows::default() });
+            if e.create_run.is_none() {
+                e.create_run = rr.create_run;
+            }
+            e.network.extend(rr.network);
+            e.steps.extend(rr.steps);
+            e.imported.extend(rr.imported);
+            e.analyses.extend(rr.analyses);
+            e.n_ops += rr.n_ops;
+            e.n_steps += rr.n_steps;
+        }
+        for (t, rows) in part.tests {
+            self.tests.entry(t).or_default().extend(rows);
+        }
+        for (t, runs) in part.all_runs {
+            let mine = self.all_runs.entry(t).or_default();
+            mine.extend(runs);
+            mine.sort_unstable();
+            mine.dedup();
+        }
+    }
+
     /// The rows of a run, or an error naming what is missing: the test, or the run.
     pub fn run(&self, id: RunId) -> Result<&RunRows> {
         if let Some(rr) = self.runs.get(&id) {

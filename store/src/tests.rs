@@ -269,3 +269,31 @@ fn synthetic_runs_are_valid_shapes() {
     let h = s.load_history(id, Flavor::ListAppend).unwrap();
     assert_eq!(h.history.ops.len(), 1000);
 }
+
+#[test]
+fn a_parallel_scan_reads_what_a_serial_one_does() {
+    let (p, mut s) = register_store("parallel-scan");
+    for run in 3..9 {
+        fixture::insert(&mut s, &fixture::synthetic_run(RunId { test: 0, run }, 40, 3, 1, run as u64)).unwrap();
+    }
+    drop(s);
+    let s = Store::open(&p, false, DEFAULT_BUSY_MS).unwrap();
+    for wants in [
+        Wants { history: true, ..Wants::default() },
+        Wants { trace: true, analyses: true, counts: true, ..Wants::default() },
+    ] {
+        let serial = s.scan_split(Filter::default(), wants, i64::MAX).unwrap();
+        let parallel = s.scan_split(Filter::default(), wants, 1).unwrap();
+        assert_eq!(serial.runs.keys().collect::<Vec<_>>(), parallel.runs.keys().collect::<Vec<_>>());
+        for (id, a) in &serial.runs {
+            let b = &parallel.runs[id];
+            let ids = |v: &[RawRow]| v.iter().map(|r| r.id).collect::<Vec<_>>();
+            assert_eq!(ids(&a.network), ids(&b.network), "{id}");
+            assert_eq!(ids(&a.steps), ids(&b.steps), "{id}");
+            assert_eq!(a.create_run.as_ref().map(|r| r.id), b.create_run.as_ref().map(|r| r.id));
+            assert_eq!((a.n_ops, a.n_steps), (b.n_ops, b.n_steps));
+        }
+        assert_eq!(serial.all_runs, parallel.all_runs);
+        assert_eq!(serial.tests.keys().collect::<Vec<_>>(), parallel.tests.keys().collect::<Vec<_>>());
+    }
+}
