@@ -246,6 +246,20 @@ fn progress(n: usize) -> ProgressBar {
     bar
 }
 
+/// A spinner on stderr while the store is read, only when stderr is a terminal.
+fn spinner(msg: &str) -> ProgressBar {
+    if !io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
+    bar.set_style(
+        ProgressStyle::with_template("{spinner} {msg} {elapsed}").unwrap_or_else(|_| ProgressStyle::default_spinner()),
+    );
+    bar.set_message(msg.to_string());
+    bar.enable_steady_tick(std::time::Duration::from_millis(120));
+    bar
+}
+
 fn check(a: &RunsCheckArgs) -> Exit {
     let Some(model) = a.elle else {
         output::error("say what to check: --elle list-append");
@@ -261,14 +275,16 @@ fn check(a: &RunsCheckArgs) -> Exit {
     };
     let db = s.name().to_string();
     let f = filter(&a.filter);
-    let scan =
-        match s.scan(f, Wants { history: true, ..Wants::default() }).and_then(|sc| sc.check_filter(f).map(|_| sc)) {
-            Ok(sc) => sc,
-            Err(e) => {
-                output::error(e);
-                return Exit::BadInput;
-            }
-        };
+    let reading = spinner(&format!("reading {db}"));
+    let scanned = s.scan(f, Wants { history: true, ..Wants::default() });
+    reading.finish_and_clear();
+    let scan = match scanned.and_then(|sc| sc.check_filter(f).map(|_| sc)) {
+        Ok(sc) => sc,
+        Err(e) => {
+            output::error(e);
+            return Exit::BadInput;
+        }
+    };
     let opts = elle_cmd::options(&a.consistency_models, &a.anomalies, a.budget);
     // A bad model name is a usage error before any run is checked.
     if let Err(e) = checker::lattice::reportable(
