@@ -11,7 +11,7 @@
 //! to `u32::MAX`), `pos.col` is 1.
 
 use crate::{json, RawRow, Result, RunId, RunRows, StoreError};
-use history::{History, HistoryBuilder, SrcPos, Value};
+use history::{History, HistoryBuilder, MopKind, MopVal, OpType, Process, SrcPos, Value};
 use serde::Deserialize;
 use serde_json::Value as Json;
 use std::borrow::Cow;
@@ -49,15 +49,84 @@ struct NetOp<'a> {
     #[serde(borrow)]
     message: Option<Cow<'a, str>>,
     #[serde(default)]
-    args: Json,
+    args: Args,
 }
 
-/// `args.value` when it is an integer or an array, as detsys's checker takes it.
-fn value_of(args: &Json) -> Option<&Json> {
-    match args.get("value") {
-        Some(v @ Json::Array(_)) => Some(v),
-        Some(v @ Json::Number(n)) if n.is_i64() || n.is_u64() => Some(v),
-        _ => None,
+/// `args`, of which only `value` matters: parsed without building the rest.
+#[derive(Default)]
+struct Args {
+    value: Option<Val>,
+}
+
+/// `args.value` when detsys's checker takes it: an integer or an array.
+#[derive(Clone, Debug)]
+enum Val {
+    Int(i64),
+    /// An integer beyond `i64`.
+    Big(Json),
+    List(Vec<Json>),
+}
+
+impl<'de> Deserialize<'de> for Args {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = Args;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("the message's args")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, mut m: A) -> std::result::Result<Args, A::Error> {
+                let mut value = None;
+                while let Some(k) = m.next_key::<Cow<'de, str>>()? {
+                    if k == "value" {
+                        value = m.next_value::<OptVal>()?.0;
+                    } else {
+                        m.next_value::<serde::de::IgnoredAny>()?;
+                    }
+                }
+                Ok(Args { value })
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut s: A) -> std::result::Result<Args, A::Error> {
+                while s.next_element::<serde::de::IgnoredAny>()?.is_some() {}
+                Ok(Args::default())
+            }
+            fn visit_bool<E>(self, _: bool) -> std::result::Result<Args, E> {
+                Ok(Args::default())
+            }
+            fn visit_i64<E>(self, _: i64) -> std::result::Result<Args, E> {
+                Ok(Args::default())
+            }
+            fn visit_u64<E>(self, _: u64) -> std::result::Result<Args, E> {
+                Ok(Args::default())
+            }
+            fn visit_f64<E>(self, _: f64) -> std::result::Result<Args, E> {
+                Ok(Args::default())
+            }
+            fn visit_str<E>(self, _: &str) -> std::result::Result<Args, E> {
+                Ok(Args::default())
+            }
+            fn visit_unit<E>(self) -> std::result::Result<Args, E> {
+                Ok(Args::default())
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// A `value`: Some for an integer or an array, None for anything else.
+struct OptVal(Option<Val>);
+
+impl<'de> Deserialize<'de> for OptVal {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        Ok(OptVal(match Json::deserialize(d)? {
+            Json::Number(n) => match n.as_i64() {
+                Some(i) => Some(Val::Int(i)),
+                None if n.is_u64() => Some(Val::Big(Json::Number(n))),
+                None => None,
+            },
+            Json::Array(a) => Some(Val::List(a)),
+            _ => None,
+        }))
     }
 }
 
@@ -78,8 +147,10 @@ impl RunRows {
         }
         let mut b = HistoryBuilder::new();
         b.reserve(self.network.len());
-        let mut last_invoke: HashMap<i64, Json> = HashMap::new();
-        let mut index = 0i64;
+        let key = b.intern_keyword("x");
+        let txn = b.intern_keyword("txn");
+        let mut last_invoke: HashMap<i64, Option<Val>> = HashMap::new();
+        let mut index = 0u64;
         let bad = |raw: &RawRow, msg: String| {
             StoreError::new(format!("{db}: event_log row {} (NetworkTrace, {id}): {msg}", raw.id))
         };
@@ -87,8 +158,11 @@ impl RunRows {
             let op: NetOp<'_> =
                 serde_json::from_str(&raw.data).map_err(|e| bad(raw, format!("data is not valid JSON: {e}")))?;
             let Some(ty) = op.jepsen_type.as_deref() else { continue };
-            let ty = match ty {
-                "invoke" | "ok" | "info" | "fail" => ty,
+            let kind = match ty {
+                "invoke" => OpType::Invoke,
+                "ok" => OpType::Ok,
+                "info" => OpType::Info,
+                "fail" => OpType::Fail,
                 other => {
                     return Err(bad(raw, format!("jepsen-type should be invoke, ok, info or fail, found \"{other}\"")))
                 }
@@ -100,10 +174,10 @@ impl RunRows {
                 None => return Err(bad(raw, "a row with jepsen-type has no jepsen-process".into())),
             };
             let message = op.message.as_deref().unwrap_or("");
-            let f = match (message, flavor) {
-                ("write" | "ack", Flavor::ListAppend) => "append",
-                ("write" | "ack", Flavor::RwRegister) => "w",
-                ("read" | "value", _) => "r",
+            let mop = match (message, flavor) {
+                ("write" | "ack", Flavor::ListAppend) => MopKind::Append,
+                ("write" | "ack", Flavor::RwRegister) => MopKind::Write,
+                ("read" | "value", _) => MopKind::Read,
                 (m, _) => {
                     return Err(bad(
                         raw,
@@ -114,29 +188,43 @@ impl RunRows {
                     ))
                 }
             };
-            let value = match ty {
-                "invoke" => {
-                    let v = value_of(&op.args).cloned();
-                    last_invoke.insert(process, op.args.clone());
-                    v
+            let value = match kind {
+                OpType::Invoke => {
+                    last_invoke.insert(process, op.args.value.clone());
+                    op.args.value
                 }
-                _ => value_of(&op.args).or_else(|| last_invoke.get(&process).and_then(value_of)).cloned(),
+                _ => op.args.value.or_else(|| last_invoke.get(&process).cloned().flatten()),
             };
-            let v = value.as_ref().map(json::to_value).unwrap_or(Value::Nil);
-            let map = Value::Map(vec![
-                (kw("index"), Value::Int(index)),
-                (kw("type"), kw(ty)),
-                (kw("f"), kw("txn")),
-                (kw("process"), Value::Int(process)),
-                (kw("value"), Value::Vector(vec![Value::Vector(vec![kw(f), kw("x"), v])])),
-            ]);
-            index += 1;
-            b.push(&map, row_pos(raw.id)).map_err(|e| {
-                StoreError::new(format!(
+            let pos = row_pos(raw.id);
+            b.begin_op(pos);
+            let res = push_fast(&mut b, index, kind, txn, process, mop, key, value.as_ref());
+            if res.is_err() {
+                // The full message, with the op shown, comes from pushing it as a value.
+                let v = value.as_ref().map(|v| match v {
+                    Val::Int(i) => Value::Int(*i),
+                    Val::Big(j) => json::to_value(j),
+                    Val::List(l) => Value::Vector(l.iter().map(json::to_value).collect()),
+                });
+                let map = Value::Map(vec![
+                    (kw("index"), Value::Int(index as i64)),
+                    (kw("type"), kw(ty)),
+                    (kw("f"), kw("txn")),
+                    (kw("process"), Value::Int(process)),
+                    (
+                        kw("value"),
+                        Value::Vector(vec![Value::Vector(vec![kw(mop.name()), kw("x"), v.unwrap_or(Value::Nil)])]),
+                    ),
+                ]);
+                let e = match (b.push(&map, pos), res) {
+                    (Err(e), _) | (Ok(()), Err(e)) => e,
+                    (Ok(()), Ok(())) => unreachable!("res is an error"),
+                };
+                return Err(StoreError::new(format!(
                     "{db}: event_log row {} (NetworkTrace, {id}): {}\n  {}",
                     raw.id, e.message, e.snippet
-                ))
-            })?;
+                )));
+            }
+            index += 1;
         }
         if b.is_empty() {
             return Err(StoreError::new(format!(
@@ -192,4 +280,45 @@ impl RunRows {
         }
         Ok(StoredHistory { id, history: h, imported: true })
     }
+}
+
+/// Adds one rewritten op through the builder's low-level calls (no values built).
+#[allow(clippy::too_many_arguments)]
+fn push_fast(
+    b: &mut HistoryBuilder,
+    index: u64,
+    kind: OpType,
+    txn: history::Id,
+    process: i64,
+    mop: MopKind,
+    key: history::Id,
+    value: Option<&Val>,
+) -> std::result::Result<(), history::OpError> {
+    b.set_index(index)?;
+    b.set_type(kind)?;
+    b.set_f(txn)?;
+    b.set_process(Process::Client(process))?;
+    b.set_value_txn()?;
+    let val = match value {
+        None => MopVal::Nil,
+        Some(Val::Int(i)) => MopVal::Atom(b.intern_int(*i)),
+        Some(Val::List(l)) if mop == MopKind::Read => {
+            let start = b.reads_len();
+            for e in l {
+                let id = match e.as_i64() {
+                    Some(i) => b.intern_int(i),
+                    None => b.atoms_mut().intern_value(&json::to_value(e)),
+                };
+                b.push_read(id);
+            }
+            MopVal::List { start, len: l.len() as u32 }
+        }
+        Some(Val::List(l)) => {
+            let v = Value::Vector(l.iter().map(json::to_value).collect());
+            MopVal::Atom(b.atoms_mut().intern_value(&v))
+        }
+        Some(Val::Big(j)) => MopVal::Atom(b.atoms_mut().intern_value(&json::to_value(j))),
+    };
+    b.push_mop(mop, key, val);
+    b.end_op()
 }

@@ -297,3 +297,51 @@ fn a_parallel_scan_reads_what_a_serial_one_does() {
         assert_eq!(serial.tests.keys().collect::<Vec<_>>(), parallel.tests.keys().collect::<Vec<_>>());
     }
 }
+
+#[test]
+fn only_integer_and_array_values_are_taken() {
+    let (_, mut s) = register_store("odd-args");
+    let id = RunId { test: 0, run: 3 };
+    let nt = |msg: &str, args: serde_json::Value, ty: &str, lt: i64| {
+        fixture::network(
+            id,
+            msg,
+            args,
+            "client:0",
+            "frontend",
+            "invoke",
+            lt - 1,
+            lt,
+            "1970-01-01T00:00:00Z",
+            false,
+            Some((ty, 0)),
+        )
+    };
+    fixture::insert(
+        &mut s,
+        &[
+            fixture::create_run(id, 1, json!([])),
+            nt("write", json!({"value": 1.5, "other": [1, 2]}), "invoke", 1),
+            nt("ack", json!({}), "ok", 2),
+            nt("write", json!({"value": 18446744073709551615u64}), "invoke", 3),
+            nt("ack", json!("done"), "ok", 4),
+            nt("read", json!([]), "invoke", 5),
+            nt("value", json!({"value": [1, "two", {"k": null}]}), "ok", 6),
+            nt("write", json!({"value": [7, 8]}), "invoke", 7),
+            nt("ack", json!({"value": "x"}), "info", 8),
+        ],
+    )
+    .unwrap();
+    let h = s.load_history(id, Flavor::ListAppend).unwrap();
+    assert_eq!(
+        edn(&h.history),
+        "{:index 0, :type :invoke, :process 0, :f :txn, :value [[:append :x nil]]}\n\
+         {:index 1, :type :ok, :process 0, :f :txn, :value [[:append :x nil]]}\n\
+         {:index 2, :type :invoke, :process 0, :f :txn, :value [[:append :x 18446744073709551615N]]}\n\
+         {:index 3, :type :ok, :process 0, :f :txn, :value [[:append :x 18446744073709551615N]]}\n\
+         {:index 4, :type :invoke, :process 0, :f :txn, :value [[:r :x nil]]}\n\
+         {:index 5, :type :ok, :process 0, :f :txn, :value [[:r :x [1 \"two\" {\"k\" nil}]]]}\n\
+         {:index 6, :type :invoke, :process 0, :f :txn, :value [[:append :x [7 8]]]}\n\
+         {:index 7, :type :info, :process 0, :f :txn, :value [[:append :x [7 8]]]}\n"
+    );
+}
