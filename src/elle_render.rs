@@ -242,7 +242,7 @@ fn step_reason(h: &History, s: &Step, a: &str, b: &str) -> String {
                 let _ = write!(r, " (op {})", inv.index);
                 if let (Some(t1), Some(t2)) = (ca.time, inv.time) {
                     if t2 > t1 {
-                        let _ = write!(r, ", {:.3} s earlier", (t2 - t1) as f64 / 1e9);
+                        let _ = write!(r, ", {} earlier", crate::output::nanos(t2 - t1));
                     }
                 }
             }
@@ -384,19 +384,18 @@ fn explain_cycle(h: &History, c: &Cycle, out: &mut Vec<String>) {
         out.push(format!("  {} = {}", name(t), op_edn(h, t)));
     }
     out.push("Then:".into());
-    let n = c.steps.len();
-    for (i, s) in c.steps.iter().enumerate() {
+    for s in &c.steps {
         let (a, b) = (name(s.from), name(s.to));
         let reason = step_reason(h, s, &a, &b);
-        if i + 1 == n {
-            out.push(format!(
-                "  - {a} < {b} ({}), because {reason}. But {b} already precedes {a}: a contradiction, a cycle.",
-                s.rel.single_name()
-            ));
-        } else {
-            out.push(format!("  - {a} < {b} ({}), because {reason}.", s.rel.single_name()));
-        }
+        out.push(format!("  - {a} < {b} ({}), because {reason}.", s.rel.single_name()));
     }
+    let mut chain: Vec<String> = txns.iter().map(|&t| name(t)).collect();
+    chain.push(name(txns[0]));
+    out.push(format!(
+        "So {}: {} would have to precede itself, which no serial order allows.",
+        chain.join(" < "),
+        name(txns[0])
+    ));
 }
 
 // ---------------------------------------------------------------------------
@@ -436,7 +435,7 @@ pub fn cycle_dot(h: &History, c: &Cycle, title: &str) -> String {
     d.push_str(
         "  node [shape=record, fontname=\"Helvetica\", fontsize=10];\n  edge [fontname=\"Helvetica\", fontsize=10];\n",
     );
-    for t in c.txns() {
+    for (k, t) in c.txns().into_iter().enumerate() {
         let op = &h.ops[t as usize];
         let colour = match op.kind {
             history::OpType::Ok => "#0058AD",
@@ -463,7 +462,14 @@ pub fn cycle_dot(h: &History, c: &Cycle, title: &str) -> String {
             })
             .collect();
         let label = if fields.is_empty() { dot_escape(&format!("op {}", op.index)) } else { fields.join("|") };
-        let _ = writeln!(d, "  T{} [label=\"{label}\", color=\"{colour}\", xlabel=\"T{}\"];", op.index, op.index);
+        // Named as in the text explanation (T1, T2, … in cycle order), with the op's index.
+        let _ = writeln!(
+            d,
+            "  T{} [label=\"{label}\", color=\"{colour}\", xlabel=\"T{} (op {})\"];",
+            op.index,
+            k + 1,
+            op.index
+        );
     }
     for s in &c.steps {
         let port = |t: Txn, m: Option<u32>| match m {

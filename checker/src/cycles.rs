@@ -681,6 +681,24 @@ impl Scratch {
 /// The shortest satisfying cycle through some start vertex, trying starts in
 /// ascending order. `comp[v]` is v's component in the type's projection
 /// (`UNSEEN` if acyclic there); only edges within a component are followed.
+/// The relations a search for a type allowing `allowed` may take on an edge
+/// carrying `r`: a process or realtime step only where the pair has no data
+/// dependency the type allows. Where it has one, that data relation already
+/// orders the pair, and a `-process`/`-realtime` cycle through it would only
+/// relabel a data cycle that is reported under its own type (Elle's explainer
+/// prefers data relations for the same reason). Where the type does not allow
+/// the pair's data relation (an rw edge in a G1c-realtime search), the process
+/// or realtime order is the only reason the type has, and it is taken. Pass 1
+/// projects edge sets, not labels, so no model violation is lost by this.
+#[inline]
+fn usable(r: Rels, allowed: Rels) -> Rels {
+    if r.intersects(Rels::DATA & allowed) {
+        r & Rels::DATA
+    } else {
+        r
+    }
+}
+
 fn search_type(g: &Local, spec: &TypeSpec, comp: &[u32], budget: u64, work: &mut u64, sc: &mut Scratch) -> Found {
     let allowed = spec.allowed();
     let seed = spec.seed();
@@ -710,7 +728,11 @@ fn search_type(g: &Local, spec: &TypeSpec, comp: &[u32], budget: u64, work: &mut
             continue;
         }
         let (ts, rs) = g.out(s);
-        if !rs.iter().zip(ts).any(|(r, t)| r.intersects(seed) && comp[*t as usize] == cs && can_return(*t, s)) {
+        if !rs
+            .iter()
+            .zip(ts)
+            .any(|(r, t)| usable(*r, allowed).intersects(seed) && comp[*t as usize] == cs && can_return(*t, s))
+        {
             continue;
         }
         sc.reset();
@@ -720,7 +742,7 @@ fn search_type(g: &Local, spec: &TypeSpec, comp: &[u32], budget: u64, work: &mut
             if comp[w as usize] != cs || !can_return(w, s) {
                 continue;
             }
-            for one in (r & seed).iter() {
+            for one in (usable(r, allowed) & seed).iter() {
                 let st = spec.init(one);
                 if sc.visit(w, st) {
                     sc.nodes.push((w, st, one.0, ROOT));
@@ -741,7 +763,7 @@ fn search_type(g: &Local, spec: &TypeSpec, comp: &[u32], budget: u64, work: &mut
                 if comp[w as usize] != cs {
                     continue;
                 }
-                for one in (r & allowed).iter() {
+                for one in (usable(r, allowed) & allowed).iter() {
                     let Some(st2) = spec.step(st, one) else { continue };
                     if w == s {
                         if spec.accepts(st2, one) {

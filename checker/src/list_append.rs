@@ -9,6 +9,23 @@
 //! value, and its reads, bucketed by the version they end at. The explainer keeps
 //! only the sorted appends and the version orders, and recomputes an edge's
 //! reason from the two transactions' micro-ops.
+//!
+//! Where histcheck differs from Elle, deliberately:
+//! - `garbage-read`: an ok read of an element nobody (ok, info, fail, or an
+//!   invocation that never completed) appended. Elle has no such check.
+//! - Duplicate appends are checked per transaction (a completion's appends, or
+//!   its invocation's when the completion has no transaction value; invocations
+//!   that never completed), not on invocations only; a value appended twice in
+//!   one transaction is reported too. The error names both ops.
+//! - Equal-length incompatible reads are ordered by first occurrence (Elle: hash order).
+//! - G1a and garbage-read report each (op, mop, element) once, even when the
+//!   element repeats in the list.
+//! - dirty-update walks the version order of the possible ops, or the longest
+//!   read of a failed op when that is strictly longer; an element with no
+//!   completed writer extends the range without moving the anchor.
+//! - An `:info` read of `[]` is a read of the initial state (only `nil` info reads are unknown).
+//! - future-read names the first later append (in micro-op order) whose value the read holds.
+//! - A `:w` micro-op is an input error (Elle throws `unexpected-txn-micro-op-types`).
 
 use crate::anomaly::{Anomaly, CheckError, Expected, Explainer, Observed, Step, Version};
 use crate::graph::{GraphBuilder, Txn};
@@ -107,7 +124,10 @@ pub struct ListAppendExplainer<'h> {
     h: &'h History,
     keys: KeyIndex,
     /// Appends grouped by key (`ent_off`), sorted by value within a key.
-    ent: Vec<AppEnt>,
+    /// (Kept as the key chunks made them: `ent[c]` holds the keys from
+    /// `ent_keys[c]`, and `ent_off` counts over all of them.)
+    ent: Vec<Vec<AppEnt>>,
+    ent_keys: Vec<u32>,
     ent_off: Vec<u32>,
     /// Version orders grouped by key (`ver_off`).
     ver: Vec<Id>,
@@ -116,7 +136,9 @@ pub struct ListAppendExplainer<'h> {
 
 impl ListAppendExplainer<'_> {
     fn key_ents(&self, k: u32) -> &[AppEnt] {
-        &self.ent[self.ent_off[k as usize] as usize..self.ent_off[k as usize + 1] as usize]
+        let c = self.ent_keys.partition_point(|&b| b <= k) - 1;
+        let base = self.ent_off[self.ent_keys[c] as usize];
+        &self.ent[c][(self.ent_off[k as usize] - base) as usize..(self.ent_off[k as usize + 1] - base) as usize]
     }
 
     fn versions(&self, k: u32) -> &[Id] {
@@ -149,6 +171,16 @@ impl ListAppendExplainer<'_> {
             OpType::Info => Some(K_INFO),
             _ => None,
         }
+    }
+
+    /// Approximate heap bytes held by the explainer's indices.
+    pub fn heap_bytes(&self) -> usize {
+        self.ent.iter().map(|e| e.capacity()).sum::<usize>() * std::mem::size_of::<AppEnt>()
+            + self.ent_keys.capacity() * 4
+            + (self.ent_off.capacity() + self.ver_off.capacity() + self.keys.table.capacity()) * 4
+            + self.ver.capacity() * 4
+            + self.keys.keys.capacity() * 4
+            + self.keys.map.capacity() * 9
     }
 
     /// The version order of `key` (for reports and tests).
@@ -306,7 +338,7 @@ struct KeyIndex {
     keys: Vec<Id>,
 }
 
-const TABLE_MAX: i64 = 1 << 22;
+const TABLE_MAX: i64 = 1 << 20;
 
 impl KeyIndex {
     #[inline]
@@ -413,8 +445,10 @@ fn group<T: Copy>(nkeys: usize, key: &[u32], rec: Vec<T>) -> (Vec<u32>, Vec<T>) 
 
 fn scan_ops(h: &History, lo: usize, hi: usize) -> OpChunk {
     let mut ki = KeyIndex::default();
-    let (mut ak, mut ar) = (Vec::new(), Vec::new());
-    let (mut rk, mut rr) = (Vec::new(), Vec::new());
+    // Room for this range's share of the micro-ops, so the vectors seldom grow.
+    let guess = (h.mops.len() as u64 * (hi - lo) as u64 / h.ops.len().max(1) as u64) as usize / 2 + 64;
+    let (mut ak, mut ar) = (Vec::with_capacity(guess), Vec::with_capacity(guess));
+    let (mut rk, mut rr) = (Vec::with_capacity(guess), Vec::with_capacity(guess));
     let (mut lk, mut lr) = (Vec::new(), Vec::new());
     let mut inter_set: FxHashSet<Id> = FxHashSet::default();
     let mut err = None;
@@ -609,12 +643,13 @@ fn analyze_keys<'h>(h: &'h History, lap: &(dyn Fn(&str) + Sync)) -> Result<KeysO
     let mut ver = Vec::new();
     let mut ver_off = Vec::with_capacity(nkeys + 1);
     ver_off.push(0u32);
-    let mut ent = Vec::with_capacity(outs.iter().map(|o| o.ent.len()).sum());
+    let mut ent = Vec::with_capacity(outs.len());
+    let ent_keys: Vec<u32> = bounds[..bounds.len() - 1].iter().map(|&b| b as u32).collect();
     let mut ent_off = Vec::with_capacity(nkeys + 1);
     ent_off.push(0u32);
     for mut o in outs {
         edges.append(&mut o.edges);
-        ent.extend_from_slice(&o.ent);
+        ent.push(std::mem::take(&mut o.ent));
         for l in o.ent_len {
             let last = *ent_off.last().unwrap();
             ent_off.push(last + l);
@@ -626,7 +661,7 @@ fn analyze_keys<'h>(h: &'h History, lap: &(dyn Fn(&str) + Sync)) -> Result<KeysO
             ver_off.push(last + l);
         }
     }
-    let explainer = ListAppendExplainer { h, keys: ki, ent, ent_off, ver, ver_off };
+    let explainer = ListAppendExplainer { h, keys: ki, ent, ent_keys, ent_off, ver, ver_off };
     Ok((edges, anoms, explainer))
 }
 
@@ -647,14 +682,13 @@ fn analyze_key(c: KeyCtx<'_>, s: &mut Scratch, out: &mut ChunkOut) {
     // Appends sorted by value; a repeated value is an input error.
     // Stable: equal values (an input error) stay in op order.
     c.ents.sort_by_key(|e| e.val);
+    // Report the repeat whose second append comes first.
     for w in c.ents.windows(2) {
         if w[0].val == w[1].val {
             let d = (w[0].txn, w[1].txn, key, w[0].val);
             if out.dup.is_none_or(|b| (d.1, d.0) < (b.1, b.0)) {
                 out.dup = Some(d);
             }
-            out.ver_len.push(0);
-            return;
         }
     }
     if out.dup.is_some() {

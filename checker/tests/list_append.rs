@@ -979,3 +979,58 @@ proptest! {
         prop_assert_eq!(&a.anomalies, &again.anomalies);
     }
 }
+
+/// An info or fail completion without a transaction value: its appends are its invocation's.
+#[test]
+fn completions_without_a_value_use_their_invocations_appends() {
+    let edn = "{:type :invoke, :process 0, :value [[:r :y nil] [:append :x 1]]}\n\
+               {:type :info, :process 0, :value nil}\n\
+               {:type :invoke, :process 1, :value [[:append :y 2]]}\n\
+               {:type :fail, :process 1}\n\
+               {:type :invoke, :process 2, :value [[:r :x nil] [:r :y nil]]}\n\
+               {:type :ok, :process 2, :value [[:r :x [1]] [:r :y [2]]]}\n";
+    let h = parsers::read_history(edn.as_bytes(), "t.edn", Some(parsers::Format::Edn), Default::default()).unwrap();
+    let (a, g) = run(&h);
+    assert_eq!(g.rels(1, 5), Rels::WR);
+    let s = a.explainer.explain(1, 5, Rels::WR).unwrap();
+    assert_eq!((s.a_mop, s.b_mop), (Some(1), Some(0)));
+    assert_eq!(a.anomalies, vec![Anomaly::Read { kind: "G1a", op: 5, mop: 1, writer: Some(3), element: int(&h, 2) }]);
+    assert_explainable(&g, &a.explainer);
+}
+
+/// Enough work for several key chunks: every edge is still explained.
+#[test]
+fn large_serial_history_is_clean_and_explained() {
+    let mut rng = 0x9E37_79B9_7F4A_7C15u64;
+    let mut next = || {
+        rng ^= rng << 13;
+        rng ^= rng >> 7;
+        rng ^= rng << 17;
+        rng
+    };
+    let txns: Vec<T> = (0..4000)
+        .map(|_| T {
+            mops: (0..1 + next() % 4)
+                .map(|_| if next() % 2 == 0 { M::Append((next() % 4) as u8) } else { M::Read((next() % 4) as u8) })
+                .collect(),
+            outcome: [0, 0, 0, 0, 0, 0, 1, 2, 3][(next() % 9) as usize],
+            process: (next() % 4) as u8,
+        })
+        .collect();
+    let h = serial_history(&txns, true);
+    let a = analyze(&h).unwrap();
+    assert!(a.anomalies.is_empty());
+    let g = a.edges.clone().build();
+    assert!(g.edge_count() > 1000);
+    assert!(acyclic(&g, Rels::WW | Rels::WR | Rels::RW));
+    assert_explainable(&g, &a.explainer);
+}
+
+#[test]
+fn the_earliest_duplicate_append_is_reported() {
+    // x 5 repeats at ops 0/2, x 2 at ops 1/3: the repeat completed first (op 2) is named.
+    let h = hist(&["p0 ax5", "p1 ax2", "p2 ax5", "p3 ax2"]);
+    let e = analyze(&h).err().unwrap();
+    assert_eq!(e.ops, vec![0, 2]);
+    assert!(e.message.starts_with("value 5 is appended to key :x twice"), "{}", e.message);
+}

@@ -347,6 +347,17 @@ impl HistoryBuilder {
         self.h.reads.push(id);
     }
 
+    /// Elements of a read list that are integers: as [`Self::push_read`] of
+    /// [`Self::intern_int`] of each, in order.
+    #[inline]
+    pub fn push_read_ints(&mut self, ints: &[i64]) {
+        self.h.reads.reserve(ints.len());
+        for &i in ints {
+            let id = self.h.atoms.intern_int(i);
+            self.h.reads.push(id);
+        }
+    }
+
     /// Any other field, kept as written.
     pub fn add_extra(&mut self, k: Value, v: Value) {
         self.draft.extra.push((k, v));
@@ -574,17 +585,63 @@ impl HistoryBuilder {
     }
 }
 
+/// The invocation in flight on each client process, as a map from process
+/// to op index: an array for small non-negative processes (the usual case),
+/// a hash map for the others.
+#[derive(Default)]
+struct InFlight {
+    /// `usize::MAX` where none is in flight.
+    dense: Vec<usize>,
+    map: FxHashMap<i64, usize>,
+}
+
+impl InFlight {
+    const DENSE: i64 = 1 << 16;
+
+    #[inline]
+    fn get(&self, p: i64) -> Option<usize> {
+        if (0..Self::DENSE).contains(&p) {
+            self.dense.get(p as usize).copied().filter(|&j| j != usize::MAX)
+        } else {
+            self.map.get(&p).copied()
+        }
+    }
+
+    #[inline]
+    fn insert(&mut self, p: i64, i: usize) {
+        if (0..Self::DENSE).contains(&p) {
+            let p = p as usize;
+            if p >= self.dense.len() {
+                self.dense.resize(p + 1, usize::MAX);
+            }
+            self.dense[p] = i;
+        } else {
+            self.map.insert(p, i);
+        }
+    }
+
+    #[inline]
+    fn remove(&mut self, p: i64) -> Option<usize> {
+        if (0..Self::DENSE).contains(&p) {
+            let slot = self.dense.get_mut(p as usize)?;
+            Some(std::mem::replace(slot, usize::MAX)).filter(|&j| j != usize::MAX)
+        } else {
+            self.map.remove(&p)
+        }
+    }
+}
+
 /// Pairs each client completion with the invocation in flight on its process.
 fn pair(h: &mut History) -> Result<(), OpError> {
     let n = h.ops.len();
     h.partner = vec![NO_PARTNER; n];
     let any_invoke = h.ops.iter().any(|o| o.kind == OpType::Invoke && o.process.client().is_some());
-    let mut in_flight: FxHashMap<i64, usize> = FxHashMap::default();
+    let mut in_flight = InFlight::default();
     for i in 0..n {
         let op = &h.ops[i];
         let Some(p) = op.process.client() else { continue };
         if op.kind == OpType::Invoke {
-            if let Some(&j) = in_flight.get(&p) {
+            if let Some(j) = in_flight.get(p) {
                 let first = &h.ops[j];
                 let why = if h.process_defaulted {
                     " The file has no :process fields, so every op was put in one process; give the ops their :process to tell concurrent clients apart."
@@ -601,7 +658,7 @@ fn pair(h: &mut History) -> Result<(), OpError> {
                 });
             }
             in_flight.insert(p, i);
-        } else if let Some(j) = in_flight.remove(&p) {
+        } else if let Some(j) = in_flight.remove(p) {
             h.partner[i] = j as u32;
             h.partner[j] = i as u32;
         } else if any_invoke {

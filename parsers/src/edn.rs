@@ -19,7 +19,7 @@
 //! escapes) are hand-written on `&[u8]` with a byte class table; nom recognises
 //! the rarer number shapes and character names.
 
-use crate::fast::{self, text, FField, FMop, FVal, Fast, Lit};
+use crate::fast::{self, FField, FMop, FVal, Fast, Lit};
 use crate::{InputError, OpSink, Source};
 use history::{History, HistoryBuilder, MopKind, OpError, OpType, SrcPos, Value};
 use nom::branch::alt;
@@ -76,6 +76,33 @@ const fn build_class() -> [u8; 256] {
         } else {
             0
         };
+        i += 1;
+    }
+    t
+}
+
+/// Bytes that end a run of whitespace for [`Parser::skip_ws`] at once: not
+/// whitespace, not a comment's `;`, not the `#` of a possible `#_`.
+static WS_END: [bool; 256] = build_ws_end();
+
+const fn build_ws_end() -> [bool; 256] {
+    let mut t = [false; 256];
+    let mut i = 0;
+    while i < 256 {
+        t[i] = CLASS[i] != C_WS && i as u8 != b';' && i as u8 != b'#';
+        i += 1;
+    }
+    t
+}
+
+/// The ASCII bytes of symbols and keywords.
+static ASCII_SYM: [bool; 256] = build_ascii_sym();
+
+const fn build_ascii_sym() -> [bool; 256] {
+    let mut t = [false; 256];
+    let mut i = 0;
+    while i < 128 {
+        t[i] = CLASS[i] == C_SYM;
         i += 1;
     }
     t
@@ -263,6 +290,180 @@ struct Pools {
 #[inline]
 fn not_utf8(bytes: &[u8]) -> bool {
     !bytes.is_ascii() && std::str::from_utf8(bytes).is_err()
+}
+
+/// The end of the op field name (`index`, `time`, `type`, `process`, `f` or
+/// `value`) at `ks` when a delimiter follows it, as [`Parser::token_end`]
+/// would find it; `None` for anything else.
+/// With a code for the name: its first byte, `y` for `type`.
+#[inline(always)]
+fn known_key(buf: &[u8], ks: usize) -> Option<(u8, usize)> {
+    // Fixed-length comparisons, which compile to a load and a compare each.
+    let (code, len) = match *buf.get(ks)? {
+        b'i' if buf.get(ks..ks + 5)? == b"index" => (b'i', 5),
+        b't' if buf.get(ks..ks + 4)? == b"time" => (b't', 4),
+        b't' if buf.get(ks..ks + 4)? == b"type" => (b'y', 4),
+        b'p' if buf.get(ks..ks + 7)? == b"process" => (b'p', 7),
+        b'f' => (b'f', 1),
+        b'v' if buf.get(ks..ks + 5)? == b"value" => (b'v', 5),
+        _ => return None,
+    };
+    let ke = ks + len;
+    (!is_sym(*buf.get(ke)?)).then_some((code, ke))
+}
+
+/// A keyword at `i` whose name is ASCII and followed by a delimiter: the
+/// range of its name, as [`Parser::lit`] reads it.
+#[inline(always)]
+fn quick_kw(buf: &[u8], i: usize) -> Option<(usize, usize)> {
+    if *buf.get(i)? != b':' {
+        return None;
+    }
+    let mut j = i + 1;
+    while j < buf.len() && ASCII_SYM[buf[j] as usize] {
+        j += 1;
+    }
+    (j > i + 1 && !is_sym(*buf.get(j)?)).then_some((i + 1, j))
+}
+
+/// One field of an op map at `i` (after optional whitespace) in its usual
+/// spelling: `:index`, `:time` or `:process` with an integer, `:type` or `:f`
+/// with a keyword, after one space. Read without the general steps of
+/// [`Parser::fast_op`], which reads these the same way (and everything else).
+#[inline(always)]
+fn quick_field(buf: &[u8], i: usize) -> Option<(FField, usize)> {
+    let i = quick_sep(buf, i)?;
+    if *buf.get(i)? != b':' {
+        return None;
+    }
+    let (key, ke) = known_key(buf, i + 1)?;
+    if *buf.get(ke)? != b' ' {
+        return None;
+    }
+    let i = ke + 1;
+    match key {
+        b'i' => quick_int(buf, i).map(|(v, j)| (FField::Index(v as u64), j)),
+        b't' => quick_int(buf, i).map(|(v, j)| (FField::Time(Some(v)), j)),
+        b'p' => quick_int(buf, i).map(|(v, j)| (FField::Process(Lit::Int(v)), j)),
+        b'y' => {
+            // Fixed-length comparisons for the four types.
+            let (t, n) = match *buf.get(i + 1)? {
+                b'i' if buf.get(i..i + 7)? == b":invoke" => (OpType::Invoke, 7),
+                b'o' if buf.get(i..i + 3)? == b":ok" => (OpType::Ok, 3),
+                b'f' if buf.get(i..i + 5)? == b":fail" => (OpType::Fail, 5),
+                b'i' if buf.get(i..i + 5)? == b":info" => (OpType::Info, 5),
+                _ => return None,
+            };
+            (!is_sym(*buf.get(i + n)?)).then_some((FField::Type(t), i + n))
+        }
+        b'f' => quick_kw(buf, i).map(|(s, e)| (FField::F(Lit::Kw(s, e)), e)),
+        _ => None,
+    }
+}
+
+/// The whitespace at `i` if it is nothing, a space, `,` or `, ` followed by a
+/// byte that ends [`Parser::skip_ws`] at once: the position after it.
+#[inline(always)]
+fn quick_sep(buf: &[u8], mut i: usize) -> Option<usize> {
+    if *buf.get(i)? == b',' {
+        i += 1;
+    }
+    if *buf.get(i)? == b' ' {
+        i += 1;
+    }
+    WS_END[*buf.get(i)? as usize].then_some(i)
+}
+
+/// A non-negative decimal integer of at most 18 digits at `i`, followed by a
+/// delimiter: as [`Parser::lit`] reads it, and the position after it.
+#[inline(always)]
+fn quick_int(buf: &[u8], i: usize) -> Option<(i64, usize)> {
+    let d = buf.get(i)?.wrapping_sub(b'0');
+    if d > 9 {
+        return None;
+    }
+    let end = buf.len().min(i + 18);
+    let mut v = d as i64;
+    let mut j = i + 1;
+    while j < end {
+        let d = buf[j].wrapping_sub(b'0');
+        if d > 9 {
+            break;
+        }
+        v = v * 10 + d as i64;
+        j += 1;
+    }
+    (!is_sym(*buf.get(j)?)).then_some((v, j))
+}
+
+/// One micro-op at `i` (after optional whitespace) in its usual spelling:
+/// `[:append k v]`, `[:w k v]`, `[:r k nil]` or `[:r k [v…]]` with integer
+/// keys and values and single spaces, read without the general steps of
+/// [`Parser::fast_txn`] (which reads these the same way, and everything
+/// else). Read list elements are pushed onto `ints`; on `None` they are not.
+#[inline(always)]
+fn quick_mop(buf: &[u8], i: usize, ints: &mut Vec<i64>) -> Option<(FMop, usize)> {
+    let mut i = quick_sep(buf, i)?;
+    let (kind, n) = match buf.get(i..i + 4)? {
+        [b'[', b':', b'r', b' '] => (MopKind::Read, 4),
+        [b'[', b':', b'w', b' '] => (MopKind::Write, 4),
+        _ if buf.get(i..i + 9)? == b"[:append " => (MopKind::Append, 9),
+        _ => return None,
+    };
+    let (key, j) = quick_int(buf, i + n)?;
+    if *buf.get(j)? != b' ' {
+        return None;
+    }
+    i = j + 1;
+    let val = match *buf.get(i)? {
+        b'[' if kind == MopKind::Read => {
+            let from = ints.len();
+            i += 1;
+            // `[]`, or integers each followed by one space or the `]`.
+            let ok = loop {
+                match buf.get(i) {
+                    Some(b']') => {
+                        i += 1;
+                        break true;
+                    }
+                    Some(_) => match quick_int(buf, i) {
+                        Some((v, j)) => {
+                            ints.push(v);
+                            match buf[j] {
+                                b' ' if buf.get(j + 1).is_some_and(u8::is_ascii_digit) => i = j + 1,
+                                b']' => i = j,
+                                _ => break false,
+                            }
+                        }
+                        None => break false,
+                    },
+                    None => break false,
+                }
+            };
+            if !ok {
+                ints.truncate(from);
+                return None;
+            }
+            FVal::Ints(from, ints.len() - from)
+        }
+        b'n' if buf.get(i..i + 3)? == b"nil" && !is_sym(*buf.get(i + 3)?) => {
+            i += 3;
+            FVal::Nil
+        }
+        _ => {
+            let (v, j) = quick_int(buf, i)?;
+            i = j;
+            FVal::Atom(Lit::Int(v))
+        }
+    };
+    if buf.get(i) == Some(&b']') {
+        Some((FMop { kind, key: Lit::Int(key), val }, i + 1))
+    } else {
+        if let FVal::Ints(from, _) = val {
+            ints.truncate(from);
+        }
+        None
+    }
 }
 
 /// Keyword slots, and copies kept per slot.
@@ -462,6 +663,25 @@ impl<'s, 'r> Parser<'s, 'r> {
                 b'#' if buf.get(i + 1) == Some(&b'_') => self.discard()?,
                 _ => return Ok(()),
             }
+        }
+    }
+
+    /// [`Self::skip_ws`] where a space or `, ` (the usual separators) is
+    /// expected: those cases without the general loop.
+    #[inline(always)]
+    fn sep(&mut self) -> Result<(), PErr> {
+        let buf = self.buf;
+        let mut i = self.pos;
+        if buf.get(i) == Some(&b',') {
+            i += 1;
+        }
+        if buf.get(i) == Some(&b' ') {
+            i += 1;
+        }
+        self.pos = i;
+        match buf.get(i) {
+            Some(&c) if WS_END[c as usize] => Ok(()),
+            _ => self.skip_ws(),
         }
     }
 
@@ -985,7 +1205,12 @@ impl<'s, 'r> Parser<'s, 'r> {
         self.pos += 1;
         self.depth += 1;
         loop {
-            self.skip_ws()?;
+            if let Some((field, end)) = quick_field(buf, self.pos) {
+                self.pools.fast.fields.push(field);
+                self.pos = end;
+                continue;
+            }
+            self.sep()?;
             let Some(&c) = buf.get(self.pos) else {
                 return Err(more0());
             };
@@ -997,12 +1222,15 @@ impl<'s, 'r> Parser<'s, 'r> {
                 return Ok(false);
             }
             let ks = self.pos + 1;
-            let ke = self.token_end(ks)?;
+            let ke = match known_key(buf, ks) {
+                Some((_, ke)) => ke,
+                None => self.token_end(ks)?,
+            };
             if ke == ks {
                 return Ok(false);
             }
             self.pos = ke;
-            self.skip_ws()?;
+            self.sep()?;
             match buf.get(self.pos) {
                 None => return Err(more0()),
                 Some(&c) if is_closer(c) => return Ok(false),
@@ -1019,9 +1247,13 @@ impl<'s, 'r> Parser<'s, 'r> {
                     _ => return Ok(false),
                 },
                 b"type" => match self.lit()? {
-                    Some(Lit::Kw(s, e)) => match OpType::from_name(text(buf, s, e)) {
-                        Some(t) => FField::Type(t),
-                        None => return Ok(false),
+                    // As `OpType::from_name`, on the bytes.
+                    Some(Lit::Kw(s, e)) => match &buf[s..e] {
+                        b"invoke" => FField::Type(OpType::Invoke),
+                        b"ok" => FField::Type(OpType::Ok),
+                        b"fail" => FField::Type(OpType::Fail),
+                        b"info" => FField::Type(OpType::Info),
+                        _ => return Ok(false),
                     },
                     _ => return Ok(false),
                 },
@@ -1035,13 +1267,15 @@ impl<'s, 'r> Parser<'s, 'r> {
                 },
                 b"value" => {
                     let vstart = self.pos;
-                    let (m, r) = (self.pools.fast.mops.len(), self.pools.fast.reads.len());
+                    let (m, r, n) =
+                        (self.pools.fast.mops.len(), self.pools.fast.reads.len(), self.pools.fast.ints.len());
                     if self.fast_txn()? {
                         FField::Txn
                     } else {
                         self.pos = vstart;
                         self.pools.fast.mops.truncate(m);
                         self.pools.fast.reads.truncate(r);
+                        self.pools.fast.ints.truncate(n);
                         FField::ValueV(self.fast_generic()?)
                     }
                 }
@@ -1066,9 +1300,41 @@ impl<'s, 'r> Parser<'s, 'r> {
     }
 
     /// An integer, `nil`, a keyword or a string without escapes; `None`, with
-    /// the position unchanged, for any other form.
-    #[inline]
+    /// the position unchanged, for any other form. A non-negative integer of up
+    /// to 18 digits followed by a delimiter (the usual case) is read inline;
+    /// everything else by [`Self::lit_slow`], which gives the same answer for it.
+    #[inline(always)]
     fn lit(&mut self) -> Result<Option<Lit>, PErr> {
+        let buf = self.buf;
+        let start = self.pos;
+        if let Some(&b) = buf.get(start) {
+            let d = b.wrapping_sub(b'0');
+            if d <= 9 {
+                let end = buf.len().min(start + 18);
+                let mut v = d as i64;
+                let mut i = start + 1;
+                while i < end {
+                    let d = buf[i].wrapping_sub(b'0');
+                    if d > 9 {
+                        break;
+                    }
+                    v = v * 10 + d as i64;
+                    i += 1;
+                }
+                if let Some(&c) = buf.get(i) {
+                    if !is_sym(c) {
+                        self.pos = i;
+                        return Ok(Some(Lit::Int(v)));
+                    }
+                }
+            }
+        }
+        self.lit_slow()
+    }
+
+    /// [`Self::lit`] in general.
+    #[inline(never)]
+    fn lit_slow(&mut self) -> Result<Option<Lit>, PErr> {
         let buf = self.buf;
         let start = self.pos;
         let Some(&b) = buf.get(start) else {
@@ -1137,7 +1403,12 @@ impl<'s, 'r> Parser<'s, 'r> {
         }
         self.pos += 1;
         loop {
-            self.skip_ws()?;
+            if let Some((mop, end)) = quick_mop(buf, self.pos, &mut self.pools.fast.ints) {
+                self.pools.fast.mops.push(mop);
+                self.pos = end;
+                continue;
+            }
+            self.sep()?;
             match buf.get(self.pos) {
                 None => return Err(more0()),
                 Some(b']') => {
@@ -1147,21 +1418,39 @@ impl<'s, 'r> Parser<'s, 'r> {
                 Some(b'[') => self.pos += 1,
                 Some(_) => return Ok(false),
             }
-            self.skip_ws()?;
-            let kind = match self.lit()? {
-                Some(Lit::Kw(s, e)) => match &buf[s..e] {
-                    b"append" => MopKind::Append,
-                    b"r" => MopKind::Read,
-                    b"w" => MopKind::Write,
-                    _ => return Ok(false),
+            self.sep()?;
+            // The three kinds spelled out, so the usual case skips the
+            // keyword scan; `lit` reads them the same way.
+            let kind = match buf.get(self.pos..self.pos + 3) {
+                Some(&[b':', b'r', c]) if !is_sym(c) => {
+                    self.pos += 2;
+                    MopKind::Read
+                }
+                Some(&[b':', b'w', c]) if !is_sym(c) => {
+                    self.pos += 2;
+                    MopKind::Write
+                }
+                _ => match buf.get(self.pos..self.pos + 8) {
+                    Some(&[b':', b'a', b'p', b'p', b'e', b'n', b'd', c]) if !is_sym(c) => {
+                        self.pos += 7;
+                        MopKind::Append
+                    }
+                    _ => match self.lit()? {
+                        Some(Lit::Kw(s, e)) => match &buf[s..e] {
+                            b"append" => MopKind::Append,
+                            b"r" => MopKind::Read,
+                            b"w" => MopKind::Write,
+                            _ => return Ok(false),
+                        },
+                        _ => return Ok(false),
+                    },
                 },
-                _ => return Ok(false),
             };
-            self.skip_ws()?;
+            self.sep()?;
             let Some(key) = self.lit()? else {
                 return Ok(false);
             };
-            self.skip_ws()?;
+            self.sep()?;
             let val = match buf.get(self.pos) {
                 None => return Err(more0()),
                 Some(b']') => FVal::Absent,
@@ -1169,7 +1458,7 @@ impl<'s, 'r> Parser<'s, 'r> {
                     self.pos += 1;
                     let from = self.pools.fast.reads.len();
                     loop {
-                        self.skip_ws()?;
+                        self.sep()?;
                         match buf.get(self.pos) {
                             None => return Err(more0()),
                             Some(b']') => {
@@ -1184,6 +1473,10 @@ impl<'s, 'r> Parser<'s, 'r> {
                     }
                     FVal::List(from, self.pools.fast.reads.len() - from)
                 }
+                Some(b'n') if matches!(buf.get(self.pos..self.pos + 4), Some(&[b'n', b'i', b'l', c]) if !is_sym(c)) => {
+                    self.pos += 3;
+                    FVal::Nil
+                }
                 Some(_) => match self.lit()? {
                     Some(Lit::Nil) => FVal::Nil,
                     Some(l) => FVal::Atom(l),
@@ -1191,7 +1484,7 @@ impl<'s, 'r> Parser<'s, 'r> {
                 },
             };
             if !matches!(val, FVal::Absent) {
-                self.skip_ws()?;
+                self.sep()?;
             }
             match buf.get(self.pos) {
                 None => return Err(more0()),

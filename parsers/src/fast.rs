@@ -43,6 +43,8 @@ pub(crate) enum FVal {
     Atom(Lit),
     /// `Fast::reads[start .. start + len]`.
     List(usize, usize),
+    /// A read list of integers, `Fast::ints[start .. start + len]`.
+    Ints(usize, usize),
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -57,6 +59,7 @@ pub(crate) struct Fast {
     pub fields: Vec<FField>,
     pub mops: Vec<FMop>,
     pub reads: Vec<Lit>,
+    pub ints: Vec<i64>,
     pub vals: Vec<Value>,
 }
 
@@ -65,6 +68,7 @@ impl Fast {
         self.fields.clear();
         self.mops.clear();
         self.reads.clear();
+        self.ints.clear();
         self.vals.clear();
     }
 }
@@ -74,7 +78,16 @@ pub(crate) fn text(buf: &[u8], from: usize, to: usize) -> &str {
     std::str::from_utf8(&buf[from..to]).unwrap_or_default()
 }
 
+#[inline(always)]
 pub(crate) fn intern_lit(b: &mut HistoryBuilder, buf: &[u8], l: Lit) -> Id {
+    match l {
+        Lit::Int(i) => b.intern_int(i),
+        l => intern_other(b, buf, l),
+    }
+}
+
+#[inline(never)]
+fn intern_other(b: &mut HistoryBuilder, buf: &[u8], l: Lit) -> Id {
     match l {
         Lit::Int(i) => b.intern_int(i),
         Lit::Nil => b.atoms_mut().intern_value(&Value::Nil),
@@ -146,6 +159,11 @@ pub(crate) fn commit(fast: &mut Fast, buf: &[u8], b: &mut HistoryBuilder, pos: S
                         let id = intern_lit(b, buf, l);
                         b.push_read(id);
                     }
+                    MopVal::List { start, len: len as u32 }
+                }
+                FVal::Ints(from, len) => {
+                    let start = b.reads_len();
+                    b.push_read_ints(&fast.ints[from..from + len]);
                     MopVal::List { start, len: len as u32 }
                 }
             };

@@ -347,6 +347,162 @@ fn strip_range(buf: &[u8], s: usize, e: usize) -> (usize, usize) {
     }
 }
 
+/// A non-negative integer at `i` as [`Parser::fast_lit`] reads it (at most
+/// 18 digits, no leading zero, not followed by more of a number), and the
+/// position after it.
+#[inline(always)]
+fn quick_int(b: &[u8], i: usize) -> Option<(i64, usize)> {
+    let d = b.get(i)?.wrapping_sub(b'0');
+    if d > 9 {
+        return None;
+    }
+    let lim = b.len().min(i + 18);
+    let mut v = d as i64;
+    let mut j = i + 1;
+    while j < lim {
+        let d = b[j].wrapping_sub(b'0');
+        if d > 9 {
+            break;
+        }
+        v = v * 10 + d as i64;
+        j += 1;
+    }
+    let c = *b.get(j)?;
+    if (d == 0 && j > i + 1) || matches!(c, b'0'..=b'9' | b'.' | b'e' | b'E') {
+        return None;
+    }
+    Some((v, j))
+}
+
+/// A string at `i` of printable ASCII without escapes, not starting with a
+/// colon: the range of its text and the position after it.
+#[inline(always)]
+fn quick_name(b: &[u8], i: usize) -> Option<(usize, usize, usize)> {
+    if *b.get(i)? != b'"' {
+        return None;
+    }
+    let s = i + 1;
+    let mut j = s;
+    loop {
+        let c = *b.get(j)?;
+        if c == b'"' {
+            break;
+        }
+        if !(0x20..0x7f).contains(&c) || c == b'\\' {
+            return None;
+        }
+        j += 1;
+    }
+    (j > s && b[s] != b':').then_some((s, j, j + 1))
+}
+
+/// One member of an op object at `i` in its usual spelling: `"index"`,
+/// `"time"` or `"process"` with a non-negative integer, `"type"` or `"f"`
+/// with a plain string, without spaces. Read without the general steps of
+/// [`Parser::fast_op`], which reads these the same way (and everything else).
+#[inline(always)]
+fn quick_field(b: &[u8], i: usize) -> Option<(FField, usize)> {
+    if *b.get(i)? != b'"' {
+        return None;
+    }
+    let (code, n) = match *b.get(i + 1)? {
+        b'i' if b.get(i..i + 8)? == b"\"index\":" => (b'i', 8),
+        b't' if b.get(i..i + 7)? == b"\"time\":" => (b't', 7),
+        b't' if b.get(i..i + 7)? == b"\"type\":" => (b'y', 7),
+        b'p' if b.get(i..i + 10)? == b"\"process\":" => (b'p', 10),
+        b'f' if b.get(i..i + 4)? == b"\"f\":" => (b'f', 4),
+        _ => return None,
+    };
+    let i = i + n;
+    match code {
+        b'i' => quick_int(b, i).map(|(v, j)| (FField::Index(v as u64), j)),
+        b't' => quick_int(b, i).map(|(v, j)| (FField::Time(Some(v)), j)),
+        b'p' => quick_int(b, i).map(|(v, j)| (FField::Process(Lit::Int(v)), j)),
+        b'y' => {
+            let (s, e, j) = quick_name(b, i)?;
+            let t = match &b[s..e] {
+                b"invoke" => OpType::Invoke,
+                b"ok" => OpType::Ok,
+                b"fail" => OpType::Fail,
+                b"info" => OpType::Info,
+                _ => return None,
+            };
+            Some((FField::Type(t), j))
+        }
+        _ => quick_name(b, i).map(|(s, e, j)| (FField::F(Lit::Kw(s, e)), j)),
+    }
+}
+
+/// One micro-op at `i` in its usual spelling: `["append",k,v]`, `["w",k,v]`,
+/// `["r",k,null]` or `["r",k,[v,…]]` with non-negative integers and no
+/// spaces, read without the general steps of [`Parser::fast_txn`] (which
+/// reads these the same way, and everything else). Read list elements are
+/// pushed onto `ints`; on `None` they are not.
+#[inline(always)]
+fn quick_mop(b: &[u8], i: usize, ints: &mut Vec<i64>) -> Option<(FMop, usize)> {
+    let (kind, n) = match b.get(i..i + 5)? {
+        b"[\"r\"," => (MopKind::Read, 5),
+        b"[\"w\"," => (MopKind::Write, 5),
+        _ if b.get(i..i + 10)? == b"[\"append\"," => (MopKind::Append, 10),
+        _ => return None,
+    };
+    let (key, j) = quick_int(b, i + n)?;
+    if b[j] != b',' {
+        return None;
+    }
+    let mut i = j + 1;
+    let val = match *b.get(i)? {
+        b'[' if kind == MopKind::Read => {
+            let from = ints.len();
+            i += 1;
+            // `[]`, or integers each followed by a comma and another, or the `]`.
+            let ok = if b.get(i) == Some(&b']') {
+                i += 1;
+                true
+            } else {
+                loop {
+                    match quick_int(b, i) {
+                        Some((v, j)) => {
+                            ints.push(v);
+                            match b[j] {
+                                b',' => i = j + 1,
+                                b']' => {
+                                    i = j + 1;
+                                    break true;
+                                }
+                                _ => break false,
+                            }
+                        }
+                        None => break false,
+                    }
+                }
+            };
+            if !ok {
+                ints.truncate(from);
+                return None;
+            }
+            FVal::Ints(from, ints.len() - from)
+        }
+        b'n' if b.get(i..i + 4)? == b"null" => {
+            i += 4;
+            FVal::Nil
+        }
+        _ => {
+            let (v, j) = quick_int(b, i)?;
+            i = j;
+            FVal::Atom(Lit::Int(v))
+        }
+    };
+    if b.get(i) == Some(&b']') {
+        Some((FMop { kind, key: Lit::Int(key), val }, i + 1))
+    } else {
+        if let FVal::Ints(from, _) = val {
+            ints.truncate(from);
+        }
+        None
+    }
+}
+
 /// Where a parser is, to go back to the start of an op.
 #[derive(Clone, Copy)]
 struct Mark {
@@ -856,77 +1012,17 @@ impl Parser<'_, '_> {
         }
         loop {
             self.skip_ws();
-            let Some((ks, ke)) = self.fast_str()? else { return Ok(false) };
-            if ks < ke && b[ks] == b':' {
-                return Ok(false);
-            }
-            self.skip_ws();
-            match b.get(self.i) {
-                None => return Err(self.end(self.i, "':' after the key")),
-                Some(b':') => self.i += 1,
-                Some(_) => return Ok(false),
-            }
-            self.skip_ws();
-            if self.i == b.len() {
-                return Err(self.end(self.i, "a value"));
-            }
-            let field = match &b[ks..ke] {
-                b"index" => match self.fast_lit()? {
-                    Some(Lit::Int(i)) if i >= 0 => FField::Index(i as u64),
-                    _ => return Ok(false),
-                },
-                b"time" => match self.fast_lit()? {
-                    Some(Lit::Int(t)) => FField::Time(Some(t)),
-                    Some(Lit::Nil) => FField::Time(None),
-                    _ => return Ok(false),
-                },
-                b"type" => match self.fast_str()? {
-                    Some((s, e)) => {
-                        let (s, e) = strip_range(b, s, e);
-                        match OpType::from_name(text(b, s, e)) {
-                            Some(t) => FField::Type(t),
-                            None => return Ok(false),
-                        }
-                    }
-                    None => return Ok(false),
-                },
-                b"process" => match self.fast_lit()? {
-                    Some(l) => FField::Process(l),
-                    None => {
-                        let v = self.value(Ctx::Generic)?;
-                        FField::ProcessV(self.fast_keep(v))
-                    }
-                },
-                b"f" => match self.fast_str()? {
-                    Some((s, e)) => {
-                        let (s, e) = strip_range(b, s, e);
-                        FField::F(Lit::Kw(s, e))
-                    }
-                    None => {
-                        let v = self.value(Ctx::Name)?;
-                        FField::FV(self.fast_keep(v))
-                    }
-                },
-                b"value" => {
-                    let m = self.mark();
-                    let (nm, nr) = (self.pool.fast.mops.len(), self.pool.fast.reads.len());
-                    if self.fast_txn()? {
-                        FField::Txn
-                    } else {
-                        self.reset(m);
-                        self.pool.fast.mops.truncate(nm);
-                        self.pool.fast.reads.truncate(nr);
-                        let mut v = self.value(Ctx::Generic)?;
-                        keywordize_mops(&mut v);
-                        FField::ValueV(self.fast_keep(v))
+            match quick_field(b, self.i) {
+                Some((field, end)) => {
+                    self.pool.fast.fields.push(field);
+                    self.i = end;
+                }
+                None => {
+                    if !self.fast_field()? {
+                        return Ok(false);
                     }
                 }
-                _ => {
-                    let v = self.value(Ctx::Generic)?;
-                    FField::Extra(ks, ke, self.fast_keep(v))
-                }
-            };
-            self.pool.fast.fields.push(field);
+            }
             self.skip_ws();
             match b.get(self.i) {
                 None => return Err(self.end(self.i, "',' or '}' after an object member")),
@@ -939,6 +1035,85 @@ impl Parser<'_, '_> {
                 Some(_) => return Ok(false),
             }
         }
+    }
+
+    /// One member of an op object for [`Self::fast_op`], into `pool.fast`;
+    /// `false` when it is not of the common shape.
+    fn fast_field(&mut self) -> Result<bool, Fail> {
+        let b = self.b;
+        let Some((ks, ke)) = self.fast_str()? else { return Ok(false) };
+        if ks < ke && b[ks] == b':' {
+            return Ok(false);
+        }
+        self.skip_ws();
+        match b.get(self.i) {
+            None => return Err(self.end(self.i, "':' after the key")),
+            Some(b':') => self.i += 1,
+            Some(_) => return Ok(false),
+        }
+        self.skip_ws();
+        if self.i == b.len() {
+            return Err(self.end(self.i, "a value"));
+        }
+        let field = match &b[ks..ke] {
+            b"index" => match self.fast_lit()? {
+                Some(Lit::Int(i)) if i >= 0 => FField::Index(i as u64),
+                _ => return Ok(false),
+            },
+            b"time" => match self.fast_lit()? {
+                Some(Lit::Int(t)) => FField::Time(Some(t)),
+                Some(Lit::Nil) => FField::Time(None),
+                _ => return Ok(false),
+            },
+            b"type" => match self.fast_str()? {
+                Some((s, e)) => {
+                    let (s, e) = strip_range(b, s, e);
+                    match OpType::from_name(text(b, s, e)) {
+                        Some(t) => FField::Type(t),
+                        None => return Ok(false),
+                    }
+                }
+                None => return Ok(false),
+            },
+            b"process" => match self.fast_lit()? {
+                Some(l) => FField::Process(l),
+                None => {
+                    let v = self.value(Ctx::Generic)?;
+                    FField::ProcessV(self.fast_keep(v))
+                }
+            },
+            b"f" => match self.fast_str()? {
+                Some((s, e)) => {
+                    let (s, e) = strip_range(b, s, e);
+                    FField::F(Lit::Kw(s, e))
+                }
+                None => {
+                    let v = self.value(Ctx::Name)?;
+                    FField::FV(self.fast_keep(v))
+                }
+            },
+            b"value" => {
+                let m = self.mark();
+                let (nm, nr, ni) = (self.pool.fast.mops.len(), self.pool.fast.reads.len(), self.pool.fast.ints.len());
+                if self.fast_txn()? {
+                    FField::Txn
+                } else {
+                    self.reset(m);
+                    self.pool.fast.mops.truncate(nm);
+                    self.pool.fast.reads.truncate(nr);
+                    self.pool.fast.ints.truncate(ni);
+                    let mut v = self.value(Ctx::Generic)?;
+                    keywordize_mops(&mut v);
+                    FField::ValueV(self.fast_keep(v))
+                }
+            }
+            _ => {
+                let v = self.value(Ctx::Generic)?;
+                FField::Extra(ks, ke, self.fast_keep(v))
+            }
+        };
+        self.pool.fast.fields.push(field);
+        Ok(true)
     }
 
     fn fast_keep(&mut self, v: Value) -> usize {
@@ -1043,6 +1218,30 @@ impl Parser<'_, '_> {
         }
         loop {
             self.skip_ws();
+            if let Some((mop, end)) = quick_mop(b, self.i, &mut self.pool.fast.ints) {
+                self.pool.fast.mops.push(mop);
+                self.i = end;
+            } else if !self.fast_mop()? {
+                return Ok(false);
+            }
+            self.skip_ws();
+            match b.get(self.i) {
+                None => return Err(self.end(self.i, "',' or ']'")),
+                Some(b',') => self.i += 1,
+                Some(b']') => {
+                    self.i += 1;
+                    return Ok(true);
+                }
+                Some(_) => return Ok(false),
+            }
+        }
+    }
+
+    /// One micro-op for [`Self::fast_txn`], into `pool.fast.mops`; `false`
+    /// when it is not of the common shape.
+    fn fast_mop(&mut self) -> Result<bool, Fail> {
+        let b = self.b;
+        {
             match b.get(self.i) {
                 None => return Err(self.end(self.i, "a value")),
                 Some(b'[') => self.i += 1,
@@ -1114,17 +1313,8 @@ impl Parser<'_, '_> {
                 Some(_) => return Ok(false),
             }
             self.pool.fast.mops.push(FMop { kind, key, val });
-            self.skip_ws();
-            match b.get(self.i) {
-                None => return Err(self.end(self.i, "',' or ']'")),
-                Some(b',') => self.i += 1,
-                Some(b']') => {
-                    self.i += 1;
-                    return Ok(true);
-                }
-                Some(_) => return Ok(false),
-            }
         }
+        Ok(true)
     }
 
     /// Whitespace, `sep`, whitespace; `false` if something else comes.

@@ -220,7 +220,8 @@ fn count_bytes(bytes: &[u8], f: impl Fn(u8) -> bool + Copy) -> u32 {
     for block in &mut blocks {
         total += block.iter().fold(0u8, |a, &b| a + f(b) as u8) as u32;
     }
-    total + blocks.remainder().iter().fold(0u32, |a, &b| a + f(b) as u32)
+    // The rest (under 128 bytes, so a byte-wide counter cannot overflow) too.
+    total + blocks.remainder().iter().fold(0u8, |a, &b| a + f(b) as u8) as u32
 }
 
 fn count_newlines(bytes: &[u8]) -> u32 {

@@ -126,6 +126,25 @@ fn odd_ops_fall_back_with_the_same_errors() {
         "{:type :ok :process -3 :time -7}",
         "{:type :ok :process 0 :x}",
         "{:type :ok :process 0 :x 1]",
+        // Near misses of the usual spellings the fast path reads in one step.
+        "{:type :ok, :process 0, :value [[:r  1 [1  2]] [:append\t1 2] [ :w 1 2 ] [:r 1 nil ]]}",
+        "{:type :ok, :process 0, :value [[:rx 1 2]]}",
+        "{:type :ok, :process 0, :value [[:appendx 1 2]]}",
+        "{:type :ok, :process 0, :value [[:r 1 nilx]]}",
+        "{:type :ok, :process 0, :value [[:r 1 [1 2 ,]] [:r 2 [,3]] [:r 3 [4 ;c\n 5]]]}",
+        "{:type :ok, :process 0, :value [[:append 1 2],[:w 1 -2]]}",
+        "{:type :ok, :process 0, :value [[:w 1 2]#_x]}",
+        "{:type :ok, :process 0, :value [[:w 1 2]]#_x}",
+        "{:type :okay, :process 0}",
+        "{:type :ok, :typo 1, :process 0}",
+        "{:type :ok, :index 1x, :process 0}",
+        "{:type :ok, :index 123456789012345678901, :process 0}",
+        "{:type :ok, :f :é, :process 0}",
+        "{:type :ok, :f :, :process 0}",
+        "{:type :ok, :f :a/b, :process 0}",
+        "{:type  :ok, :process  0, :time\n5}",
+        "{:type :ok,, :process 0 ,:time 5}",
+        "{:type :ok, :process 0, :value [[:w 1 2]]}{:type :ok, :process 0}",
     ] {
         if let Err(e) = check(text.as_bytes()) {
             panic!("{text:?}: {e}");

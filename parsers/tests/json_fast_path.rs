@@ -166,6 +166,22 @@ const ODD: &[&str] = &[
     "{\"type\":\"ok\" , \"process\" : 0 , \"value\" : [ [ \"r\" , 1 , [ 1 , 2 ] ] , [ \"w\" , 2 , 3 ] ] }\t\r",
     "\u{feff}{\"type\":\"ok\",\"process\":0}",
     "{\"type\":\"ok\",\"process\":0,\"s\":\"a\u{1}\"}",
+    // Near misses of the usual spellings the fast path reads in one step.
+    r#"{"type":"ok","process":0,"value":[["r",1,[1,2,]],["r",2,[,3]],["r",3,[4 ,5]],["r",4,[01]]]}"#,
+    r#"{"type":"ok","process":0,"value":[["r",1,[1,2.5]],["r",2,[3e1]],["r",3,null ],["r",4,nullx]]}"#,
+    r#"{"type":"ok","process":0,"value":[["rx",1,2],["appendx",1,2],["append" ,1,2],["w",1 ,2]]}"#,
+    r#"{"type":"ok","process":0,"value":[["w",1,-2],["w",0,00],["w",123456789012345678901,1]]}"#,
+    r#"{"type":"okay","process":0}"#,
+    r#"{"type":":ok","f":":txn","process":0}"#,
+    r#"{"type":"ok","f":"","process":0}"#,
+    r#"{"type":"ok","f":"é","process":0}"#,
+    r#"{"type":"ok","f":"a\u0062","process":0}"#,
+    "{\"type\":\"ok\",\"f\":\"a\u{7f}\",\"process\":0}",
+    r#"{"type":"ok","index":01,"process":0}"#,
+    r#"{"type":"ok","index":1.0,"process":0}"#,
+    r#"{"type":"ok","time":1e3,"process":0}"#,
+    r#"{"type":"ok","indexx":1,"process":0}"#,
+    r#"{"type":"ok","proces":1}"#,
 ];
 
 #[test]

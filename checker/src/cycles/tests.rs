@@ -575,3 +575,22 @@ fn huge_scc_performance() {
         names(&out)
     );
 }
+
+/// A pair ordered by both an allowed data relation and realtime is a data step:
+/// two rw edges, one of them also realtime (Elle's lost-update case), are a
+/// G2-item, not also a G-single-item-realtime through the realtime label.
+#[test]
+fn realtime_does_not_relabel_an_allowed_data_step() {
+    let out = run(2, &[(0, 1, RW | RTM), (1, 0, RW)]);
+    let cycles: Vec<&str> = out.iter().filter(|a| matches!(a, Anomaly::Cycle { .. })).map(Anomaly::name).collect();
+    assert_eq!(cycles, vec!["G2-item"], "{out:?}");
+}
+
+/// Where the type does not allow the pair's data relation, the realtime order
+/// is the step: rt chain (each pair also rw) closed by a wr is a G1c-realtime.
+#[test]
+fn realtime_is_taken_where_the_data_relation_is_not_allowed() {
+    let out = run(3, &[(0, 1, RW | RTM), (1, 2, RTM), (2, 0, WR)]);
+    let c = cycle_of(&out, "G1c-realtime");
+    assert_eq!(rel_names(c), vec!["realtime", "realtime", "wr"]);
+}
