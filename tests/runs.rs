@@ -127,6 +127,26 @@ fn elle_checks_the_register_runs() {
 }
 
 #[test]
+fn the_store_defaults_to_home() {
+    let db = register_db("home");
+    let home = db.parent().unwrap().join("home");
+    fs::create_dir_all(&home).unwrap();
+    fs::copy(&db, home.join(".detsys.db")).unwrap();
+    let o = histcheck().args(["runs", "list", "--json"]).env("HOME", &home).output().unwrap();
+    expect_code(&o, 0);
+    assert_eq!(json_of(&o)["db"], json!(d(&home.join(".detsys.db"))));
+    // $DETSYS_DB wins over HOME, and --db over both.
+    let o = histcheck().args(["runs", "list", "--json"]).env("HOME", &home).env("DETSYS_DB", &db).output().unwrap();
+    assert_eq!(json_of(&o)["db"], json!(d(&db)));
+    let o = histcheck()
+        .args(["runs", "list", "--json", "--db", &d(&home.join(".detsys.db"))])
+        .env("DETSYS_DB", &db)
+        .output()
+        .unwrap();
+    assert_eq!(json_of(&o)["db"], json!(d(&home.join(".detsys.db"))));
+}
+
+#[test]
 fn elle_finds_the_store_through_detsys_db() {
     let db = register_db("elle-env");
     let o = histcheck().args(["elle", "--test-id", "0", "--run-id", "1"]).env("DETSYS_DB", &db).output().unwrap();
@@ -244,7 +264,7 @@ fn no_write_changes_nothing_and_output_is_deterministic() {
     expect_code(&a, 0);
     assert_eq!(a.stdout, b.stdout);
     assert_eq!(json_of(&a)["summary"]["valid"], json!(12));
-    assert_eq!(snapshot(&db), before);
+    assert!(snapshot(&db) == before, "the store is unchanged");
     assert!(analyses(&db).is_empty());
     let t = run(&["runs", "check", "--db", &d(&db), "--elle", "list-append", "--no-write"]);
     expect_code(&t, 0);
@@ -355,7 +375,7 @@ fn corrupt_and_foreign_files_are_refused() {
         expect_code(&o, 2);
         assert!(stderr(&o).contains("not an SQLite database, or a corrupt one"), "{}", stderr(&o));
     }
-    assert_eq!(fs::read(&junk).unwrap(), before);
+    assert!(fs::read(&junk).unwrap() == before, "the junk file is unchanged");
     // A truncated store: the header is there, the pages are not.
     let db = register_db("truncated");
     let bytes = fs::read(&db).unwrap();
@@ -370,6 +390,12 @@ fn corrupt_and_foreign_files_are_refused() {
     let o = run(&["runs", "list", "--db", other.to_str().unwrap()]);
     expect_code(&o, 2);
     assert!(stderr(&o).contains("not a detsys store: it has no event_log table"), "{}", stderr(&o));
+    // The importer does not add its schema to someone else's database.
+    let before = fs::read(&other).unwrap();
+    let o = run(&["runs", "import", "--db", other.to_str().unwrap(), "fixtures/list-append-small.edn"]);
+    expect_code(&o, 2);
+    assert!(stderr(&o).contains("not a detsys store: it has tables (t) but no event_log"), "{}", stderr(&o));
+    assert!(fs::read(&other).unwrap() == before, "the foreign database is unchanged");
 }
 
 #[test]
@@ -398,7 +424,7 @@ fn malformed_json_is_named_by_row() {
     let o = run(&["runs", "check", "--db", &d(&db), "--elle", "list-append", "--no-write"]);
     expect_code(&o, 2);
     assert!(stderr(&o).contains(&format!("event_log row {row}")), "{}", stderr(&o));
-    assert_eq!(snapshot(&db), before);
+    assert!(snapshot(&db) == before, "the store is unchanged");
 }
 
 // ---------------------------------------------------------------------------
@@ -460,7 +486,7 @@ fn import_round_trip() {
         imported.iter().map(|i| (i["test_id"].as_i64().unwrap(), i["run_id"].as_i64().unwrap())).collect::<Vec<_>>(),
         [(0, 0), (0, 1), (1, 0)]
     );
-    assert_eq!(tree_bytes(&root), inputs, "the inputs are unchanged");
+    assert!(tree_bytes(&root) == inputs, "the inputs are unchanged");
 
     // Listed and checked like detsys runs, with the results of the files themselves.
     let o = run(&["runs", "list", "--db", &d(&db), "--json"]);
@@ -497,7 +523,7 @@ fn import_round_trip() {
     let o = run(&["runs", "import", "--db", &d(&db), &d(&files[1])]);
     expect_code(&o, 2);
     assert!(stderr(&o).contains("was imported before, as test 0 run 1"), "{}", stderr(&o));
-    assert_eq!(snapshot(&db), before);
+    assert!(snapshot(&db) == before, "the store is unchanged");
     let o = run(&["runs", "import", "--db", &d(&db), &d(&files[1]), "--force", "--json"]);
     expect_code(&o, 0);
     assert_eq!(json_of(&o)["imported"][0]["test_id"], json!(0), "grouped with its Jepsen test");

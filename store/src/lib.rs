@@ -341,8 +341,12 @@ impl Store {
         let conn = Connection::open_with_flags(path, flags)
             .map_err(|e| StoreError::new(format!("{name}: cannot open the database: {e}")))?;
         let store = Store { conn, path: path.to_path_buf(), name, busy_ms };
-        store.configure(write)?;
+        // The schema is checked before anything (such as the journal mode) is changed.
+        store.configure(false)?;
         store.check_schema()?;
+        if write {
+            store.configure(true)?;
+        }
         Ok(store)
     }
 
@@ -357,20 +361,29 @@ impl Store {
         let conn = Connection::open_with_flags(path, flags)
             .map_err(|e| StoreError::new(format!("{name}: cannot open or create the database: {e}")))?;
         let mut store = Store { conn, path: path.to_path_buf(), name, busy_ms };
-        store.configure(true)?;
+        store.configure(false)?;
         let tables = store.tables()?;
         if !tables.iter().any(|t| t == "event_log") {
             if tables.iter().any(|t| t == "history" || t == "run") {
                 return Err(store.old_schema());
+            }
+            if !tables.is_empty() {
+                return Err(StoreError::new(format!(
+                    "{}: not a detsys store: it has tables ({}) but no event_log; histcheck adds its schema only to a new or empty database",
+                    store.name,
+                    tables.join(", ")
+                )));
             }
             let (name, busy) = (store.name.clone(), store.busy_ms);
             let tx = store.transaction()?;
             tx.execute_batch(SCHEMA).map_err(|e| sql_error(&name, busy, "cannot create the schema", e))?;
             tx.commit().map_err(|e| sql_error(&name, busy, "cannot create the schema", e))?;
         }
+        store.configure(true)?;
         Ok(store)
     }
 
+    /// Sets the busy timeout; with `write`, also WAL mode and its sync level.
     fn configure(&self, write: bool) -> Result<()> {
         self.conn
             .busy_timeout(Duration::from_millis(self.busy_ms))
