@@ -96,6 +96,8 @@ pub struct ConvertArgs {
 pub enum ModelArg {
     /// `[:append k v]` and `[:r k [v…]]` micro-ops
     ListAppend,
+    /// `[:w k v]` and `[:r k v]` micro-ops (and plain `:read`/`:write`/`:cas` register histories)
+    RwRegister,
 }
 
 #[derive(Debug, Args)]
@@ -120,6 +122,27 @@ pub struct ElleArgs {
     /// The workload; by default from the micro-ops of the history.
     #[arg(short = 'm', long, value_enum, value_name = "MODEL")]
     pub model: Option<ModelArg>,
+
+    /// rw-register: assume writes follow reads inside a transaction (a transaction's
+    /// external read of a key precedes its external write) to order versions
+    /// (implied for plain register histories, where a cas reads then writes).
+    #[arg(long)]
+    pub wfr_keys: bool,
+
+    /// rw-register: assume each key is sequentially consistent, so process order
+    /// orders its versions.
+    #[arg(long)]
+    pub sequential_keys: bool,
+
+    /// rw-register: assume each key is linearizable, so real-time order orders its
+    /// versions (implied for plain :read/:write/:cas register histories).
+    #[arg(long)]
+    pub linearizable_keys: bool,
+
+    /// rw-register: a known commit order, one completion :index per line, first
+    /// committed first; it must list every ok transaction.
+    #[arg(long, value_name = "FILE")]
+    pub txn_order: Option<PathBuf>,
 
     /// Consistency models to check, comma-separated (Elle's names and aliases), or `none`.
     #[arg(short = 'c', long = "consistency-models", value_name = "MODELS", default_value = "strict-serializable")]

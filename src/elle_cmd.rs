@@ -9,11 +9,13 @@ use crate::output::{self, count, Exit};
 use checker::check::{self, Options, Report};
 use checker::cycles::SearchOptions;
 use checker::lattice::{self, Validity};
+use checker::register_history;
+use checker::rw_register::RwOptions;
 use checker::{Anomaly, Rels};
 use comfy_table::modifiers::UTF8_ROUND_CORNERS;
 use comfy_table::presets::UTF8_FULL_CONDENSED;
 use comfy_table::{CellAlignment, ContentArrangement, Table};
-use history::{snippet_of, History, MopKind, SrcPos};
+use history::{snippet_of, History, MopKind, MopVal, SrcPos};
 use serde_json::{json, Map, Value as Json};
 use std::fmt::Write as _;
 use std::fs;
@@ -31,20 +33,22 @@ fn names(list: &str) -> Vec<String> {
     t.split(',').map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect()
 }
 
-/// The workload from the micro-ops: list-append unless the history writes
-/// registers. A history that mixes `append` and `w` is an input error.
+/// The workload from the micro-ops: list-append for appends and list reads,
+/// rw-register for writes and single-value reads, and for plain
+/// `:read`/`:write`/`:cas` register histories. A history that mixes the two is
+/// an input error naming an op of each.
 fn detect_model(locate: &Locate<'_>, h: &History) -> Result<ModelArg, String> {
-    let mut append = None;
-    let mut write = None;
+    let mut list = None;
+    let mut reg = None;
     for (i, op) in h.ops.iter().enumerate() {
         for m in h.mops(op) {
-            match m.kind {
-                MopKind::Append if append.is_none() => append = Some(i),
-                MopKind::Write if write.is_none() => write = Some(i),
+            match (m.kind, m.val) {
+                (MopKind::Append, _) | (MopKind::Read, MopVal::List { .. }) if list.is_none() => list = Some(i),
+                (MopKind::Write, _) | (MopKind::Read, MopVal::Atom(_)) if reg.is_none() => reg = Some(i),
                 _ => {}
             }
         }
-        if append.is_some() && write.is_some() {
+        if list.is_some() && reg.is_some() {
             break;
         }
     }
@@ -52,42 +56,159 @@ fn detect_model(locate: &Locate<'_>, h: &History) -> Result<ModelArg, String> {
         let op = &h.ops[i];
         format!("{}: {}", locate(op.pos), snippet_of(&h.op_to_value(op)))
     };
-    match (append, write) {
+    match (list, reg) {
         (Some(a), Some(w)) => Err(format!(
-            "the history mixes list-append and rw-register micro-ops; check one workload at a time:\n  append: {}\n  write:  {}",
+            "the history mixes list-append and rw-register micro-ops; check one workload at a time:\n  list-append:  {}\n  rw-register: {}",
             at(a),
             at(w)
         )),
-        (_, Some(w)) => Err(format!(
-            "this is an rw-register history ([:w k v] micro-ops), and histcheck elle checks list-append histories so far:\n  {}",
-            at(w)
-        )),
-        _ => Ok(ModelArg::ListAppend),
+        (_, Some(_)) => Ok(ModelArg::RwRegister),
+        (Some(_), None) => Ok(ModelArg::ListAppend),
+        (None, None) if register_history::is_plain_register(h) => Ok(ModelArg::RwRegister),
+        (None, None) => Ok(ModelArg::ListAppend),
     }
+}
+
+/// `--txn-order FILE`: completion `:index`es in commit order, one per line
+/// (blank lines and lines starting with `#` or `;` are ignored).
+fn read_txn_order(path: &Path) -> Result<Vec<u64>, String> {
+    let text =
+        fs::read_to_string(path).map_err(|e| format!("cannot read the transaction order {}: {e}", path.display()))?;
+    let mut out = Vec::new();
+    for (n, line) in text.lines().enumerate() {
+        let t = line.trim();
+        if t.is_empty() || t.starts_with('#') || t.starts_with(';') {
+            continue;
+        }
+        let i = t.parse::<u64>().map_err(|_| {
+            format!(
+                "{}:{}: expected one op :index per line (the commit order, first committed first), found '{t}'",
+                path.display(),
+                n + 1
+            )
+        })?;
+        out.push(i);
+    }
+    Ok(out)
 }
 
 /// Names an op's position for messages: `FILE:LINE:COL`, or a store's row.
 pub type Locate<'a> = dyn Fn(SrcPos) -> String + 'a;
+
+/// What to check a history for: the flags of `elle` (and of `runs check --elle`).
+pub struct Spec<'a> {
+    pub model: Option<ModelArg>,
+    pub consistency_models: &'a str,
+    pub anomalies: &'a str,
+    pub budget: u64,
+    pub wfr_keys: bool,
+    pub sequential_keys: bool,
+    pub linearizable_keys: bool,
+    pub txn_order: Option<&'a Path>,
+    /// The read time, for `--timings`.
+    pub read_ms: Option<u64>,
+}
+
+impl<'a> Spec<'a> {
+    fn of(args: &'a ElleArgs, read_ms: u64) -> Self {
+        Spec {
+            model: args.model,
+            consistency_models: &args.consistency_models,
+            anomalies: &args.anomalies,
+            budget: args.budget,
+            wfr_keys: args.wfr_keys,
+            sequential_keys: args.sequential_keys,
+            linearizable_keys: args.linearizable_keys,
+            txn_order: args.txn_order.as_deref(),
+            read_ms: args.timings.then_some(read_ms),
+        }
+    }
+}
+
+/// A checked history, handed to the caller's continuation of [`check_history`].
+pub struct Checked<'r, 'h> {
+    pub h: &'h History,
+    pub report: &'r Report<'h>,
+    /// The `--json` document.
+    pub doc: Json,
+    pub opts: &'r Options,
+    pub model_name: &'static str,
+}
 
 /// The checker options from the flags.
 pub fn options(consistency_models: &str, anomalies: &str, budget: u64) -> Options {
     Options { models: names(consistency_models), anomalies: names(anomalies), search: SearchOptions { budget } }
 }
 
-/// Checks a loaded history: its report and the `--json` document, or the
-/// message of an input error (exit 2). `name` is the document's `file`.
-pub fn check_history<'h>(
+/// The exit status of a verdict.
+pub fn status_of(v: Validity) -> Exit {
+    match v {
+        Validity::True => Exit::Pass,
+        Validity::False => Exit::Violation,
+        Validity::Unknown => Exit::Inconclusive,
+    }
+}
+
+/// Checks a loaded history as `elle` does and hands the result to `then`; an
+/// input or usage error is the message to print (exit 2). `name` is the
+/// document's `file`.
+pub fn check_history<R>(
     name: &str,
     locate: &Locate<'_>,
-    h: &'h History,
-    model: Option<ModelArg>,
-    opts: &Options,
-    read_ms: Option<u64>,
-) -> Result<(Report<'h>, Json), String> {
-    let detected = detect_model(locate, h)?;
-    let model = model.unwrap_or(detected);
+    h: History,
+    spec: &Spec<'_>,
+    then: impl FnOnce(Checked<'_, '_>) -> R,
+) -> Result<R, String> {
+    let detected = detect_model(locate, &h)?;
+    let model = spec.model.unwrap_or(detected);
+    let rw_flags = spec.wfr_keys || spec.sequential_keys || spec.linearizable_keys || spec.txn_order.is_some();
+    if model == ModelArg::ListAppend && rw_flags {
+        return Err(
+            "--wfr-keys, --sequential-keys, --linearizable-keys and --txn-order order the versions of registers: they need --model rw-register (list-append reads carry their version order)".into(),
+        );
+    }
+    if model == ModelArg::ListAppend && register_history::is_plain_register(&h) {
+        return Err(format!(
+            "{name} is a plain register history (:read, :write and :cas ops, no transactions): check it with --model rw-register, or without --model"
+        ));
+    }
+    // Plain register histories are checked as one-micro-op transactions (two
+    // for a cas), with --linearizable-keys and --wfr-keys implied.
+    let plain = model == ModelArg::RwRegister && register_history::is_plain_register(&h);
+    let h = if plain {
+        match register_history::to_transactions(&h) {
+            Ok(t) => t,
+            Err(e) => {
+                let mut msg = format!("{name}: {}", e.message);
+                for &t in &e.ops {
+                    let op = &h.ops[t as usize];
+                    let _ = write!(msg, "\n  {}: {}", locate(op.pos), snippet_of(&h.op_to_value(op)));
+                }
+                return Err(msg);
+            }
+        }
+    } else {
+        h
+    };
+    let txn_order = match spec.txn_order {
+        Some(p) => Some(read_txn_order(p)?),
+        None => None,
+    };
+    let rw = RwOptions {
+        // A cas reads and then writes, atomically: its write follows its read.
+        wfr_keys: spec.wfr_keys || plain,
+        sequential_keys: spec.sequential_keys,
+        linearizable_keys: spec.linearizable_keys || plain,
+        txn_order,
+    };
+    let opts = options(spec.consistency_models, spec.anomalies, spec.budget);
     let report = match model {
-        ModelArg::ListAppend => check::check_list_append(h, opts),
+        ModelArg::ListAppend => check::check_list_append(&h, &opts),
+        ModelArg::RwRegister => check::check_rw_register(&h, &opts, &rw),
+    };
+    let model_name = match model {
+        ModelArg::ListAppend => "list-append",
+        ModelArg::RwRegister => "rw-register",
     };
     let report = match report {
         Ok(r) => r,
@@ -105,20 +226,14 @@ pub fn check_history<'h>(
                 let op = &h.ops[t as usize];
                 let _ = write!(msg, "\n  {}: {}", locate(op.pos), snippet_of(&h.op_to_value(op)));
             }
+            if plain && e.ops.len() == 2 {
+                msg.push_str("\n  (Jepsen register tests often write the same small values again and again; such a history needs a linearizability checker such as Knossos or Porcupine, which histcheck elle is not)");
+            }
             return Err(msg);
         }
     };
-    let doc = document(name, h, opts, &report, read_ms);
-    Ok((report, doc))
-}
-
-/// The exit status of a verdict.
-pub fn status_of(v: Validity) -> Exit {
-    match v {
-        Validity::True => Exit::Pass,
-        Validity::False => Exit::Violation,
-        Validity::Unknown => Exit::Inconclusive,
-    }
+    let doc = document(name, model_name, &h, &opts, &report, spec.read_ms);
+    Ok(then(Checked { h: &h, report: &report, doc, opts: &opts, model_name }))
 }
 
 pub fn run(args: &ElleArgs) -> Exit {
@@ -137,7 +252,7 @@ pub fn run(args: &ElleArgs) -> Exit {
     let read_ms = t0.elapsed().as_millis() as u64;
     output::print_warnings(&file, &h.warnings);
     let locate = |p: SrcPos| format!("{file}:{}:{}", p.line, p.col);
-    report_and_print(args, &file, &file, &locate, &h, args.timings.then_some(read_ms), |_| {})
+    check_and_print(args, &file, &locate, h, read_ms, false, |_| {})
 }
 
 /// `histcheck elle --db DB --test-id T --run-id R`: the run's history, rebuilt
@@ -148,10 +263,14 @@ fn run_stored(args: &ElleArgs) -> Exit {
         return Exit::BadInput;
     };
     let id = store::RunId { test, run };
+    let flavor = match args.model {
+        Some(ModelArg::RwRegister) => store::Flavor::RwRegister,
+        _ => store::Flavor::ListAppend,
+    };
     let t0 = Instant::now();
     let loaded = store::db_path(args.db.as_deref())
         .and_then(|p| store::Store::open(&p, false, store::DEFAULT_BUSY_MS))
-        .and_then(|s| s.load_history(id, store::Flavor::ListAppend).map(|h| (s.name().to_string(), h)));
+        .and_then(|s| s.load_history(id, flavor).map(|h| (s.name().to_string(), h)));
     let (db, stored) = match loaded {
         Ok(x) => x,
         Err(e) => {
@@ -169,48 +288,52 @@ fn run_stored(args: &ElleArgs) -> Exit {
         }
     }
     let title = format!("{db} ({id})");
-    report_and_print(args, &db, &title, &locate, &h, args.timings.then_some(read_ms), |doc| {
+    // As detsys's checker: a stored rw-register run's one key is linearizable.
+    let linearizable = flavor == store::Flavor::RwRegister;
+    check_and_print(args, &title, &locate, h, read_ms, linearizable, |doc| {
         if let Json::Object(m) = doc {
+            m.insert("file".into(), Json::from(db.as_str()));
             m.insert("test_id".into(), Json::from(test));
             m.insert("run_id".into(), Json::from(run));
         }
     })
 }
 
-/// Checks, then writes the directory, the document or the human report.
-/// `file` is the document's `file`, `title` what the report starts with.
-fn report_and_print(
+/// Checks, then writes the directory, the document or the human report, which
+/// starts with `title`.
+fn check_and_print(
     args: &ElleArgs,
-    file: &str,
     title: &str,
     locate: &Locate<'_>,
-    h: &History,
-    read_ms: Option<u64>,
+    h: History,
+    read_ms: u64,
+    linearizable_keys: bool,
     amend: impl FnOnce(&mut Json),
 ) -> Exit {
-    let opts = options(&args.consistency_models, &args.anomalies, args.budget);
-    let (report, mut doc) = match check_history(file, locate, h, args.model, &opts, read_ms) {
-        Ok(x) => x,
-        Err(e) => {
-            output::error(e);
-            return Exit::BadInput;
+    let mut spec = Spec::of(args, read_ms);
+    spec.linearizable_keys |= linearizable_keys;
+    let out = check_history(title, locate, h, &spec, |c| {
+        let mut doc = c.doc;
+        amend(&mut doc);
+        let status = status_of(c.report.valid);
+        if let Some(dir) = &args.directory {
+            if let Err(e) = write_directory(dir, c.h, c.report, &doc) {
+                output::error(format_args!("cannot write to {}: {e}", dir.display()));
+                return Exit::BadInput;
+            }
         }
-    };
-    amend(&mut doc);
-    let status = status_of(report.valid);
-    if let Some(dir) = &args.directory {
-        if let Err(e) = write_directory(dir, h, &report, &doc) {
-            output::error(format_args!("cannot write to {}: {e}", dir.display()));
-            return Exit::BadInput;
-        }
-    }
-    let mut out = io::stdout().lock();
-    let written = if args.json {
-        serde_json::to_writer_pretty(&mut out, &doc).map_err(io::Error::from).and_then(|_| writeln!(out))
-    } else {
-        write_human(&mut out, title, h, &opts, &report, args.explain)
-    };
-    output::stdout_result(written.and_then(|_| out.flush()), status)
+        let mut out = io::stdout().lock();
+        let written = if args.json {
+            serde_json::to_writer_pretty(&mut out, &doc).map_err(io::Error::from).and_then(|_| writeln!(out))
+        } else {
+            write_human(&mut out, title, c.model_name, c.h, c.opts, c.report, args.explain)
+        };
+        output::stdout_result(written.and_then(|_| out.flush()), status)
+    });
+    out.unwrap_or_else(|e| {
+        output::error(e);
+        Exit::BadInput
+    })
 }
 
 pub fn validity_json(v: Validity) -> Json {
@@ -222,7 +345,7 @@ pub fn validity_json(v: Validity) -> Json {
 }
 
 /// The `--json` document (also `result.json` in `--directory`).
-fn document(file: &str, h: &History, opts: &Options, r: &Report<'_>, read_ms: Option<u64>) -> Json {
+fn document(file: &str, model: &str, h: &History, opts: &Options, r: &Report<'_>, read_ms: Option<u64>) -> Json {
     let mut anomalies = Map::new();
     for (ty, list) in &r.anomalies {
         anomalies.insert((*ty).to_string(), Json::Array(list.iter().map(|a| anomaly_json(h, a)).collect()));
@@ -252,7 +375,7 @@ fn document(file: &str, h: &History, opts: &Options, r: &Report<'_>, read_ms: Op
     // preserve_order feature, so build the top level as a struct-like list.
     let mut top = Map::new();
     top.insert("file".into(), Json::from(file));
-    top.insert("model".into(), Json::from("list-append"));
+    top.insert("model".into(), Json::from(model));
     top.insert("consistency_models".into(), json!(opts.models));
     top.insert("anomalies_requested".into(), json!(opts.anomalies));
     top.insert("valid".into(), validity_json(r.valid));
@@ -282,6 +405,7 @@ fn models_phrase(opts: &Options) -> String {
 fn write_human(
     out: &mut impl Write,
     file: &str,
+    model: &str,
     h: &History,
     opts: &Options,
     r: &Report<'_>,
@@ -291,7 +415,7 @@ fn write_human(
     let edges: usize = s.edges.iter().sum();
     writeln!(
         out,
-        "{file}: list-append, {} ops, {} transactions, {} dependency edges; checked for {}",
+        "{file}: {model}, {} ops, {} transactions, {} dependency edges; checked for {}",
         count(s.ops as u64),
         count(s.transactions as u64),
         count(edges as u64),

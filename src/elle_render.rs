@@ -77,11 +77,16 @@ pub fn step_json(h: &History, s: &Step) -> Json {
     if let Some(k) = s.key {
         m.insert("key".into(), atom_json(h, k));
     }
+    // rw-register's initial state is nil, rendered as null.
+    let vj = |v: Option<Version>| match v {
+        Some(Version::Init) if is_register_step(h, s) => Json::Null,
+        v => version_json(h, v),
+    };
     if s.value.is_some() {
-        m.insert("value".into(), version_json(h, s.value));
+        m.insert("value".into(), vj(s.value));
     }
     if s.value2.is_some() {
-        m.insert("value2".into(), version_json(h, s.value2));
+        m.insert("value2".into(), vj(s.value2));
     }
     if let Some(p) = s.process {
         m.insert("process".into(), Json::from(p));
@@ -93,6 +98,9 @@ pub fn step_json(h: &History, s: &Step) -> Json {
     }
     if let Some(b) = s.b_mop {
         m.insert("b_mop".into(), Json::from(b));
+    }
+    if !s.sources.is_empty() {
+        m.insert("sources".into(), json!(s.sources));
     }
     Json::Object(m)
 }
@@ -160,7 +168,11 @@ pub fn anomaly_json(h: &History, a: &Anomaly) -> Json {
         }
         Anomaly::CyclicVersions { key, scc, sources } => {
             m.insert("key".into(), atom_json(h, *key));
-            m.insert("scc".into(), Json::Array(scc.iter().map(|v| version_json(h, Some(*v))).collect()));
+            let vj = |v: &Version| match v {
+                Version::Init => Json::Null,
+                v => version_json(h, Some(*v)),
+            };
+            m.insert("scc".into(), Json::Array(scc.iter().map(vj).collect()));
             m.insert("sources".into(), json!(sources));
         }
         Anomaly::CycleExists { model, subgraph, scc, .. } => {
@@ -209,6 +221,9 @@ fn version_edn(h: &History, v: Option<Version>) -> String {
 /// the names the explanation gives them (T1, T2, …).
 fn step_reason(h: &History, s: &Step, a: &str, b: &str) -> String {
     let key = s.key.map(|k| atom_edn(h, k)).unwrap_or_else(|| "?".into());
+    if let Some(r) = register_reason(h, s, a, b, &key) {
+        return r;
+    }
     match s.rel {
         Rels::WW | Rels::WWP => format!(
             "{a} appended {} to {key}, and {b} appended {} right after it in {key}'s version order",
@@ -252,6 +267,50 @@ fn step_reason(h: &History, s: &Step, a: &str, b: &str) -> String {
     }
 }
 
+/// Whether a step is about registers: its writer's micro-op is a `:w`.
+fn is_register_step(h: &History, s: &Step) -> bool {
+    let (t, m) = match s.rel {
+        Rels::WW | Rels::WR => (s.from, s.a_mop),
+        Rels::RW => (s.to, s.b_mop),
+        _ => return false,
+    };
+    m.and_then(|m| txn_mop(h, t, m)).is_some_and(|m| m.kind == history::MopKind::Write)
+}
+
+fn register_value(h: &History, v: Option<Version>) -> String {
+    match v {
+        Some(Version::Value(id)) => atom_edn(h, id),
+        Some(Version::Init) | None => "nil (the initial state)".to_string(),
+    }
+}
+
+/// The sentence for an rw-register ww, wr or rw step.
+fn register_reason(h: &History, s: &Step, a: &str, b: &str, key: &str) -> Option<String> {
+    if !is_register_step(h, s) {
+        return None;
+    }
+    let from = if s.sources.is_empty() { String::new() } else { format!(" (from: {})", s.sources.join(", ")) };
+    Some(match s.rel {
+        Rels::WW => format!(
+            "{a} wrote {} to {key}, and {b} wrote {}, the next version after {} in {key}'s version order{from}",
+            register_value(h, s.value),
+            register_value(h, s.value2),
+            register_value(h, s.value)
+        ),
+        Rels::WR => {
+            let v = register_value(h, s.value);
+            format!("{a} wrote {v} to {key}, and {b}'s read of {key} returned {v}: {b} saw {a}'s write")
+        }
+        Rels::RW => format!(
+            "{a} read {key} as {}, and {b} wrote {}, the next version after {} in {key}'s version order{from}: {a} did not see {b}'s write",
+            register_value(h, s.value),
+            register_value(h, s.value2),
+            register_value(h, s.value)
+        ),
+        _ => return None,
+    })
+}
+
 /// The lines that explain an anomaly, without the heading.
 pub fn explain(h: &History, a: &Anomaly) -> Vec<String> {
     let mut out = Vec::new();
@@ -261,7 +320,19 @@ pub fn explain(h: &History, a: &Anomaly) -> Vec<String> {
             let read = mop_edn(h, *op, *mop);
             let e = atom_edn(h, *element);
             out.push(format!("{} read {read}.", op_ref(h, *op)));
+            let register = txn_mop(h, *op, *mop).is_some_and(|m| matches!(m.val, MopVal::Atom(_)));
             out.push(match (*kind, writer) {
+                ("G1a", Some(w)) if register => format!(
+                    "Value {e} was written by {}, which failed: a committed read saw an aborted write (G1a, aborted read).",
+                    op_ref(h, *w)
+                ),
+                ("G1b", Some(w)) if register => format!(
+                    "Value {e} was an intermediate write of {}, which wrote the key again later in the same transaction: the read saw a state that transaction never committed (G1b, intermediate read).",
+                    op_ref(h, *w)
+                ),
+                ("garbage-read", _) if register => format!(
+                    "No operation in the history ever wrote {e} to this key, and it is not the initial nil: the value came from nowhere (garbage read)."
+                ),
                 ("G1a", Some(w)) => format!(
                     "Element {e} was appended by {}, which failed: a committed read saw an aborted write (G1a, aborted read).",
                     op_ref(h, *w)
@@ -340,7 +411,7 @@ pub fn explain(h: &History, a: &Anomaly) -> Vec<String> {
             ));
         }
         Anomaly::CyclicVersions { key, scc, sources } => {
-            let vs: Vec<String> = scc.iter().map(|v| version_edn(h, Some(*v))).collect();
+            let vs: Vec<String> = scc.iter().map(|v| register_value(h, Some(*v))).collect();
             out.push(format!(
                 "The version order inferred for {} from {} has a cycle through {}.",
                 atom_edn(h, *key),

@@ -207,24 +207,40 @@ struct Verdict {
     row: Option<i64>,
 }
 
-fn check_one(db: &str, rr: RunRows, model: ModelArg, opts: &checker::check::Options) -> Checked {
+fn check_one(db: &str, rr: RunRows, model: ModelArg, a: &RunsCheckArgs) -> Checked {
     let id = rr.id.unwrap_or(RunId { test: -1, run: -1 });
     let ops = rr.n_ops;
-    let stored = match rr.history(db, store::Flavor::ListAppend) {
+    let flavor = match model {
+        ModelArg::ListAppend => store::Flavor::ListAppend,
+        ModelArg::RwRegister => store::Flavor::RwRegister,
+    };
+    let stored = match rr.history(db, flavor) {
         Ok(h) => h,
         Err(e) => return Checked { id, ops, outcome: Err(e.message) },
     };
     drop(rr);
-    let h = stored.history;
     let locate = |p: SrcPos| format!("{db}: event_log row {}", p.line);
-    let outcome = elle_cmd::check_history(db, &locate, &h, Some(model), opts, None).map(|(report, mut doc)| {
+    let spec = elle_cmd::Spec {
+        model: Some(model),
+        consistency_models: &a.consistency_models,
+        anomalies: &a.anomalies,
+        budget: a.budget,
+        wfr_keys: false,
+        sequential_keys: false,
+        // As detsys's checker: the one register is linearizable.
+        linearizable_keys: model == ModelArg::RwRegister,
+        txn_order: None,
+        read_ms: None,
+    };
+    let outcome = elle_cmd::check_history(db, &locate, stored.history, &spec, |c| {
+        let mut doc = c.doc;
         if let Json::Object(m) = &mut doc {
             m.insert("test_id".into(), json!(id.test));
             m.insert("run_id".into(), json!(id.run));
         }
         Verdict {
-            valid: validity_json(report.valid),
-            status: elle_cmd::status_of(report.valid),
+            valid: validity_json(c.report.valid),
+            status: elle_cmd::status_of(c.report.valid),
             anomaly_types: doc["anomaly_types"].clone(),
             not: doc["not"].clone(),
             doc: Some(doc),
@@ -318,12 +334,11 @@ fn check(a: &RunsCheckArgs) -> Exit {
     std::thread::scope(|scope| {
         let (tx, rx) = mpsc::channel::<(usize, Checked)>();
         let db_ref = &db;
-        let opts_ref = &opts;
         let pool_ref = &pool;
         scope.spawn(move || {
             pool_ref.install(|| {
                 runs.into_par_iter().enumerate().for_each_with(tx, |tx, (i, rr)| {
-                    let _ = tx.send((i, check_one(db_ref, rr, model, opts_ref)));
+                    let _ = tx.send((i, check_one(db_ref, rr, model, a)));
                 });
             });
         });
@@ -366,6 +381,7 @@ fn check(a: &RunsCheckArgs) -> Exit {
 fn model_name(m: ModelArg) -> &'static str {
     match m {
         ModelArg::ListAppend => "list-append",
+        ModelArg::RwRegister => "rw-register",
     }
 }
 

@@ -619,3 +619,50 @@ fn traces_rebuild_the_state_of_every_node() {
     expect_code(&o, 2);
     assert!(stderr(&o).contains("test 1 run 0 has no trace: it has no ExecutionStep rows"), "{}", stderr(&o));
 }
+
+#[test]
+fn rw_register_runs_write_and_read_single_values() {
+    let db = register_db("rw");
+    // The register example reads lists: as rw-register it mixes the workloads, which is refused.
+    let o = run(&["elle", "--db", &d(&db), "--test-id", "0", "--run-id", "0", "--model", "rw-register"]);
+    expect_code(&o, 2);
+    assert!(stderr(&o).contains("mixes list-append and rw-register micro-ops"), "{}", stderr(&o));
+    // A register whose reads return one value.
+    let id = RunId { test: 0, run: 3 };
+    let nt = |msg: &str, args: Json, kind: &str, ty: &str, lt: i64| {
+        fixture::network(
+            id,
+            msg,
+            args,
+            "client:0",
+            "frontend",
+            kind,
+            lt - 1,
+            lt,
+            "1970-01-01T00:00:00Z",
+            false,
+            Some((ty, 0)),
+        )
+    };
+    {
+        let mut s = Store::open(&db, true, 5000).unwrap();
+        fixture::insert(
+            &mut s,
+            &[
+                fixture::create_run(id, 9, json!([])),
+                nt("write", json!({"value": 5}), "invoke", "invoke", 1),
+                nt("ack", json!({}), "ok", "ok", 2),
+                nt("read", json!({}), "invoke", "invoke", 3),
+                nt("value", json!({"value": 5}), "ok", "ok", 4),
+            ],
+        )
+        .unwrap();
+    }
+    let o = run(&["elle", "--db", &d(&db), "--test-id", "0", "--run-id", "3", "--model", "rw-register", "--json"]);
+    expect_code(&o, 0);
+    assert_eq!(json_of(&o)["model"], json!("rw-register"));
+    let o = run(&["runs", "check", "--db", &d(&db), "--elle", "rw-register", "--run-id", "3", "--json"]);
+    expect_code(&o, 0);
+    assert_eq!(json_of(&o)["checker"], json!("elle rw-register"));
+    assert_eq!(analyses(&db).last().unwrap().1["checker"], json!("elle rw-register"));
+}

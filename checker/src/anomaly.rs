@@ -34,12 +34,26 @@ pub struct Step {
     pub b_mop: Option<u32>,
     /// For process steps: the process.
     pub process: Option<i64>,
+    /// rw-register ww and rw steps: the version-order sources that put
+    /// `value2` right after `value` (`initial-state`, `linearizable-keys`, …).
+    pub sources: Vec<&'static str>,
 }
 
 impl Step {
     /// A step with only its relation and ends filled in.
     pub fn bare(rel: Rels, from: Txn, to: Txn) -> Step {
-        Step { rel, from, to, key: None, value: None, value2: None, a_mop: None, b_mop: None, process: None }
+        Step {
+            rel,
+            from,
+            to,
+            key: None,
+            value: None,
+            value2: None,
+            a_mop: None,
+            b_mop: None,
+            process: None,
+            sources: Vec::new(),
+        }
     }
 }
 

@@ -3,11 +3,13 @@
 
 use crate::anomaly::{Anomaly, CheckError, Explainer, Step};
 use crate::cycles::{self, SearchOptions, SearchStats};
+use crate::graph::GraphBuilder;
 use crate::graph::{Graph, Txn};
 use crate::lattice::{self, Boundary, Reportable, UnknownName, Validity};
 use crate::list_append;
 use crate::order;
 use crate::rel::Rels;
+use crate::rw_register::{self, RwOptions};
 use history::History;
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Instant;
@@ -76,12 +78,12 @@ pub enum Error {
 
 /// Explains data edges with the analyzer's explainer, process and realtime
 /// edges from the history.
-struct Combined<'h, E: Explainer> {
+struct Combined<'h> {
     h: &'h History,
-    data: E,
+    data: Box<dyn Explainer + 'h>,
 }
 
-impl<E: Explainer> Explainer for Combined<'_, E> {
+impl Explainer for Combined<'_> {
     fn explain(&self, a: Txn, b: Txn, rel: Rels) -> Option<Step> {
         match rel {
             Rels::PROCESS => order::explain_process(self.h, a, b),
@@ -104,18 +106,54 @@ pub fn additional_graph(rep: &Reportable) -> Option<&'static str> {
     }
 }
 
+/// The workload of a history, with its inference options.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Model {
+    ListAppend,
+    RwRegister(RwOptions),
+}
+
+impl Model {
+    /// The name used on the command line and in reports.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Model::ListAppend => "list-append",
+            Model::RwRegister(_) => "rw-register",
+        }
+    }
+}
+
 /// Checks a list-append history.
 pub fn check_list_append<'h>(h: &'h History, opts: &Options) -> Result<Report<'h>, Error> {
+    check(h, &Model::ListAppend, opts)
+}
+
+/// Checks an rw-register history, with the version-order sources `rw` turns on.
+pub fn check_rw_register<'h>(h: &'h History, opts: &Options, rw: &RwOptions) -> Result<Report<'h>, Error> {
+    check(h, &Model::RwRegister(rw.clone()), opts)
+}
+
+/// Checks a history of either workload.
+pub fn check<'h>(h: &'h History, model: &Model, opts: &Options) -> Result<Report<'h>, Error> {
     let models: Vec<&str> = opts.models.iter().map(String::as_str).collect();
     let anomalies: Vec<&str> = opts.anomalies.iter().map(String::as_str).collect();
     let rep = lattice::reportable(&models, &anomalies).map_err(Error::Unknown)?;
 
     let t0 = Instant::now();
-    let analysis = list_append::analyze(h).map_err(Error::History)?;
+    let (edges, found_anomalies, data): (GraphBuilder, Vec<Anomaly>, Box<dyn Explainer + 'h>) = match model {
+        Model::ListAppend => {
+            let a = list_append::analyze(h).map_err(Error::History)?;
+            (a.edges, a.anomalies, Box::new(a.explainer))
+        }
+        Model::RwRegister(rw) => {
+            let a = rw_register::analyze(h, rw).map_err(Error::History)?;
+            (a.edges, a.anomalies, Box::new(a.explainer))
+        }
+    };
     let infer_ms = t0.elapsed().as_millis() as u64;
 
     let t1 = Instant::now();
-    let mut edges = analysis.edges;
+    let mut edges = edges;
     let extra = additional_graph(&rep);
     match extra {
         Some("realtime") => order::add_realtime_edges(h, &mut edges),
@@ -125,8 +163,8 @@ pub fn check_list_append<'h>(h: &'h History, opts: &Options) -> Result<Report<'h
     let graph = edges.build();
     let graph_ms = t1.elapsed().as_millis() as u64;
 
-    let explainer: Box<dyn Explainer + 'h> = Box::new(Combined { h, data: analysis.explainer });
-    let mut all = analysis.anomalies;
+    let explainer: Box<dyn Explainer + 'h> = Box::new(Combined { h, data });
+    let mut all = found_anomalies;
     if graph.edge_count() == 0 {
         all.push(Anomaly::EmptyTransactionGraph);
     }

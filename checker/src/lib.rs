@@ -3,6 +3,7 @@
 //! Jepsen's Elle.
 //!
 //! - [`list_append`] infers ww/wr/rw edges and non-cycle anomalies;
+//! - [`rw_register`] does the same for registers, from inferred version graphs;
 //! - [`order`] adds process and realtime edges;
 //! - [`cycles`] finds and classifies cycles;
 //! - [`lattice`] says which models the anomalies rule out;
@@ -17,7 +18,9 @@ pub mod graph;
 pub mod lattice;
 pub mod list_append;
 pub mod order;
+pub mod register_history;
 pub mod rel;
+pub mod rw_register;
 
 pub use anomaly::{Anomaly, CheckError, Cycle, Explainer, Step, Version};
 pub use graph::{Graph, GraphBuilder, Txn};

@@ -211,6 +211,7 @@ impl Explainer for ListAppendExplainer<'_> {
             a_mop: Some(am),
             b_mop: Some(bm),
             process: None,
+            sources: Vec::new(),
         };
         match rel {
             Rels::WR => {
