@@ -9,7 +9,7 @@ use std::path::PathBuf;
 #[command(
     name = "histcheck",
     version,
-    about = "Checks Jepsen/Elle transactional histories for isolation anomalies (elle); reads, summarises, converts and generates histories (EDN, JSON, JSON Lines, Plume text) and generates state traces (gen).",
+    about = "Checks Jepsen/Elle transactional histories for isolation anomalies (elle) and temporal properties of state traces (ltl); reads, summarises, converts and generates histories (EDN, JSON, JSON Lines, Plume text) and traces (gen).",
     after_help = "Exit codes: 0 pass, 1 violation found, 2 bad input or usage, 3 inconclusive."
 )]
 pub struct Cli {
@@ -30,6 +30,9 @@ pub enum Command {
     Runs(RunsArgs),
     /// Generates histories from a simulated store (known isolation level, injected faults) and state traces.
     Gen(GenArgs),
+    /// Checks temporal (LTL) properties of a recorded trace (JSON Lines), with
+    /// verdicts holds / fails / pending and a proof of each.
+    Ltl(LtlArgs),
 }
 
 /// A history format, as named on the command line.
@@ -314,6 +317,90 @@ pub struct TraceGenArgs {
     /// Write the injected violations, with their steps, to this JSON file.
     #[arg(long, value_name = "FILE")]
     pub expect: Option<PathBuf>,
+}
+
+/// How a trace's end is read: an obligation still open when it ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum EndArg {
+    /// Pending stays pending (exit 3).
+    Pending,
+    /// Pending counts as fails.
+    Strict,
+    /// Pending counts as holds.
+    Lenient,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum StateModeArg {
+    /// Each line's `state` is the whole state.
+    Full,
+    /// Each line's `state` is an RFC 7386 merge patch on the previous state.
+    MergePatch,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum SyntaxArg {
+    /// histcheck's own syntax.
+    Histcheck,
+    /// detsys-testkit's ltl formulas (`@node'.path`, `$.path`, backtick JSON, `=`).
+    Detsys,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum TimeUnitArg {
+    Ns,
+    Us,
+    Ms,
+    S,
+    M,
+    H,
+}
+
+#[derive(Debug, Args)]
+pub struct LtlArgs {
+    /// `FORMULA TRACE.jsonl`, or only `TRACE.jsonl` with -f or --spec.
+    #[arg(value_name = "FORMULA|TRACE", num_args = 1..=2, required = true)]
+    pub args: Vec<String>,
+
+    /// A named formula, `name=FORMULA` (repeatable).
+    #[arg(short = 'f', long = "formula", value_name = "NAME=FORMULA")]
+    pub formulas: Vec<String>,
+
+    /// A file of formulas, one `name: formula` per line (`#` starts a comment line).
+    #[arg(long, value_name = "FILE")]
+    pub spec: Option<PathBuf>,
+
+    /// Print one JSON document on stdout.
+    #[arg(long)]
+    pub json: bool,
+
+    /// What a pending verdict becomes: pending (exit 3), strict (fails) or lenient (holds).
+    #[arg(long, value_enum, default_value = "pending", value_name = "MODE")]
+    pub end: EndArg,
+
+    /// The path of each line's timestamp (dotted). Without it on the first line, time is the step index.
+    #[arg(long, default_value = "time", value_name = "PATH")]
+    pub time_field: String,
+
+    /// The unit of the time field, against which durations like `10s` are converted.
+    #[arg(long, value_enum, default_value = "ms", value_name = "UNIT")]
+    pub time_unit: TimeUnitArg,
+
+    /// How each line's `state` is read.
+    #[arg(long, value_enum, default_value = "full", value_name = "MODE")]
+    pub state_mode: StateModeArg,
+
+    /// The `nodes` domain, comma-separated (default: the keys of `state` at step 0).
+    #[arg(long, value_name = "N1,N2,…")]
+    pub nodes: Option<String>,
+
+    /// The formula syntax.
+    #[arg(long, value_enum, default_value = "histcheck")]
+    pub syntax: SyntaxArg,
+
+    /// Sub-proofs shown per range of steps ("false at all 4,000 steps 10..4009").
+    #[arg(long, default_value_t = 3, value_name = "K")]
+    pub samples: usize,
 }
 
 #[derive(Debug, Args)]

@@ -366,6 +366,9 @@ fn document(file: &str, model: &str, h: &History, opts: &Options, r: &Report<'_>
         "largest_scc": s.search.largest_scc,
         "search_work": s.search.work,
     });
+    if model == "rw-register" {
+        stats["version_sources"] = json!(s.version_sources);
+    }
     if let Some(read) = read_ms {
         stats["time_ms"] = json!({
             "read": read, "infer": s.infer_ms, "graph": s.graph_ms, "search": s.search_ms,

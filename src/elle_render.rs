@@ -292,7 +292,7 @@ fn register_reason(h: &History, s: &Step, a: &str, b: &str, key: &str) -> Option
     let from = if s.sources.is_empty() { String::new() } else { format!(" (from: {})", s.sources.join(", ")) };
     Some(match s.rel {
         Rels::WW => format!(
-            "{a} wrote {} to {key}, and {b} wrote {}, the next version after {} in {key}'s version order{from}",
+            "{a} wrote {} to {key}, and {b} wrote {}, which comes after {} in {key}'s version order{from}",
             register_value(h, s.value),
             register_value(h, s.value2),
             register_value(h, s.value)
@@ -302,7 +302,7 @@ fn register_reason(h: &History, s: &Step, a: &str, b: &str, key: &str) -> Option
             format!("{a} wrote {v} to {key}, and {b}'s read of {key} returned {v}: {b} saw {a}'s write")
         }
         Rels::RW => format!(
-            "{a} read {key} as {}, and {b} wrote {}, the next version after {} in {key}'s version order{from}: {a} did not see {b}'s write",
+            "{a} read {key} as {}, and {b} wrote {}, which comes after {} in {key}'s version order{from}: {a} did not see {b}'s write",
             register_value(h, s.value),
             register_value(h, s.value2),
             register_value(h, s.value)

@@ -9,6 +9,7 @@ mod elle_cmd;
 mod elle_render;
 mod gen_cmd;
 mod input;
+mod ltl_cmd;
 mod output;
 mod runs_cmd;
 mod stats_cmd;
@@ -25,6 +26,7 @@ fn main() -> ExitCode {
         Command::Elle(args) => elle_cmd::run(args),
         Command::Gen(args) => gen_cmd::run(args),
         Command::Runs(args) => runs_cmd::run(args),
+        Command::Ltl(args) => ltl_cmd::run(args),
     };
     exit.into()
 }

@@ -49,6 +49,9 @@ pub struct Stats {
     pub infer_ms: u64,
     pub graph_ms: u64,
     pub search_ms: u64,
+    /// rw-register: the version-order sources merged (the others made a cycle
+    /// and were left out, or were not asked for).
+    pub version_sources: Vec<&'static str>,
 }
 
 /// The result of a check.
@@ -140,6 +143,7 @@ pub fn check<'h>(h: &'h History, model: &Model, opts: &Options) -> Result<Report
     let rep = lattice::reportable(&models, &anomalies).map_err(Error::Unknown)?;
 
     let t0 = Instant::now();
+    let mut version_sources = Vec::new();
     let (edges, found_anomalies, data): (GraphBuilder, Vec<Anomaly>, Box<dyn Explainer + 'h>) = match model {
         Model::ListAppend => {
             let a = list_append::analyze(h).map_err(Error::History)?;
@@ -147,6 +151,7 @@ pub fn check<'h>(h: &'h History, model: &Model, opts: &Options) -> Result<Report
         }
         Model::RwRegister(rw) => {
             let a = rw_register::analyze(h, rw).map_err(Error::History)?;
+            version_sources = a.sources;
             (a.edges, a.anomalies, Box::new(a.explainer))
         }
     };
@@ -195,6 +200,7 @@ pub fn check<'h>(h: &'h History, model: &Model, opts: &Options) -> Result<Report
         infer_ms,
         graph_ms,
         search_ms,
+        version_sources,
     };
     Ok(Report {
         valid: verdict.valid,

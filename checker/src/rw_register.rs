@@ -119,23 +119,6 @@ struct ERec {
     ew: Option<Id>,
 }
 
-impl ERec {
-    /// The first version the transaction saw or made.
-    fn first(&self) -> Val {
-        match self.er {
-            Some(v) => v,
-            None => self.ew,
-        }
-    }
-    /// The last version the transaction saw or made.
-    fn last(&self) -> Val {
-        match self.ew {
-            Some(w) => Some(w),
-            None => self.er.flatten(),
-        }
-    }
-}
-
 /// A non-nil read micro-op of an ok transaction.
 #[derive(Clone, Copy, Debug)]
 struct RRec {
@@ -373,6 +356,9 @@ fn slice<'a, T>(off: &[u32], v: &'a [T], k: usize) -> &'a [T] {
     &v[off[k] as usize..off[k + 1] as usize]
 }
 
+/// No version (in [`KeyOut::ev`]).
+const NO_V: u32 = u32::MAX;
+
 /// What one key's analysis produces before the sources are merged.
 #[derive(Default)]
 struct KeyOut {
@@ -380,6 +366,9 @@ struct KeyOut {
     vals: Vec<Id>,
     /// The edges each source proposes, as version numbers, by source.
     src: [Vec<(u32, u32)>; 5],
+    /// Per external record of the key: the version numbers of its external read
+    /// and write ([`NO_V`] if none).
+    ev: Vec<(u32, u32)>,
     dup: Option<(u32, u32, Id)>,
 }
 
@@ -510,6 +499,11 @@ fn analyze_key(c: &Ctx<'_>, writes: &mut [WRec], exts: &[ERec]) -> KeyOut {
     vals.dedup();
     out.vals = vals;
     let vi = |v: Val| out.vidx(v).expect("every external value is a version");
+    out.ev = exts.iter().map(|e| (e.er.map_or(NO_V, vi), e.ew.map_or(NO_V, |w| vi(Some(w))))).collect();
+    let ev = &out.ev;
+    // The first and last version each record saw or made.
+    let first = |x: usize| if ev[x].0 != NO_V { ev[x].0 } else { ev[x].1 };
+    let last = |x: usize| if ev[x].1 != NO_V { ev[x].1 } else { ev[x].0 };
     let mut src: [Vec<(u32, u32)>; 5] = Default::default();
     // initial-state: nil precedes every other version.
     src[0] = (1..=out.vals.len() as u32).map(|i| (0, i)).collect();
@@ -517,10 +511,10 @@ fn analyze_key(c: &Ctx<'_>, writes: &mut [WRec], exts: &[ERec]) -> KeyOut {
     if let Some(order) = c.order {
         let mut ws: Vec<(u32, u32)> = exts
             .iter()
-            .filter_map(|e| {
+            .enumerate()
+            .filter_map(|(x, e)| {
                 let o = order[e.txn as usize];
-                (o != u32::MAX).then_some(())?;
-                e.ew.map(|w| (o, vi(Some(w))))
+                (o != u32::MAX && ev[x].1 != NO_V).then_some((o, ev[x].1))
             })
             .collect();
         ws.sort_unstable();
@@ -528,11 +522,10 @@ fn analyze_key(c: &Ctx<'_>, writes: &mut [WRec], exts: &[ERec]) -> KeyOut {
     }
     // wfr-keys: an ok transaction's external read precedes its external write.
     if c.opts.wfr_keys {
-        for e in exts {
-            if let (K_OK, Some(Some(r)), Some(w)) = (e.kind, e.er, e.ew) {
-                if r != w {
-                    src[2].push((vi(Some(r)), vi(Some(w))));
-                }
+        for (x, e) in exts.iter().enumerate() {
+            let (r, w) = ev[x];
+            if e.kind == K_OK && r != NO_V && r != 0 && w != NO_V && r != w {
+                src[2].push((r, w));
             }
         }
     }
@@ -547,7 +540,7 @@ fn analyze_key(c: &Ctx<'_>, writes: &mut [WRec], exts: &[ERec]) -> KeyOut {
         by_proc.sort_unstable();
         for p in by_proc.windows(2) {
             if p[0].0 == p[1].0 {
-                let (a, b) = (vi(exts[p[0].2].last()), vi(exts[p[1].2].first()));
+                let (a, b) = (last(p[0].2), first(p[1].2));
                 if a != b {
                     src[3].push((a, b));
                 }
@@ -570,16 +563,16 @@ fn analyze_key(c: &Ctx<'_>, writes: &mut [WRec], exts: &[ERec]) -> KeyOut {
             let (_, comp, x) = targets[i];
             sufmin[i] = if exts[x].kind == K_OK { sufmin[i + 1].min(comp) } else { sufmin[i + 1] };
         }
-        for a in exts.iter().filter(|e| e.kind == K_OK) {
+        for (xa, a) in exts.iter().enumerate().filter(|(_, e)| e.kind == K_OK) {
             let ca = a.txn;
             let start = targets.partition_point(|t| t.0 < ca);
             let m = sufmin[start];
-            let va = vi(a.last());
+            let va = last(xa);
             for t in &targets[start..] {
                 if t.0 >= m {
                     break;
                 }
-                let vb = vi(exts[t.2].first());
+                let vb = first(t.2);
                 if va != vb {
                     src[4].push((va, vb));
                 }
@@ -742,12 +735,13 @@ fn finish_key(
     sc.writer.resize(nv, u32::MAX);
     sc.cnt.clear();
     sc.cnt.resize(nv + 1, 0);
-    for x in exts.iter().filter(|x| x.kind == K_OK) {
-        if let Some(wv) = x.ew {
-            sc.writer[o.vidx(Some(wv)).unwrap() as usize] = x.txn;
+    for (x, e) in exts.iter().enumerate().filter(|(_, e)| e.kind == K_OK) {
+        let (r, w) = o.ev[x];
+        if w != NO_V {
+            sc.writer[w as usize] = e.txn;
         }
-        if let Some(rv) = x.er {
-            sc.cnt[o.vidx(rv).unwrap() as usize + 1] += 1;
+        if r != NO_V {
+            sc.cnt[r as usize + 1] += 1;
         }
     }
     for i in 0..nv {
@@ -757,11 +751,11 @@ fn finish_key(
     sc.fill.extend_from_slice(&sc.cnt[..nv]);
     sc.readers.clear();
     sc.readers.resize(sc.cnt[nv] as usize, 0);
-    for x in exts.iter().filter(|x| x.kind == K_OK) {
-        if let Some(rv) = x.er {
-            let v = o.vidx(rv).unwrap() as usize;
-            sc.readers[sc.fill[v] as usize] = x.txn;
-            sc.fill[v] += 1;
+    for (x, e) in exts.iter().enumerate().filter(|(_, e)| e.kind == K_OK) {
+        let r = o.ev[x].0;
+        if r != NO_V {
+            sc.readers[sc.fill[r as usize] as usize] = e.txn;
+            sc.fill[r as usize] += 1;
         }
     }
     let (writer, cnt, readers) = (&sc.writer, &sc.cnt, &sc.readers);

@@ -1,0 +1,676 @@
+//! From the AST to the evaluation plan: quantifiers over static domains expanded,
+//! weak operators desugared (`wnext φ = !next !φ`, `φ release ψ = !(!φ until !ψ)`,
+//! `φ wuntil ψ = (φ until ψ) || always φ`), intervals resolved to whole steps or
+//! trace time units, paths split into a projected column and dynamic rest, and
+//! `bind` bodies matched against the patterns the evaluator compiles.
+
+use crate::syntax::*;
+use crate::trace::PSeg;
+use serde_json::Value as Json;
+use std::collections::HashMap;
+
+pub type N = usize;
+
+/// A window of distances, in whole steps or trace time units, both ends inclusive.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Win {
+    pub time: bool,
+    pub lo: i64,
+    /// `None`: unbounded.
+    pub hi: Option<i64>,
+}
+
+impl Win {
+    pub const FULL: Win = Win { time: false, lo: 0, hi: None };
+    pub fn is_full(&self) -> bool {
+        self.lo <= 0 && self.hi.is_none()
+    }
+    pub fn empty(&self) -> bool {
+        self.hi.is_some_and(|h| h < self.lo.max(0))
+    }
+    pub fn contains(&self, d: i64) -> bool {
+        d >= self.lo && self.hi.is_none_or(|h| d <= h)
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum At {
+    Cur,
+    Var(u32),
+    /// The step before the current one (detsys `@n.path`); null at step 0.
+    Prev,
+}
+
+#[derive(Clone, Debug)]
+pub enum TSeg {
+    Key(String),
+    Idx(usize),
+    Dyn(TE),
+}
+
+#[derive(Clone, Debug)]
+pub enum TE {
+    Const(Json),
+    /// A projected column (`path` from the record's root), then dynamic segments.
+    Col {
+        at: At,
+        col: usize,
+        rest: Vec<TSeg>,
+    },
+    Time(At),
+    Step(At),
+    Arith(ArithOp, Box<TE>, Box<TE>),
+    Neg(Box<TE>),
+    Len(Box<TE>),
+    Array(Vec<TE>),
+}
+
+#[derive(Clone, Debug)]
+pub struct Atom {
+    /// `None`: truthiness of `l`.
+    pub op: Option<CmpOp>,
+    pub l: TE,
+    pub r: TE,
+    pub l_text: String,
+    pub r_text: String,
+}
+
+#[derive(Clone, Debug)]
+pub enum Op {
+    Const(bool),
+    Atom(usize),
+    Not(N),
+    And(N, N),
+    Or(N, N),
+    Implies(N, N),
+    Next(Win, N),
+    Prev(Win, N),
+    Eventually(Win, N),
+    Always(Win, N),
+    Once(Win, N),
+    Historically(Win, N),
+    Until(Win, N, N),
+    Since(Win, N, N),
+    Bind(u32, String, N),
+    Quant(Quant, String, Vec<(Json, N)>),
+    Named(String, N),
+}
+
+#[derive(Clone, Debug)]
+pub struct Node {
+    pub op: Op,
+    pub text: String,
+    /// Bit k: bind variable k occurs free.
+    pub free: u64,
+}
+
+/// `bind w. eventually (χ && e == w.e' && time - w.time <= c)`, compiled to a window and a hash join.
+#[derive(Clone, Debug)]
+pub struct BindPat {
+    /// The conjuncts that do not mention w.
+    pub rest: Vec<N>,
+    /// The window the time/step bounds allow.
+    pub win: Win,
+    /// The atoms that make the bounds (for their beyond-the-end values).
+    pub bound_atoms: Vec<N>,
+    /// `e == w.e'`: (the atom node, e at the current step, e' at w).
+    pub join: Option<(N, TE, TE)>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Plan {
+    pub nodes: Vec<Node>,
+    pub root: N,
+    pub atoms: Vec<Atom>,
+    pub paths: Vec<Vec<PSeg>>,
+    pub pats: HashMap<N, BindPat>,
+    pub n_vars: u32,
+    pub uses_nodes: bool,
+}
+
+#[derive(Clone, Debug)]
+pub struct CompileOptions {
+    /// The unit of the trace's time field.
+    pub time_unit: Unit,
+    /// The `nodes` domain.
+    pub nodes: Vec<String>,
+}
+
+impl Default for CompileOptions {
+    fn default() -> Self {
+        CompileOptions { time_unit: Unit::Ms, nodes: vec![] }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct CompileError(pub String);
+
+#[derive(Clone)]
+enum Binding {
+    Bind(u32),
+    Value(Json),
+}
+
+struct C<'o> {
+    opts: &'o CompileOptions,
+    plan: Plan,
+    path_ids: HashMap<Vec<PSeg>, usize>,
+    bind_slots: HashMap<*const Formula, u32>,
+}
+
+/// Whether a formula uses the `nodes` domain (so the caller knows to compute it).
+pub fn uses_nodes(f: &Formula) -> bool {
+    match f {
+        Formula::Quant(_, _, Domain::Nodes, _) => true,
+        Formula::Quant(_, _, _, a) | Formula::Not(a) | Formula::Unary(_, _, a) | Formula::Bind(_, a) => uses_nodes(a),
+        Formula::Named(_, a) => uses_nodes(a),
+        Formula::And(a, b) | Formula::Or(a, b) | Formula::Implies(a, b) | Formula::Iff(a, b) => {
+            uses_nodes(a) || uses_nodes(b)
+        }
+        Formula::Binary(_, _, a, b) => uses_nodes(a) || uses_nodes(b),
+        _ => false,
+    }
+}
+
+pub fn compile(f: &Formula, opts: &CompileOptions) -> Result<Plan, CompileError> {
+    compile_with_paths(f, opts, vec![])
+}
+
+/// Like [`compile`], with the projected paths starting from `paths` (so several
+/// formulas can share one loaded trace: each plan's paths extend the previous ones).
+pub fn compile_with_paths(f: &Formula, opts: &CompileOptions, paths: Vec<Vec<PSeg>>) -> Result<Plan, CompileError> {
+    let path_ids = paths.iter().cloned().enumerate().map(|(i, p)| (p, i)).collect();
+    let mut c = C {
+        opts,
+        plan: Plan {
+            nodes: vec![],
+            root: 0,
+            atoms: vec![],
+            paths,
+            pats: HashMap::new(),
+            n_vars: 0,
+            uses_nodes: uses_nodes(f),
+        },
+        path_ids,
+        bind_slots: HashMap::new(),
+    };
+    let root = c.formula(f, &HashMap::new())?;
+    c.plan.root = root;
+    Ok(c.plan)
+}
+
+type Env = HashMap<String, Binding>;
+
+impl C<'_> {
+    fn push(&mut self, op: Op, text: String) -> N {
+        let free = match &op {
+            Op::Const(_) => 0,
+            Op::Atom(a) => {
+                let at = &self.plan.atoms[*a];
+                te_free(&at.l) | te_free(&at.r)
+            }
+            Op::Not(a) | Op::Next(_, a) | Op::Prev(_, a) | Op::Eventually(_, a) | Op::Always(_, a) => {
+                self.plan.nodes[*a].free
+            }
+            Op::Once(_, a) | Op::Historically(_, a) | Op::Named(_, a) => self.plan.nodes[*a].free,
+            Op::And(a, b) | Op::Or(a, b) | Op::Implies(a, b) => self.plan.nodes[*a].free | self.plan.nodes[*b].free,
+            Op::Until(_, a, b) | Op::Since(_, a, b) => self.plan.nodes[*a].free | self.plan.nodes[*b].free,
+            Op::Bind(v, _, a) => self.plan.nodes[*a].free & !(1u64 << v),
+            Op::Quant(_, _, xs) => xs.iter().fold(0, |acc, (_, n)| acc | self.plan.nodes[*n].free),
+        };
+        self.plan.nodes.push(Node { op, text, free });
+        self.plan.nodes.len() - 1
+    }
+
+    fn win(&self, iv: &Interval) -> Win {
+        if iv.is_full() {
+            return Win::FULL;
+        }
+        let time = iv.is_time();
+        let scale = |b: &Bound| -> f64 {
+            match b.unit {
+                Some(u) => b.value * u.nanos() / self.opts.time_unit.nanos(),
+                None => b.value,
+            }
+        };
+        let lo = iv.lo.map_or(0, |b| {
+            let v = scale(&b).ceil();
+            v.clamp(0.0, 9.0e18) as i64
+        });
+        let hi = iv.hi.map(|b| {
+            let v = scale(&b);
+            let v = if iv.hi_open { v.ceil() - 1.0 } else { v.floor() };
+            v.clamp(-1.0, 9.0e18) as i64
+        });
+        Win { time, lo, hi }
+    }
+
+    fn formula(&mut self, f: &Formula, env: &Env) -> Result<N, CompileError> {
+        let text = pretty(f);
+        Ok(match f {
+            Formula::Const(b) => self.push(Op::Const(*b), text),
+            Formula::Cmp(op, a, b) => {
+                let atom = Atom {
+                    op: Some(*op),
+                    l: self.term(a, env)?,
+                    r: self.term(b, env)?,
+                    l_text: a.to_string(),
+                    r_text: b.to_string(),
+                };
+                self.plan.atoms.push(atom);
+                self.push(Op::Atom(self.plan.atoms.len() - 1), text)
+            }
+            Formula::Truthy(t) => {
+                let atom = Atom {
+                    op: None,
+                    l: self.term(t, env)?,
+                    r: TE::Const(Json::Null),
+                    l_text: t.to_string(),
+                    r_text: String::new(),
+                };
+                self.plan.atoms.push(atom);
+                self.push(Op::Atom(self.plan.atoms.len() - 1), text)
+            }
+            Formula::Not(a) => {
+                let a = self.formula(a, env)?;
+                self.push(Op::Not(a), text)
+            }
+            Formula::And(a, b) | Formula::Or(a, b) | Formula::Implies(a, b) => {
+                let (x, y) = (self.formula(a, env)?, self.formula(b, env)?);
+                let op = match f {
+                    Formula::And(..) => Op::And(x, y),
+                    Formula::Or(..) => Op::Or(x, y),
+                    _ => Op::Implies(x, y),
+                };
+                self.push(op, text)
+            }
+            Formula::Iff(a, b) => {
+                // a <-> b is (a -> b) && (b -> a); each side is compiled twice.
+                let (x, y) = (self.formula(a, env)?, self.formula(b, env)?);
+                let l = self.push(Op::Implies(x, y), format!("{} -> {}", paren(a), paren(b)));
+                let (y2, x2) = (self.formula(b, env)?, self.formula(a, env)?);
+                let r = self.push(Op::Implies(y2, x2), format!("{} -> {}", paren(b), paren(a)));
+                self.push(Op::And(l, r), text)
+            }
+            Formula::Unary(op, iv, a) => {
+                let w = self.win(iv);
+                let x = self.formula(a, env)?;
+                match op {
+                    UOp::Next => self.push(Op::Next(w, x), text),
+                    UOp::Prev => self.push(Op::Prev(w, x), text),
+                    UOp::Eventually => self.push(Op::Eventually(w, x), text),
+                    UOp::Always => self.push(Op::Always(w, x), text),
+                    UOp::Once => self.push(Op::Once(w, x), text),
+                    UOp::Historically => self.push(Op::Historically(w, x), text),
+                    UOp::WNext | UOp::WPrev => {
+                        let nx = self.push(Op::Not(x), format!("!{}", paren(a)));
+                        let inner = if *op == UOp::WNext { Op::Next(w, nx) } else { Op::Prev(w, nx) };
+                        let kw = if *op == UOp::WNext { "next" } else { "prev" };
+                        let m = self.push(inner, format!("{kw}{iv} !{}", paren(a)));
+                        self.push(Op::Not(m), text)
+                    }
+                }
+            }
+            Formula::Binary(op, iv, a, b) => {
+                let w = self.win(iv);
+                let (x, y) = (self.formula(a, env)?, self.formula(b, env)?);
+                match op {
+                    BOp::Until => self.push(Op::Until(w, x, y), text),
+                    BOp::Since => self.push(Op::Since(w, x, y), text),
+                    BOp::WUntil => {
+                        let u = self.push(Op::Until(w, x, y), format!("{} until{iv} {}", paren(a), paren(b)));
+                        let g = self.push(Op::Always(w, x), format!("always{iv} {}", paren(a)));
+                        self.push(Op::Or(u, g), text)
+                    }
+                    BOp::Release => {
+                        let nx = self.push(Op::Not(x), format!("!{}", paren(a)));
+                        let ny = self.push(Op::Not(y), format!("!{}", paren(b)));
+                        let u = self.push(Op::Until(w, nx, ny), format!("!{} until{iv} !{}", paren(a), paren(b)));
+                        self.push(Op::Not(u), text)
+                    }
+                }
+            }
+            Formula::Bind(v, body) => {
+                let key = f as *const Formula;
+                let slot = match self.bind_slots.get(&key) {
+                    Some(&s) => s,
+                    None => {
+                        let s = self.plan.n_vars;
+                        if s >= 64 {
+                            return Err(CompileError("more than 64 `bind`s in one formula".into()));
+                        }
+                        self.plan.n_vars += 1;
+                        self.bind_slots.insert(key, s);
+                        s
+                    }
+                };
+                let mut inner = env.clone();
+                inner.insert(v.clone(), Binding::Bind(slot));
+                let b = self.formula(body, &inner)?;
+                let n = self.push(Op::Bind(slot, v.clone(), b), text);
+                if let Some(p) = self.pattern(slot, b) {
+                    self.plan.pats.insert(n, p);
+                }
+                n
+            }
+            Formula::Quant(q, v, d, body) => {
+                let dom: Vec<Json> = match d {
+                    Domain::Nodes => self.opts.nodes.iter().map(|s| Json::String(s.clone())).collect(),
+                    Domain::List(items) => items.clone(),
+                };
+                let mut xs = Vec::new();
+                for val in dom {
+                    let mut inner = env.clone();
+                    inner.insert(v.clone(), Binding::Value(val.clone()));
+                    xs.push((val, self.formula(body, &inner)?));
+                }
+                self.push(Op::Quant(*q, v.clone(), xs), text)
+            }
+            Formula::Named(name, a) => {
+                let x = self.formula(a, env)?;
+                self.push(Op::Named(name.clone(), x), text)
+            }
+        })
+    }
+
+    fn col(&mut self, p: Vec<PSeg>) -> usize {
+        if let Some(&c) = self.path_ids.get(&p) {
+            return c;
+        }
+        let c = self.plan.paths.len();
+        self.plan.paths.push(p.clone());
+        self.path_ids.insert(p, c);
+        c
+    }
+
+    fn term(&mut self, t: &Term, env: &Env) -> Result<TE, CompileError> {
+        Ok(match t {
+            Term::Lit(j) => TE::Const(j.clone()),
+            Term::Dur(v, u) => {
+                let x = v * u.nanos() / self.opts.time_unit.nanos();
+                if x.fract() == 0.0 && x.abs() < 9e15 {
+                    TE::Const(Json::from(x as i64))
+                } else {
+                    TE::Const(serde_json::Number::from_f64(x).map_or(Json::Null, Json::Number))
+                }
+            }
+            Term::Arith(op, a, b) => {
+                let (a, b) = (self.term(a, env)?, self.term(b, env)?);
+                TE::Arith(*op, Box::new(a), Box::new(b))
+            }
+            Term::Neg(a) => TE::Neg(Box::new(self.term(a, env)?)),
+            Term::Len(a) => TE::Len(Box::new(self.term(a, env)?)),
+            Term::Array(items) => TE::Array(items.iter().map(|x| self.term(x, env)).collect::<Result<_, _>>()?),
+            Term::Path(root, segs) => {
+                let mut segs_te = Vec::new();
+                for s in segs {
+                    segs_te.push(match s {
+                        Seg::Key(k) => TSeg::Key(k.clone()),
+                        Seg::Index(t) => match self.term(t, env)? {
+                            TE::Const(Json::String(s)) => TSeg::Key(s),
+                            TE::Const(Json::Number(n)) if n.as_u64().is_some() => {
+                                TSeg::Idx(n.as_u64().unwrap_or(0) as usize)
+                            }
+                            TE::Const(_) => TSeg::Key("\u{0}no such key".into()),
+                            te => TSeg::Dyn(te),
+                        },
+                    });
+                }
+                let (at, prefix): (At, Vec<PSeg>) = match root {
+                    Root::State => (At::Cur, vec![PSeg::Key("state".into())]),
+                    Root::Event => (At::Cur, vec![PSeg::Key("event".into())]),
+                    Root::Record => (At::Cur, vec![]),
+                    Root::Before => (At::Prev, vec![PSeg::Key("state".into())]),
+                    Root::Time => {
+                        return Ok(if segs_te.is_empty() { TE::Time(At::Cur) } else { TE::Const(Json::Null) })
+                    }
+                    Root::Step => {
+                        return Ok(if segs_te.is_empty() { TE::Step(At::Cur) } else { TE::Const(Json::Null) })
+                    }
+                    Root::Var(v) => match env.get(v) {
+                        Some(Binding::Value(j)) => {
+                            let mut out = TE::Const(j.clone());
+                            // Segments into a literal are resolved right away where static.
+                            for s in segs_te {
+                                out = match (out, s) {
+                                    (TE::Const(j), TSeg::Key(k)) => TE::Const(j.get(&k).cloned().unwrap_or(Json::Null)),
+                                    (TE::Const(j), TSeg::Idx(i)) => TE::Const(j.get(i).cloned().unwrap_or(Json::Null)),
+                                    _ => {
+                                        return Err(CompileError(format!(
+                                            "`{t}`: a dynamic index into a quantified value"
+                                        )))
+                                    }
+                                };
+                            }
+                            return Ok(out);
+                        }
+                        Some(Binding::Bind(slot)) => {
+                            let at = At::Var(*slot);
+                            match segs_te.first() {
+                                Some(TSeg::Key(k)) if k == "time" && segs_te.len() == 1 => return Ok(TE::Time(at)),
+                                Some(TSeg::Key(k)) if k == "step" && segs_te.len() == 1 => return Ok(TE::Step(at)),
+                                Some(TSeg::Key(k)) if k == "time" || k == "step" => return Ok(TE::Const(Json::Null)),
+                                _ => (at, vec![]),
+                            }
+                        }
+                        None => return Err(CompileError(format!("unknown name `{v}`"))),
+                    },
+                };
+                self.path(at, prefix, segs_te)?
+            }
+        })
+    }
+
+    pub(crate) fn path(&mut self, at: At, mut prefix: Vec<PSeg>, segs: Vec<TSeg>) -> Result<TE, CompileError> {
+        let mut rest = Vec::new();
+        let mut dynamic = false;
+        for s in segs {
+            match s {
+                TSeg::Key(k) if !dynamic => prefix.push(PSeg::Key(k)),
+                TSeg::Idx(i) if !dynamic => prefix.push(PSeg::Idx(i)),
+                s => {
+                    dynamic = true;
+                    rest.push(s);
+                }
+            }
+        }
+        let col = self.col(prefix);
+        Ok(TE::Col { at, col, rest })
+    }
+
+    /// Matches `bind w. eventually (C1 && C2 && …)` where each conjunct is a bound on
+    /// `time - w.time` or `step - w.step`, a join `e == w.e'`, or free of w.
+    fn pattern(&self, slot: u32, body: N) -> Option<BindPat> {
+        let Op::Eventually(w, conj) = &self.plan.nodes[body].op else { return None };
+        if !w.is_full() {
+            return None;
+        }
+        let mut parts = Vec::new();
+        self.conjuncts(*conj, &mut parts);
+        let bit = 1u64 << slot;
+        let mut pat = BindPat { rest: vec![], win: Win::FULL, bound_atoms: vec![], join: None };
+        let (mut lo, mut hi): (i64, Option<i64>) = (0, None);
+        let mut kind: Option<bool> = None; // Some(true): time bounds
+        for p in parts {
+            let node = &self.plan.nodes[p];
+            if node.free & bit == 0 {
+                pat.rest.push(p);
+                continue;
+            }
+            let Op::Atom(a) = node.op else { return None };
+            let atom = &self.plan.atoms[a];
+            let op = atom.op?;
+            if let Some((is_time, c)) = delta_bound(&atom.l, &atom.r, slot) {
+                // `time - w.time OP c`
+                if kind.is_some_and(|k| k != is_time) {
+                    return None;
+                }
+                kind = Some(is_time);
+                let (l2, h2) = bound_of(op, c)?;
+                lo = lo.max(l2);
+                hi = match (hi, h2) {
+                    (Some(a), Some(b)) => Some(a.min(b)),
+                    (a, b) => a.or(b),
+                };
+                pat.bound_atoms.push(p);
+                continue;
+            }
+            if op == CmpOp::Eq && pat.join.is_none() {
+                let fl = te_free(&atom.l);
+                let fr = te_free(&atom.r);
+                let cur_l = te_uses_cur(&atom.l);
+                let cur_r = te_uses_cur(&atom.r);
+                if fl == 0 && fr == bit && !cur_r {
+                    pat.join = Some((p, atom.l.clone(), atom.r.clone()));
+                    continue;
+                }
+                if fr == 0 && fl == bit && !cur_l {
+                    pat.join = Some((p, atom.r.clone(), atom.l.clone()));
+                    continue;
+                }
+            }
+            return None;
+        }
+        if pat.bound_atoms.is_empty() && pat.join.is_none() {
+            return None;
+        }
+        pat.win = Win { time: kind.unwrap_or(false), lo, hi };
+        Some(pat)
+    }
+
+    fn conjuncts(&self, n: N, out: &mut Vec<N>) {
+        match self.plan.nodes[n].op {
+            Op::And(a, b) => {
+                self.conjuncts(a, out);
+                self.conjuncts(b, out);
+            }
+            _ => out.push(n),
+        }
+    }
+}
+
+fn paren(f: &Formula) -> String {
+    let s = pretty(f);
+    match f {
+        Formula::Const(_) | Formula::Cmp(..) | Formula::Truthy(_) | Formula::Named(..) => s,
+        _ => format!("({s})"),
+    }
+}
+
+/// `time - w.time` vs a constant (either side): Some((is_time, c)) when `l OP r` reads `Δ OP c`.
+fn delta_bound(l: &TE, r: &TE, slot: u32) -> Option<(bool, i64)> {
+    let TE::Arith(ArithOp::Sub, a, b) = l else { return None };
+    let TE::Const(Json::Number(c)) = r else { return None };
+    let c = c.as_i64()?;
+    match (&**a, &**b) {
+        (TE::Time(At::Cur), TE::Time(At::Var(s))) if *s == slot => Some((true, c)),
+        (TE::Step(At::Cur), TE::Step(At::Var(s))) if *s == slot => Some((false, c)),
+        _ => None,
+    }
+}
+
+/// The distances `Δ OP c` allows, as an inclusive range.
+fn bound_of(op: CmpOp, c: i64) -> Option<(i64, Option<i64>)> {
+    Some(match op {
+        CmpOp::Le => (0, Some(c)),
+        CmpOp::Lt => (0, Some(c.checked_sub(1)?)),
+        CmpOp::Ge => (c.max(0), None),
+        CmpOp::Gt => (c.checked_add(1)?.max(0), None),
+        _ => return None,
+    })
+}
+
+pub fn te_free(t: &TE) -> u64 {
+    match t {
+        TE::Const(_) => 0,
+        TE::Col { at, rest, .. } => {
+            let mut f = if let At::Var(s) = at { 1u64 << s } else { 0 };
+            for s in rest {
+                if let TSeg::Dyn(t) = s {
+                    f |= te_free(t);
+                }
+            }
+            f
+        }
+        TE::Time(At::Var(s)) | TE::Step(At::Var(s)) => 1u64 << s,
+        TE::Time(_) | TE::Step(_) => 0,
+        TE::Arith(_, a, b) => te_free(a) | te_free(b),
+        TE::Neg(a) | TE::Len(a) => te_free(a),
+        TE::Array(xs) => xs.iter().fold(0, |acc, x| acc | te_free(x)),
+    }
+}
+
+/// Whether a term reads the current step's record, time or step.
+pub fn te_uses_cur(t: &TE) -> bool {
+    te_cur_refs(t).iter().any(|&c| c > 0)
+}
+
+/// How often the term reads the current step's [record, time, step].
+pub fn te_cur_refs(t: &TE) -> [usize; 3] {
+    fn go(t: &TE, acc: &mut [usize; 3]) {
+        match t {
+            TE::Const(_) => {}
+            TE::Col { at, rest, .. } => {
+                if matches!(at, At::Cur | At::Prev) {
+                    acc[0] += 1;
+                }
+                for s in rest {
+                    if let TSeg::Dyn(t) = s {
+                        go(t, acc);
+                    }
+                }
+            }
+            TE::Time(at) => {
+                if matches!(at, At::Cur) {
+                    acc[1] += 1;
+                } else if matches!(at, At::Prev) {
+                    acc[0] += 1;
+                }
+            }
+            TE::Step(at) => {
+                if matches!(at, At::Cur) {
+                    acc[2] += 1;
+                } else if matches!(at, At::Prev) {
+                    acc[0] += 1;
+                }
+            }
+            TE::Arith(_, a, b) => {
+                go(a, acc);
+                go(b, acc);
+            }
+            TE::Neg(a) | TE::Len(a) => go(a, acc),
+            TE::Array(xs) => xs.iter().for_each(|x| go(x, acc)),
+        }
+    }
+    let mut acc = [0; 3];
+    go(t, &mut acc);
+    acc
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::parse::parse;
+
+    #[test]
+    fn request_response_compiles_to_a_join() {
+        let f = parse("always (event.kind == \"request\" -> bind w. eventually (event.kind == \"response\" && event.id == w.event.id && time - w.time <= 100))").unwrap();
+        let p = compile(&f, &CompileOptions::default()).unwrap();
+        assert_eq!(p.pats.len(), 1);
+        let pat = p.pats.values().next().unwrap();
+        assert_eq!(pat.win, Win { time: true, lo: 0, hi: Some(100) });
+        assert!(pat.join.is_some());
+        assert_eq!(pat.rest.len(), 1);
+    }
+
+    #[test]
+    fn quantifiers_expand_and_intervals_scale() {
+        let f = parse("forall a in nodes. eventually[..2s] state[a].up").unwrap();
+        let opts = CompileOptions { time_unit: Unit::Ms, nodes: vec!["n1".into(), "n2".into()] };
+        let p = compile(&f, &opts).unwrap();
+        let Op::Quant(_, _, xs) = &p.nodes[p.root].op else { panic!() };
+        assert_eq!(xs.len(), 2);
+        assert!(p.nodes.iter().any(|n| matches!(n.op, Op::Eventually(Win { time: true, lo: 0, hi: Some(2000) }, _))));
+        assert_eq!(p.paths.len(), 2);
+    }
+}

@@ -1,0 +1,904 @@
+//! The formula parser: a nom lexer, then a Pratt parser over one expression
+//! grammar, then a type check that tells formulas (booleans) from terms (values).
+//!
+//! Precedence, loosest first: binders (`bind`, `forall`, `exists`: the body
+//! extends as far right as possible), `->`/`<->` (right-assoc), `||`, `&&`,
+//! binary temporal operators (non-assoc), prefix `!` and temporal operators,
+//! comparisons (non-assoc), `+ -`, `* /`, unary minus and postfix `.key`/`[i]`.
+
+use crate::syntax::*;
+use nom::branch::alt;
+use nom::bytes::complete::{tag, take_until, take_while, take_while1};
+use nom::character::complete::{char, digit1, multispace1, not_line_ending};
+use nom::combinator::{opt, recognize};
+use nom::sequence::{pair, tuple};
+use nom::IResult;
+use serde_json::Value as Json;
+use std::collections::HashMap;
+use std::fmt;
+
+/// A formula that does not parse: the byte offset and a message. `render` puts a
+/// caret under the column.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ParseError {
+    pub offset: usize,
+    pub message: String,
+}
+
+impl ParseError {
+    fn new(offset: usize, message: impl Into<String>) -> Self {
+        ParseError { offset, message: message.into() }
+    }
+    /// The 1-based column (in characters) of the error in `src`.
+    pub fn column(&self, src: &str) -> usize {
+        let off = self.offset.min(src.len());
+        src.char_indices().take_while(|(i, _)| *i < off).count() + 1
+    }
+    /// `column N: message`, the formula's line and a caret under the column.
+    pub fn render(&self, src: &str) -> String {
+        let col = self.column(src);
+        // Show the line holding the error (formulas from --spec may span one line only,
+        // but `let` chains from a file may have several).
+        let off = self.offset.min(src.len());
+        let line_start = src[..off].rfind('\n').map_or(0, |i| i + 1);
+        let line_end = src[off..].find('\n').map_or(src.len(), |i| off + i);
+        let line_no = src[..line_start].matches('\n').count() + 1;
+        let in_line = src[line_start..off].chars().count();
+        let place = if line_start > 0 || line_end < src.len() {
+            format!("line {line_no}, column {}", in_line + 1)
+        } else {
+            format!("column {col}")
+        };
+        format!("{place}: {}\n  {}\n  {}^", self.message, &src[line_start..line_end], " ".repeat(in_line))
+    }
+}
+
+impl fmt::Display for ParseError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "at byte {}: {}", self.offset, self.message)
+    }
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) enum Tok {
+    Ident(String),
+    Num { value: f64, int: Option<i64>, unit: Option<Unit> },
+    Str(String),
+    Sym(&'static str),
+    Eof,
+}
+
+#[derive(Clone, Debug)]
+pub(crate) struct Token {
+    pub tok: Tok,
+    pub pos: usize,
+}
+
+const SYMS: &[&str] = &[
+    "<->", "->", "==", "!=", "<=", ">=", "&&", "||", "[]", "<>", "..", "<", ">", "!", "(", ")", "[", "]", ",", ".",
+    "+", "-", "*", "/", ";", "=", "$", ":",
+];
+
+fn ws(i: &str) -> IResult<&str, ()> {
+    let mut rest = i;
+    loop {
+        if let Ok((r, _)) = multispace1::<&str, nom::error::Error<&str>>(rest) {
+            rest = r;
+        } else if let Ok((r, _)) =
+            alt((pair(tag("//"), not_line_ending), pair(tag("#"), not_line_ending)))(rest) as IResult<&str, _>
+        {
+            rest = r;
+        } else if rest.starts_with("/*") {
+            match take_until::<_, _, nom::error::Error<&str>>("*/")(&rest[2..]) {
+                Ok((r, _)) => rest = &r[2..],
+                Err(_) => return Ok(("", ())),
+            }
+        } else {
+            return Ok((rest, ()));
+        }
+    }
+}
+
+fn ident(i: &str) -> IResult<&str, &str> {
+    recognize(pair(
+        take_while1(|c: char| c.is_ascii_alphabetic() || c == '_'),
+        take_while(|c: char| c.is_ascii_alphanumeric() || c == '_'),
+    ))(i)
+}
+
+fn number(i: &str) -> IResult<&str, &str> {
+    recognize(tuple((
+        digit1,
+        opt(pair(char('.'), digit1)),
+        opt(tuple((alt((char('e'), char('E'))), opt(alt((char('+'), char('-')))), digit1))),
+    )))(i)
+}
+
+/// Splits a formula into tokens; an unknown character is an error at its offset.
+pub(crate) fn lex(src: &str) -> Result<Vec<Token>, ParseError> {
+    let mut out = Vec::new();
+    let mut rest = src;
+    loop {
+        rest = ws(rest).map(|(r, _)| r).unwrap_or(rest);
+        let pos = src.len() - rest.len();
+        if rest.is_empty() {
+            out.push(Token { tok: Tok::Eof, pos });
+            return Ok(out);
+        }
+        let c = rest.chars().next().unwrap_or(' ');
+        if c.is_ascii_digit() {
+            let (r, text) = number(rest).map_err(|_| ParseError::new(pos, "bad number"))?;
+            let value: f64 = text.parse().map_err(|_| ParseError::new(pos, "bad number"))?;
+            let int = if text.bytes().all(|b| b.is_ascii_digit()) { text.parse::<i64>().ok() } else { None };
+            // A unit must touch the number: `10s`, `1.5ms`.
+            let (r, unit) = match ident(r) {
+                Ok((r2, u)) => match Unit::from_name(u) {
+                    Some(unit) => (r2, Some(unit)),
+                    None => {
+                        return Err(ParseError::new(
+                            src.len() - r.len(),
+                            format!("unknown unit `{u}` (units: ns, us, ms, s, m, h, d)"),
+                        ))
+                    }
+                },
+                Err(_) => (r, None),
+            };
+            out.push(Token { tok: Tok::Num { value, int, unit }, pos });
+            rest = r;
+        } else if c.is_ascii_alphabetic() || c == '_' {
+            let (r, id) = ident(rest).map_err(|_| ParseError::new(pos, "bad name"))?;
+            out.push(Token { tok: Tok::Ident(id.to_string()), pos });
+            rest = r;
+        } else if c == '"' {
+            // Find the closing quote, honouring backslash escapes, then let serde_json unescape.
+            let bytes = rest.as_bytes();
+            let mut k = 1;
+            let mut closed = None;
+            while k < bytes.len() {
+                match bytes[k] {
+                    b'\\' => k += 2,
+                    b'"' => {
+                        closed = Some(k);
+                        break;
+                    }
+                    _ => k += 1,
+                }
+            }
+            let end = closed.ok_or_else(|| ParseError::new(pos, "unterminated string"))?;
+            let s: String = serde_json::from_str(&rest[..=end])
+                .map_err(|e| ParseError::new(pos, format!("bad string literal: {e}")))?;
+            out.push(Token { tok: Tok::Str(s), pos });
+            rest = &rest[end + 1..];
+        } else if let Some(s) = SYMS.iter().find(|s| rest.starts_with(**s)) {
+            out.push(Token { tok: Tok::Sym(s), pos });
+            rest = &rest[s.len()..];
+        } else {
+            return Err(ParseError::new(pos, format!("unexpected character `{c}`")));
+        }
+    }
+}
+
+/// The untyped expression tree the Pratt parser builds.
+#[derive(Clone, Debug)]
+enum Ex {
+    Bool(bool),
+    Null,
+    Num(f64, Option<i64>),
+    Dur(f64, Unit),
+    Str(String),
+    Array(Vec<(Ex, usize)>),
+    Name(String),
+    Root(Root),
+    Field(Box<(Ex, usize)>, String),
+    Index(Box<(Ex, usize)>, Box<(Ex, usize)>),
+    Call(String, Vec<(Ex, usize)>),
+    Neg(Box<(Ex, usize)>),
+    Arith(ArithOp, Box<(Ex, usize)>, Box<(Ex, usize)>),
+    Cmp(CmpOp, Box<(Ex, usize)>, Box<(Ex, usize)>),
+    Not(Box<(Ex, usize)>),
+    And(Box<(Ex, usize)>, Box<(Ex, usize)>),
+    Or(Box<(Ex, usize)>, Box<(Ex, usize)>),
+    Implies(Box<(Ex, usize)>, Box<(Ex, usize)>),
+    Iff(Box<(Ex, usize)>, Box<(Ex, usize)>),
+    Unary(UOp, Interval, Box<(Ex, usize)>),
+    Binary(BOp, Interval, Box<(Ex, usize)>, Box<(Ex, usize)>),
+    Bind(String, Box<(Ex, usize)>),
+    Quant(Quant, String, Domain, Box<(Ex, usize)>),
+}
+
+const KEYWORDS: &[&str] = &[
+    "state",
+    "event",
+    "time",
+    "step",
+    "before",
+    "bind",
+    "forall",
+    "exists",
+    "in",
+    "let",
+    "nodes",
+    "true",
+    "false",
+    "null",
+    "not",
+    "and",
+    "or",
+    "always",
+    "eventually",
+    "next",
+    "wnext",
+    "prev",
+    "wprev",
+    "once",
+    "historically",
+    "until",
+    "wuntil",
+    "release",
+    "since",
+];
+
+fn unary_op(name: &str) -> Option<UOp> {
+    Some(match name {
+        "next" => UOp::Next,
+        "wnext" => UOp::WNext,
+        "prev" => UOp::Prev,
+        "wprev" => UOp::WPrev,
+        "eventually" => UOp::Eventually,
+        "always" => UOp::Always,
+        "once" => UOp::Once,
+        "historically" => UOp::Historically,
+        _ => return None,
+    })
+}
+
+fn binary_op(name: &str) -> Option<BOp> {
+    Some(match name {
+        "until" => BOp::Until,
+        "wuntil" => BOp::WUntil,
+        "release" => BOp::Release,
+        "since" => BOp::Since,
+        _ => return None,
+    })
+}
+
+fn cmp_op(s: &str) -> Option<CmpOp> {
+    Some(match s {
+        "==" => CmpOp::Eq,
+        "!=" => CmpOp::Ne,
+        "<" => CmpOp::Lt,
+        "<=" => CmpOp::Le,
+        ">" => CmpOp::Gt,
+        ">=" => CmpOp::Ge,
+        _ => return None,
+    })
+}
+
+/// Binding powers of the infix operators.
+const BP_IMPL: u8 = 2;
+const BP_OR: u8 = 3;
+const BP_AND: u8 = 4;
+const BP_TBIN: u8 = 5;
+const BP_PREFIX: u8 = 6;
+const BP_CMP: u8 = 7;
+const BP_ADD: u8 = 8;
+const BP_MUL: u8 = 9;
+
+struct P {
+    toks: Vec<Token>,
+    i: usize,
+    depth: usize,
+}
+
+type R<T> = Result<T, ParseError>;
+
+fn describe(t: &Tok) -> String {
+    match t {
+        Tok::Ident(s) => format!("`{s}`"),
+        Tok::Num { .. } => "a number".into(),
+        Tok::Str(_) => "a string".into(),
+        Tok::Sym(s) => format!("`{s}`"),
+        Tok::Eof => "the end of the formula".into(),
+    }
+}
+
+impl P {
+    fn peek(&self) -> &Tok {
+        &self.toks[self.i].tok
+    }
+    fn peek_at(&self, k: usize) -> &Tok {
+        &self.toks[(self.i + k).min(self.toks.len() - 1)].tok
+    }
+    fn pos(&self) -> usize {
+        self.toks[self.i].pos
+    }
+    fn bump(&mut self) -> Token {
+        let t = self.toks[self.i].clone();
+        if self.i + 1 < self.toks.len() {
+            self.i += 1;
+        }
+        t
+    }
+    fn is_sym(&self, s: &str) -> bool {
+        matches!(self.peek(), Tok::Sym(x) if *x == s)
+    }
+    fn is_word(&self, s: &str) -> bool {
+        matches!(self.peek(), Tok::Ident(x) if x == s)
+    }
+    fn expect_sym(&mut self, s: &str, what: &str) -> R<()> {
+        if self.is_sym(s) {
+            self.bump();
+            Ok(())
+        } else {
+            Err(ParseError::new(self.pos(), format!("expected `{s}` {what}, found {}", describe(self.peek()))))
+        }
+    }
+    fn ident(&mut self, what: &str) -> R<String> {
+        match self.peek().clone() {
+            Tok::Ident(s) if !KEYWORDS.contains(&s.as_str()) => {
+                self.bump();
+                Ok(s)
+            }
+            t => Err(ParseError::new(self.pos(), format!("expected {what}, found {}", describe(&t)))),
+        }
+    }
+
+    fn expr(&mut self, min_bp: u8) -> R<(Ex, usize)> {
+        self.depth += 1;
+        if self.depth > 64 {
+            return Err(ParseError::new(self.pos(), "formula nested too deeply"));
+        }
+        let r = self.expr_inner(min_bp);
+        self.depth -= 1;
+        r
+    }
+
+    fn expr_inner(&mut self, min_bp: u8) -> R<(Ex, usize)> {
+        let mut lhs = self.prefix(min_bp)?;
+        let mut chain = 0usize;
+        loop {
+            let pos = self.pos();
+            // Each operator of a chain nests the tree one level deeper.
+            chain += 1;
+            if self.depth + chain > 256 {
+                return Err(ParseError::new(pos, "formula nested too deeply"));
+            }
+            let (bp, kind) = match self.peek().clone() {
+                Tok::Sym("->") => (BP_IMPL, 0),
+                Tok::Sym("<->") => (BP_IMPL, 1),
+                Tok::Sym("||") => (BP_OR, 2),
+                Tok::Ident(w) if w == "or" => (BP_OR, 2),
+                Tok::Sym("&&") => (BP_AND, 3),
+                Tok::Ident(w) if w == "and" => (BP_AND, 3),
+                Tok::Ident(w) if binary_op(&w).is_some() => (BP_TBIN, 4),
+                Tok::Sym(s) if cmp_op(s).is_some() => (BP_CMP, 5),
+                Tok::Sym("+") | Tok::Sym("-") => (BP_ADD, 6),
+                Tok::Sym("*") | Tok::Sym("/") => (BP_MUL, 6),
+                _ => break,
+            };
+            if bp <= min_bp {
+                break;
+            }
+            let op = self.bump();
+            lhs = match kind {
+                0 | 1 => {
+                    let rhs = self.expr(bp - 1)?; // right-associative
+                    let (a, b) = (Box::new(lhs), Box::new(rhs));
+                    (if kind == 0 { Ex::Implies(a, b) } else { Ex::Iff(a, b) }, pos)
+                }
+                2 => (Ex::Or(Box::new(lhs), Box::new(self.expr(bp)?)), pos),
+                3 => (Ex::And(Box::new(lhs), Box::new(self.expr(bp)?)), pos),
+                4 => {
+                    let Tok::Ident(w) = &op.tok else { unreachable!() };
+                    let bop = binary_op(w).unwrap_or(BOp::Until);
+                    let iv = self.interval()?;
+                    let rhs = self.expr(bp)?;
+                    if let Tok::Ident(w2) = self.peek() {
+                        if binary_op(w2).is_some() {
+                            return Err(ParseError::new(
+                                self.pos(),
+                                format!("`{w}` and `{w2}` do not chain: add parentheses"),
+                            ));
+                        }
+                    }
+                    (Ex::Binary(bop, iv, Box::new(lhs), Box::new(rhs)), pos)
+                }
+                5 => {
+                    let Tok::Sym(s) = op.tok else { unreachable!() };
+                    let cop = cmp_op(s).unwrap_or(CmpOp::Eq);
+                    let rhs = self.expr_term_rhs(bp)?;
+                    if let Tok::Sym(s2) = self.peek() {
+                        if cmp_op(s2).is_some() {
+                            return Err(ParseError::new(
+                                self.pos(),
+                                "comparisons do not chain: write `a < b && b < c`".to_string(),
+                            ));
+                        }
+                    }
+                    (Ex::Cmp(cop, Box::new(lhs), Box::new(rhs)), pos)
+                }
+                _ => {
+                    let Tok::Sym(s) = op.tok else { unreachable!() };
+                    let aop = match s {
+                        "+" => ArithOp::Add,
+                        "-" => ArithOp::Sub,
+                        "*" => ArithOp::Mul,
+                        _ => ArithOp::Div,
+                    };
+                    (Ex::Arith(aop, Box::new(lhs), Box::new(self.expr(bp)?)), pos)
+                }
+            };
+        }
+        Ok(lhs)
+    }
+
+    /// The right side of a comparison: `[]` there is the empty array.
+    fn expr_term_rhs(&mut self, bp: u8) -> R<(Ex, usize)> {
+        if self.is_sym("[]") {
+            let pos = self.pos();
+            self.bump();
+            let mut lhs = (Ex::Array(vec![]), pos);
+            lhs = self.postfix(lhs)?;
+            // Allow arithmetic after it, though it is meaningless.
+            return Ok(lhs);
+        }
+        self.expr(bp)
+    }
+
+    /// `[a..b]` / `[a..b)` right after a temporal keyword, when the bracket holds `..`.
+    fn interval(&mut self) -> R<Interval> {
+        if !self.is_sym("[") {
+            return Ok(Interval::default());
+        }
+        // An interval iff `..` comes before the closing bracket.
+        let mut k = 1;
+        let mut is_iv = false;
+        while let Tok::Num { .. } | Tok::Sym("..") = self.peek_at(k) {
+            if self.peek_at(k) == &Tok::Sym("..") {
+                is_iv = true;
+            }
+            k += 1;
+        }
+        if !is_iv {
+            return Ok(Interval::default());
+        }
+        let start = self.pos();
+        self.bump();
+        let lo = self.bound()?;
+        self.expect_sym("..", "in an interval")?;
+        let hi = self.bound()?;
+        let hi_open = if self.is_sym("]") {
+            false
+        } else if self.is_sym(")") {
+            true
+        } else {
+            return Err(ParseError::new(self.pos(), format!("expected `]` or `)`, found {}", describe(self.peek()))));
+        };
+        self.bump();
+        let iv = Interval { lo, hi, hi_open };
+        let units: Vec<bool> = [lo, hi].iter().flatten().map(|b| b.unit.is_some()).collect();
+        if units.len() == 2 && units[0] != units[1] {
+            return Err(ParseError::new(start, "an interval mixes steps and durations"));
+        }
+        if let (Some(l), Some(h)) = (lo, hi) {
+            let f = |b: Bound| b.value * b.unit.map_or(1.0, Unit::nanos);
+            if f(l) > f(h) || (hi_open && f(l) >= f(h)) {
+                return Err(ParseError::new(start, "empty interval: the lower bound is above the upper one"));
+            }
+        }
+        if hi_open && hi.is_none() {
+            return Err(ParseError::new(start, "an interval without an upper bound ends with `]`"));
+        }
+        Ok(iv)
+    }
+
+    fn bound(&mut self) -> R<Option<Bound>> {
+        if let Tok::Num { value, unit, int } = self.peek().clone() {
+            if unit.is_none() && int.is_none() {
+                return Err(ParseError::new(self.pos(), "a step bound is a whole number (durations need a unit)"));
+            }
+            self.bump();
+            Ok(Some(Bound { value, unit }))
+        } else {
+            Ok(None)
+        }
+    }
+
+    fn prefix(&mut self, min_bp: u8) -> R<(Ex, usize)> {
+        let pos = self.pos();
+        let t = self.peek().clone();
+        match t {
+            Tok::Ident(w) if w == "bind" => {
+                self.bump();
+                let v = self.ident("a name after `bind`")?;
+                self.expect_sym(".", "after the bound name")?;
+                let body = self.expr(0)?;
+                Ok((Ex::Bind(v, Box::new(body)), pos))
+            }
+            Tok::Ident(w) if w == "forall" || w == "exists" => {
+                self.bump();
+                let q = if w == "forall" { Quant::Forall } else { Quant::Exists };
+                let v = self.ident(&format!("a name after `{w}`"))?;
+                if !self.is_word("in") {
+                    return Err(ParseError::new(
+                        self.pos(),
+                        format!("expected `in nodes` or `in [...]`, found {}", describe(self.peek())),
+                    ));
+                }
+                self.bump();
+                let d = self.domain()?;
+                self.expect_sym(".", "after the domain")?;
+                let body = self.expr(0)?;
+                Ok((Ex::Quant(q, v, d, Box::new(body)), pos))
+            }
+            Tok::Sym("!") => {
+                self.bump();
+                Ok((Ex::Not(Box::new(self.expr(BP_PREFIX)?)), pos))
+            }
+            Tok::Ident(w) if w == "not" => {
+                self.bump();
+                Ok((Ex::Not(Box::new(self.expr(BP_PREFIX)?)), pos))
+            }
+            Tok::Ident(w) if unary_op(&w).is_some() => {
+                self.bump();
+                let op = unary_op(&w).unwrap_or(UOp::Always);
+                let iv = self.interval()?;
+                Ok((Ex::Unary(op, iv, Box::new(self.expr(BP_PREFIX)?)), pos))
+            }
+            Tok::Sym("[]") if !matches!(self.peek_at(1), Tok::Sym(s) if cmp_op(s).is_some()) && min_bp < BP_CMP => {
+                self.bump();
+                let iv = self.interval()?;
+                Ok((Ex::Unary(UOp::Always, iv, Box::new(self.expr(BP_PREFIX)?)), pos))
+            }
+            Tok::Sym("<>") => {
+                self.bump();
+                let iv = self.interval()?;
+                Ok((Ex::Unary(UOp::Eventually, iv, Box::new(self.expr(BP_PREFIX)?)), pos))
+            }
+            Tok::Sym("-") => {
+                self.bump();
+                let inner = self.expr(BP_MUL)?;
+                Ok(match inner.0 {
+                    Ex::Num(v, i) => (Ex::Num(-v, i.map(|i| -i)), pos),
+                    Ex::Dur(v, u) => (Ex::Dur(-v, u), pos),
+                    _ => (Ex::Neg(Box::new(inner)), pos),
+                })
+            }
+            _ => {
+                let p = self.primary()?;
+                self.postfix(p)
+            }
+        }
+    }
+
+    fn domain(&mut self) -> R<Domain> {
+        if self.is_word("nodes") {
+            self.bump();
+            return Ok(Domain::Nodes);
+        }
+        let pos = self.pos();
+        if self.is_sym("[]") {
+            self.bump();
+            return Ok(Domain::List(vec![]));
+        }
+        if !self.is_sym("[") {
+            return Err(ParseError::new(
+                pos,
+                format!("expected `nodes` or a list `[...]`, found {}", describe(self.peek())),
+            ));
+        }
+        let (e, p) = self.primary()?;
+        match lit_of(&e) {
+            Some(Json::Array(items)) => Ok(Domain::List(items)),
+            _ => Err(ParseError::new(p, "a domain list holds literals only")),
+        }
+    }
+
+    fn primary(&mut self) -> R<(Ex, usize)> {
+        let pos = self.pos();
+        let t = self.bump().tok;
+        let e = match t {
+            Tok::Num { value, int, unit: None } => Ex::Num(value, int),
+            Tok::Num { value, unit: Some(u), .. } => Ex::Dur(value, u),
+            Tok::Str(s) => Ex::Str(s),
+            Tok::Sym("$") => Ex::Root(Root::Record),
+            Tok::Sym("(") => {
+                let inner = self.expr(0)?;
+                self.expect_sym(")", "to close `(`")?;
+                return Ok(inner);
+            }
+            Tok::Sym("[]") => Ex::Array(vec![]),
+            Tok::Sym("[") => {
+                let mut items = Vec::new();
+                if !self.is_sym("]") {
+                    loop {
+                        items.push(self.expr_term_rhs(0)?);
+                        if self.is_sym(",") {
+                            self.bump();
+                            continue;
+                        }
+                        break;
+                    }
+                }
+                self.expect_sym("]", "to close the array")?;
+                Ex::Array(items)
+            }
+            Tok::Ident(w) => match w.as_str() {
+                "true" => Ex::Bool(true),
+                "false" => Ex::Bool(false),
+                "null" => Ex::Null,
+                "state" => Ex::Root(Root::State),
+                "event" => Ex::Root(Root::Event),
+                "time" => Ex::Root(Root::Time),
+                "step" => Ex::Root(Root::Step),
+                "before" => Ex::Root(Root::Before),
+                _ if KEYWORDS.contains(&w.as_str()) => {
+                    return Err(ParseError::new(pos, format!("unexpected keyword `{w}`")));
+                }
+                _ if self.is_sym("(") => {
+                    self.bump();
+                    let mut args = Vec::new();
+                    if !self.is_sym(")") {
+                        loop {
+                            args.push(self.expr_term_rhs(0)?);
+                            if self.is_sym(",") {
+                                self.bump();
+                                continue;
+                            }
+                            break;
+                        }
+                    }
+                    self.expect_sym(")", "to close the argument list")?;
+                    Ex::Call(w, args)
+                }
+                _ => Ex::Name(w),
+            },
+            t => {
+                return Err(ParseError::new(pos, format!("expected a formula or a value, found {}", describe(&t))));
+            }
+        };
+        Ok((e, pos))
+    }
+
+    fn postfix(&mut self, mut e: (Ex, usize)) -> R<(Ex, usize)> {
+        loop {
+            let pos = self.pos();
+            if self.is_sym(".") {
+                self.bump();
+                let key = match self.bump().tok {
+                    Tok::Ident(k) => k,
+                    Tok::Num { int: Some(i), unit: None, .. } => {
+                        e = (Ex::Index(Box::new(e), Box::new((Ex::Num(i as f64, Some(i)), pos))), pos);
+                        continue;
+                    }
+                    t => {
+                        return Err(ParseError::new(
+                            pos + 1,
+                            format!("expected a key after `.`, found {}", describe(&t)),
+                        ))
+                    }
+                };
+                e = (Ex::Field(Box::new(e), key), pos);
+            } else if self.is_sym("[") {
+                self.bump();
+                let idx = self.expr(0)?;
+                self.expect_sym("]", "to close the index")?;
+                e = (Ex::Index(Box::new(e), Box::new(idx)), pos);
+            } else {
+                return Ok(e);
+            }
+        }
+    }
+}
+
+fn lit_of(e: &Ex) -> Option<Json> {
+    Some(match e {
+        Ex::Bool(b) => Json::Bool(*b),
+        Ex::Null => Json::Null,
+        Ex::Num(v, Some(i)) if *v == *i as f64 => Json::from(*i),
+        Ex::Num(v, _) => serde_json::Number::from_f64(*v).map(Json::Number)?,
+        Ex::Str(s) => Json::String(s.clone()),
+        Ex::Array(items) => Json::Array(items.iter().map(|(e, _)| lit_of(e)).collect::<Option<Vec<_>>>()?),
+        _ => return None,
+    })
+}
+
+/// Names in scope while typing: bound by `bind`, by a quantifier, or by `let`.
+#[derive(Default, Clone)]
+struct Scope {
+    binds: Vec<String>,
+    quants: Vec<String>,
+    lets: HashMap<String, Formula>,
+}
+
+fn to_formula(e: &(Ex, usize), sc: &Scope) -> R<Formula> {
+    let (ex, pos) = e;
+    let b = |x: &(Ex, usize), sc: &Scope| to_formula(x, sc).map(Box::new);
+    Ok(match ex {
+        Ex::Bool(v) => Formula::Const(*v),
+        Ex::Cmp(op, a, c) => Formula::Cmp(*op, to_term(a, sc)?, to_term(c, sc)?),
+        Ex::Not(a) => Formula::Not(b(a, sc)?),
+        Ex::And(a, c) => Formula::And(b(a, sc)?, b(c, sc)?),
+        Ex::Or(a, c) => Formula::Or(b(a, sc)?, b(c, sc)?),
+        Ex::Implies(a, c) => Formula::Implies(b(a, sc)?, b(c, sc)?),
+        Ex::Iff(a, c) => Formula::Iff(b(a, sc)?, b(c, sc)?),
+        Ex::Unary(op, iv, a) => Formula::Unary(*op, *iv, b(a, sc)?),
+        Ex::Binary(op, iv, a, c) => Formula::Binary(*op, *iv, b(a, sc)?, b(c, sc)?),
+        Ex::Bind(v, body) => {
+            let mut inner = sc.clone();
+            inner.binds.push(v.clone());
+            inner.quants.retain(|q| q != v);
+            Formula::Bind(v.clone(), b(body, &inner)?)
+        }
+        Ex::Quant(q, v, d, body) => {
+            let mut inner = sc.clone();
+            inner.quants.push(v.clone());
+            inner.binds.retain(|q| q != v);
+            Formula::Quant(*q, v.clone(), d.clone(), b(body, &inner)?)
+        }
+        Ex::Name(n) if !sc.binds.contains(n) && !sc.quants.contains(n) => match sc.lets.get(n) {
+            Some(f) => Formula::Named(n.clone(), Box::new(f.clone())),
+            None => return Err(ParseError::new(*pos, format!("unknown name `{n}`"))),
+        },
+        _ => Formula::Truthy(to_term(e, sc)?),
+    })
+}
+
+fn to_term(e: &(Ex, usize), sc: &Scope) -> R<Term> {
+    let (ex, pos) = e;
+    let b = |x: &(Ex, usize)| to_term(x, sc).map(Box::new);
+    Ok(match ex {
+        Ex::Bool(_) | Ex::Null | Ex::Num(..) | Ex::Str(_) => Term::Lit(lit_of(ex).unwrap_or(Json::Null)),
+        Ex::Dur(v, u) => Term::Dur(*v, *u),
+        Ex::Array(items) => match lit_of(ex) {
+            Some(j) => Term::Lit(j),
+            None => Term::Array(items.iter().map(|x| to_term(x, sc)).collect::<R<Vec<_>>>()?),
+        },
+        Ex::Root(r) => Term::Path(r.clone(), vec![]),
+        Ex::Name(n) => {
+            if sc.binds.contains(n) || sc.quants.contains(n) {
+                Term::Path(Root::Var(n.clone()), vec![])
+            } else if sc.lets.contains_key(n) {
+                return Err(ParseError::new(*pos, format!("`{n}` is a formula (a `let`), not a value")));
+            } else {
+                return Err(ParseError::new(*pos, format!("unknown name `{n}`")));
+            }
+        }
+        Ex::Field(base, key) => {
+            let (root, mut segs) = path_of(base, sc)?;
+            segs.push(Seg::Key(key.clone()));
+            Term::Path(root, segs)
+        }
+        Ex::Index(base, idx) => {
+            let (root, mut segs) = path_of(base, sc)?;
+            let t = to_term(idx, sc)?;
+            segs.push(match t {
+                Term::Lit(Json::String(s)) => Seg::Key(s),
+                t => Seg::Index(t),
+            });
+            Term::Path(root, segs)
+        }
+        Ex::Call(name, args) => match (name.as_str(), args.len()) {
+            ("len", 1) => Term::Len(b(&args[0])?),
+            ("len", n) => return Err(ParseError::new(*pos, format!("len takes one argument, not {n}"))),
+            _ => return Err(ParseError::new(*pos, format!("unknown function `{name}` (functions: len)"))),
+        },
+        Ex::Neg(a) => Term::Neg(b(a)?),
+        Ex::Arith(op, a, c) => Term::Arith(*op, b(a)?, b(c)?),
+        _ => return Err(ParseError::new(*pos, "expected a value here, found a formula (add parentheses?)")),
+    })
+}
+
+fn path_of(e: &(Ex, usize), sc: &Scope) -> R<(Root, Vec<Seg>)> {
+    match to_term(e, sc)? {
+        Term::Path(r, s) => Ok((r, s)),
+        _ => Err(ParseError::new(e.1, "only paths (state, event, time, step, $ or a bound name) have fields")),
+    }
+}
+
+/// A parsed specification: the formula with its `let` definitions expanded.
+pub fn parse(src: &str) -> Result<Formula, ParseError> {
+    let toks = lex(src)?;
+    let mut p = P { toks, i: 0, depth: 0 };
+    let mut sc = Scope::default();
+    while p.is_word("let") {
+        p.bump();
+        let name = p.ident("a name after `let`")?;
+        p.expect_sym("=", "after the name")?;
+        let body = p.expr(0)?;
+        p.expect_sym(";", "after a `let` definition")?;
+        let f = to_formula(&body, &sc)?;
+        sc.lets.insert(name, f);
+    }
+    let e = p.expr(0)?;
+    if p.peek() != &Tok::Eof {
+        return Err(ParseError::new(p.pos(), format!("unexpected {} after the formula", describe(p.peek()))));
+    }
+    to_formula(&e, &sc)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn p(s: &str) -> Formula {
+        parse(s).unwrap_or_else(|e| panic!("{}", e.render(s)))
+    }
+
+    #[test]
+    fn precedence_of_unary_temporal_operators() {
+        let f = p("always state.a > 0 && always !(state.b == 1)");
+        let Formula::And(a, b) = f else { panic!() };
+        assert!(matches!(*a, Formula::Unary(UOp::Always, _, ref x) if matches!(**x, Formula::Cmp(..))));
+        assert!(matches!(*b, Formula::Unary(UOp::Always, _, ref x) if matches!(**x, Formula::Not(_))));
+    }
+
+    #[test]
+    fn implication_is_right_associative() {
+        let f = p("true -> false -> true");
+        let Formula::Implies(_, b) = f else { panic!() };
+        assert!(matches!(*b, Formula::Implies(..)));
+    }
+
+    #[test]
+    fn binders_extend_right() {
+        let f = p("state.p && bind w. eventually state.q && time - w.time <= 5");
+        let Formula::And(_, b) = f else { panic!() };
+        let Formula::Bind(_, body) = *b else { panic!() };
+        assert!(matches!(*body, Formula::And(..)));
+    }
+
+    #[test]
+    fn intervals_and_aliases() {
+        let f = p("[] (state.p -> <>[..10s] state.q)");
+        let Formula::Unary(UOp::Always, _, body) = f else { panic!() };
+        let Formula::Implies(_, q) = *body else { panic!() };
+        let Formula::Unary(UOp::Eventually, iv, _) = *q else { panic!() };
+        assert_eq!(iv.hi, Some(Bound { value: 10.0, unit: Some(Unit::S) }));
+        let f = p("eventually[2..5) state.q");
+        assert!(matches!(f, Formula::Unary(UOp::Eventually, Interval { hi_open: true, .. }, _)));
+    }
+
+    #[test]
+    fn empty_array_after_comparison() {
+        let f = p("state.log == []");
+        assert!(matches!(f, Formula::Cmp(CmpOp::Eq, _, Term::Lit(Json::Array(ref a))) if a.is_empty()));
+    }
+
+    #[test]
+    fn quantified_index_and_lets() {
+        let f = p("let leader = state.n1.role == \"leader\"; forall a in nodes. always (leader -> state[a].term >= 0)");
+        assert!(matches!(f, Formula::Quant(Quant::Forall, _, Domain::Nodes, _)));
+    }
+
+    #[test]
+    fn errors_have_columns() {
+        let e = parse("always (state.a == )").unwrap_err();
+        assert_eq!(e.column("always (state.a == )"), 20);
+        let r = e.render("always (state.a == )");
+        assert!(r.contains("column 20"), "{r}");
+        assert!(r.ends_with(&format!("{}^", " ".repeat(19))), "{r}");
+        assert!(parse("unknown_name").is_err());
+        assert!(parse("p until q until r").is_err());
+        assert!(parse("eventually[1s..5] state.a").is_err());
+    }
+}
+
+#[cfg(test)]
+mod depth_tests {
+    #[test]
+    fn long_chains_and_deep_nesting_are_errors_not_crashes() {
+        let chain = vec!["state.p"; 5000].join(" && ");
+        assert!(super::parse(&chain).is_err());
+        let deep = format!("{}state.p{}", "(".repeat(5000), ")".repeat(5000));
+        assert!(super::parse(&deep).is_err());
+        let nots = format!("{}state.p", "!".repeat(5000));
+        assert!(super::parse(&nots).is_err());
+        let ok = vec!["state.p"; 100].join(" && ");
+        assert!(super::parse(&ok).is_ok());
+        let d = vec!["TT"; 5000].join(" && ");
+        assert!(crate::detsys::parse(&d).is_err());
+        let d = format!("{}TT{}", "(".repeat(5000), ")".repeat(5000));
+        assert!(crate::detsys::parse(&d).is_err());
+    }
+}

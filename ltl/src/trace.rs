@@ -1,0 +1,1127 @@
+//! Reading a JSON Lines trace.
+//!
+//! Two readers, with the same results:
+//!
+//! - [`load`], the fast one: a validating byte scanner that materialises only
+//!   the paths the formula uses (a trie of keys), straight into columns of
+//!   [`CVal`] cells with interned strings, and skips everything else without
+//!   building it. No allocation per step once the strings have been seen.
+//! - [`load_steps`]: every line parsed by serde_json into a [`history::Step`];
+//!   needed for `--state-mode merge-patch` (the state is a running merge of
+//!   patches), and used by the reference evaluator and the proof checker.
+//!
+//! They live in `ltl` rather than `parsers` because the fast reader is directed by
+//! the formula's paths and writes the evaluator's columns, so it is not a generic
+//! ingest step.
+
+use crate::value::{CVal, Interner};
+use history::Step;
+use serde_json::Value as Json;
+use std::fmt;
+
+/// A segment of a projected path, from the record's root.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum PSeg {
+    Key(String),
+    Idx(usize),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum StateMode {
+    /// Each line's `state` is the whole state.
+    #[default]
+    Full,
+    /// Each line's `state` is an RFC 7386 merge patch on the previous state.
+    MergePatch,
+}
+
+#[derive(Clone, Debug)]
+pub struct TraceOptions {
+    /// The path of the timestamp (`time` by default).
+    pub time_field: Vec<String>,
+    pub state_mode: StateMode,
+    /// The size of the input in bytes, if known: columns are sized from it.
+    pub size_hint: u64,
+}
+
+impl Default for TraceOptions {
+    fn default() -> Self {
+        TraceOptions { time_field: vec!["time".into()], state_mode: StateMode::Full, size_hint: 0 }
+    }
+}
+
+/// An input error at a 1-based line (0 when it concerns the whole file).
+#[derive(Clone, Debug, PartialEq)]
+pub struct TraceError {
+    pub line: usize,
+    pub message: String,
+}
+
+impl fmt::Display for TraceError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.line > 0 {
+            write!(f, "line {}: {}", self.line, self.message)
+        } else {
+            f.write_str(&self.message)
+        }
+    }
+}
+
+/// A trace in columns: one column per projected path, plus times.
+#[derive(Debug, Default)]
+pub struct Trace {
+    pub n: usize,
+    pub times: Vec<i64>,
+    /// Whether the time came from the time field (else it is the step index).
+    pub timed: bool,
+    pub cols: Vec<Vec<CVal>>,
+    /// Arrays and objects referred to by `CVal::Big`.
+    pub big: Vec<Json>,
+    pub strs: Interner,
+    /// The 1-based line of each step.
+    pub lines: Vec<u32>,
+}
+
+impl Trace {
+    fn strs_len(&self) -> usize {
+        self.strs.len()
+    }
+    pub fn last_time(&self) -> i64 {
+        self.times.last().copied().unwrap_or(0)
+    }
+    pub fn cval_json(&self, c: CVal) -> Json {
+        match c {
+            CVal::Null => Json::Null,
+            CVal::Bool(b) => Json::Bool(b),
+            CVal::Int(i) => Json::from(i),
+            CVal::Num(f) => serde_json::Number::from_f64(f).map_or(Json::Null, Json::Number),
+            CVal::Str(s) => Json::String(self.strs.get(s).to_string()),
+            CVal::Big(b) => self.big[b as usize].clone(),
+        }
+    }
+}
+
+struct Trie {
+    nodes: Vec<TNode>,
+}
+
+#[derive(Default)]
+struct TNode {
+    keys: Vec<(Vec<u8>, u32)>,
+    idxs: Vec<(usize, u32)>,
+    col: Option<u32>,
+    time: bool,
+}
+
+impl Trie {
+    fn build(paths: &[Vec<PSeg>], time_field: &[String]) -> Trie {
+        let mut t = Trie { nodes: vec![TNode::default()] };
+        for (c, p) in paths.iter().enumerate() {
+            let n = t.insert(p);
+            t.nodes[n as usize].col = Some(c as u32);
+        }
+        let tp: Vec<PSeg> = time_field.iter().map(|k| PSeg::Key(k.clone())).collect();
+        let n = t.insert(&tp);
+        t.nodes[n as usize].time = true;
+        t
+    }
+    fn insert(&mut self, p: &[PSeg]) -> u32 {
+        let mut cur = 0u32;
+        for seg in p {
+            let next = match seg {
+                PSeg::Key(k) => self.nodes[cur as usize].keys.iter().find(|(kk, _)| kk == k.as_bytes()).map(|x| x.1),
+                PSeg::Idx(i) => self.nodes[cur as usize].idxs.iter().find(|(ii, _)| ii == i).map(|x| x.1),
+            };
+            cur = match next {
+                Some(n) => n,
+                None => {
+                    let n = self.nodes.len() as u32;
+                    self.nodes.push(TNode::default());
+                    match seg {
+                        PSeg::Key(k) => self.nodes[cur as usize].keys.push((k.as_bytes().to_vec(), n)),
+                        PSeg::Idx(i) => self.nodes[cur as usize].idxs.push((*i, n)),
+                    }
+                    n
+                }
+            };
+        }
+        cur
+    }
+}
+
+struct Scan<'a, 'b> {
+    b: &'a [u8],
+    i: usize,
+    /// Where the line starts (columns are counted from there).
+    base: usize,
+    trie: &'b Trie,
+    tr: &'b mut Trace,
+    time: Option<CVal>,
+    step: usize,
+    scratch: Vec<u8>,
+}
+
+type SR<T> = Result<T, String>;
+
+/// Bytes that end the fast part of a string body: the quote, a backslash, control
+/// characters and non-ASCII bytes.
+static SPECIAL: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut k = 0;
+    while k < 256 {
+        t[k] = k == b'"' as usize || k == b'\\' as usize || k < 0x20 || k >= 0x80;
+        k += 1;
+    }
+    t
+};
+
+/// A key whose JSON text is its bytes between quotes (no escapes needed).
+#[inline]
+fn plain(k: &[u8]) -> bool {
+    k.iter().all(|&c| !SPECIAL[c as usize] || c >= 0x80)
+}
+
+/// Byte-slice equality for short keys, without a call to memcmp.
+#[inline]
+fn same(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x == y)
+}
+
+fn what(b: Option<&u8>) -> String {
+    match b {
+        None => "the end of the line".into(),
+        Some(c) if c.is_ascii_graphic() => format!("'{}'", *c as char),
+        Some(c) => format!("byte 0x{c:02x}"),
+    }
+}
+
+impl Scan<'_, '_> {
+    #[inline]
+    fn ws(&mut self) {
+        while let Some(&c) = self.b.get(self.i) {
+            if c == b' ' || c == b'\t' || c == b'\r' {
+                self.i += 1;
+            } else {
+                break;
+            }
+        }
+    }
+    #[inline]
+    fn peek(&self) -> Option<u8> {
+        self.b.get(self.i).copied()
+    }
+    #[cold]
+    #[inline(never)]
+    fn err<T>(&self, expected: &str) -> SR<T> {
+        let found = match self.b.get(self.i) {
+            Some(b'\n') => None,
+            b => b,
+        };
+        Err(format!("column {}: expected {expected}, found {}", self.i - self.base + 1, what(found)))
+    }
+    /// The body of a string starting at `"`; returns (start, end, has_escapes) of the body.
+    #[inline]
+    fn string_span(&mut self) -> SR<(usize, usize, bool)> {
+        self.i += 1;
+        let start = self.i;
+        let mut esc = false;
+        let mut high = false;
+        loop {
+            // The common bytes of a string body, in a tight loop.
+            let b = self.b;
+            let mut i = self.i;
+            while i < b.len() && !SPECIAL[b[i] as usize] {
+                i += 1;
+            }
+            self.i = i;
+            match self.b.get(self.i) {
+                Some(b'"') => {
+                    let end = self.i;
+                    self.i += 1;
+                    if high && std::str::from_utf8(&self.b[start..end]).is_err() {
+                        self.i = start;
+                        return self.err("valid UTF-8 in a string");
+                    }
+                    return Ok((start, end, esc));
+                }
+                Some(c) if *c >= 0x80 => {
+                    high = true;
+                    self.i += 1;
+                }
+                Some(b'\\') => {
+                    esc = true;
+                    match self.b.get(self.i + 1) {
+                        Some(b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't') => self.i += 2,
+                        Some(b'u') => {
+                            let hex = self.b.get(self.i + 2..self.i + 6);
+                            if !hex.is_some_and(|h| h.iter().all(u8::is_ascii_hexdigit)) {
+                                self.i += 1;
+                                return self.err("four hex digits after \\u");
+                            }
+                            self.i += 6;
+                        }
+                        _ => {
+                            self.i += 1;
+                            return self.err("an escape (\\\" \\\\ \\/ \\b \\f \\n \\r \\t \\uXXXX)");
+                        }
+                    }
+                }
+                Some(c) if *c < 0x20 => return self.err("a closing '\"' (control characters must be escaped)"),
+                Some(_) => self.i += 1,
+                None => return self.err("a closing '\"'"),
+            }
+        }
+    }
+    fn str_of(&mut self, start: usize, end: usize, esc: bool) -> SR<u32> {
+        if !esc {
+            let s = std::str::from_utf8(&self.b[start..end]).map_err(|_| "invalid UTF-8 in a string".to_string())?;
+            return Ok(self.tr.strs.intern(s));
+        }
+        self.scratch.clear();
+        self.scratch.extend_from_slice(&self.b[start - 1..=end]);
+        let s: String = serde_json::from_slice(&self.scratch).map_err(|e| format!("bad string: {e}"))?;
+        Ok(self.tr.strs.intern(&s))
+    }
+    #[inline]
+    fn number(&mut self) -> SR<CVal> {
+        let start = self.i;
+        let b = self.b;
+        let mut i = self.i;
+        let neg = b.get(i) == Some(&b'-');
+        if neg {
+            i += 1;
+        }
+        let int_start = i;
+        let mut acc: i64 = 0;
+        let mut overflow = false;
+        while let Some(&c) = b.get(i) {
+            if c.is_ascii_digit() {
+                match acc.checked_mul(10).and_then(|a| a.checked_add((c - b'0') as i64)) {
+                    Some(a) => acc = a,
+                    None => overflow = true,
+                }
+                i += 1;
+            } else {
+                break;
+            }
+        }
+        if i == int_start || (b[int_start] == b'0' && i - int_start > 1) {
+            self.i = int_start;
+            return self.err("a number");
+        }
+        let mut float = false;
+        if b.get(i) == Some(&b'.') {
+            float = true;
+            i += 1;
+            let s = i;
+            while b.get(i).is_some_and(u8::is_ascii_digit) {
+                i += 1;
+            }
+            if i == s {
+                self.i = i;
+                return self.err("digits after '.'");
+            }
+        }
+        if matches!(b.get(i), Some(b'e' | b'E')) {
+            float = true;
+            i += 1;
+            if matches!(b.get(i), Some(b'+' | b'-')) {
+                i += 1;
+            }
+            let s = i;
+            while b.get(i).is_some_and(u8::is_ascii_digit) {
+                i += 1;
+            }
+            if i == s {
+                self.i = i;
+                return self.err("digits in the exponent");
+            }
+        }
+        self.i = i;
+        if !float && !overflow {
+            return Ok(CVal::Int(if neg { -acc } else { acc }));
+        }
+        let text = std::str::from_utf8(&b[start..i]).unwrap_or("0");
+        Ok(CVal::Num(text.parse::<f64>().unwrap_or(f64::NAN)))
+    }
+    #[inline]
+    fn literal(&mut self, word: &[u8], v: CVal) -> SR<CVal> {
+        let end = self.i + word.len();
+        if end <= self.b.len() && same(&self.b[self.i..end], word) {
+            self.i += word.len();
+            Ok(v)
+        } else {
+            self.err("a value")
+        }
+    }
+    /// A scalar, or a container parsed whole into the side table.
+    fn value_cval(&mut self, depth: usize) -> SR<CVal> {
+        match self.peek() {
+            Some(b'"') => {
+                let (s, e, esc) = self.string_span()?;
+                Ok(CVal::Str(self.str_of(s, e, esc)?))
+            }
+            Some(b'-' | b'0'..=b'9') => self.number(),
+            Some(b't') => self.literal(b"true", CVal::Bool(true)),
+            Some(b'f') => self.literal(b"false", CVal::Bool(false)),
+            Some(b'n') => self.literal(b"null", CVal::Null),
+            Some(b'{' | b'[') => {
+                let start = self.i;
+                self.skip(depth)?;
+                let j: Json = serde_json::from_slice(&self.b[start..self.i]).map_err(|e| format!("{e}"))?;
+                let k = self.tr.big.len() as u32;
+                self.tr.big.push(j);
+                Ok(CVal::Big(k))
+            }
+            _ => self.err("a value"),
+        }
+    }
+    /// Skips one value, checking that it is well-formed JSON.
+    fn skip(&mut self, depth: usize) -> SR<()> {
+        if depth > 128 {
+            return Err("values nested more than 128 deep".into());
+        }
+        self.ws();
+        match self.peek() {
+            Some(b'"') => self.string_span().map(|_| ()),
+            Some(b'-' | b'0'..=b'9') => self.number().map(|_| ()),
+            Some(b't') => self.literal(b"true", CVal::Null).map(|_| ()),
+            Some(b'f') => self.literal(b"false", CVal::Null).map(|_| ()),
+            Some(b'n') => self.literal(b"null", CVal::Null).map(|_| ()),
+            Some(b'{') => self.object(None, depth),
+            Some(b'[') => self.array(None, depth),
+            _ => self.err("a value"),
+        }
+    }
+    fn object(&mut self, node: Option<u32>, depth: usize) -> SR<()> {
+        self.i += 1;
+        self.ws();
+        if self.peek() == Some(b'}') {
+            self.i += 1;
+            return Ok(());
+        }
+        loop {
+            self.ws();
+            if self.peek() != Some(b'"') {
+                return self.err("a key in quotes");
+            }
+            // Most keys are written plainly: match the trie's keys against the raw bytes first.
+            if let Some(n) = node {
+                let mut hit = None;
+                for (kk, c) in &self.trie.nodes[n as usize].keys {
+                    let (st, en) = (self.i + 1, self.i + 1 + kk.len());
+                    if en < self.b.len() && self.b[en] == b'"' && same(&self.b[st..en], kk) && plain(kk) {
+                        hit = Some((*c, en + 1));
+                        break;
+                    }
+                }
+                if let Some((c, after)) = hit {
+                    self.i = after;
+                    self.ws();
+                    if self.peek() != Some(b':') {
+                        return self.err("':' after a key");
+                    }
+                    self.i += 1;
+                    self.ws();
+                    self.visit(c, depth + 1)?;
+                    self.ws();
+                    match self.peek() {
+                        Some(b',') => {
+                            self.i += 1;
+                            continue;
+                        }
+                        Some(b'}') => {
+                            self.i += 1;
+                            return Ok(());
+                        }
+                        _ => return self.err("',' or '}'"),
+                    }
+                }
+            }
+            let (s, e, esc) = self.string_span()?;
+            let child = match node {
+                Some(n) if !self.trie.nodes[n as usize].keys.is_empty() => {
+                    let keys = &self.trie.nodes[n as usize].keys;
+                    if esc {
+                        let k = self.str_of(s, e, esc)?;
+                        let key = self.tr.strs.get(k).as_bytes();
+                        keys.iter().find(|(kk, _)| same(kk, key)).map(|x| x.1)
+                    } else {
+                        let key = &self.b[s..e];
+                        keys.iter().find(|(kk, _)| same(kk, key)).map(|x| x.1)
+                    }
+                }
+                _ => None,
+            };
+            self.ws();
+            if self.peek() != Some(b':') {
+                return self.err("':' after a key");
+            }
+            self.i += 1;
+            self.ws();
+            match child {
+                Some(c) => self.visit(c, depth + 1)?,
+                None => self.skip(depth + 1)?,
+            }
+            self.ws();
+            match self.peek() {
+                Some(b',') => self.i += 1,
+                Some(b'}') => {
+                    self.i += 1;
+                    return Ok(());
+                }
+                _ => return self.err("',' or '}'"),
+            }
+        }
+    }
+    fn array(&mut self, node: Option<u32>, depth: usize) -> SR<()> {
+        self.i += 1;
+        self.ws();
+        if self.peek() == Some(b']') {
+            self.i += 1;
+            return Ok(());
+        }
+        let mut k = 0usize;
+        loop {
+            self.ws();
+            let child = node.and_then(|n| self.trie.nodes[n as usize].idxs.iter().find(|(i, _)| *i == k).map(|x| x.1));
+            match child {
+                Some(c) => self.visit(c, depth + 1)?,
+                None => self.skip(depth + 1)?,
+            }
+            k += 1;
+            self.ws();
+            match self.peek() {
+                Some(b',') => self.i += 1,
+                Some(b']') => {
+                    self.i += 1;
+                    return Ok(());
+                }
+                _ => return self.err("',' or ']'"),
+            }
+        }
+    }
+    /// A value at a trie node: descend into containers for the node's children,
+    /// store it when a column or the time wants it.
+    #[inline]
+    fn visit(&mut self, node: u32, depth: usize) -> SR<()> {
+        if depth > 128 {
+            return Err("values nested more than 128 deep".into());
+        }
+        let (col, time, has_children) = {
+            let n = &self.trie.nodes[node as usize];
+            (n.col, n.time, !n.keys.is_empty() || !n.idxs.is_empty())
+        };
+        let start = self.i;
+        let c = self.peek();
+        if has_children && (c == Some(b'{') || c == Some(b'[')) {
+            if c == Some(b'{') {
+                self.object(Some(node), depth)?;
+            } else {
+                self.array(Some(node), depth)?;
+            }
+            if col.is_some() || time {
+                let j: Json = serde_json::from_slice(&self.b[start..self.i]).map_err(|e| format!("{e}"))?;
+                let k = self.tr.big.len() as u32;
+                self.tr.big.push(j);
+                if let Some(col) = col {
+                    self.tr.cols[col as usize][self.step] = CVal::Big(k);
+                }
+                if time {
+                    self.time = Some(CVal::Big(k));
+                }
+            }
+            return Ok(());
+        }
+        if col.is_none() && !time {
+            return self.skip(depth);
+        }
+        let v = self.value_cval(depth)?;
+        if let Some(col) = col {
+            self.tr.cols[col as usize][self.step] = v;
+        }
+        if time {
+            self.time = Some(v);
+        }
+        Ok(())
+    }
+}
+
+fn time_of(v: Option<CVal>, line: usize, step: usize, tr: &mut Trace, field: &[String]) -> Result<(), TraceError> {
+    let name = || field.join(".");
+    let t = match v {
+        None if step == 0 => {
+            tr.timed = false;
+            0
+        }
+        None if !tr.timed => step as i64,
+        None => {
+            return Err(TraceError { line, message: format!("no time field `{}` (earlier lines have one)", name()) })
+        }
+        Some(_) if step > 0 && !tr.timed => {
+            return Err(TraceError { line, message: format!("a time field `{}`, which earlier lines lack", name()) })
+        }
+        Some(CVal::Int(i)) => {
+            if step == 0 {
+                tr.timed = true;
+            }
+            i
+        }
+        Some(CVal::Num(f)) if f.fract() == 0.0 && f.abs() < 9.2e18 => {
+            if step == 0 {
+                tr.timed = true;
+            }
+            f as i64
+        }
+        Some(CVal::Num(f)) => {
+            return Err(TraceError {
+                line,
+                message: format!(
+                    "time `{}` is {f}, not a whole number of time units (try a finer --time-unit)",
+                    name()
+                ),
+            })
+        }
+        Some(other) => {
+            return Err(TraceError {
+                line,
+                message: format!("time `{}` must be a number, found {}", name(), tr.cval_json(other)),
+            })
+        }
+    };
+    if let Some(&prev) = tr.times.last() {
+        if t < prev {
+            return Err(TraceError { line, message: format!("time goes backwards: {t} after {prev}") });
+        }
+    }
+    tr.times.push(t);
+    Ok(())
+}
+
+/// The fast reader state: fed chunks that end at line boundaries.
+struct Loader<'t> {
+    trie: Trie,
+    tr: Trace,
+    line: usize,
+    scratch: Vec<u8>,
+    opts: &'t TraceOptions,
+}
+
+impl Loader<'_> {
+    fn feed(&mut self, chunk: &[u8]) -> Result<(), TraceError> {
+        // UTF-8 is checked where it can occur: non-ASCII bytes outside strings are
+        // syntax errors, and strings with non-ASCII bytes are validated when scanned.
+        let mut pos = 0usize;
+        let len = chunk.len();
+        while pos < len {
+            self.line += 1;
+            let line_start = pos;
+            while pos < len && matches!(chunk[pos], b' ' | b'\t' | b'\r') {
+                pos += 1;
+            }
+            if pos == len {
+                break;
+            }
+            if chunk[pos] == b'\n' {
+                pos += 1;
+                continue;
+            }
+            let step = self.tr.n;
+            for c in self.tr.cols.iter_mut() {
+                c.push(CVal::Null);
+            }
+            let mut s = Scan {
+                b: chunk,
+                i: pos,
+                base: line_start,
+                trie: &self.trie,
+                tr: &mut self.tr,
+                time: None,
+                step,
+                scratch: std::mem::take(&mut self.scratch),
+            };
+            let r = if s.peek() == Some(b'{') { s.object(Some(0), 0) } else { s.err("a JSON object") };
+            let r = r.and_then(|()| {
+                s.ws();
+                match s.peek() {
+                    None | Some(b'\n') => Ok(()),
+                    _ => s.err("the end of the line (one JSON object per line)"),
+                }
+            });
+            let (t, end) = (s.time, s.i);
+            self.scratch = std::mem::take(&mut s.scratch);
+            let line = self.line;
+            r.map_err(|message| TraceError { line, message })?;
+            time_of(t, line, step, &mut self.tr, &self.opts.time_field)?;
+            self.tr.lines.push(line as u32);
+            self.tr.n += 1;
+            pos = end + 1;
+        }
+        Ok(())
+    }
+
+    fn finish(self) -> Result<Trace, TraceError> {
+        if self.tr.n == 0 {
+            return Err(TraceError { line: 0, message: "the trace is empty (no steps)".into() });
+        }
+        Ok(self.tr)
+    }
+}
+
+fn loader<'t>(paths: &[Vec<PSeg>], opts: &'t TraceOptions) -> Loader<'t> {
+    Loader {
+        trie: Trie::build(paths, &opts.time_field),
+        tr: Trace { cols: vec![Vec::new(); paths.len()], ..Trace::default() },
+        line: 0,
+        scratch: Vec::new(),
+        opts,
+    }
+}
+
+/// The fast reader over bytes in memory: only `paths` (and the time) are kept.
+pub fn load(bytes: &[u8], paths: &[Vec<PSeg>], opts: &TraceOptions) -> Result<Trace, TraceError> {
+    if opts.state_mode == StateMode::MergePatch {
+        let steps = load_steps(bytes, opts)?;
+        return Ok(from_steps(&steps, paths));
+    }
+    let mut l = loader(paths, opts);
+    l.feed(bytes)?;
+    l.finish()
+}
+
+/// The fast reader over a stream, read in 4 MiB pieces (the file is never held whole).
+pub fn load_from<R: std::io::Read>(mut r: R, paths: &[Vec<PSeg>], opts: &TraceOptions) -> Result<Trace, TraceError> {
+    let io_err = |e: std::io::Error| TraceError { line: 0, message: format!("cannot read: {e}") };
+    if opts.state_mode == StateMode::MergePatch {
+        let mut bytes = Vec::new();
+        r.read_to_end(&mut bytes).map_err(io_err)?;
+        return load(&bytes, paths, opts);
+    }
+    const PIECE: usize = 4 << 20;
+    let mut l = loader(paths, opts);
+    let mut buf: Vec<u8> = vec![0; PIECE];
+    let mut filled = 0usize;
+    loop {
+        if filled == buf.len() {
+            buf.resize(buf.len() * 2, 0); // a line longer than the buffer
+        }
+        let got = loop {
+            match r.read(&mut buf[filled..]) {
+                Ok(k) => break k,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(io_err(e)),
+            }
+        };
+        filled += got;
+        if got == 0 {
+            l.feed(&buf[..filled])?;
+            return l.finish();
+        }
+        if let Some(last) = buf[..filled].iter().rposition(|&b| b == b'\n') {
+            let first = l.tr.n == 0;
+            l.feed(&buf[..=last])?;
+            if first && l.tr.n > 0 && opts.size_hint > (last as u64 + 1) {
+                // Size the columns from the first piece's bytes per step.
+                let est = (opts.size_hint as f64 / (last + 1) as f64 * l.tr.n as f64 * 1.02) as usize;
+                let more = est.saturating_sub(l.tr.n).min(1 << 28);
+                l.tr.cols.iter_mut().for_each(|c| c.reserve(more));
+                l.tr.times.reserve(more);
+                l.tr.lines.reserve(more);
+            }
+            buf.copy_within(last + 1..filled, 0);
+            filled -= last + 1;
+        }
+    }
+}
+
+/// Like [`load_from`], with the pieces parsed on `threads` threads and joined in order
+/// (same result, same errors: the first in file order).
+pub fn load_parallel<R: std::io::Read>(
+    r: R,
+    paths: &[Vec<PSeg>],
+    opts: &TraceOptions,
+    threads: usize,
+) -> Result<Trace, TraceError> {
+    load_pieces(r, paths, opts, threads, 4 << 20)
+}
+
+fn load_pieces<R: std::io::Read>(
+    mut r: R,
+    paths: &[Vec<PSeg>],
+    opts: &TraceOptions,
+    threads: usize,
+    piece: usize,
+) -> Result<Trace, TraceError> {
+    if threads <= 1 || opts.state_mode == StateMode::MergePatch {
+        return load_from(r, paths, opts);
+    }
+    let io_err = |e: std::io::Error| TraceError { line: 0, message: format!("cannot read: {e}") };
+    #[allow(non_snake_case)]
+    let PIECE = piece;
+    type Part = (usize, Result<(Trace, usize), TraceError>);
+    let (job_tx, job_rx) = std::sync::mpsc::sync_channel::<(usize, Vec<u8>)>(threads * 2);
+    let job_rx = std::sync::Mutex::new(job_rx);
+    let (res_tx, res_rx) = std::sync::mpsc::channel::<Part>();
+    std::thread::scope(|scope| {
+        for _ in 0..threads {
+            let (job_rx, res_tx) = (&job_rx, res_tx.clone());
+            scope.spawn(move || loop {
+                let job = job_rx.lock().map(|rx| rx.recv());
+                let Ok(Ok((k, piece))) = job else { return };
+                let mut l = loader(paths, opts);
+                let r = l.feed(&piece).map(|()| {
+                    let lines = l.line;
+                    (l.tr, lines)
+                });
+                if res_tx.send((k, r)).is_err() {
+                    return;
+                }
+            });
+        }
+        drop(res_tx);
+        // Read and hand out pieces that end at line boundaries.
+        let mut count = 0usize;
+        let mut carry: Vec<u8> = Vec::new();
+        let read_result: Result<(), TraceError> = (|| loop {
+            let mut buf = std::mem::take(&mut carry);
+            let start = buf.len();
+            buf.reserve(PIECE);
+            // read_to_end on a `take` fills without zeroing the buffer first
+            let got = {
+                use std::io::Read as _;
+                r.by_ref().take(PIECE as u64).read_to_end(&mut buf).map_err(io_err)?
+            };
+            let eof = got < PIECE;
+            let _ = start;
+            if eof {
+                if !buf.is_empty() {
+                    let _ = job_tx.send((count, buf));
+                    count += 1;
+                }
+                return Ok(());
+            }
+            match buf.iter().rposition(|&b| b == b'\n') {
+                Some(last) => {
+                    carry = buf[last + 1..].to_vec();
+                    buf.truncate(last + 1);
+                    let _ = job_tx.send((count, buf));
+                    count += 1;
+                }
+                None => carry = buf, // a line longer than a piece: read on
+            }
+        })();
+        drop(job_tx);
+        read_result?;
+        let mut parts: Vec<Option<Result<(Trace, usize), TraceError>>> = (0..count).map(|_| None).collect();
+        for (k, r) in res_rx.iter() {
+            parts[k] = Some(r);
+        }
+        join_parts(
+            parts
+                .into_iter()
+                .map(|p| p.unwrap_or_else(|| Err(TraceError { line: 0, message: "a reader thread failed".into() }))),
+            opts,
+        )
+    })
+}
+
+/// Joins traces of consecutive pieces: steps, lines and strings renumbered, times
+/// checked across the joins.
+fn join_parts(
+    parts: impl Iterator<Item = Result<(Trace, usize), TraceError>>,
+    opts: &TraceOptions,
+) -> Result<Trace, TraceError> {
+    let mut all: Option<Trace> = None;
+    let mut line_off = 0usize;
+    let field = || opts.time_field.join(".");
+    for part in parts {
+        let (mut p, lines) = part.map_err(|mut e| {
+            if e.line > 0 {
+                e.line += line_off;
+            }
+            e
+        })?;
+        for l in p.lines.iter_mut() {
+            *l += line_off as u32;
+        }
+        line_off += lines;
+        let Some(a) = all.as_mut() else {
+            all = Some(p);
+            continue;
+        };
+        if p.n == 0 {
+            continue;
+        }
+        let first_line = p.lines[0] as usize;
+        if a.n > 0 {
+            match (a.timed, p.timed) {
+                (true, false) => {
+                    return Err(TraceError {
+                        line: first_line,
+                        message: format!("no time field `{}` (earlier lines have one)", field()),
+                    })
+                }
+                (false, true) => {
+                    return Err(TraceError {
+                        line: first_line,
+                        message: format!("a time field `{}`, which earlier lines lack", field()),
+                    })
+                }
+                (false, false) => {
+                    for t in p.times.iter_mut() {
+                        *t += a.n as i64;
+                    }
+                }
+                (true, true) => {}
+            }
+            let (prev, t) = (a.times[a.n - 1], p.times[0]);
+            if t < prev {
+                return Err(TraceError { line: first_line, message: format!("time goes backwards: {t} after {prev}") });
+            }
+        } else {
+            a.timed = p.timed;
+        }
+        let remap: Vec<u32> = (0..p.strs_len()).map(|k| a.strs.intern(p.strs.get(k as u32))).collect();
+        let big_off = a.big.len() as u32;
+        a.big.append(&mut p.big);
+        for (ca, cp) in a.cols.iter_mut().zip(p.cols) {
+            ca.extend(cp.into_iter().map(|c| match c {
+                CVal::Str(s) => CVal::Str(remap[s as usize]),
+                CVal::Big(b) => CVal::Big(b + big_off),
+                c => c,
+            }));
+        }
+        a.times.extend(p.times);
+        a.lines.extend(p.lines);
+        a.n += p.n;
+    }
+    let tr = all.unwrap_or_default();
+    if tr.n == 0 {
+        return Err(TraceError { line: 0, message: "the trace is empty (no steps)".into() });
+    }
+    Ok(tr)
+}
+
+/// RFC 7386 merge patch.
+pub fn merge_patch(target: &mut Json, patch: &Json) {
+    match patch {
+        Json::Object(p) => {
+            if !target.is_object() {
+                *target = Json::Object(Default::default());
+            }
+            if let Json::Object(t) = target {
+                for (k, v) in p {
+                    if v.is_null() {
+                        t.remove(k);
+                    } else {
+                        merge_patch(t.entry(k.clone()).or_insert(Json::Null), v);
+                    }
+                }
+            }
+        }
+        _ => *target = patch.clone(),
+    }
+}
+
+fn json_at<'a>(j: &'a Json, p: &[PSeg]) -> Option<&'a Json> {
+    p.iter().try_fold(j, |v, s| match s {
+        PSeg::Key(k) => v.get(k.as_str()),
+        PSeg::Idx(i) => v.get(*i),
+    })
+}
+
+/// Every line as a [`Step`], with merge patches applied.
+pub fn load_steps(bytes: &[u8], opts: &TraceOptions) -> Result<Vec<Step>, TraceError> {
+    let text = std::str::from_utf8(bytes).map_err(|e| TraceError {
+        line: bytes[..e.valid_up_to()].iter().filter(|&&b| b == b'\n').count() + 1,
+        message: "invalid UTF-8".into(),
+    })?;
+    let mut steps = Vec::new();
+    let mut state = Json::Object(Default::default());
+    let mut times = Trace::default();
+    let tp: Vec<PSeg> = opts.time_field.iter().map(|k| PSeg::Key(k.clone())).collect();
+    for (k, l) in text.split('\n').enumerate() {
+        let line = k + 1;
+        if l.trim().is_empty() {
+            continue;
+        }
+        let mut rec: Json = serde_json::from_str(l).map_err(|e| {
+            let text = e.to_string();
+            let text = text.split(" at line ").next().unwrap_or("").to_string();
+            TraceError { line, message: format!("column {}: {text}", e.column()) }
+        })?;
+        if !rec.is_object() {
+            return Err(TraceError { line, message: "expected a JSON object".into() });
+        }
+        if opts.state_mode == StateMode::MergePatch {
+            if let Some(p) = rec.get("state") {
+                merge_patch(&mut state, p);
+            }
+            rec["state"] = state.clone();
+        }
+        let step = steps.len();
+        let t = json_at(&rec, &tp).map(|j| match j {
+            Json::Number(n) => n.as_i64().map_or(CVal::Num(n.as_f64().unwrap_or(f64::NAN)), CVal::Int),
+            Json::String(s) => {
+                let id = times.strs.intern(s);
+                CVal::Str(id)
+            }
+            Json::Bool(b) => CVal::Bool(*b),
+            Json::Null => CVal::Null,
+            _ => CVal::Big(u32::MAX),
+        });
+        let t = match t {
+            Some(CVal::Big(_)) => {
+                return Err(TraceError {
+                    line,
+                    message: format!("time `{}` must be a number", opts.time_field.join(".")),
+                })
+            }
+            t => t,
+        };
+        time_of(t, line, step, &mut times, &opts.time_field)?;
+        steps.push(Step { step: step as u64, time: times.times[step], record: rec });
+    }
+    if steps.is_empty() {
+        return Err(TraceError { line: 0, message: "the trace is empty (no steps)".into() });
+    }
+    Ok(steps)
+}
+
+/// Columns from parsed steps (the slow path, and merge-patch mode).
+pub fn from_steps(steps: &[Step], paths: &[Vec<PSeg>]) -> Trace {
+    let mut tr = Trace { n: steps.len(), timed: true, ..Trace::default() };
+    tr.times = steps.iter().map(|s| s.time).collect();
+    tr.lines = (1..=steps.len() as u32).collect();
+    for p in paths {
+        let mut col = Vec::with_capacity(steps.len());
+        for s in steps {
+            let v = match json_at(&s.record, p) {
+                None | Some(Json::Null) => CVal::Null,
+                Some(Json::Bool(b)) => CVal::Bool(*b),
+                Some(Json::Number(n)) => n.as_i64().map_or(CVal::Num(n.as_f64().unwrap_or(f64::NAN)), CVal::Int),
+                Some(Json::String(x)) => CVal::Str(tr.strs.intern(x)),
+                Some(j) => {
+                    tr.big.push(j.clone());
+                    CVal::Big(tr.big.len() as u32 - 1)
+                }
+            };
+            col.push(v);
+        }
+        tr.cols.push(col);
+    }
+    tr
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn paths() -> Vec<Vec<PSeg>> {
+        vec![
+            vec![PSeg::Key("state".into()), PSeg::Key("p".into())],
+            vec![PSeg::Key("event".into())],
+            vec![PSeg::Key("event".into()), PSeg::Key("kind".into())],
+            vec![PSeg::Key("log".into()), PSeg::Idx(1)],
+        ]
+    }
+
+    #[test]
+    fn fast_and_slow_readers_agree() {
+        let text = concat!(
+            "{\"time\": 1, \"state\": {\"p\": true, \"x\": [1, {\"a\": \"\\u00e9\"}]}, \"event\": {\"kind\": \"re\\\"q\"}}\n",
+            "\n",
+            "{\"time\": 1, \"log\": [0, 2.5e1], \"event\": null, \"zzz\": {\"deep\": [[[]]]}}\n",
+            "{\"state\": {\"p\": null}, \"time\": 7, \"event\": {\"kind\": 3}}\n",
+        );
+        let opts = TraceOptions::default();
+        let fast = load(text.as_bytes(), &paths(), &opts).unwrap();
+        let slow = from_steps(&load_steps(text.as_bytes(), &opts).unwrap(), &paths());
+        assert_eq!(fast.n, 3);
+        assert_eq!(fast.times, vec![1, 1, 7]);
+        assert_eq!(fast.lines, vec![1, 3, 4]);
+        for c in 0..paths().len() {
+            for s in 0..3 {
+                assert_eq!(fast.cval_json(fast.cols[c][s]), slow.cval_json(slow.cols[c][s]), "col {c} step {s}");
+            }
+        }
+    }
+
+    #[test]
+    fn streaming_in_small_reads_gives_the_same_trace() {
+        struct Dribble<'a>(&'a [u8]);
+        impl std::io::Read for Dribble<'_> {
+            fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+                let k = buf.len().min(self.0.len()).min(7);
+                buf[..k].copy_from_slice(&self.0[..k]);
+                self.0 = &self.0[k..];
+                Ok(k)
+            }
+        }
+        let mut text = String::new();
+        for i in 0..50 {
+            text.push_str(&format!(
+                "{{\"time\": {i}, \"state\": {{\"p\": {}}}, \"event\": {{\"kind\": \"k{i}\"}}}}\n",
+                i % 3 == 0
+            ));
+        }
+        text.push_str("{\"time\": 99}"); // no final newline
+        let opts = TraceOptions::default();
+        let a = load(text.as_bytes(), &paths(), &opts).unwrap();
+        let b = load_from(Dribble(text.as_bytes()), &paths(), &opts).unwrap();
+        assert_eq!((a.n, &a.times, &a.lines), (51, &b.times, &b.lines));
+        for c in 0..paths().len() {
+            for s in 0..a.n {
+                assert_eq!(a.cval_json(a.cols[c][s]), b.cval_json(b.cols[c][s]));
+            }
+        }
+        for threads in [2, 3] {
+            for piece in [64, 200, 1 << 20] {
+                let c = load_pieces(Dribble(text.as_bytes()), &paths(), &opts, threads, piece).unwrap();
+                assert_eq!((&a.times, &a.lines), (&c.times, &c.lines));
+                for col in 0..paths().len() {
+                    for s in 0..a.n {
+                        assert_eq!(a.cval_json(a.cols[col][s]), c.cval_json(c.cols[col][s]));
+                    }
+                }
+            }
+            let bad = format!("{text}\n{{\"time\": 1}}\n");
+            let e = load_pieces(bad.as_bytes(), &paths(), &opts, threads, 64).unwrap_err();
+            assert_eq!(e.line, 52, "{e}");
+            assert!(e.message.contains("backwards"), "{e}");
+            let bad = text.replace("\"time\": 30,", "\"time\": 30,,");
+            let e = load_pieces(bad.as_bytes(), &paths(), &opts, threads, 64).unwrap_err();
+            assert_eq!(e.line, 31, "{e}");
+        }
+        let e = load(b"{}\n  {\"a\": 1,, }\n", &paths(), &opts).unwrap_err();
+        assert_eq!((e.line, e.message.starts_with("column 11:")), (2, true), "{e}");
+    }
+
+    #[test]
+    fn errors_name_lines() {
+        let opts = TraceOptions::default();
+        let e = load(b"{\"time\": 1}\n{\"time\": 0}\n", &paths(), &opts).unwrap_err();
+        assert_eq!(e.line, 2);
+        assert!(e.message.contains("backwards"), "{e}");
+        for bad in ["{\"time\": 1,}", "{\"time\": 01}", "[1]", "{\"a\": tru}", "{\"a\": \"x}", "{\"a\": 1} x"] {
+            let e = load(format!("{{}}\n{bad}\n").as_bytes(), &paths(), &opts).unwrap_err();
+            assert_eq!(e.line, 2, "{bad}: {e}");
+            assert!(load_steps(format!("{{}}\n{bad}\n").as_bytes(), &opts).is_err(), "{bad}");
+        }
+        assert!(load(b"\n\n", &paths(), &opts).is_err());
+        for bad in [&b"{}\n{\"a\": \"\xff\"}\n"[..], b"{}\n{\"a\": 1}\xff\n", b"{}\n{\"state\": {\"p\": \"\xc3\"}}\n"] {
+            let e = load(bad, &paths(), &opts).unwrap_err();
+            assert_eq!(e.line, 2, "{e}");
+            assert!(load_steps(bad, &opts).is_err());
+        }
+    }
+
+    #[test]
+    fn merge_patches_accumulate() {
+        let text = "{\"state\": {\"a\": 1, \"b\": {\"c\": 2}}}\n{\"state\": {\"b\": {\"c\": null, \"d\": 3}}}\n";
+        let opts = TraceOptions { state_mode: StateMode::MergePatch, ..TraceOptions::default() };
+        let steps = load_steps(text.as_bytes(), &opts).unwrap();
+        assert_eq!(steps[1].record["state"], serde_json::json!({"a": 1, "b": {"d": 3}}));
+        assert_eq!(steps[1].time, 1);
+    }
+}

@@ -1,0 +1,290 @@
+//! `histcheck ltl FORMULA TRACE.jsonl`: temporal properties of a recorded run,
+//! with verdicts holds / fails / pending and a proof of each.
+
+use crate::cli::{EndArg, LtlArgs, StateModeArg, SyntaxArg, TimeUnitArg};
+use crate::output::{self, Exit};
+use comfy_table::modifiers::UTF8_ROUND_CORNERS;
+use comfy_table::presets::UTF8_FULL_CONDENSED;
+use comfy_table::{ContentArrangement, Table};
+use ltl::compile::{compile_with_paths, CompileOptions, Plan};
+use ltl::syntax::{Formula, Unit};
+use ltl::trace::{StateMode, TraceOptions};
+use ltl::{Outcome, Verdict};
+use serde_json::{json, Value as Json};
+use std::io::{self, Write};
+
+struct Named {
+    name: String,
+    src: String,
+}
+
+fn unit_of(u: TimeUnitArg) -> Unit {
+    match u {
+        TimeUnitArg::Ns => Unit::Ns,
+        TimeUnitArg::Us => Unit::Us,
+        TimeUnitArg::Ms => Unit::Ms,
+        TimeUnitArg::S => Unit::S,
+        TimeUnitArg::M => Unit::M,
+        TimeUnitArg::H => Unit::H,
+    }
+}
+
+/// The formulas of the command line, or a usage error.
+fn formulas(args: &LtlArgs) -> Result<(Vec<Named>, String), String> {
+    let many = !args.formulas.is_empty() || args.spec.is_some();
+    let mut out = Vec::new();
+    let trace = match (many, args.args.as_slice()) {
+        (false, [f, t]) => {
+            out.push(Named { name: "formula".into(), src: f.clone() });
+            t.clone()
+        }
+        (false, _) => return Err("give a FORMULA and a TRACE (or formulas with -f / --spec)".into()),
+        (true, [t]) => t.clone(),
+        (true, _) => return Err("with -f or --spec, give only the TRACE".into()),
+    };
+    for f in &args.formulas {
+        match f.split_once('=') {
+            Some((name, src)) if !name.trim().is_empty() && !name.contains(['(', ' ', '!', '<', '>']) => {
+                out.push(Named { name: name.trim().into(), src: src.into() })
+            }
+            _ => return Err(format!("-f wants NAME=FORMULA, got `{f}`")),
+        }
+    }
+    if let Some(spec) = &args.spec {
+        let text = std::fs::read_to_string(spec).map_err(|e| format!("cannot read {}: {e}", spec.display()))?;
+        for (k, line) in text.lines().enumerate() {
+            let l = line.trim();
+            if l.is_empty() || l.starts_with('#') {
+                continue;
+            }
+            match l.split_once(':') {
+                Some((name, src)) if !name.trim().is_empty() && !name.trim().contains(' ') => {
+                    out.push(Named { name: name.trim().into(), src: src.trim().into() })
+                }
+                _ => return Err(format!("{}:{}: expected `name: formula`", spec.display(), k + 1)),
+            }
+        }
+        if out.is_empty() {
+            return Err(format!("{}: no formulas", spec.display()));
+        }
+    }
+    let mut seen = std::collections::HashSet::new();
+    for f in &out {
+        if !seen.insert(f.name.clone()) {
+            return Err(format!("two formulas are named `{}`", f.name));
+        }
+    }
+    Ok((out, trace))
+}
+
+/// The keys of `state` on the first line.
+fn nodes_from_first_line(path: &str, mode: StateMode) -> Vec<String> {
+    use std::io::BufRead;
+    let Ok(f) = std::fs::File::open(path) else { return vec![] };
+    let first = io::BufReader::new(f).lines().map_while(Result::ok).find(|l| !l.trim().is_empty());
+    let Some(Ok(rec)) = first.map(|l| serde_json::from_str::<Json>(&l)) else { return vec![] };
+    match rec.get("state") {
+        Some(Json::Object(m)) => {
+            m.iter().filter(|(_, v)| mode == StateMode::Full || !v.is_null()).map(|(k, _)| k.clone()).collect()
+        }
+        _ => vec![],
+    }
+}
+
+struct Result1 {
+    name: String,
+    src: String,
+    outcome: Outcome,
+    /// The verdict after `--end`.
+    verdict: Verdict,
+}
+
+pub fn run(args: &LtlArgs) -> Exit {
+    let (named, trace_path) = match formulas(args) {
+        Ok(x) => x,
+        Err(e) => {
+            output::error(e);
+            return Exit::BadInput;
+        }
+    };
+    // Parse every formula first: a typo should not cost a trace read.
+    let mut parsed: Vec<Formula> = Vec::new();
+    for f in &named {
+        let r = match args.syntax {
+            SyntaxArg::Histcheck => ltl::parse::parse(&f.src),
+            SyntaxArg::Detsys => ltl::detsys::parse(&f.src),
+        };
+        match r {
+            Ok(x) => parsed.push(x),
+            Err(e) => {
+                let which = if named.len() > 1 { format!("formula `{}`, ", f.name) } else { String::new() };
+                output::error(format_args!("{which}{}", e.render(&f.src)));
+                return Exit::BadInput;
+            }
+        }
+    }
+    let file = match std::fs::File::open(&trace_path) {
+        Ok(f) => f,
+        Err(e) => {
+            output::error(format_args!("cannot read {trace_path}: {e}"));
+            return Exit::BadInput;
+        }
+    };
+    let state_mode = match args.state_mode {
+        StateModeArg::Full => StateMode::Full,
+        StateModeArg::MergePatch => StateMode::MergePatch,
+    };
+    let topts =
+        TraceOptions { time_field: args.time_field.split('.').map(String::from).collect(), state_mode, size_hint: 0 };
+    let nodes = match &args.nodes {
+        Some(list) => list.split(',').map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect(),
+        None if parsed.iter().any(ltl::compile::uses_nodes) => nodes_from_first_line(&trace_path, state_mode),
+        None => vec![],
+    };
+    let copts = CompileOptions { time_unit: unit_of(args.time_unit), nodes };
+    let mut plans: Vec<Plan> = Vec::new();
+    let mut paths = Vec::new();
+    for (f, n) in parsed.iter().zip(&named) {
+        match compile_with_paths(f, &copts, paths.clone()) {
+            Ok(p) => {
+                paths = p.paths.clone();
+                plans.push(p);
+            }
+            Err(e) => {
+                output::error(format_args!("formula `{}`: {}", n.name, e.0));
+                return Exit::BadInput;
+            }
+        }
+    }
+    // One thread: on this project's 2-core VM, parsing pieces in parallel
+    // (ltl::trace::load_parallel) did not beat the single streaming pass.
+    let topts = TraceOptions { size_hint: file.metadata().map_or(0, |m| m.len()), ..topts };
+    let tr = match ltl::trace::load_from(file, &paths, &topts) {
+        Ok(t) => t,
+        Err(e) if e.line > 0 => {
+            output::error(format_args!("{trace_path}:{}: {}", e.line, e.message));
+            return Exit::BadInput;
+        }
+        Err(e) => {
+            output::error(format_args!("{trace_path}: {}", e.message));
+            return Exit::BadInput;
+        }
+    };
+    let mut results = Vec::new();
+    for (plan, n) in plans.iter().zip(named) {
+        let outcome = ltl::evaluate(plan, &tr, args.samples);
+        let verdict = match (outcome.verdict, args.end) {
+            (Verdict::Pending, EndArg::Strict) => Verdict::Fails,
+            (Verdict::Pending, EndArg::Lenient) => Verdict::Holds,
+            (v, _) => v,
+        };
+        results.push(Result1 { name: n.name, src: n.src, outcome, verdict });
+    }
+    // Exit: the worst verdict, fails > pending > holds.
+    let status = if results.iter().any(|r| r.verdict == Verdict::Fails) {
+        Exit::Violation
+    } else if results.iter().any(|r| r.verdict == Verdict::Pending) {
+        Exit::Inconclusive
+    } else {
+        Exit::Pass
+    };
+    let mut out = io::stdout().lock();
+    let written = if args.json {
+        let doc = if results.len() == 1 && args.formulas.is_empty() && args.spec.is_none() {
+            let mut d = result_json(&results[0], &tr.times);
+            d.as_object_mut().map(|o| o.insert("file".into(), Json::from(trace_path.clone())));
+            d
+        } else {
+            json!({"file": trace_path, "results": results.iter().map(|r| result_json(r, &tr.times)).collect::<Vec<_>>()})
+        };
+        serde_json::to_writer_pretty(&mut out, &doc).map_err(io::Error::from).and_then(|()| writeln!(out))
+    } else if results.len() == 1 && args.formulas.is_empty() && args.spec.is_none() {
+        write!(out, "{}", human(&results[0], &tr.times))
+    } else {
+        write_table(&mut out, &results)
+    };
+    output::stdout_result(written.and_then(|()| out.flush()), status)
+}
+
+fn at_json(s: usize, t: i64) -> Json {
+    json!({"step": s, "time": t})
+}
+
+fn result_json(r: &Result1, times: &[i64]) -> Json {
+    let o = &r.outcome;
+    let pending = if o.verdict == Verdict::Pending {
+        json!({"count": o.pending_count,
+               "obligations": o.pending.iter().map(|p| json!({"step": p.step, "time": p.time, "formula": p.formula})).collect::<Vec<_>>()})
+    } else {
+        Json::Null
+    };
+    json!({
+        "name": r.name,
+        "formula": r.src,
+        "verdict": r.verdict.name(),
+        "raw_verdict": o.verdict.name(),
+        "definite": o.definite,
+        "first_failure": o.first_failure.map_or(Json::Null, |(s, t)| at_json(s, t)),
+        "pending": pending,
+        "proof": o.proof.to_json(times),
+    })
+}
+
+fn human(r: &Result1, times: &[i64]) -> String {
+    let o = &r.outcome;
+    let mut s = String::new();
+    let label = if r.verdict == o.verdict {
+        r.verdict.name().to_string()
+    } else {
+        format!("{} (pending, counted as {} by --end)", r.verdict.name(), r.verdict.name())
+    };
+    s.push_str(&format!("{label}: {}\n", r.src.trim()));
+    match o.verdict {
+        Verdict::Holds => {
+            if !o.definite {
+                s.push_str("  (true on this trace; a longer run could still break it)\n");
+            }
+        }
+        Verdict::Fails => {}
+        Verdict::Pending => {
+            s.push_str(&format!(
+                "  {} obligation{} still open when the trace ended (step {}, t={}){}\n",
+                output::count(o.pending_count as u64),
+                if o.pending_count == 1 { " was" } else { "s were" },
+                times.len() - 1,
+                times.last().copied().unwrap_or(0),
+                if o.pending_count > o.pending.len() { ", the first ones:" } else { ":" }
+            ));
+            for p in &o.pending {
+                s.push_str(&format!("    step {} (t={}): {}\n", p.step, p.time, p.formula));
+            }
+        }
+    }
+    if let Some((st, t)) = o.first_failure {
+        s.push_str(&format!("first failure: step {st} (t={t})\n"));
+    }
+    s.push_str(if o.proof.sat { "proof:\n" } else { "violation proof:\n" });
+    let mut tree = String::new();
+    o.proof.render(times, 1, &mut tree);
+    s.push_str(&tree);
+    s
+}
+
+fn write_table(out: &mut impl Write, results: &[Result1]) -> io::Result<()> {
+    let mut t = Table::new();
+    t.load_preset(UTF8_FULL_CONDENSED).apply_modifier(UTF8_ROUND_CORNERS);
+    t.set_content_arrangement(ContentArrangement::Disabled);
+    t.set_header(vec!["property", "verdict", "first failure", "open obligations"]);
+    for r in results {
+        let o = &r.outcome;
+        let ff = o.first_failure.map_or(String::new(), |(s, tm)| format!("step {s} (t={tm})"));
+        let open = if o.verdict == Verdict::Pending { output::count(o.pending_count as u64) } else { String::new() };
+        let v = if r.verdict == o.verdict {
+            r.verdict.name().to_string()
+        } else {
+            format!("{} (pending)", r.verdict.name())
+        };
+        t.add_row(vec![r.name.clone(), v, ff, open]);
+    }
+    writeln!(out, "{t}")
+}

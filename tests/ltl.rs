@@ -1,0 +1,222 @@
+//! End-to-end tests of `histcheck ltl`: verdicts and exit codes on the cluster
+//! fixture, proofs in JSON and text, tables, and input errors.
+
+use serde_json::Value as Json;
+use std::process::{Command, Output};
+
+const CLUSTER: &str = "fixtures/ltl/cluster.jsonl";
+const SPEC: &str = "fixtures/ltl/cluster.spec";
+
+fn run(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_histcheck"))
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .arg("ltl")
+        .args(args)
+        .output()
+        .expect("the binary runs")
+}
+
+fn out(o: &Output) -> String {
+    String::from_utf8(o.stdout.clone()).expect("UTF-8")
+}
+
+fn err(o: &Output) -> String {
+    String::from_utf8(o.stderr.clone()).expect("UTF-8")
+}
+
+#[track_caller]
+fn expect_code(o: &Output, want: i32) {
+    assert_eq!(o.status.code(), Some(want), "--- stdout\n{}\n--- stderr\n{}", out(o), err(o));
+    assert!(!err(o).contains("panicked"), "{}", err(o));
+}
+
+fn json(args: &[&str]) -> (Json, Output) {
+    let mut a = vec!["--json"];
+    a.extend_from_slice(args);
+    let o = run(&a);
+    let doc = serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("{e}: {}\n{}", out(&o), err(&o)));
+    (doc, o)
+}
+
+fn spec(name: &str) -> String {
+    let text = std::fs::read_to_string(format!("{}/{SPEC}", env!("CARGO_MANIFEST_DIR"))).unwrap();
+    text.lines().find_map(|l| l.strip_prefix(&format!("{name}:"))).unwrap().trim().to_string()
+}
+
+#[test]
+fn two_leaders_in_one_term_fail_at_step_30() {
+    let (d, o) = json(&[&spec("election-safety"), CLUSTER]);
+    expect_code(&o, 1);
+    assert_eq!(d["verdict"], "fails");
+    assert_eq!(d["first_failure"], serde_json::json!({"step": 30, "time": 300}));
+    let p = &d["proof"];
+    assert_eq!(p["kind"], "violation");
+    assert_eq!(p["op"], "always");
+    assert_eq!(p["witness"]["step"], 30);
+    // The text names both leaders and their terms.
+    let o = run(&[&spec("election-safety"), CLUSTER]);
+    let text = out(&o);
+    assert!(text.starts_with("fails: "), "{text}");
+    assert!(text.contains("step 30 (t=300): state[a].term == state[b].term: 3 == 3"), "{text}");
+}
+
+#[test]
+fn a_late_response_is_a_definite_failure_not_pending() {
+    let (d, o) = json(&[&spec("answered-in-100ms"), CLUSTER]);
+    expect_code(&o, 1);
+    assert_eq!(d["verdict"], "fails");
+    assert_eq!(d["definite"], true);
+    assert_eq!(d["first_failure"]["step"], 20);
+}
+
+#[test]
+fn an_unanswered_request_at_the_end_is_pending() {
+    let (d, o) = json(&[&spec("answered"), CLUSTER]);
+    expect_code(&o, 3);
+    assert_eq!(d["verdict"], "pending");
+    assert_eq!(d["pending"]["count"], 1);
+    assert_eq!(d["pending"]["obligations"][0]["step"], 44);
+    // --end turns it into a failure or a pass.
+    expect_code(&run(&["--end", "strict", &spec("answered"), CLUSTER]), 1);
+    expect_code(&run(&["--end", "lenient", &spec("answered"), CLUSTER]), 0);
+    let text = out(&run(&[&spec("answered"), CLUSTER]));
+    assert!(text.contains("1 obligation was still open"), "{text}");
+}
+
+#[test]
+fn holding_properties_exit_0_with_a_satisfaction_proof() {
+    let (d, o) = json(&[&spec("someone-leads"), CLUSTER]);
+    expect_code(&o, 0);
+    assert_eq!(d["proof"]["kind"], "satisfaction");
+    assert_eq!(d["proof"]["witness"]["step"], 2);
+    let (d, o) = json(&[&spec("terms-monotonic"), CLUSTER]);
+    expect_code(&o, 0);
+    assert_eq!(d["verdict"], "holds");
+    assert_eq!(d["first_failure"], Json::Null);
+}
+
+#[test]
+fn universal_evidence_is_a_range_with_samples() {
+    let (d, o) = json(&["--samples", "2", "always state.n1.term >= 0", CLUSTER]);
+    expect_code(&o, 0);
+    let r = &d["proof"]["range"];
+    assert_eq!(r["count"], 48);
+    assert_eq!(r["from"]["step"], 0);
+    assert_eq!(r["to"]["step"], 47);
+    assert_eq!(r["samples"].as_array().unwrap().len(), 2);
+}
+
+#[test]
+fn a_spec_file_gives_a_table_and_the_worst_exit_code() {
+    let o = run(&["--spec", SPEC, CLUSTER]);
+    expect_code(&o, 1);
+    let t = out(&o);
+    for line in ["election-safety", "step 30 (t=300)", "terms-monotonic", "pending"] {
+        assert!(t.contains(line), "{t}");
+    }
+    let (d, o) = json(&["-f", "ok=eventually state.n3.role == \"leader\"", "-f", "open=eventually false", CLUSTER]);
+    expect_code(&o, 1);
+    assert_eq!(d["results"][0]["verdict"], "holds");
+    assert_eq!(d["results"][1]["verdict"], "fails");
+    let (_, o) = json(&["-f", "ok=true", "-f", "open=eventually state.nobody", CLUSTER]);
+    expect_code(&o, 3);
+}
+
+#[test]
+fn output_is_deterministic() {
+    let a = run(&["--spec", SPEC, "--json", CLUSTER]);
+    let b = run(&["--spec", SPEC, "--json", CLUSTER]);
+    assert_eq!(a.stdout, b.stdout);
+}
+
+#[test]
+fn formula_errors_show_a_caret() {
+    let o = run(&["always (state.a == )", CLUSTER]);
+    expect_code(&o, 2);
+    let e = err(&o);
+    assert!(e.contains("column 20"), "{e}");
+    assert!(e.contains("  always (state.a == )\n"), "{e}");
+    assert!(e.contains(&format!("\n  {}^", " ".repeat(19))), "{e}");
+    expect_code(&run(&["always nosuchname", CLUSTER]), 2);
+    expect_code(&run(&["-f", "bad", CLUSTER]), 2);
+}
+
+#[test]
+fn trace_errors_name_the_file_and_line() {
+    let o = run(&["always true", "fixtures/ltl/time-backwards.jsonl"]);
+    expect_code(&o, 2);
+    assert!(err(&o).contains("fixtures/ltl/time-backwards.jsonl:3: time goes backwards"), "{}", err(&o));
+    let o = run(&["always state.a > 0", "fixtures/ltl/malformed.jsonl"]);
+    expect_code(&o, 2);
+    assert!(err(&o).contains("fixtures/ltl/malformed.jsonl:2:"), "{}", err(&o));
+    let o = run(&["always true", "fixtures/ltl/no-such-file.jsonl"]);
+    expect_code(&o, 2);
+}
+
+#[test]
+fn merge_patches_build_the_state() {
+    // n1's term goes 1, 1, 2, 1: it decreases at step 3 (t=12).
+    let f = "forall n in nodes. always (bind w. wnext (state[n].term >= w.state[n].term))";
+    let (d, o) = json(&["--state-mode", "merge-patch", f, "fixtures/ltl/patches.jsonl"]);
+    expect_code(&o, 1);
+    // The always under the forall fails at step 2, whose next step lowers the term.
+    assert_eq!(d["first_failure"], serde_json::json!({"step": 2, "time": 9}));
+    let text = out(&run(&["--state-mode", "merge-patch", f, "fixtures/ltl/patches.jsonl"]));
+    assert!(text.contains("fails for n = \"n1\""), "{text}");
+    let (d, o) = json(&[
+        "--state-mode",
+        "merge-patch",
+        "eventually state.n2.role == \"leader\" && always len(state) == 2",
+        "fixtures/ltl/patches.jsonl",
+    ]);
+    expect_code(&o, 0);
+    assert_eq!(d["verdict"], "holds");
+}
+
+#[test]
+fn metric_intervals_use_the_time_unit() {
+    // Requests every 50 ms; with ms time, a response within 30 ms exists for request 1.
+    let (d, o) = json(&["eventually[..30ms] (event.kind == \"response\" && event.id == 1)", CLUSTER]);
+    expect_code(&o, 1);
+    assert_eq!(d["verdict"], "fails");
+    let (d, o) = json(&["eventually[..0.08s] (event.kind == \"response\" && event.id == 1)", CLUSTER]);
+    expect_code(&o, 0);
+    assert_eq!(d["proof"]["witness"]["step"], 8);
+    // The same bound in steps.
+    let (_, o) = json(&["eventually[..8] (event.kind == \"response\" && event.id == 1)", CLUSTER]);
+    expect_code(&o, 0);
+}
+
+#[test]
+fn detsys_formulas_are_accepted() {
+    let (d, o) = json(&["--syntax", "detsys", "[] @n2'.role = `\"follower\"`", CLUSTER]);
+    expect_code(&o, 1);
+    assert_eq!(d["first_failure"]["step"], 30);
+    let (_, o) = json(&["--syntax", "detsys", "forall n. <> @n'.term = `3`", CLUSTER]);
+    expect_code(&o, 0);
+    // @n is the state before the step: n1's term changes only when the step says so.
+    let (_, o) = json(&["--syntax", "detsys", "<> (@n1.term = `2` && @n1'.term = `3`)", CLUSTER]);
+    expect_code(&o, 0);
+    let o = run(&["--syntax", "detsys", "[] @n1'.term == 1", CLUSTER]);
+    expect_code(&o, 2);
+    assert!(err(&o).contains("^"), "{}", err(&o));
+}
+
+/// The README's `histcheck ltl` examples run (on the cluster fixture) and never
+/// hit a usage or formula error.
+#[test]
+fn readme_examples_run() {
+    let readme = std::fs::read_to_string(format!("{}/README.md", env!("CARGO_MANIFEST_DIR"))).unwrap();
+    let section = readme.split("## `histcheck ltl").nth(1).expect("the README has an ltl section");
+    let block = section.split("```sh").nth(1).unwrap().split("```").next().unwrap();
+    let bin = env!("CARGO_BIN_EXE_histcheck");
+    let mut ran = 0;
+    for line in block.lines().filter(|l| l.starts_with("histcheck ltl")) {
+        let cmd = line.split("   #").next().unwrap().replacen("histcheck", bin, 1).replace("run.jsonl", CLUSTER);
+        let o = Command::new("sh").arg("-c").arg(&cmd).current_dir(env!("CARGO_MANIFEST_DIR")).output().unwrap();
+        let code = o.status.code();
+        assert!(matches!(code, Some(0 | 1 | 3)), "{cmd}: {code:?}\n{}", err(&o));
+        ran += 1;
+    }
+    assert!(ran >= 4);
+}
