@@ -358,9 +358,23 @@ pub enum TimeUnitArg {
 
 #[derive(Debug, Args)]
 pub struct LtlArgs {
-    /// `FORMULA TRACE.jsonl`, or only `TRACE.jsonl` with -f or --spec.
-    #[arg(value_name = "FORMULA|TRACE", num_args = 1..=2, required = true)]
+    /// `FORMULA TRACE.jsonl`, or only `TRACE.jsonl` with -f or --spec (with
+    /// --test-id/--run-id: only the FORMULA, or nothing with -f or --spec).
+    #[arg(value_name = "FORMULA|TRACE", num_args = 1..=2, required_unless_present_any = ["test_id", "formulas", "spec"])]
     pub args: Vec<String>,
+
+    /// Check a run of a detsys-testkit store instead of a trace file: the
+    /// database (default $DETSYS_DB, else ~/.detsys.db).
+    #[arg(long, value_name = "DB", requires_all = ["test_id", "run_id"])]
+    pub db: Option<PathBuf>,
+
+    /// The stored run's test (with --run-id).
+    #[arg(long, value_name = "T", requires = "run_id")]
+    pub test_id: Option<i64>,
+
+    /// The stored run (with --test-id).
+    #[arg(long, value_name = "R", requires = "test_id")]
+    pub run_id: Option<i64>,
 
     /// A named formula, `name=FORMULA` (repeatable).
     #[arg(short = 'f', long = "formula", value_name = "NAME=FORMULA")]

@@ -666,3 +666,49 @@ fn rw_register_runs_write_and_read_single_values() {
     assert_eq!(json_of(&o)["checker"], json!("elle rw-register"));
     assert_eq!(analyses(&db).last().unwrap().1["checker"], json!("elle rw-register"));
 }
+
+#[test]
+fn ltl_checks_the_rebuilt_state_of_stored_runs() {
+    let db = register_db("ltl");
+    let ltl = |syntax: &str, f: &str, run_id: &str| {
+        run(&["ltl", "--syntax", syntax, f, "--db", &d(&db), "--test-id", "0", "--run-id", run_id])
+    };
+    // detsys-store.md §7.4, in detsys's syntax and in histcheck's.
+    expect_code(&ltl("detsys", "<> @register1'.value = `[1]`", "0"), 0);
+    expect_code(&ltl("histcheck", "eventually state.register1.value == [1]", "0"), 0);
+    let o = ltl("detsys", "[] @register2'.value = `[]`", "0");
+    expect_code(&o, 1);
+    assert!(stdout(&o).contains("[1] == []"), "{}", stdout(&o));
+    // After the dropped write register2 stays empty.
+    expect_code(&ltl("detsys", "[] @register2'.value = `[]`", "1"), 0);
+    // Quantifiers range over the deployment's reactors: a replica keeps [1] after
+    // the last ack, so the obligation is still open at the end (pending, exit 3).
+    let o = ltl("detsys", "forall n. [] (@n'.value = `[1]` -> <> $.message = `\"ack\"`)", "0");
+    expect_code(&o, 3);
+    assert!(stdout(&o).starts_with("pending"), "{}", stdout(&o));
+    // `$.event` is the message's args, as in detsys; the state before a step is `@n`.
+    expect_code(&ltl("detsys", "<> $.event.value = `1`", "0"), 0);
+    expect_code(&ltl("detsys", "<> (@register1.value = `[]` && @register1'.value = `[1]`)", "0"), 0);
+    // The atoms detsys lacked: the run's faults and simulated time.
+    expect_code(&ltl("histcheck", "always $.faults == []", "0"), 0);
+    expect_code(&ltl("histcheck", "always $.faults == []", "1"), 1);
+    expect_code(&ltl("histcheck", "always (event.message == \"read\" -> $.logical_time >= 7)", "0"), 0);
+    // Several formulas, --json, and a missing run.
+    let o = run(&[
+        "ltl",
+        "-f",
+        "a=eventually state.register1.value == [1]",
+        "--db",
+        &d(&db),
+        "--test-id",
+        "0",
+        "--run-id",
+        "2",
+        "--json",
+    ]);
+    expect_code(&o, 0);
+    assert_eq!(json_of(&o)["file"], json!(format!("{} (test 0 run 2)", d(&db))));
+    let o = ltl("histcheck", "eventually true", "9");
+    expect_code(&o, 2);
+    assert!(stderr(&o).contains("test 0 has no run 9"), "{}", stderr(&o));
+}

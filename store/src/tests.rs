@@ -81,7 +81,7 @@ fn the_trace_applies_merge_patches_to_the_deployment() {
     assert_eq!(first["before"]["frontend"], json!({"inFlight": {}, "inFlightSessionToClient": {}, "nextSessionId": 0}));
     assert_eq!(
         first["event"],
-        json!({"message": "write", "sender": "client:0", "receiver": "frontend", "args": {"value": 1},
+        json!({"message": "write", "sender": "client:0", "receiver": "frontend", "args": {"value": 1}, "event": {"value": 1},
                "kind": "invoke", "sent_logical_time": 0, "recv_logical_time": 1, "dropped": false,
                "jepsen_type": "invoke", "jepsen_process": 0})
     );

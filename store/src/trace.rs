@@ -9,7 +9,7 @@
 //! ```json
 //! {"step": 0, "time": 0, "logical_time": 1, "reactor": "frontend",
 //!  "event": {"message": "write", "sender": "client:0", "receiver": "frontend",
-//!            "args": {"value": 1}, "kind": "invoke", "sent_logical_time": 0,
+//!            "args": {"value": 1}, "event": {"value": 1}, "kind": "invoke", "sent_logical_time": 0,
 //!            "recv_logical_time": 1, "dropped": false,
 //!            "jepsen_type": "invoke", "jepsen_process": 0},
 //!  "state": {"frontend": {…}, "register1": {…}}, "before": {…},
@@ -244,7 +244,10 @@ impl RunRows {
             event.insert("message".into(), field("message"));
             event.insert("sender".into(), field("from"));
             event.insert("receiver".into(), field("to"));
-            event.insert("args".into(), n.get("args").cloned().unwrap_or_else(|| json!({})));
+            let args = n.get("args").cloned().unwrap_or_else(|| json!({}));
+            // detsys's LTL checker calls the args `$.event`: the same value, under both names.
+            event.insert("event".into(), args.clone());
+            event.insert("args".into(), args);
             event.insert("kind".into(), field("kind"));
             event.insert("sent_logical_time".into(), field("sent-logical-time"));
             event.insert("recv_logical_time".into(), field("recv-logical-time"));
