@@ -499,8 +499,20 @@ pub struct RunsCheckArgs {
 
     /// Check each run's Jepsen history with this workload (detsys's rewrite:
     /// write/ack are appends, read/value reads, on one key).
-    #[arg(long, value_enum, value_name = "MODEL", required = true)]
+    #[arg(long, value_enum, value_name = "MODEL", required_unless_present_any = ["ltl", "spec"])]
     pub elle: Option<ModelArg>,
+
+    /// Check each run's rebuilt state trace against this LTL formula (repeatable).
+    #[arg(long, value_name = "FORMULA")]
+    pub ltl: Vec<String>,
+
+    /// LTL formulas from a file, one `name: formula` per line (`#` comments).
+    #[arg(long, value_name = "FILE")]
+    pub spec: Option<PathBuf>,
+
+    /// The syntax of --ltl and --spec formulas.
+    #[arg(long, value_enum, default_value = "histcheck")]
+    pub syntax: SyntaxArg,
 
     /// Consistency models for --elle, comma-separated, or `none`.
     #[arg(short = 'c', long = "consistency-models", value_name = "MODELS", default_value = "strict-serializable")]

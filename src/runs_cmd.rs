@@ -6,7 +6,7 @@
 
 use crate::cli::{
     ModelArg, RunFilterArgs, RunsArgs, RunsCheckArgs, RunsCommand, RunsImportArgs, RunsListArgs, RunsShowArgs,
-    RunsTraceArgs, StoreArgs,
+    RunsTraceArgs, StoreArgs, SyntaxArg,
 };
 use crate::elle_cmd::{self, validity_json};
 use crate::output::{self, count, Exit};
@@ -21,7 +21,7 @@ use std::io::{self, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::sync::mpsc;
 use store::import::{fnv1a64, ImportItem};
-use store::{Filter, NewAnalysis, RunId, RunRows, Store, Wants};
+use store::{Filter, NewAnalysis, RunId, RunRows, Scan, Store, Wants};
 
 pub fn run(args: &RunsArgs) -> Exit {
     match &args.command {
@@ -197,57 +197,185 @@ struct Checked {
 }
 
 struct Verdict {
+    /// Combined over the checkers: false if any found a violation, else
+    /// "unknown" if any was inconclusive, else true.
     valid: Json,
     status: Exit,
     anomaly_types: Json,
     not: Json,
-    /// The full document, until it is written.
-    doc: Option<Json>,
-    /// The Analysis row written.
-    row: Option<i64>,
+    /// The LTL formulas that failed (or are pending).
+    ltl_failing: Vec<String>,
+    /// Per checker: its name, verdict and full result, until written.
+    docs: Vec<(String, Json, Json)>,
+    /// The Analysis rows written.
+    rows: Vec<i64>,
 }
 
-fn check_one(db: &str, rr: RunRows, model: ModelArg, a: &RunsCheckArgs) -> Checked {
+impl Verdict {
+    fn add(&mut self, name: String, valid: Json, status: Exit, doc: Json) {
+        let rank = |e: Exit| match e {
+            Exit::Violation => 2,
+            Exit::Inconclusive => 1,
+            _ => 0,
+        };
+        if rank(status) > rank(self.status) {
+            self.status = status;
+            self.valid = valid.clone();
+        }
+        self.docs.push((name, valid, doc));
+    }
+}
+
+/// An LTL formula of `--ltl` or `--spec`, parsed.
+struct LtlFormula {
+    name: String,
+    src: String,
+    formula: ltl::syntax::Formula,
+}
+
+/// The formulas of `--ltl` (named `ltl1`, `ltl2`, …) and `--spec`, or a usage error.
+fn ltl_formulas(a: &RunsCheckArgs) -> Result<Vec<LtlFormula>, String> {
+    let mut src: Vec<(String, String)> =
+        a.ltl.iter().enumerate().map(|(i, f)| (format!("ltl{}", i + 1), f.clone())).collect();
+    if let Some(spec) = &a.spec {
+        let text = std::fs::read_to_string(spec).map_err(|e| format!("cannot read {}: {e}", spec.display()))?;
+        for (k, line) in text.lines().enumerate() {
+            let l = line.trim();
+            if l.is_empty() || l.starts_with('#') {
+                continue;
+            }
+            match l.split_once(':') {
+                Some((name, f)) if !name.trim().is_empty() && !name.trim().contains(' ') => {
+                    src.push((name.trim().to_string(), f.trim().to_string()))
+                }
+                _ => return Err(format!("{}:{}: expected `name: formula`", spec.display(), k + 1)),
+            }
+        }
+    }
+    let mut out = Vec::new();
+    for (name, f) in src {
+        let parsed = match a.syntax {
+            SyntaxArg::Histcheck => ltl::parse::parse(&f),
+            SyntaxArg::Detsys => ltl::detsys::parse(&f),
+        };
+        let formula = parsed.map_err(|e| format!("formula `{name}`: {}", e.render(&f)))?;
+        out.push(LtlFormula { name, src: f, formula });
+    }
+    Ok(out)
+}
+
+/// Checks a run's trace against the formulas: (valid, status, failing formula names, result).
+fn check_ltl(tests: &Scan, rr: &RunRows, formulas: &[LtlFormula]) -> Result<(Json, Exit, Vec<String>, Json), String> {
+    let t = rr.trace(tests).map_err(|e| e.message)?;
+    let copts = ltl::compile::CompileOptions { time_unit: ltl::syntax::Unit::Ms, nodes: t.nodes.clone() };
+    let mut plans = Vec::new();
+    let mut paths = Vec::new();
+    for f in formulas {
+        let p = ltl::compile::compile_with_paths(&f.formula, &copts, paths.clone())
+            .map_err(|e| format!("formula `{}`: {}", f.name, e.0))?;
+        paths = p.paths.clone();
+        plans.push(p);
+    }
+    let tr = ltl::trace::from_steps(&t.steps, &paths);
+    let mut results = Vec::new();
+    let mut failing = Vec::new();
+    let (mut fails, mut pending) = (false, false);
+    for (plan, f) in plans.iter().zip(formulas) {
+        let o = ltl::evaluate(plan, &tr, 3);
+        match o.verdict {
+            ltl::Verdict::Fails => {
+                fails = true;
+                failing.push(f.name.clone());
+            }
+            ltl::Verdict::Pending => {
+                pending = true;
+                failing.push(format!("{} (pending)", f.name));
+            }
+            ltl::Verdict::Holds => {}
+        }
+        results.push(json!({
+            "name": f.name,
+            "formula": f.src,
+            "verdict": o.verdict.name(),
+            "definite": o.definite,
+            "first_failure": o.first_failure.map_or(Json::Null, |(s, time)| json!({"step": s, "time": time})),
+            "proof": o.proof.to_json(&tr.times),
+        }));
+    }
+    let (valid, status) = if fails {
+        (json!(false), Exit::Violation)
+    } else if pending {
+        (json!("unknown"), Exit::Inconclusive)
+    } else {
+        (json!(true), Exit::Pass)
+    };
+    let id = rr.id.unwrap_or(RunId { test: -1, run: -1 });
+    let doc = json!({"test_id": id.test, "run_id": id.run, "valid": valid, "steps": t.steps.len(), "results": results});
+    Ok((valid, status, failing, doc))
+}
+
+fn check_run(db: &str, tests: &Scan, rr: RunRows, a: &RunsCheckArgs, formulas: &[LtlFormula]) -> Checked {
     let id = rr.id.unwrap_or(RunId { test: -1, run: -1 });
     let ops = rr.n_ops;
-    let flavor = match model {
-        ModelArg::ListAppend => store::Flavor::ListAppend,
-        ModelArg::RwRegister => store::Flavor::RwRegister,
+    let mut v = Verdict {
+        valid: json!(true),
+        status: Exit::Pass,
+        anomaly_types: json!([]),
+        not: json!([]),
+        ltl_failing: Vec::new(),
+        docs: Vec::new(),
+        rows: Vec::new(),
     };
-    let stored = match rr.history(db, flavor) {
-        Ok(h) => h,
-        Err(e) => return Checked { id, ops, outcome: Err(e.message) },
-    };
-    drop(rr);
-    let locate = |p: SrcPos| format!("{db}: event_log row {}", p.line);
-    let spec = elle_cmd::Spec {
-        model: Some(model),
-        consistency_models: &a.consistency_models,
-        anomalies: &a.anomalies,
-        budget: a.budget,
-        wfr_keys: false,
-        sequential_keys: false,
-        // As detsys's checker: the one register is linearizable.
-        linearizable_keys: model == ModelArg::RwRegister,
-        txn_order: None,
-        read_ms: None,
-    };
-    let outcome = elle_cmd::check_history(db, &locate, stored.history, &spec, |c| {
-        let mut doc = c.doc;
-        if let Json::Object(m) = &mut doc {
-            m.insert("test_id".into(), json!(id.test));
-            m.insert("run_id".into(), json!(id.run));
+    let ltl_result = if formulas.is_empty() { None } else { Some(check_ltl(tests, &rr, formulas)) };
+    if let Some(model) = a.elle {
+        let flavor = match model {
+            ModelArg::ListAppend => store::Flavor::ListAppend,
+            ModelArg::RwRegister => store::Flavor::RwRegister,
+        };
+        let stored = match rr.history(db, flavor) {
+            Ok(h) => h,
+            Err(e) => return Checked { id, ops, outcome: Err(e.message) },
+        };
+        drop(rr);
+        let locate = |p: SrcPos| format!("{db}: event_log row {}", p.line);
+        let spec = elle_cmd::Spec {
+            model: Some(model),
+            consistency_models: &a.consistency_models,
+            anomalies: &a.anomalies,
+            budget: a.budget,
+            wfr_keys: false,
+            sequential_keys: false,
+            // As detsys's checker: the one register is linearizable.
+            linearizable_keys: model == ModelArg::RwRegister,
+            txn_order: None,
+            read_ms: None,
+        };
+        let elle = elle_cmd::check_history(db, &locate, stored.history, &spec, |c| {
+            let mut doc = c.doc;
+            if let Json::Object(m) = &mut doc {
+                m.insert("test_id".into(), json!(id.test));
+                m.insert("run_id".into(), json!(id.run));
+            }
+            (validity_json(c.report.valid), elle_cmd::status_of(c.report.valid), doc)
+        });
+        match elle {
+            Ok((valid, status, doc)) => {
+                v.anomaly_types = doc["anomaly_types"].clone();
+                v.not = doc["not"].clone();
+                v.add(format!("elle {}", model_name(model)), valid, status, doc);
+            }
+            Err(e) => return Checked { id, ops, outcome: Err(e) },
         }
-        Verdict {
-            valid: validity_json(c.report.valid),
-            status: elle_cmd::status_of(c.report.valid),
-            anomaly_types: doc["anomaly_types"].clone(),
-            not: doc["not"].clone(),
-            doc: Some(doc),
-            row: None,
+    }
+    match ltl_result {
+        None => {}
+        Some(Ok((valid, status, failing, doc))) => {
+            v.ltl_failing = failing;
+            v.add("ltl".into(), valid, status, doc);
         }
-    });
-    Checked { id, ops, outcome }
+        Some(Err(e)) => return Checked { id, ops, outcome: Err(e) },
+    }
+    Checked { id, ops, outcome: Ok(v) }
 }
 
 fn progress(n: usize) -> ProgressBar {
@@ -277,10 +405,17 @@ fn spinner(msg: &str) -> ProgressBar {
 }
 
 fn check(a: &RunsCheckArgs) -> Exit {
-    let Some(model) = a.elle else {
-        output::error("say what to check: --elle list-append");
-        return Exit::BadInput;
+    let formulas = match ltl_formulas(a) {
+        Ok(f) => f,
+        Err(e) => {
+            output::error(e);
+            return Exit::BadInput;
+        }
     };
+    if a.elle.is_none() && formulas.is_empty() {
+        output::error("say what to check: --elle list-append, --ltl FORMULA or --spec FILE");
+        return Exit::BadInput;
+    }
     let write = !a.no_write;
     let mut s = match open(&a.store, write) {
         Ok(s) => s,
@@ -292,9 +427,9 @@ fn check(a: &RunsCheckArgs) -> Exit {
     let db = s.name().to_string();
     let f = filter(&a.filter);
     let reading = spinner(&format!("reading {db}"));
-    let scanned = s.scan(f, Wants { history: true, ..Wants::default() });
+    let scanned = s.scan(f, Wants { history: a.elle.is_some(), trace: !formulas.is_empty(), ..Wants::default() });
     reading.finish_and_clear();
-    let scan = match scanned.and_then(|sc| sc.check_filter(f).map(|_| sc)) {
+    let mut scan = match scanned.and_then(|sc| sc.check_filter(f).map(|_| sc)) {
         Ok(sc) => sc,
         Err(e) => {
             output::error(e);
@@ -315,7 +450,9 @@ fn check(a: &RunsCheckArgs) -> Exit {
         output::error(format_args!("unknown {} '{}'{hint}", e.what, e.name));
         return Exit::BadInput;
     }
-    let runs: Vec<RunRows> = scan.runs.into_values().collect();
+    let runs: Vec<RunRows> = std::mem::take(&mut scan.runs).into_values().collect();
+    // What is left of the scan: the tests' deployments, for the traces.
+    let tests = &scan;
     let n = runs.len();
     let jobs = a.jobs.unwrap_or(0);
     let pool = match rayon::ThreadPoolBuilder::new().num_threads(jobs).build() {
@@ -326,7 +463,14 @@ fn check(a: &RunsCheckArgs) -> Exit {
         }
     };
     let bar = progress(n);
-    let checker_name = format!("elle {}", model_name(model));
+    let mut names = Vec::new();
+    if let Some(m) = a.elle {
+        names.push(format!("elle {}", model_name(m)));
+    }
+    if !formulas.is_empty() {
+        names.push(format!("ltl ({} formula{})", formulas.len(), if formulas.len() == 1 { "" } else { "s" }));
+    }
+    let checker_name = names.join(" and ");
     let version = checker_version();
     let mut results: Vec<Checked> = Vec::with_capacity(n);
     let mut write_error: Option<String> = None;
@@ -338,7 +482,7 @@ fn check(a: &RunsCheckArgs) -> Exit {
         scope.spawn(move || {
             pool_ref.install(|| {
                 runs.into_par_iter().enumerate().for_each_with(tx, |tx, (i, rr)| {
-                    let _ = tx.send((i, check_one(db_ref, rr, model, a)));
+                    let _ = tx.send((i, check_run(db_ref, tests, rr, a, &formulas)));
                 });
             });
         });
@@ -352,22 +496,26 @@ fn check(a: &RunsCheckArgs) -> Exit {
             while let Some(mut c) = waiting.remove(&next) {
                 next += 1;
                 if let (true, None, Ok(v)) = (write, &write_error, &mut c.outcome) {
-                    let analysis = NewAnalysis {
-                        id: c.id,
-                        valid: v.valid.clone(),
-                        result: v.doc.take().unwrap_or(Json::Null),
-                        checker: checker_name.clone(),
-                        checker_version: version.clone(),
-                    };
-                    match s.write_analyses(std::slice::from_ref(&analysis)) {
+                    // Every checker's result for the run, in one transaction.
+                    let list: Vec<NewAnalysis> = std::mem::take(&mut v.docs)
+                        .into_iter()
+                        .map(|(checker, valid, result)| NewAnalysis {
+                            id: c.id,
+                            valid,
+                            result,
+                            checker,
+                            checker_version: version.clone(),
+                        })
+                        .collect();
+                    match s.write_analyses(&list) {
                         Ok(rows) => {
-                            v.row = rows.first().copied();
-                            written += 1;
+                            written += rows.len();
+                            v.rows = rows;
                         }
                         Err(e) => write_error = Some(e.message),
                     }
                 } else if let Ok(v) = &mut c.outcome {
-                    v.doc = None;
+                    v.docs.clear();
                 }
                 results.push(c);
             }
@@ -431,9 +579,15 @@ fn summarise(
                 match &c.outcome {
                     Ok(v) => {
                         m.insert("valid".into(), v.valid.clone());
-                        m.insert("anomaly_types".into(), v.anomaly_types.clone());
-                        m.insert("not".into(), v.not.clone());
-                        m.insert("analysis_row".into(), json!(v.row));
+                        if a.elle.is_some() {
+                            m.insert("anomaly_types".into(), v.anomaly_types.clone());
+                            m.insert("not".into(), v.not.clone());
+                        }
+                        if !a.ltl.is_empty() || a.spec.is_some() {
+                            m.insert("ltl_failing".into(), json!(v.ltl_failing));
+                        }
+                        m.insert("analysis_row".into(), json!(v.rows.first()));
+                        m.insert("analysis_rows".into(), json!(v.rows));
                     }
                     Err(e) => {
                         m.insert("valid".into(), Json::Null);
@@ -465,7 +619,9 @@ fn summarise(
             Ok(v) => {
                 let types: Vec<&str> =
                     v.anomaly_types.as_array().map(|a| a.iter().filter_map(Json::as_str).collect()).unwrap_or_default();
-                (valid_word(&v.valid), if types.is_empty() { "-".to_string() } else { types.join(", ") })
+                let mut detail: Vec<String> = types.iter().map(|t| t.to_string()).collect();
+                detail.extend(v.ltl_failing.iter().map(|f| format!("ltl {f}")));
+                (valid_word(&v.valid), if detail.is_empty() { "-".to_string() } else { detail.join(", ") })
             }
             Err(e) => ("error".to_string(), e.lines().next().unwrap_or("").to_string()),
         };
@@ -481,9 +637,13 @@ fn summarise(
         text.push_str(&format!("{t}\n"));
     }
     text.push_str(&format!(
-        "{db}: {} runs checked with {checker_name} ({}): {} valid, {} invalid, {} unknown, {} could not be checked.\n",
+        "{db}: {} runs checked with {checker_name}{}: {} valid, {} invalid, {} unknown, {} could not be checked.\n",
         count(results.len() as u64),
-        if opts.models.is_empty() { "no model".to_string() } else { opts.models.join(", ") },
+        match (a.elle, opts.models.is_empty()) {
+            (None, _) => String::new(),
+            (Some(_), true) => " (no model)".to_string(),
+            (Some(_), false) => format!(" ({})", opts.models.join(", ")),
+        },
         count(valid as u64),
         count(invalid as u64),
         count(unknown as u64),
@@ -529,8 +689,16 @@ fn show(a: &RunsShowArgs) -> Exit {
     for x in &list {
         let r = &x.result;
         let types = r.get("anomaly_types").or_else(|| r.get("anomaly-types"));
-        let types: Vec<&str> =
+        let mut types: Vec<&str> =
             types.and_then(Json::as_array).map(|a| a.iter().filter_map(Json::as_str).collect()).unwrap_or_default();
+        // An LTL result: the formulas that did not hold.
+        if let Some(list) = r.get("results").and_then(Json::as_array) {
+            types.extend(
+                list.iter()
+                    .filter(|f| f.get("verdict").and_then(Json::as_str) != Some("holds"))
+                    .filter_map(|f| f.get("name").and_then(Json::as_str)),
+            );
+        }
         let by = match &x.checker_version {
             Some(v) => format!("{} ({v})", x.component),
             None => x.component.clone(),

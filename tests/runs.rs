@@ -712,3 +712,62 @@ fn ltl_checks_the_rebuilt_state_of_stored_runs() {
     expect_code(&o, 2);
     assert!(stderr(&o).contains("test 0 has no run 9"), "{}", stderr(&o));
 }
+
+#[test]
+fn check_runs_ltl_formulas_over_stored_traces() {
+    let db = register_db("check-ltl");
+    let spec = db.with_file_name("register.spec");
+    fs::write(
+        &spec,
+        "# the replicas\nreplicated: eventually state.register2.value == [1]\nno-faults: always $.faults == []\n",
+    )
+    .unwrap();
+    let o = run(&[
+        "runs",
+        "check",
+        "--db",
+        &d(&db),
+        "--elle",
+        "list-append",
+        "--spec",
+        &d(&spec),
+        "--syntax",
+        "histcheck",
+        "--json",
+    ]);
+    expect_code(&o, 1);
+    let doc = json_of(&o);
+    assert_eq!(doc["checker"], json!("elle list-append and ltl (2 formulas)"));
+    assert_eq!(doc["runs"][0]["valid"], json!(true));
+    assert_eq!(doc["runs"][1]["valid"], json!(false));
+    assert_eq!(doc["runs"][1]["anomaly_types"], json!(["G-single-item-realtime"]));
+    assert_eq!(doc["runs"][1]["ltl_failing"], json!(["replicated (pending)", "no-faults"]));
+    // Two Analysis events per run, written together.
+    assert_eq!(doc["summary"]["written"], json!(6));
+    let rows = analyses(&db);
+    assert_eq!(rows.len(), 6);
+    assert_eq!(rows[2].0["run-id"], json!(1));
+    assert_eq!(rows[3].1["checker"], json!("ltl"));
+    assert_eq!(rows[3].1["valid"], json!(false));
+    assert_eq!(rows[3].1["result"]["results"][1]["name"], json!("no-faults"));
+    assert_eq!(rows[3].1["result"]["results"][1]["verdict"], json!("fails"));
+    // --ltl alone, in detsys's syntax, without writing.
+    let o = run(&[
+        "runs",
+        "check",
+        "--db",
+        &d(&db),
+        "--syntax",
+        "detsys",
+        "--ltl",
+        "<> @register1'.value = `[1]`",
+        "--no-write",
+    ]);
+    expect_code(&o, 0);
+    assert!(stdout(&o).contains("3 runs checked with ltl (1 formula): 3 valid"), "{}", stdout(&o));
+    // A bad formula checks nothing; so does asking for nothing.
+    let o = run(&["runs", "check", "--db", &d(&db), "--ltl", "always (", "--no-write"]);
+    expect_code(&o, 2);
+    expect_code(&run(&["runs", "check", "--db", &d(&db)]), 2);
+    assert_eq!(analyses(&db).len(), 6);
+}
