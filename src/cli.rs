@@ -26,6 +26,8 @@ pub enum Command {
     /// Checks a transactional history as Jepsen's Elle does: dependency graph,
     /// cycles, anomalies, and the consistency models they rule out.
     Elle(ElleArgs),
+    /// Lists, checks and imports the runs of a detsys-testkit store (SQLite).
+    Runs(RunsArgs),
     /// Generates histories from a simulated store (known isolation level, injected faults) and state traces.
     Gen(GenArgs),
     /// Checks temporal (LTL) properties of a recorded trace (JSON Lines), with
@@ -103,9 +105,22 @@ pub enum ModelArg {
 
 #[derive(Debug, Args)]
 pub struct ElleArgs {
-    /// The history to check.
-    #[arg(value_name = "FILE")]
-    pub file: PathBuf,
+    /// The history to check (or --test-id and --run-id of a run in a detsys store).
+    #[arg(value_name = "FILE", required_unless_present_any = ["db", "test_id", "run_id"], conflicts_with_all = ["db", "test_id", "run_id"])]
+    pub file: Option<PathBuf>,
+
+    /// Check a run of a detsys-testkit store instead of a file: the database
+    /// (default $DETSYS_DB, else ~/.detsys.db).
+    #[arg(long, value_name = "DB", requires_all = ["test_id", "run_id"])]
+    pub db: Option<PathBuf>,
+
+    /// The stored run's test (with --run-id).
+    #[arg(long, value_name = "T", requires = "run_id")]
+    pub test_id: Option<i64>,
+
+    /// The stored run (with --test-id).
+    #[arg(long, value_name = "R", requires = "test_id")]
+    pub run_id: Option<i64>,
 
     /// The workload; by default from the micro-ops of the history.
     #[arg(short = 'm', long, value_enum, value_name = "MODEL")]
@@ -343,9 +358,23 @@ pub enum TimeUnitArg {
 
 #[derive(Debug, Args)]
 pub struct LtlArgs {
-    /// `FORMULA TRACE.jsonl`, or only `TRACE.jsonl` with -f or --spec.
-    #[arg(value_name = "FORMULA|TRACE", num_args = 1..=2, required = true)]
+    /// `FORMULA TRACE.jsonl`, or only `TRACE.jsonl` with -f or --spec (with
+    /// --test-id/--run-id: only the FORMULA, or nothing with -f or --spec).
+    #[arg(value_name = "FORMULA|TRACE", num_args = 1..=2, required_unless_present_any = ["test_id", "formulas", "spec"])]
     pub args: Vec<String>,
+
+    /// Check a run of a detsys-testkit store instead of a trace file: the
+    /// database (default $DETSYS_DB, else ~/.detsys.db).
+    #[arg(long, value_name = "DB", requires_all = ["test_id", "run_id"])]
+    pub db: Option<PathBuf>,
+
+    /// The stored run's test (with --run-id).
+    #[arg(long, value_name = "T", requires = "run_id")]
+    pub test_id: Option<i64>,
+
+    /// The stored run (with --test-id).
+    #[arg(long, value_name = "R", requires = "test_id")]
+    pub run_id: Option<i64>,
 
     /// A named formula, `name=FORMULA` (repeatable).
     #[arg(short = 'f', long = "formula", value_name = "NAME=FORMULA")]
@@ -386,4 +415,166 @@ pub struct LtlArgs {
     /// Sub-proofs shown per range of steps ("false at all 4,000 steps 10..4009").
     #[arg(long, default_value_t = 3, value_name = "K")]
     pub samples: usize,
+}
+
+#[derive(Debug, Args)]
+pub struct RunsArgs {
+    #[command(subcommand)]
+    pub command: RunsCommand,
+}
+
+/// Where the store is and how long to wait for other processes' locks.
+#[derive(Debug, Args)]
+pub struct StoreArgs {
+    /// The detsys database; default $DETSYS_DB, else ~/.detsys.db.
+    #[arg(long, value_name = "DB")]
+    pub db: Option<PathBuf>,
+
+    /// How long to wait for a lock held by another process, in milliseconds.
+    #[arg(long, value_name = "MS", default_value_t = store::DEFAULT_BUSY_MS)]
+    pub busy_timeout: u64,
+}
+
+/// Which stored runs: all of them, a test's, or one.
+#[derive(Debug, Args)]
+pub struct RunFilterArgs {
+    /// Only this test's runs.
+    #[arg(long, value_name = "T")]
+    pub test_id: Option<i64>,
+
+    /// Only runs with this id (with --test-id: one run).
+    #[arg(long, value_name = "R")]
+    pub run_id: Option<i64>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RunsCommand {
+    /// Lists the stored runs: test, run, seed, faults, ops, steps, last analysis.
+    List(RunsListArgs),
+    /// Checks stored runs in parallel and writes each result back as an Analysis event.
+    Check(RunsCheckArgs),
+    /// Prints the stored analyses of one run.
+    Show(RunsShowArgs),
+    /// Imports Jepsen histories (files, or store/<test>/<time>/history.edn directories) as new runs.
+    Import(RunsImportArgs),
+    /// Prints the state trace of one run as JSON Lines: per step the state of
+    /// every node before and after it, the message received, the times, the faults.
+    Trace(RunsTraceArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct RunsTraceArgs {
+    #[command(flatten)]
+    pub store: StoreArgs,
+
+    /// The run's test.
+    #[arg(long, value_name = "T")]
+    pub test_id: i64,
+
+    /// The run.
+    #[arg(long, value_name = "R")]
+    pub run_id: i64,
+}
+
+#[derive(Debug, Args)]
+pub struct RunsListArgs {
+    #[command(flatten)]
+    pub store: StoreArgs,
+
+    #[command(flatten)]
+    pub filter: RunFilterArgs,
+
+    /// Print one JSON document on stdout instead of a table.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct RunsCheckArgs {
+    #[command(flatten)]
+    pub store: StoreArgs,
+
+    #[command(flatten)]
+    pub filter: RunFilterArgs,
+
+    /// Check each run's Jepsen history with this workload (detsys's rewrite:
+    /// write/ack are appends, read/value reads, on one key).
+    #[arg(long, value_enum, value_name = "MODEL", required_unless_present_any = ["ltl", "spec"])]
+    pub elle: Option<ModelArg>,
+
+    /// Check each run's rebuilt state trace against this LTL formula (repeatable).
+    #[arg(long, value_name = "FORMULA")]
+    pub ltl: Vec<String>,
+
+    /// LTL formulas from a file, one `name: formula` per line (`#` comments).
+    #[arg(long, value_name = "FILE")]
+    pub spec: Option<PathBuf>,
+
+    /// The syntax of --ltl and --spec formulas.
+    #[arg(long, value_enum, default_value = "histcheck")]
+    pub syntax: SyntaxArg,
+
+    /// Consistency models for --elle, comma-separated, or `none`.
+    #[arg(short = 'c', long = "consistency-models", value_name = "MODELS", default_value = "strict-serializable")]
+    pub consistency_models: String,
+
+    /// Anomalies for --elle besides those the models prohibit, comma-separated.
+    #[arg(short = 'a', long, value_name = "ANOMALIES", default_value = "")]
+    pub anomalies: String,
+
+    /// Work budget of --elle's cycle search, per component and cycle type.
+    #[arg(long, value_name = "N", default_value_t = checker::cycles::SearchOptions::default().budget)]
+    pub budget: u64,
+
+    /// How many runs to check at once (default: one per core).
+    #[arg(short = 'j', long, value_name = "N")]
+    pub jobs: Option<usize>,
+
+    /// Do not write Analysis events (open the store read-only).
+    #[arg(long)]
+    pub no_write: bool,
+
+    /// Print one JSON document on stdout instead of a table.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct RunsShowArgs {
+    #[command(flatten)]
+    pub store: StoreArgs,
+
+    /// The run's test.
+    #[arg(long, value_name = "T")]
+    pub test_id: i64,
+
+    /// The run.
+    #[arg(long, value_name = "R")]
+    pub run_id: i64,
+
+    /// Print one JSON document on stdout (with each analysis's full result).
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct RunsImportArgs {
+    #[command(flatten)]
+    pub store: StoreArgs,
+
+    /// History files, or directories searched for Jepsen's store/<test>/<time>/history.edn.
+    #[arg(required = true, value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+
+    /// Import files whose content was imported before (as new runs).
+    #[arg(long)]
+    pub force: bool,
+
+    /// Input format of plain files; by default from the extension, else from the content.
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    pub format: Option<FormatArg>,
+
+    /// Print one JSON document on stdout instead of a table.
+    #[arg(long)]
+    pub json: bool,
 }

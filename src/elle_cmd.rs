@@ -15,7 +15,7 @@ use checker::{Anomaly, Rels};
 use comfy_table::modifiers::UTF8_ROUND_CORNERS;
 use comfy_table::presets::UTF8_FULL_CONDENSED;
 use comfy_table::{CellAlignment, ContentArrangement, Table};
-use history::{snippet_of, History, MopKind, MopVal};
+use history::{snippet_of, History, MopKind, MopVal, SrcPos};
 use serde_json::{json, Map, Value as Json};
 use std::fmt::Write as _;
 use std::fs;
@@ -37,7 +37,7 @@ fn names(list: &str) -> Vec<String> {
 /// rw-register for writes and single-value reads, and for plain
 /// `:read`/`:write`/`:cas` register histories. A history that mixes the two is
 /// an input error naming an op of each.
-fn detect_model(file: &str, h: &History) -> Result<ModelArg, String> {
+fn detect_model(locate: &Locate<'_>, h: &History) -> Result<ModelArg, String> {
     let mut list = None;
     let mut reg = None;
     for (i, op) in h.ops.iter().enumerate() {
@@ -54,7 +54,7 @@ fn detect_model(file: &str, h: &History) -> Result<ModelArg, String> {
     }
     let at = |i: usize| {
         let op = &h.ops[i];
-        format!("{file}:{}:{}: {}", op.pos.line, op.pos.col, snippet_of(&h.op_to_value(op)))
+        format!("{}: {}", locate(op.pos), snippet_of(&h.op_to_value(op)))
     };
     match (list, reg) {
         (Some(a), Some(w)) => Err(format!(
@@ -92,38 +92,85 @@ fn read_txn_order(path: &Path) -> Result<Vec<u64>, String> {
     Ok(out)
 }
 
-pub fn run(args: &ElleArgs) -> Exit {
-    let file = args.file.display().to_string();
-    let t0 = Instant::now();
-    let Loaded { history: h, .. } = match input::load(&args.file, args.format.map(Into::into)) {
-        Ok(l) => l,
-        Err(e) => {
-            output::eline(&e);
-            return Exit::BadInput;
+/// Names an op's position for messages: `FILE:LINE:COL`, or a store's row.
+pub type Locate<'a> = dyn Fn(SrcPos) -> String + 'a;
+
+/// What to check a history for: the flags of `elle` (and of `runs check --elle`).
+pub struct Spec<'a> {
+    pub model: Option<ModelArg>,
+    pub consistency_models: &'a str,
+    pub anomalies: &'a str,
+    pub budget: u64,
+    pub wfr_keys: bool,
+    pub sequential_keys: bool,
+    pub linearizable_keys: bool,
+    pub txn_order: Option<&'a Path>,
+    /// The read time, for `--timings`.
+    pub read_ms: Option<u64>,
+}
+
+impl<'a> Spec<'a> {
+    fn of(args: &'a ElleArgs, read_ms: u64) -> Self {
+        Spec {
+            model: args.model,
+            consistency_models: &args.consistency_models,
+            anomalies: &args.anomalies,
+            budget: args.budget,
+            wfr_keys: args.wfr_keys,
+            sequential_keys: args.sequential_keys,
+            linearizable_keys: args.linearizable_keys,
+            txn_order: args.txn_order.as_deref(),
+            read_ms: args.timings.then_some(read_ms),
         }
-    };
-    let read_ms = t0.elapsed().as_millis() as u64;
-    output::print_warnings(&file, &h.warnings);
-    let detected = match detect_model(&file, &h) {
-        Ok(m) => m,
-        Err(e) => {
-            output::error(e);
-            return Exit::BadInput;
-        }
-    };
-    let model = args.model.unwrap_or(detected);
-    let rw_flags = args.wfr_keys || args.sequential_keys || args.linearizable_keys || args.txn_order.is_some();
+    }
+}
+
+/// A checked history, handed to the caller's continuation of [`check_history`].
+pub struct Checked<'r, 'h> {
+    pub h: &'h History,
+    pub report: &'r Report<'h>,
+    /// The `--json` document.
+    pub doc: Json,
+    pub opts: &'r Options,
+    pub model_name: &'static str,
+}
+
+/// The checker options from the flags.
+pub fn options(consistency_models: &str, anomalies: &str, budget: u64) -> Options {
+    Options { models: names(consistency_models), anomalies: names(anomalies), search: SearchOptions { budget } }
+}
+
+/// The exit status of a verdict.
+pub fn status_of(v: Validity) -> Exit {
+    match v {
+        Validity::True => Exit::Pass,
+        Validity::False => Exit::Violation,
+        Validity::Unknown => Exit::Inconclusive,
+    }
+}
+
+/// Checks a loaded history as `elle` does and hands the result to `then`; an
+/// input or usage error is the message to print (exit 2). `name` is the
+/// document's `file`.
+pub fn check_history<R>(
+    name: &str,
+    locate: &Locate<'_>,
+    h: History,
+    spec: &Spec<'_>,
+    then: impl FnOnce(Checked<'_, '_>) -> R,
+) -> Result<R, String> {
+    let detected = detect_model(locate, &h)?;
+    let model = spec.model.unwrap_or(detected);
+    let rw_flags = spec.wfr_keys || spec.sequential_keys || spec.linearizable_keys || spec.txn_order.is_some();
     if model == ModelArg::ListAppend && rw_flags {
-        output::error(
-            "--wfr-keys, --sequential-keys, --linearizable-keys and --txn-order order the versions of registers: they need --model rw-register (list-append reads carry their version order)",
+        return Err(
+            "--wfr-keys, --sequential-keys, --linearizable-keys and --txn-order order the versions of registers: they need --model rw-register (list-append reads carry their version order)".into(),
         );
-        return Exit::BadInput;
     }
     if model == ModelArg::ListAppend && register_history::is_plain_register(&h) {
-        output::error(format_args!(
-            "{file} is a plain register history (:read, :write and :cas ops, no transactions): check it with --model rw-register, or without --model"
+        return Err(format!(
+            "{name} is a plain register history (:read, :write and :cas ops, no transactions): check it with --model rw-register, or without --model"
         ));
-        return Exit::BadInput;
     }
     // Plain register histories are checked as one-micro-op transactions (two
     // for a cas), with --linearizable-keys and --wfr-keys implied.
@@ -132,41 +179,29 @@ pub fn run(args: &ElleArgs) -> Exit {
         match register_history::to_transactions(&h) {
             Ok(t) => t,
             Err(e) => {
-                let mut msg = format!("{file}: {}", e.message);
+                let mut msg = format!("{name}: {}", e.message);
                 for &t in &e.ops {
                     let op = &h.ops[t as usize];
-                    let _ =
-                        write!(msg, "\n  {file}:{}:{}: {}", op.pos.line, op.pos.col, snippet_of(&h.op_to_value(op)));
+                    let _ = write!(msg, "\n  {}: {}", locate(op.pos), snippet_of(&h.op_to_value(op)));
                 }
-                output::error(msg);
-                return Exit::BadInput;
+                return Err(msg);
             }
         }
     } else {
         h
     };
-    let txn_order = match &args.txn_order {
-        Some(p) => match read_txn_order(p) {
-            Ok(o) => Some(o),
-            Err(e) => {
-                output::error(e);
-                return Exit::BadInput;
-            }
-        },
+    let txn_order = match spec.txn_order {
+        Some(p) => Some(read_txn_order(p)?),
         None => None,
     };
     let rw = RwOptions {
         // A cas reads and then writes, atomically: its write follows its read.
-        wfr_keys: args.wfr_keys || plain,
-        sequential_keys: args.sequential_keys,
-        linearizable_keys: args.linearizable_keys || plain,
+        wfr_keys: spec.wfr_keys || plain,
+        sequential_keys: spec.sequential_keys,
+        linearizable_keys: spec.linearizable_keys || plain,
         txn_order,
     };
-    let opts = Options {
-        models: names(&args.consistency_models),
-        anomalies: names(&args.anomalies),
-        search: SearchOptions { budget: args.budget },
-    };
+    let opts = options(spec.consistency_models, spec.anomalies, spec.budget);
     let report = match model {
         ModelArg::ListAppend => check::check_list_append(&h, &opts),
         ModelArg::RwRegister => check::check_rw_register(&h, &opts, &rw),
@@ -183,44 +218,125 @@ pub fn run(args: &ElleArgs) -> Exit {
             } else {
                 format!(" (did you mean {}?)", u.suggestions.join(", "))
             };
-            output::error(format_args!("unknown {} '{}'{hint}", u.what, u.name));
-            return Exit::BadInput;
+            return Err(format!("unknown {} '{}'{hint}", u.what, u.name));
         }
         Err(check::Error::History(e)) => {
-            let mut msg = format!("{file}: {}", e.message);
+            let mut msg = format!("{name}: {}", e.message);
             for &t in &e.ops {
                 let op = &h.ops[t as usize];
-                let _ = write!(msg, "\n  {file}:{}:{}: {}", op.pos.line, op.pos.col, snippet_of(&h.op_to_value(op)));
+                let _ = write!(msg, "\n  {}: {}", locate(op.pos), snippet_of(&h.op_to_value(op)));
             }
             if plain && e.ops.len() == 2 {
                 msg.push_str("\n  (Jepsen register tests often write the same small values again and again; such a history needs a linearizability checker such as Knossos or Porcupine, which histcheck elle is not)");
             }
-            output::error(msg);
-            return Exit::BadInput;
+            return Err(msg);
         }
     };
-    let doc = document(&file, model_name, &h, &opts, &report, args.timings.then_some(read_ms));
-    let status = match report.valid {
-        Validity::True => Exit::Pass,
-        Validity::False => Exit::Violation,
-        Validity::Unknown => Exit::Inconclusive,
-    };
-    if let Some(dir) = &args.directory {
-        if let Err(e) = write_directory(dir, &h, &report, &doc) {
-            output::error(format_args!("cannot write to {}: {e}", dir.display()));
-            return Exit::BadInput;
-        }
-    }
-    let mut out = io::stdout().lock();
-    let written = if args.json {
-        serde_json::to_writer_pretty(&mut out, &doc).map_err(io::Error::from).and_then(|_| writeln!(out))
-    } else {
-        write_human(&mut out, &file, model_name, &h, &opts, &report, args.explain)
-    };
-    output::stdout_result(written.and_then(|_| out.flush()), status)
+    let doc = document(name, model_name, &h, &opts, &report, spec.read_ms);
+    Ok(then(Checked { h: &h, report: &report, doc, opts: &opts, model_name }))
 }
 
-fn validity_json(v: Validity) -> Json {
+pub fn run(args: &ElleArgs) -> Exit {
+    let Some(path) = &args.file else {
+        return run_stored(args);
+    };
+    let file = path.display().to_string();
+    let t0 = Instant::now();
+    let Loaded { history: h, .. } = match input::load(path, args.format.map(Into::into)) {
+        Ok(l) => l,
+        Err(e) => {
+            output::eline(&e);
+            return Exit::BadInput;
+        }
+    };
+    let read_ms = t0.elapsed().as_millis() as u64;
+    output::print_warnings(&file, &h.warnings);
+    let locate = |p: SrcPos| format!("{file}:{}:{}", p.line, p.col);
+    check_and_print(args, &file, &locate, h, read_ms, false, |_| {})
+}
+
+/// `histcheck elle --db DB --test-id T --run-id R`: the run's history, rebuilt
+/// as detsys's checker does, checked like a file (and nothing is written).
+fn run_stored(args: &ElleArgs) -> Exit {
+    let (Some(test), Some(run)) = (args.test_id, args.run_id) else {
+        output::error("give a history FILE, or --test-id and --run-id of a stored run");
+        return Exit::BadInput;
+    };
+    let id = store::RunId { test, run };
+    let flavor = match args.model {
+        Some(ModelArg::RwRegister) => store::Flavor::RwRegister,
+        _ => store::Flavor::ListAppend,
+    };
+    let t0 = Instant::now();
+    let loaded = store::db_path(args.db.as_deref())
+        .and_then(|p| store::Store::open(&p, false, store::DEFAULT_BUSY_MS))
+        .and_then(|s| s.load_history(id, flavor).map(|h| (s.name().to_string(), h)));
+    let (db, stored) = match loaded {
+        Ok(x) => x,
+        Err(e) => {
+            output::error(e);
+            return Exit::BadInput;
+        }
+    };
+    let read_ms = t0.elapsed().as_millis() as u64;
+    let h = stored.history;
+    let locate = |p: SrcPos| format!("{db}: event_log row {}", p.line);
+    for w in &h.warnings {
+        match w.pos {
+            Some(p) => output::eline(format_args!("warning: {}: {}", locate(p), w.message)),
+            None => output::eline(format_args!("warning: {db} ({id}): {}", w.message)),
+        }
+    }
+    let title = format!("{db} ({id})");
+    // As detsys's checker: a stored rw-register run's one key is linearizable.
+    let linearizable = flavor == store::Flavor::RwRegister;
+    check_and_print(args, &title, &locate, h, read_ms, linearizable, |doc| {
+        if let Json::Object(m) = doc {
+            m.insert("file".into(), Json::from(db.as_str()));
+            m.insert("test_id".into(), Json::from(test));
+            m.insert("run_id".into(), Json::from(run));
+        }
+    })
+}
+
+/// Checks, then writes the directory, the document or the human report, which
+/// starts with `title`.
+fn check_and_print(
+    args: &ElleArgs,
+    title: &str,
+    locate: &Locate<'_>,
+    h: History,
+    read_ms: u64,
+    linearizable_keys: bool,
+    amend: impl FnOnce(&mut Json),
+) -> Exit {
+    let mut spec = Spec::of(args, read_ms);
+    spec.linearizable_keys |= linearizable_keys;
+    let out = check_history(title, locate, h, &spec, |c| {
+        let mut doc = c.doc;
+        amend(&mut doc);
+        let status = status_of(c.report.valid);
+        if let Some(dir) = &args.directory {
+            if let Err(e) = write_directory(dir, c.h, c.report, &doc) {
+                output::error(format_args!("cannot write to {}: {e}", dir.display()));
+                return Exit::BadInput;
+            }
+        }
+        let mut out = io::stdout().lock();
+        let written = if args.json {
+            serde_json::to_writer_pretty(&mut out, &doc).map_err(io::Error::from).and_then(|_| writeln!(out))
+        } else {
+            write_human(&mut out, title, c.model_name, c.h, c.opts, c.report, args.explain)
+        };
+        output::stdout_result(written.and_then(|_| out.flush()), status)
+    });
+    out.unwrap_or_else(|e| {
+        output::error(e);
+        Exit::BadInput
+    })
+}
+
+pub fn validity_json(v: Validity) -> Json {
     match v {
         Validity::True => Json::Bool(true),
         Validity::False => Json::Bool(false),

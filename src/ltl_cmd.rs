@@ -33,14 +33,22 @@ fn unit_of(u: TimeUnitArg) -> Unit {
 fn formulas(args: &LtlArgs) -> Result<(Vec<Named>, String), String> {
     let many = !args.formulas.is_empty() || args.spec.is_some();
     let mut out = Vec::new();
-    let trace = match (many, args.args.as_slice()) {
-        (false, [f, t]) => {
+    let stored = args.test_id.is_some();
+    let trace = match (many, stored, args.args.as_slice()) {
+        (false, false, [f, t]) => {
             out.push(Named { name: "formula".into(), src: f.clone() });
             t.clone()
         }
-        (false, _) => return Err("give a FORMULA and a TRACE (or formulas with -f / --spec)".into()),
-        (true, [t]) => t.clone(),
-        (true, _) => return Err("with -f or --spec, give only the TRACE".into()),
+        (false, false, _) => return Err("give a FORMULA and a TRACE (or formulas with -f / --spec)".into()),
+        (true, false, [t]) => t.clone(),
+        (true, false, _) => return Err("with -f or --spec, give only the TRACE".into()),
+        (false, true, [f]) => {
+            out.push(Named { name: "formula".into(), src: f.clone() });
+            String::new()
+        }
+        (false, true, _) => return Err("with --test-id and --run-id, give only the FORMULA".into()),
+        (true, true, []) => String::new(),
+        (true, true, _) => return Err("with --test-id, --run-id and -f or --spec, give no FORMULA or TRACE".into()),
     };
     for f in &args.formulas {
         match f.split_once('=') {
@@ -91,6 +99,27 @@ fn nodes_from_first_line(path: &str, mode: StateMode) -> Vec<String> {
     }
 }
 
+/// A stored run's trace as JSON Lines, its name for messages, and its nodes.
+#[allow(clippy::type_complexity)]
+fn stored_trace(
+    args: &LtlArgs,
+    id: store::RunId,
+) -> Result<(Box<dyn std::io::Read>, String, Option<Vec<String>>, u64), store::StoreError> {
+    let path = store::db_path(args.db.as_deref())?;
+    let s = store::Store::open(&path, false, store::DEFAULT_BUSY_MS)?;
+    let t = s.load_trace(id)?;
+    for w in &t.warnings {
+        output::eline(format_args!("warning: {}: {w}", s.name()));
+    }
+    let mut buf = Vec::new();
+    for st in &t.steps {
+        let _ = serde_json::to_writer(&mut buf, &st.record);
+        buf.push(b'\n');
+    }
+    let len = buf.len() as u64;
+    Ok((Box::new(io::Cursor::new(buf)), format!("{} ({id})", s.name()), Some(t.nodes), len))
+}
+
 struct Result1 {
     name: String,
     src: String,
@@ -123,13 +152,28 @@ pub fn run(args: &LtlArgs) -> Exit {
             }
         }
     }
-    let file = match std::fs::File::open(&trace_path) {
-        Ok(f) => f,
-        Err(e) => {
-            output::error(format_args!("cannot read {trace_path}: {e}"));
-            return Exit::BadInput;
-        }
-    };
+    // A stored run's trace (`--test-id`/`--run-id`) is rebuilt from the store
+    // and read as the JSON Lines that `histcheck runs trace` prints.
+    let (file, trace_path, stored_nodes, size_hint): (Box<dyn std::io::Read>, String, Option<Vec<String>>, u64) =
+        match (args.test_id, args.run_id) {
+            (Some(test), Some(run)) => match stored_trace(args, store::RunId { test, run }) {
+                Ok(x) => x,
+                Err(e) => {
+                    output::error(e);
+                    return Exit::BadInput;
+                }
+            },
+            _ => match std::fs::File::open(&trace_path) {
+                Ok(f) => {
+                    let len = f.metadata().map_or(0, |m| m.len());
+                    (Box::new(f), trace_path, None, len)
+                }
+                Err(e) => {
+                    output::error(format_args!("cannot read {trace_path}: {e}"));
+                    return Exit::BadInput;
+                }
+            },
+        };
     let state_mode = match args.state_mode {
         StateModeArg::Full => StateMode::Full,
         StateModeArg::MergePatch => StateMode::MergePatch,
@@ -138,7 +182,10 @@ pub fn run(args: &LtlArgs) -> Exit {
         TraceOptions { time_field: args.time_field.split('.').map(String::from).collect(), state_mode, size_hint: 0 };
     let nodes = match &args.nodes {
         Some(list) => list.split(',').map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect(),
-        None if parsed.iter().any(ltl::compile::uses_nodes) => nodes_from_first_line(&trace_path, state_mode),
+        None if parsed.iter().any(ltl::compile::uses_nodes) => match &stored_nodes {
+            Some(n) => n.clone(),
+            None => nodes_from_first_line(&trace_path, state_mode),
+        },
         None => vec![],
     };
     let copts = CompileOptions { time_unit: unit_of(args.time_unit), nodes };
@@ -158,7 +205,7 @@ pub fn run(args: &LtlArgs) -> Exit {
     }
     // One thread: on this project's 2-core VM, parsing pieces in parallel
     // (ltl::trace::load_parallel) did not beat the single streaming pass.
-    let topts = TraceOptions { size_hint: file.metadata().map_or(0, |m| m.len()), ..topts };
+    let topts = TraceOptions { size_hint, ..topts };
     let tr = match ltl::trace::load_from(file, &paths, &topts) {
         Ok(t) => t,
         Err(e) if e.line > 0 => {

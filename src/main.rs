@@ -11,6 +11,7 @@ mod gen_cmd;
 mod input;
 mod ltl_cmd;
 mod output;
+mod runs_cmd;
 mod stats_cmd;
 
 use clap::Parser;
@@ -24,6 +25,7 @@ fn main() -> ExitCode {
         Command::Convert(args) => convert_cmd::run(args),
         Command::Elle(args) => elle_cmd::run(args),
         Command::Gen(args) => gen_cmd::run(args),
+        Command::Runs(args) => runs_cmd::run(args),
         Command::Ltl(args) => ltl_cmd::run(args),
     };
     exit.into()

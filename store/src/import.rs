@@ -1,0 +1,172 @@
+//! Importing Jepsen histories into a store, as new runs.
+//!
+//! Each history becomes one run: a `CreateRun` event whose `data` says where
+//! it came from (`imported-from`: path, Jepsen run directory, size and an
+//! FNV-1a hash of the bytes), and one `JepsenOp` event per op, whose `data` is
+//! the op as a JSON Lines record (histcheck's JSON convention). Runs are
+//! grouped into tests by Jepsen test name (the `<test>` of
+//! `store/<test>/<time>/history.edn`): a name imported before gets its new
+//! runs added to the same test; a new name gets a new test (`CreateTest` with
+//! an empty agenda and deployment). Ids are detsys's: max + 1.
+//!
+//! A whole import is one transaction: if anything fails, nothing is written.
+//! A history whose bytes were imported before is refused unless forced.
+
+use crate::{parse_data, Filter, Result, RunId, Store, StoreError, Wants, IMPORTED_OP};
+use serde_json::{json, Value as Json};
+use std::collections::BTreeMap;
+
+/// The writer named in the `meta` of imported events.
+pub const COMPONENT: &str = "histcheck-import";
+
+/// One history to import, already read.
+#[derive(Clone, Debug)]
+pub struct ImportItem {
+    /// The file as the user named it (or as found under a directory).
+    pub source: String,
+    /// Its canonical path, recorded in the store.
+    pub path: String,
+    /// The Jepsen test name the run is grouped under.
+    pub test_name: String,
+    /// The Jepsen run directory (`<time>`), if the file is in a Jepsen store.
+    pub run_label: Option<String>,
+    pub size: u64,
+    /// [`fnv1a64`] of the file's bytes, as 16 hex digits.
+    pub hash: String,
+    /// The ops, one JSON object (a JSON Lines record) each.
+    pub ops: Vec<String>,
+}
+
+/// What one item became.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Imported {
+    pub source: String,
+    pub id: RunId,
+    pub ops: usize,
+    /// Whether the test was created by this import.
+    pub new_test: bool,
+}
+
+/// 64-bit FNV-1a: how imports recognise a file seen before.
+pub fn fnv1a64(bytes: &[u8]) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for &b in bytes {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    h
+}
+
+impl Store {
+    /// Imports the items in one transaction and returns the runs they became,
+    /// in order. Refuses (and writes nothing) when an item's bytes were
+    /// imported before, or appear twice among the items, unless `force`.
+    pub fn import(&mut self, items: &[ImportItem], force: bool) -> Result<Vec<Imported>> {
+        let name = self.name.clone();
+        let busy = self.busy_ms;
+        let tx = self.transaction()?;
+        // What is there is read inside the write transaction, so that a
+        // concurrent import cannot slip the same file in between.
+        match import_in(&tx, &name, busy, items, force) {
+            Ok(done) => {
+                tx.commit().map_err(|e| crate::sql_error(&name, busy, "cannot commit the import", e))?;
+                Ok(done)
+            }
+            Err(e) => {
+                let _ = tx.rollback();
+                Err(e)
+            }
+        }
+    }
+}
+
+fn import_in(
+    conn: &rusqlite::Connection,
+    db: &str,
+    busy: u64,
+    items: &[ImportItem],
+    force: bool,
+) -> Result<Vec<Imported>> {
+    let scan = crate::scan_conn(conn, db, busy, Filter::default(), Wants { counts: true, ..Wants::default() }, None)?;
+    // Files imported before, by size and hash; tests by Jepsen name.
+    let mut seen: BTreeMap<(u64, String), (RunId, String)> = BTreeMap::new();
+    for (id, rr) in &scan.runs {
+        let Some(raw) = &rr.create_run else { continue };
+        let data = parse_data(db, raw, "CreateRun")?;
+        let Some(from) = data.get("imported-from") else { continue };
+        let size = from.get("size").and_then(Json::as_u64);
+        let hash = from.get("fnv1a64").and_then(Json::as_str);
+        let path = from.get("path").and_then(Json::as_str).unwrap_or("?");
+        if let (Some(size), Some(hash)) = (size, hash) {
+            seen.entry((size, hash.to_string())).or_insert((*id, path.to_string()));
+        }
+    }
+    let mut tests_by_name: BTreeMap<String, i64> = BTreeMap::new();
+    for (t, rows) in &scan.tests {
+        for raw in rows {
+            let data = parse_data(db, raw, "CreateTest")?;
+            if let Some(n) = data.get("jepsen-test").and_then(Json::as_str) {
+                tests_by_name.insert(n.to_string(), *t);
+            }
+        }
+    }
+    let mut next_test = scan.all_runs.keys().next_back().map_or(0, |t| t + 1);
+    let mut next_run: BTreeMap<i64, i64> =
+        scan.all_runs.iter().map(|(t, runs)| (*t, runs.iter().max().map_or(0, |r| r + 1))).collect();
+    let mut batch: BTreeMap<(u64, String), &str> = BTreeMap::new();
+    if !force {
+        for it in items {
+            let key = (it.size, it.hash.clone());
+            if let Some((id, path)) = seen.get(&key) {
+                return Err(StoreError::new(format!(
+                    "{db}: {} was imported before, as {id} (from {path}); nothing was imported (use --force to import it again)",
+                    it.source
+                )));
+            }
+            if let Some(first) = batch.insert(key, &it.source) {
+                return Err(StoreError::new(format!(
+                    "{db}: {} and {first} have the same content; nothing was imported (use --force to import both)",
+                    it.source
+                )));
+            }
+        }
+    }
+    let mut ins = conn
+        .prepare_cached("INSERT INTO event_log (event, meta, data) VALUES (?1, ?2, ?3)")
+        .map_err(|e| crate::sql_error(db, busy, "cannot import", e))?;
+    let mut insert = |event: &str, meta: &Json, data: &str, what: &str| {
+        ins.execute([event, &meta.to_string(), data])
+            .map(|_| ())
+            .map_err(|e| crate::sql_error(db, busy, &format!("cannot import {what}"), e))
+    };
+    let mut out = Vec::with_capacity(items.len());
+    for it in items {
+        let (test, new_test) = match tests_by_name.get(&it.test_name) {
+            Some(t) => (*t, false),
+            None => {
+                let t = next_test;
+                next_test += 1;
+                let meta = json!({"component": COMPONENT, "test-id": t});
+                let data = json!({"agenda": [], "deployment": [], "jepsen-test": it.test_name});
+                insert("CreateTest", &meta, &data.to_string(), &it.source)?;
+                tests_by_name.insert(it.test_name.clone(), t);
+                (t, true)
+            }
+        };
+        let run = *next_run.entry(test).or_insert(0);
+        next_run.insert(test, run + 1);
+        let meta = json!({"component": COMPONENT, "test-id": test, "run-id": run});
+        let data = json!({
+            "test-id": test,
+            "seed": null,
+            "faults": [],
+            "imported-from": {"path": it.path, "run": it.run_label, "size": it.size, "fnv1a64": it.hash},
+        });
+        insert("CreateRun", &meta, &data.to_string(), &it.source)?;
+        for op in &it.ops {
+            insert(IMPORTED_OP, &meta, op, &it.source)?;
+        }
+        out.push(Imported { source: it.source.clone(), id: RunId { test, run }, ops: it.ops.len(), new_test });
+    }
+    Ok(out)
+}
