@@ -767,7 +767,7 @@ fn read_item(path: &Path, format: Option<parsers::Format>) -> Result<ImportItem,
     let source = path.display().to_string();
     let bytes = std::fs::read(path).map_err(|e| format!("{source}: cannot read the file: {e}"))?;
     let by_name = parsers::Format::from_path(path);
-    let opts = parsers::ReadOptions { format, progress: None };
+    let opts = parsers::ReadOptions { format, ..Default::default() };
     let h = parsers::read_history(&bytes[..], &source, by_name, opts).map_err(|e| e.to_string())?;
     output::print_warnings(&source, &h.warnings);
     for l in parsers::json::lossy_constructs(&h) {

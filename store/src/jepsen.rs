@@ -259,7 +259,7 @@ impl RunRows {
             text.push('\n');
         }
         let name = format!("{db} ({id})");
-        let opts = parsers::ReadOptions { format: Some(parsers::Format::Jsonl), progress: None };
+        let opts = parsers::ReadOptions { format: Some(parsers::Format::Jsonl), ..Default::default() };
         let row_of = |line: u32| self.imported.get((line as usize).wrapping_sub(1)).map(|r| r.id);
         let mut h = parsers::read_history(text.as_bytes(), &name, Some(parsers::Format::Jsonl), opts).map_err(|e| {
             let row =
