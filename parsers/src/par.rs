@@ -36,7 +36,7 @@ const MAX_BLOCK: usize = 4 << 20;
 /// that the last ones do not leave a thread idle for long and the blocks in
 /// flight stay small beside the history.
 pub(crate) fn block_size(len: u64, threads: usize) -> usize {
-    ((len / (threads as u64 * 32).max(1)) as usize).clamp(MIN_BLOCK, MAX_BLOCK)
+    ((len / (threads as u64 * 64).max(1)) as usize).clamp(MIN_BLOCK, MAX_BLOCK)
 }
 
 /// How many worker threads to use.
@@ -134,7 +134,7 @@ pub(crate) fn read<R: Read>(
     let block = block.max(1);
     let threads = threads.max(1);
     // Blocks read ahead and not yet joined: memory stays a few blocks.
-    let window = threads + 2;
+    let window = threads + 1;
     let (job_tx, job_rx) = mpsc::sync_channel::<Job>(window);
     let job_rx = Mutex::new(job_rx);
     let (done_tx, done_rx) = mpsc::channel::<Done>();
