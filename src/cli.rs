@@ -9,7 +9,7 @@ use std::path::PathBuf;
 #[command(
     name = "histcheck",
     version,
-    about = "Checks Jepsen/Elle transactional histories for isolation anomalies (elle) and temporal properties of state traces (ltl); reads, summarises, converts and generates histories (EDN, JSON, JSON Lines, Plume text) and traces (gen).",
+    about = "Checks Jepsen/Elle transactional histories for isolation anomalies (elle), temporal properties of state traces (ltl) and runs stored in a detsys-testkit database (runs); reads, summarises, converts and generates histories (EDN, JSON, JSON Lines, Plume text) and traces (gen).",
     after_help = "Exit codes: 0 pass, 1 violation found, 2 bad input or usage, 3 inconclusive."
 )]
 pub struct Cli {
