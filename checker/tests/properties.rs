@@ -14,38 +14,11 @@
 //!   read-committed.
 
 use checker::check::{check_list_append, Options};
+use checker::cycles::CYCLE_TYPES;
 use checker::lattice::Validity;
 use history::History;
 use proptest::prelude::*;
 use std::fmt::Write as _;
-
-/// Elle's 24 cycle types (elle-model.md §13.4).
-const CYCLE_TYPES: [&str; 24] = [
-    "G-single-item",
-    "G0",
-    "G-nonadjacent-item",
-    "G-single-item-process",
-    "G1c",
-    "G-nonadjacent-item-process",
-    "G-single",
-    "G-single-item-realtime",
-    "G2-item",
-    "G-nonadjacent",
-    "G-nonadjacent-item-realtime",
-    "G2",
-    "G0-process",
-    "G1c-process",
-    "G-single-process",
-    "G2-item-process",
-    "G-nonadjacent-process",
-    "G2-process",
-    "G0-realtime",
-    "G1c-realtime",
-    "G-single-realtime",
-    "G2-item-realtime",
-    "G-nonadjacent-realtime",
-    "G2-realtime",
-];
 
 #[derive(Clone, Debug)]
 enum Mop {
