@@ -5,13 +5,14 @@
 //! failed conversion leaves OUT as it was.
 
 use crate::cli::ConvertArgs;
+use crate::files::{same_file, write_atomically};
 use crate::input::{self, Loaded};
 use crate::output::{self, Exit};
 use history::History;
 use parsers::{write_history, Format};
-use std::fs::{self, File, OpenOptions};
+use std::fs;
 use std::io::{self, BufWriter, Write};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 pub fn run(args: &ConvertArgs) -> Exit {
     let to: Format = args.to.into();
@@ -91,71 +92,16 @@ fn check_output(input: &Path, out: &Path) -> Result<(), String> {
     Ok(())
 }
 
-pub(crate) fn same_file(a: &Path, b: &Path) -> bool {
-    if let (Ok(ca), Ok(cb)) = (fs::canonicalize(a), fs::canonicalize(b)) {
-        if ca == cb {
-            return true;
-        }
-    }
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::MetadataExt;
-        if let (Ok(ma), Ok(mb)) = (fs::metadata(a), fs::metadata(b)) {
-            return ma.dev() == mb.dev() && ma.ino() == mb.ino();
-        }
-    }
-    false
-}
-
-/// Writes the history to `out` through a temporary file in the same directory
-/// and a rename. A symlink OUT keeps its link: its target is replaced. An OUT that
-/// exists and is not a regular file (a device, a FIFO) is written directly, never
-/// renamed over.
+/// Writes the history to `out` with [`write_atomically`]. Plume cannot hold every
+/// history: for an `out` that is not a regular file (written directly), find
+/// out before writing a line of it.
 fn write_file(h: &History, to: Format, out: &Path) -> io::Result<()> {
-    let meta = fs::metadata(out).ok();
-    if let Some(m) = &meta {
-        if !m.is_file() {
-            if to == Format::Plume {
-                write_history(h, to, io::sink())?;
-            }
-            let mut w = BufWriter::new(OpenOptions::new().write(true).open(out)?);
-            write_history(h, to, &mut w)?;
-            return w.flush();
-        }
+    if to == Format::Plume && fs::metadata(out).is_ok_and(|m| !m.is_file()) {
+        write_history(h, to, io::sink())?;
     }
-    let target: PathBuf = if meta.is_some() { fs::canonicalize(out)? } else { out.to_path_buf() };
-    let dir = match target.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    let base = target.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "out".into());
-    let (tmp_path, tmp) = create_temp(&dir, &base)?;
-    let result = (|| {
-        let mut w = BufWriter::with_capacity(1 << 16, tmp);
+    write_atomically(out, |f| {
+        let mut w = BufWriter::with_capacity(1 << 16, f);
         write_history(h, to, &mut w)?;
-        let f = w.into_inner().map_err(|e| e.into_error())?;
-        f.sync_all()?;
-        if let Some(m) = &meta {
-            fs::set_permissions(&tmp_path, m.permissions())?;
-        }
-        fs::rename(&tmp_path, &target)
-    })();
-    if result.is_err() {
-        let _ = fs::remove_file(&tmp_path);
-    }
-    result
-}
-
-/// A new, empty file `.BASE.histcheck-PID-N.tmp` in `dir`, never an existing one.
-pub(crate) fn create_temp(dir: &Path, base: &str) -> io::Result<(PathBuf, File)> {
-    let pid = std::process::id();
-    let mut n = 0u32;
-    loop {
-        let p = dir.join(format!(".{base}.histcheck-{pid}-{n}.tmp"));
-        match OpenOptions::new().write(true).create_new(true).open(&p) {
-            Ok(f) => return Ok((p, f)),
-            Err(e) if e.kind() == io::ErrorKind::AlreadyExists && n < 100 => n += 1,
-            Err(e) => return Err(e),
-        }
-    }
+        w.flush()
+    })
 }

@@ -8,14 +8,14 @@
 //! differ.
 
 use crate::cli::{GenArgs, GenCommand, HistGenArgs, TraceGenArgs, TraceKindArg};
-use crate::convert_cmd::{create_temp, same_file};
+use crate::files::{same_file, write_atomically};
 use crate::output::{self, Exit};
 use history::sim::trace::{self as simtrace, TraceConfig, TraceKind, Violations};
 use history::sim::{self, SimConfig, Workload};
 use parsers::stream::OpWriter;
 use parsers::{write_history, Format};
+use serde::Serialize;
 use serde_json::json;
-use std::fs::{self, File, OpenOptions};
 use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
 
@@ -88,37 +88,7 @@ fn history_cmd(a: &HistGenArgs, workload: Workload) -> Exit {
         ow.finish()?;
         Ok(injected)
     };
-    let injected = match out {
-        None => {
-            let mut lock = io::stdout().lock();
-            match generate(&mut lock) {
-                Ok(i) => i,
-                Err(e) => return output::stdout_result(Err(e), Exit::Pass),
-            }
-        }
-        Some(path) => {
-            let mut injected = Vec::new();
-            if let Err(e) = write_atomically(path, |f| {
-                injected = generate(f)?;
-                Ok(())
-            }) {
-                output::error(format_args!("cannot write {}: {e}", path.display()));
-                return Exit::BadInput;
-            }
-            injected
-        }
-    };
-    if let Some(expect) = &a.expect {
-        let doc = json!({
-            "config": cfg,
-            "injected": injected,
-        });
-        if let Err(e) = write_json(expect, &doc) {
-            output::error(format_args!("cannot write {}: {e}", expect.display()));
-            return Exit::BadInput;
-        }
-    }
-    Exit::Pass
+    emit(out, a.expect.as_deref(), &cfg, generate)
 }
 
 fn trace_cmd(a: &TraceGenArgs) -> Exit {
@@ -164,14 +134,22 @@ fn trace_cmd(a: &TraceGenArgs) -> Exit {
         bw.flush()?;
         Ok(injected)
     };
+    emit(out, a.expect.as_deref(), &cfg, generate)
+}
+
+/// Writes what `generate` produces to `out` (stdout when `None`), then the
+/// `--expect` sidecar: the configuration and what was injected.
+fn emit<T: Serialize>(
+    out: Option<&Path>,
+    expect: Option<&Path>,
+    cfg: &impl Serialize,
+    generate: impl FnOnce(&mut dyn Write) -> io::Result<Vec<T>>,
+) -> Exit {
     let injected = match out {
-        None => {
-            let mut lock = io::stdout().lock();
-            match generate(&mut lock) {
-                Ok(i) => i,
-                Err(e) => return output::stdout_result(Err(e), Exit::Pass),
-            }
-        }
+        None => match generate(&mut io::stdout().lock()) {
+            Ok(i) => i,
+            Err(e) => return output::stdout_result(Err(e), Exit::Pass),
+        },
         Some(path) => {
             let mut injected = Vec::new();
             if let Err(e) = write_atomically(path, |f| {
@@ -184,7 +162,7 @@ fn trace_cmd(a: &TraceGenArgs) -> Exit {
             injected
         }
     };
-    if let Some(expect) = &a.expect {
+    if let Some(expect) = expect {
         let doc = json!({"config": cfg, "injected": injected});
         if let Err(e) = write_json(expect, &doc) {
             output::error(format_args!("cannot write {}: {e}", expect.display()));
@@ -201,35 +179,4 @@ fn write_json(path: &Path, doc: &serde_json::Value) -> io::Result<()> {
         w.write_all(b"\n")?;
         w.flush()
     })
-}
-
-/// Writes `path` through a temporary file in its directory and a rename; an
-/// existing path that is not a regular file (a FIFO, /dev/null) is written directly.
-fn write_atomically(path: &Path, write: impl FnOnce(&mut dyn Write) -> io::Result<()>) -> io::Result<()> {
-    let meta = fs::metadata(path).ok();
-    if let Some(m) = &meta {
-        if !m.is_file() {
-            let mut f = OpenOptions::new().write(true).open(path)?;
-            return write(&mut f);
-        }
-    }
-    let target: PathBuf = if meta.is_some() { fs::canonicalize(path)? } else { path.to_path_buf() };
-    let dir = match target.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    let base = target.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "out".into());
-    let (tmp_path, mut tmp): (PathBuf, File) = create_temp(&dir, &base)?;
-    let result = (|| {
-        write(&mut tmp)?;
-        tmp.sync_all()?;
-        if let Some(m) = &meta {
-            fs::set_permissions(&tmp_path, m.permissions())?;
-        }
-        fs::rename(&tmp_path, &target)
-    })();
-    if result.is_err() {
-        let _ = fs::remove_file(&tmp_path);
-    }
-    result
 }

@@ -7,6 +7,7 @@ mod cli;
 mod convert_cmd;
 mod elle_cmd;
 mod elle_render;
+mod files;
 mod gen_cmd;
 mod input;
 mod ltl_cmd;
