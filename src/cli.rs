@@ -103,12 +103,9 @@ pub enum ModelArg {
     RwRegister,
 }
 
+/// `--db/--test-id/--run-id`: a run of a detsys-testkit store instead of a file.
 #[derive(Debug, Args)]
-pub struct ElleArgs {
-    /// The history to check (or --test-id and --run-id of a run in a detsys store).
-    #[arg(value_name = "FILE", required_unless_present_any = ["db", "test_id", "run_id"], conflicts_with_all = ["db", "test_id", "run_id"])]
-    pub file: Option<PathBuf>,
-
+pub struct StoredRunArgs {
     /// Check a run of a detsys-testkit store instead of a file: the database
     /// (default $DETSYS_DB, else ~/.detsys.db).
     #[arg(long, value_name = "DB", requires_all = ["test_id", "run_id"])]
@@ -121,6 +118,16 @@ pub struct ElleArgs {
     /// The stored run (with --test-id).
     #[arg(long, value_name = "R", requires = "test_id")]
     pub run_id: Option<i64>,
+}
+
+#[derive(Debug, Args)]
+pub struct ElleArgs {
+    /// The history to check (or --test-id and --run-id of a run in a detsys store).
+    #[arg(value_name = "FILE", required_unless_present_any = ["db", "test_id", "run_id"], conflicts_with_all = ["db", "test_id", "run_id"])]
+    pub file: Option<PathBuf>,
+
+    #[command(flatten)]
+    pub stored: StoredRunArgs,
 
     /// The workload; by default from the micro-ops of the history.
     #[arg(short = 'm', long, value_enum, value_name = "MODEL")]
@@ -363,18 +370,8 @@ pub struct LtlArgs {
     #[arg(value_name = "FORMULA|TRACE", num_args = 1..=2, required_unless_present_any = ["test_id", "formulas", "spec"])]
     pub args: Vec<String>,
 
-    /// Check a run of a detsys-testkit store instead of a trace file: the
-    /// database (default $DETSYS_DB, else ~/.detsys.db).
-    #[arg(long, value_name = "DB", requires_all = ["test_id", "run_id"])]
-    pub db: Option<PathBuf>,
-
-    /// The stored run's test (with --run-id).
-    #[arg(long, value_name = "T", requires = "run_id")]
-    pub test_id: Option<i64>,
-
-    /// The stored run (with --test-id).
-    #[arg(long, value_name = "R", requires = "test_id")]
-    pub run_id: Option<i64>,
+    #[command(flatten)]
+    pub stored: StoredRunArgs,
 
     /// A named formula, `name=FORMULA` (repeatable).
     #[arg(short = 'f', long = "formula", value_name = "NAME=FORMULA")]

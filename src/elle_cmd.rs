@@ -258,7 +258,7 @@ pub fn run(args: &ElleArgs) -> Exit {
 /// `histcheck elle --db DB --test-id T --run-id R`: the run's history, rebuilt
 /// as detsys's checker does, checked like a file (and nothing is written).
 fn run_stored(args: &ElleArgs) -> Exit {
-    let (Some(test), Some(run)) = (args.test_id, args.run_id) else {
+    let (Some(test), Some(run)) = (args.stored.test_id, args.stored.run_id) else {
         output::error("give a history FILE, or --test-id and --run-id of a stored run");
         return Exit::BadInput;
     };
@@ -268,7 +268,7 @@ fn run_stored(args: &ElleArgs) -> Exit {
         _ => store::Flavor::ListAppend,
     };
     let t0 = Instant::now();
-    let loaded = store::db_path(args.db.as_deref())
+    let loaded = store::db_path(args.stored.db.as_deref())
         .and_then(|p| store::Store::open(&p, false, store::DEFAULT_BUSY_MS))
         .and_then(|s| s.load_history(id, flavor).map(|h| (s.name().to_string(), h)));
     let (db, stored) = match loaded {

@@ -33,7 +33,7 @@ fn unit_of(u: TimeUnitArg) -> Unit {
 fn formulas(args: &LtlArgs) -> Result<(Vec<Named>, String), String> {
     let many = !args.formulas.is_empty() || args.spec.is_some();
     let mut out = Vec::new();
-    let stored = args.test_id.is_some();
+    let stored = args.stored.test_id.is_some();
     let trace = match (many, stored, args.args.as_slice()) {
         (false, false, [f, t]) => {
             out.push(Named { name: "formula".into(), src: f.clone() });
@@ -105,7 +105,7 @@ fn stored_trace(
     args: &LtlArgs,
     id: store::RunId,
 ) -> Result<(Box<dyn std::io::Read>, String, Option<Vec<String>>, u64), store::StoreError> {
-    let path = store::db_path(args.db.as_deref())?;
+    let path = store::db_path(args.stored.db.as_deref())?;
     let s = store::Store::open(&path, false, store::DEFAULT_BUSY_MS)?;
     let t = s.load_trace(id)?;
     for w in &t.warnings {
@@ -155,7 +155,7 @@ pub fn run(args: &LtlArgs) -> Exit {
     // A stored run's trace (`--test-id`/`--run-id`) is rebuilt from the store
     // and read as the JSON Lines that `histcheck runs trace` prints.
     let (file, trace_path, stored_nodes, size_hint): (Box<dyn std::io::Read>, String, Option<Vec<String>>, u64) =
-        match (args.test_id, args.run_id) {
+        match (args.stored.test_id, args.stored.run_id) {
             (Some(test), Some(run)) => match stored_trace(args, store::RunId { test, run }) {
                 Ok(x) => x,
                 Err(e) => {
