@@ -316,17 +316,9 @@ struct KeyCtx<'a> {
 /// Analyses a list-append history. An error for histories that cannot be
 /// analysed: one value appended twice to one key (naming both ops).
 pub fn analyze(h: &History) -> Result<Analysis<'_>, CheckError> {
-    let timing = std::env::var_os("HISTCHECK_INFER_TIMING").is_some();
-    let t0 = std::time::Instant::now();
-    let lap = |what: &str| {
-        if timing {
-            eprintln!("  infer {what}: {:?}", t0.elapsed());
-        }
-    };
-    let (edges, mut anoms, explainer) = analyze_keys(h, &lap)?;
+    let (edges, mut anoms, explainer) = analyze_keys(h)?;
     anoms.sort_by(|x, y| x.2.name().cmp(y.2.name()).then((x.0, x.1).cmp(&(y.0, y.1))));
     let anomalies = anoms.into_iter().map(|x| x.2).collect();
-    lap("merged");
     Ok(Analysis { edges, anomalies, explainer })
 }
 
@@ -528,7 +520,7 @@ fn scan_ops(h: &History, lo: usize, hi: usize) -> OpChunk {
     OpChunk { keys: ki.keys, e_off, ents, r_off, reads, l_off, lus, err, anoms }
 }
 
-fn analyze_keys<'h>(h: &'h History, lap: &(dyn Fn(&str) + Sync)) -> Result<KeysOut<'h>, CheckError> {
+fn analyze_keys<'h>(h: &'h History) -> Result<KeysOut<'h>, CheckError> {
     // Records of every append and read, per range of ops, in parallel.
     let n = h.ops.len();
     let nchunks = (rayon::current_num_threads() * 4).clamp(1, n.div_ceil(1 << 12).max(1));
@@ -538,7 +530,6 @@ fn analyze_keys<'h>(h: &'h History, lap: &(dyn Fn(&str) + Sync)) -> Result<KeysO
     if let Some(e) = ocs.iter().find_map(|c| c.err.clone()) {
         return Err(e);
     }
-    lap("records");
 
     // Global key numbering (first appearance), and each key's pieces in op order.
     let mut ki = KeyIndex::default();
@@ -567,7 +558,6 @@ fn analyze_keys<'h>(h: &'h History, lap: &(dyn Fn(&str) + Sync)) -> Result<KeysO
         }
     }
     drop(maps);
-    lap("grouped");
     let keys = &ki.keys;
 
     // Chunks of keys of about equal work.
@@ -610,7 +600,6 @@ fn analyze_keys<'h>(h: &'h History, lap: &(dyn Fn(&str) + Sync)) -> Result<KeysO
             out
         })
         .collect();
-    lap("keys");
 
     // Merge in key order.
     let mut dup: Option<(u32, u32, Id, Id)> = None;

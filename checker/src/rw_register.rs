@@ -828,19 +828,11 @@ fn finish_key(
 
 /// Analyses an rw-register history.
 pub fn analyze<'h>(h: &'h History, opts: &RwOptions) -> Result<Analysis<'h>, CheckError> {
-    let timing = std::env::var_os("HISTCHECK_INFER_TIMING").is_some();
-    let t0 = std::time::Instant::now();
-    let lap = |what: &str| {
-        if timing {
-            eprintln!("  infer {what}: {:?}", t0.elapsed());
-        }
-    };
     let mut keys = Keys::default();
     let mut rec = Records::default();
     let mut anoms: Vec<(u32, u32, Anomaly)> = Vec::new();
     scan(h, &mut keys, &mut rec, &mut anoms)?;
     let nkeys = keys.keys.len();
-    lap("scan");
 
     // The commit order, by op position.
     let order: Option<Vec<u32>> = match &opts.txn_order {
@@ -853,7 +845,6 @@ pub fn analyze<'h>(h: &'h History, opts: &RwOptions) -> Result<Analysis<'h>, Che
     let (r_off, r) = group(nkeys, &rec.rk, &rec.r);
     let (l_off, l) = group(nkeys, &rec.lk, &rec.l);
     drop(rec);
-    lap("grouped");
 
     let ctx = Ctx { h, order: order.as_deref(), opts };
     let recs = Grouped { e_off: &e_off, e: &e, r_off: &r_off, r: &r, l_off: &l_off, l: &l };
@@ -901,7 +892,6 @@ pub fn analyze<'h>(h: &'h History, opts: &RwOptions) -> Result<Analysis<'h>, Che
             out
         })
         .collect();
-    lap("keys");
 
     // Duplicate writes: the pair whose second write comes first.
     let mut dup: Option<(u32, u32, usize)> = None;
@@ -966,7 +956,6 @@ pub fn analyze<'h>(h: &'h History, opts: &RwOptions) -> Result<Analysis<'h>, Che
                 }
             }
         }
-        lap("sources");
         // The edges again, from the accepted sources.
         chunks.par_iter_mut().zip(bounds.par_windows(2)).for_each(|(out, c)| {
             out.edges = GraphBuilder::new(n);
@@ -982,7 +971,6 @@ pub fn analyze<'h>(h: &'h History, opts: &RwOptions) -> Result<Analysis<'h>, Che
             out.keys = keys_here;
         });
     }
-    lap("edges");
 
     let mut edges = GraphBuilder::new(n);
     edges.reserve(chunks.iter().map(|p| p.edges.len()).sum());
@@ -1000,7 +988,6 @@ pub fn analyze<'h>(h: &'h History, opts: &RwOptions) -> Result<Analysis<'h>, Che
     anoms.sort_by(|x, y| x.2.name().cmp(y.2.name()).then((x.0, x.1).cmp(&(y.0, y.1))));
     let mut anomalies: Vec<Anomaly> = anoms.into_iter().map(|x| x.2).collect();
     anomalies.extend(cyclic);
-    lap("merged");
     let explainer = RwExplainer { h, keys: keys.map, vedges, voff };
     Ok(Analysis { edges, anomalies, explainer, sources: source_names(accepted) })
 }
