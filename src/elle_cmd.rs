@@ -15,7 +15,7 @@ use checker::{Anomaly, Rels};
 use comfy_table::modifiers::UTF8_ROUND_CORNERS;
 use comfy_table::presets::UTF8_FULL_CONDENSED;
 use comfy_table::{CellAlignment, ContentArrangement, Table};
-use history::{snippet_of, History, MopKind, MopVal, SrcPos};
+use history::{snippet_of, History, MopKind, MopVal, OpValue, Process, SrcPos};
 use serde_json::{json, Map, Value as Json};
 use std::fmt::Write as _;
 use std::fs;
@@ -65,7 +65,19 @@ fn detect_model(locate: &Locate<'_>, h: &History) -> Result<ModelArg, String> {
         (_, Some(_)) => Ok(ModelArg::RwRegister),
         (Some(_), None) => Ok(ModelArg::ListAppend),
         (None, None) if register_history::is_plain_register(h) => Ok(ModelArg::RwRegister),
-        (None, None) => Ok(ModelArg::ListAppend),
+        (None, None) => {
+            // Client ops and not one transaction (a mutex, a queue…): nothing here
+            // is Elle's to check, and "valid" would claim a check that never ran.
+            let txn = |op: &history::Op| matches!(op.value, OpValue::Txn { .. });
+            let client = |op: &history::Op| !matches!(op.process, Process::Named(_));
+            match h.ops.iter().position(|op| client(op) && !txn(op)) {
+                Some(i) if !h.ops.iter().any(txn) => Err(format!(
+                    "the history has no transactions to check (its ops are not :txn, :read, :write or :cas), e.g.\n  {}\n`elle` checks list-append and rw-register transactions and plain register histories; a mutex, queue or set history needs a linearizability or set checker",
+                    at(i)
+                )),
+                _ => Ok(ModelArg::ListAppend),
+            }
+        }
     }
 }
 

@@ -605,3 +605,38 @@ fn la_23_generator_writes_a_readable_history() {
         assert!(w["message"].as_str().unwrap().contains("keys of several kinds"), "unexpected warning {w}");
     }
 }
+
+/// A history of client ops none of which is a transaction (a mutex) is not
+/// "valid": nothing was checked. Exit 2, naming an op, file, line and column.
+/// Nemesis-only and empty histories are still checked as Elle does.
+#[test]
+fn a_history_without_transactions_is_refused() {
+    let dir = scratch("no-txns");
+    let mutex = dir.join("mutex.edn");
+    fs::write(
+        &mutex,
+        "{:type :invoke, :f :acquire, :process 0, :index 0}\n{:type :ok, :f :acquire, :process 0, :index 1}\n\
+         {:type :invoke, :f :release, :process 0, :index 2}\n{:type :ok, :f :release, :process 0, :index 3}\n",
+    )
+    .unwrap();
+    let out = histcheck().arg("elle").arg(&mutex).output().unwrap();
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("no transactions to check"), "{err}");
+    assert!(err.contains("mutex.edn:1:1"), "{err}");
+    assert!(out.stdout.is_empty(), "{}", text(&out.stdout));
+    // The same ops beside one transaction: checked as list-append, not refused.
+    let mixed = dir.join("mixed.edn");
+    fs::write(
+        &mixed,
+        "{:type :invoke, :f :acquire, :process 0, :index 0}\n{:type :ok, :f :acquire, :process 0, :index 1}\n\
+         {:type :invoke, :f :txn, :value [[:append :x 1]], :process 1, :index 2}\n\
+         {:type :ok, :f :txn, :value [[:append :x 1]], :process 1, :index 3}\n",
+    )
+    .unwrap();
+    elle(mixed.to_str().unwrap(), &[]).code(0);
+    // Only nemesis ops: nothing is claimed either way (Elle's empty-transaction-graph).
+    let nemesis = dir.join("nemesis.edn");
+    fs::write(&nemesis, "{:type :info, :f :kill, :process :nemesis, :index 0}\n").unwrap();
+    elle(nemesis.to_str().unwrap(), &[]).unknown(&["empty-transaction-graph"], &[]);
+}
