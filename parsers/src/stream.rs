@@ -47,93 +47,49 @@ impl<W: Write> OpWriter<W> {
 
     /// Writes one op.
     pub fn write_op(&mut self, op: &SimOp<'_>) -> io::Result<()> {
-        let b = &mut self.buf;
-        match self.format {
-            Format::Edn => {
-                b.extend_from_slice(b"{:index ");
-                push_u64(b, op.index);
-                b.extend_from_slice(b", :time ");
-                push_i64(b, op.time);
-                b.extend_from_slice(b", :type :");
-                b.extend_from_slice(op.kind.name().as_bytes());
-                b.extend_from_slice(b", :process ");
-                push_i64(b, op.process);
-                b.extend_from_slice(b", :f :txn, :value [");
-                for (i, m) in op.mops.iter().enumerate() {
-                    if i > 0 {
-                        b.push(b' ');
-                    }
-                    b.extend_from_slice(match m.kind {
-                        MopKind::Append => b"[:append ",
-                        MopKind::Read => b"[:r ",
-                        MopKind::Write => b"[:w ",
-                    });
-                    push_i64(b, m.key);
-                    b.push(b' ');
-                    match m.val {
-                        SimVal::Nil => b.extend_from_slice(b"nil"),
-                        SimVal::Int(v) => push_i64(b, v),
-                        SimVal::List { .. } => {
-                            b.push(b'[');
-                            for (j, &x) in op.list(m.val).iter().enumerate() {
-                                if j > 0 {
-                                    b.push(b' ');
-                                }
-                                push_i64(b, x);
-                            }
-                            b.push(b']');
+        let (t, b) = (if self.format == Format::Edn { &EDN } else { &JSON }, &mut self.buf);
+        if self.format == Format::Json {
+            b.extend_from_slice(if self.ops == 0 { b"[" } else { b",\n" });
+        }
+        b.extend_from_slice(t.index);
+        push_u64(b, op.index);
+        b.extend_from_slice(t.time);
+        push_i64(b, op.time);
+        b.extend_from_slice(t.kind);
+        b.extend_from_slice(op.kind.name().as_bytes());
+        b.extend_from_slice(t.process);
+        push_i64(b, op.process);
+        b.extend_from_slice(t.value);
+        for (i, m) in op.mops.iter().enumerate() {
+            if i > 0 {
+                b.push(t.sep);
+            }
+            b.extend_from_slice(match m.kind {
+                MopKind::Append => t.append,
+                MopKind::Read => t.read,
+                MopKind::Write => t.write,
+            });
+            push_i64(b, m.key);
+            b.push(t.sep);
+            match m.val {
+                SimVal::Nil => b.extend_from_slice(t.nil),
+                SimVal::Int(v) => push_i64(b, v),
+                SimVal::List { .. } => {
+                    b.push(b'[');
+                    for (j, &x) in op.list(m.val).iter().enumerate() {
+                        if j > 0 {
+                            b.push(t.sep);
                         }
+                        push_i64(b, x);
                     }
                     b.push(b']');
                 }
-                b.extend_from_slice(b"]}\n");
             }
-            Format::Json | Format::Jsonl => {
-                if self.format == Format::Json {
-                    b.extend_from_slice(if self.ops == 0 { b"[" } else { b",\n" });
-                }
-                b.extend_from_slice(b"{\"index\":");
-                push_u64(b, op.index);
-                b.extend_from_slice(b",\"time\":");
-                push_i64(b, op.time);
-                b.extend_from_slice(b",\"type\":\"");
-                b.extend_from_slice(op.kind.name().as_bytes());
-                b.extend_from_slice(b"\",\"process\":");
-                push_i64(b, op.process);
-                b.extend_from_slice(b",\"f\":\"txn\",\"value\":[");
-                for (i, m) in op.mops.iter().enumerate() {
-                    if i > 0 {
-                        b.push(b',');
-                    }
-                    b.extend_from_slice(match m.kind {
-                        MopKind::Append => b"[\"append\",",
-                        MopKind::Read => b"[\"r\",",
-                        MopKind::Write => b"[\"w\",",
-                    });
-                    push_i64(b, m.key);
-                    b.push(b',');
-                    match m.val {
-                        SimVal::Nil => b.extend_from_slice(b"null"),
-                        SimVal::Int(v) => push_i64(b, v),
-                        SimVal::List { .. } => {
-                            b.push(b'[');
-                            for (j, &x) in op.list(m.val).iter().enumerate() {
-                                if j > 0 {
-                                    b.push(b',');
-                                }
-                                push_i64(b, x);
-                            }
-                            b.push(b']');
-                        }
-                    }
-                    b.push(b']');
-                }
-                b.extend_from_slice(b"]}");
-                if self.format == Format::Jsonl {
-                    b.push(b'\n');
-                }
-            }
-            Format::Plume => unreachable!("refused in new"),
+            b.push(b']');
+        }
+        b.extend_from_slice(b"]}");
+        if self.format != Format::Json {
+            b.push(b'\n');
         }
         self.ops += 1;
         if self.buf.len() >= CHUNK {
@@ -143,6 +99,46 @@ impl<W: Write> OpWriter<W> {
         Ok(())
     }
 }
+
+/// The tokens of one op in EDN or JSON, in the order they are written.
+struct Tokens {
+    index: &'static [u8],
+    time: &'static [u8],
+    kind: &'static [u8],
+    process: &'static [u8],
+    value: &'static [u8],
+    sep: u8,
+    append: &'static [u8],
+    read: &'static [u8],
+    write: &'static [u8],
+    nil: &'static [u8],
+}
+
+const EDN: Tokens = Tokens {
+    index: b"{:index ",
+    time: b", :time ",
+    kind: b", :type :",
+    process: b", :process ",
+    value: b", :f :txn, :value [",
+    sep: b' ',
+    append: b"[:append ",
+    read: b"[:r ",
+    write: b"[:w ",
+    nil: b"nil",
+};
+
+const JSON: Tokens = Tokens {
+    index: b"{\"index\":",
+    time: b",\"time\":",
+    kind: b",\"type\":\"",
+    process: b"\",\"process\":",
+    value: b",\"f\":\"txn\",\"value\":[",
+    sep: b',',
+    append: b"[\"append\",",
+    read: b"[\"r\",",
+    write: b"[\"w\",",
+    nil: b"null",
+};
 
 impl<W: Write> Sink for OpWriter<W> {
     type Error = io::Error;
