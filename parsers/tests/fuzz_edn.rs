@@ -3,6 +3,8 @@
 //! that hands out a few bytes at a time gives the same result as reading the
 //! whole input at once. And every value's EDN text reads back to the value.
 
+mod common;
+use common::*;
 use history::{History, Value};
 use parsers::source::Trickle;
 use parsers::{edn, read_history, Format, InputError, ReadOptions};
@@ -169,25 +171,12 @@ fn corpus_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/corpus")
 }
 
-fn edn_files(dir: &Path, out: &mut Vec<PathBuf>) {
-    let Ok(rd) = std::fs::read_dir(dir) else { return };
-    let mut entries: Vec<PathBuf> = rd.filter_map(|e| e.ok().map(|e| e.path())).collect();
-    entries.sort();
-    for p in entries {
-        if p.is_dir() {
-            edn_files(&p, out);
-        } else if p.extension().is_some_and(|e| e == "edn") {
-            out.push(p);
-        }
-    }
-}
-
 /// The corpus files, each cut to its first 12 KB (empty when the corpus is absent).
 fn corpus() -> &'static [Vec<u8>] {
     static FILES: OnceLock<Vec<Vec<u8>>> = OnceLock::new();
     FILES.get_or_init(|| {
         let mut paths = Vec::new();
-        edn_files(&corpus_dir(), &mut paths);
+        files_with(&corpus_dir(), &["edn"], &mut paths);
         paths
             .iter()
             .filter_map(|p| std::fs::read(p).ok())

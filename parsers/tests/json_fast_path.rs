@@ -3,12 +3,14 @@
 //! then `HistoryBuilder::push`): the same ops, micro-ops, interned ids, pairs
 //! and warnings, and the same errors at the same positions, whole or trickled.
 
+mod common;
+use common::*;
 use history::{History, HistoryBuilder, SrcPos, Value};
 use parsers::source::Trickle;
 use parsers::{json, InputError, Source};
 use proptest::prelude::*;
 use std::io::Read;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 const NAME: &str = "t.json";
 
@@ -39,33 +41,6 @@ fn generic<R: Read>(r: R, form: Form) -> Result<History, InputError> {
     b.finish().map_err(|e| InputError::from_op(NAME, e))
 }
 
-fn same(a: &Result<History, InputError>, b: &Result<History, InputError>) -> Result<(), String> {
-    match (a, b) {
-        (Ok(a), Ok(b)) => {
-            let va: Vec<Value> = a.ops.iter().map(|o| a.op_to_value(o)).collect();
-            let vb: Vec<Value> = b.ops.iter().map(|o| b.op_to_value(o)).collect();
-            if va != vb {
-                return Err(format!("ops differ:\n{va:?}\n{vb:?}"));
-            }
-            if a.ops != b.ops || a.mops != b.mops || a.reads != b.reads {
-                return Err("op records, micro-ops or read lists differ".into());
-            }
-            if a.atoms.table_len() != b.atoms.table_len() {
-                return Err("interned atoms differ".into());
-            }
-            if a.partner != b.partner || a.warnings != b.warnings {
-                return Err(format!("pairs or warnings differ: {:?} vs {:?}", a.warnings, b.warnings));
-            }
-            if (a.index_given, a.process_defaulted) != (b.index_given, b.process_defaulted) {
-                return Err("flags differ".into());
-            }
-            Ok(())
-        }
-        (Err(a), Err(b)) if a == b => Ok(()),
-        _ => Err(format!("outcomes differ:\n{a:?}\n{b:?}")),
-    }
-}
-
 fn check(bytes: &[u8], form: Form) -> Result<(), String> {
     let g = generic(bytes, form);
     same(&fast(bytes, form), &g).map_err(|e| format!("{form:?}: {e}"))?;
@@ -76,24 +51,12 @@ fn check(bytes: &[u8], form: Form) -> Result<(), String> {
     Ok(())
 }
 
-fn json_files(dir: &Path, out: &mut Vec<PathBuf>) {
-    let Ok(rd) = std::fs::read_dir(dir) else { return };
-    for e in rd.flatten() {
-        let p = e.path();
-        if p.is_dir() {
-            json_files(&p, out);
-        } else if p.extension().is_some_and(|x| x == "json" || x == "jsonl") {
-            out.push(p);
-        }
-    }
-}
-
 #[test]
 fn corpus_files_read_the_same_on_both_paths() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
     let mut files = Vec::new();
-    json_files(&root.join("../shared/corpus"), &mut files);
-    json_files(&root.join("fixtures"), &mut files);
+    files_with(&root.join("../shared/corpus"), &["json", "jsonl"], &mut files);
+    files_with(&root.join("fixtures"), &["json", "jsonl"], &mut files);
     if files.is_empty() {
         eprintln!("no corpus files; skipped");
         return;
