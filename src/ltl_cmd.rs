@@ -59,19 +59,7 @@ fn formulas(args: &LtlArgs) -> Result<(Vec<Named>, String), String> {
         }
     }
     if let Some(spec) = &args.spec {
-        let text = std::fs::read_to_string(spec).map_err(|e| format!("cannot read {}: {e}", spec.display()))?;
-        for (k, line) in text.lines().enumerate() {
-            let l = line.trim();
-            if l.is_empty() || l.starts_with('#') {
-                continue;
-            }
-            match l.split_once(':') {
-                Some((name, src)) if !name.trim().is_empty() && !name.trim().contains(' ') => {
-                    out.push(Named { name: name.trim().into(), src: src.trim().into() })
-                }
-                _ => return Err(format!("{}:{}: expected `name: formula`", spec.display(), k + 1)),
-            }
-        }
+        out.extend(read_spec(spec)?.into_iter().map(|(name, src)| Named { name, src }));
         if out.is_empty() {
             return Err(format!("{}: no formulas", spec.display()));
         }
@@ -334,4 +322,24 @@ fn write_table(out: &mut impl Write, results: &[Result1]) -> io::Result<()> {
         t.add_row(vec![r.name.clone(), v, ff, open]);
     }
     writeln!(out, "{t}")
+}
+
+/// A `--spec` file: `(name, formula)` for each `name: formula` line; blank lines
+/// and `#` comments are skipped; anything else is an error naming the line.
+pub fn read_spec(spec: &std::path::Path) -> Result<Vec<(String, String)>, String> {
+    let text = std::fs::read_to_string(spec).map_err(|e| format!("cannot read {}: {e}", spec.display()))?;
+    let mut out = Vec::new();
+    for (k, line) in text.lines().enumerate() {
+        let l = line.trim();
+        if l.is_empty() || l.starts_with('#') {
+            continue;
+        }
+        match l.split_once(':') {
+            Some((name, src)) if !name.trim().is_empty() && !name.trim().contains(' ') => {
+                out.push((name.trim().to_string(), src.trim().to_string()))
+            }
+            _ => return Err(format!("{}:{}: expected `name: formula`", spec.display(), k + 1)),
+        }
+    }
+    Ok(out)
 }

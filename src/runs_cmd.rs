@@ -238,19 +238,7 @@ fn ltl_formulas(a: &RunsCheckArgs) -> Result<Vec<LtlFormula>, String> {
     let mut src: Vec<(String, String)> =
         a.ltl.iter().enumerate().map(|(i, f)| (format!("ltl{}", i + 1), f.clone())).collect();
     if let Some(spec) = &a.spec {
-        let text = std::fs::read_to_string(spec).map_err(|e| format!("cannot read {}: {e}", spec.display()))?;
-        for (k, line) in text.lines().enumerate() {
-            let l = line.trim();
-            if l.is_empty() || l.starts_with('#') {
-                continue;
-            }
-            match l.split_once(':') {
-                Some((name, f)) if !name.trim().is_empty() && !name.trim().contains(' ') => {
-                    src.push((name.trim().to_string(), f.trim().to_string()))
-                }
-                _ => return Err(format!("{}:{}: expected `name: formula`", spec.display(), k + 1)),
-            }
-        }
+        src.extend(crate::ltl_cmd::read_spec(spec)?);
     }
     let mut out = Vec::new();
     for (name, f) in src {
