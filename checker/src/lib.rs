@@ -15,6 +15,7 @@ pub mod anomaly;
 pub mod check;
 pub mod cycles;
 pub mod graph;
+mod group;
 pub mod lattice;
 pub mod list_append;
 pub mod order;

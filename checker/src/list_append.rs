@@ -29,6 +29,7 @@
 
 use crate::anomaly::{Anomaly, CheckError, Expected, Explainer, Observed, Step, Version};
 use crate::graph::{GraphBuilder, Txn};
+use crate::group::group;
 use crate::rel::Rels;
 use history::{History, Id, Mop, MopKind, MopVal, OpType, OpValue};
 use rayon::prelude::*;
@@ -414,28 +415,6 @@ struct OpChunk {
     anoms: Vec<(u32, u32, Anomaly)>,
 }
 
-/// A stable counting sort of records by (local) key: offsets (nkeys + 1) and the records.
-fn group<T: Copy>(nkeys: usize, key: &[u32], rec: Vec<T>) -> (Vec<u32>, Vec<T>) {
-    let mut off = vec![0u32; nkeys + 1];
-    for &k in key {
-        off[k as usize + 1] += 1;
-    }
-    for i in 0..nkeys {
-        off[i + 1] += off[i];
-    }
-    if rec.is_empty() {
-        return (off, rec);
-    }
-    let mut fill: Vec<u32> = off[..nkeys].to_vec();
-    let mut out: Vec<T> = vec![rec[0]; rec.len()];
-    for (r, &k) in rec.iter().zip(key) {
-        let f = &mut fill[k as usize];
-        out[*f as usize] = *r;
-        *f += 1;
-    }
-    (off, out)
-}
-
 fn scan_ops(h: &History, lo: usize, hi: usize) -> OpChunk {
     let mut ki = KeyIndex::default();
     // Room for this range's share of the micro-ops, so the vectors seldom grow.
@@ -514,9 +493,9 @@ fn scan_ops(h: &History, lo: usize, hi: usize) -> OpChunk {
         }
     }
     let n = ki.keys.len();
-    let (e_off, ents) = group(n, &ak, ar);
-    let (r_off, reads) = group(n, &rk, rr);
-    let (l_off, lus) = group(n, &lk, lr);
+    let (e_off, ents) = group(n, &ak, &ar);
+    let (r_off, reads) = group(n, &rk, &rr);
+    let (l_off, lus) = group(n, &lk, &lr);
     OpChunk { keys: ki.keys, e_off, ents, r_off, reads, l_off, lus, err, anoms }
 }
 
