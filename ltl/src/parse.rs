@@ -127,7 +127,10 @@ pub(crate) fn lex(src: &str) -> Result<Vec<Token>, ParseError> {
         }
         let c = rest.chars().next().unwrap_or(' ');
         if c.is_ascii_digit() {
-            let (r, text) = number(rest).map_err(|_| ParseError::new(pos, "bad number"))?;
+            // Right after `.` a number is an index: `x.0.1` is `x[0][1]`, not `x` and `0.1`.
+            let after_dot = matches!(out.last(), Some(Token { tok: Tok::Sym("."), .. }));
+            let scan = if after_dot { digit1(rest) } else { number(rest) };
+            let (r, text) = scan.map_err(|_| ParseError::new(pos, "bad number"))?;
             let value: f64 = text.parse().map_err(|_| ParseError::new(pos, "bad number"))?;
             let int = if text.bytes().all(|b| b.is_ascii_digit()) { text.parse::<i64>().ok() } else { None };
             // A unit must touch the number: `10s`, `1.5ms`.
@@ -764,19 +767,14 @@ fn to_term(e: &(Ex, usize), sc: &Scope) -> R<Term> {
                 return Err(ParseError::new(*pos, format!("unknown name `{n}`")));
             }
         }
-        Ex::Field(base, key) => {
-            let (root, mut segs) = path_of(base, sc)?;
-            segs.push(Seg::Key(key.clone()));
-            Term::Path(root, segs)
-        }
+        Ex::Field(base, key) => with_seg(to_term(base, sc)?, Seg::Key(key.clone())),
         Ex::Index(base, idx) => {
-            let (root, mut segs) = path_of(base, sc)?;
-            let t = to_term(idx, sc)?;
-            segs.push(match t {
+            let base = to_term(base, sc)?;
+            let seg = match to_term(idx, sc)? {
                 Term::Lit(Json::String(s)) => Seg::Key(s),
                 t => Seg::Index(t),
-            });
-            Term::Path(root, segs)
+            };
+            with_seg(base, seg)
         }
         Ex::Call(name, args) => match (name.as_str(), args.len()) {
             ("len", 1) => Term::Len(b(&args[0])?),
@@ -789,10 +787,19 @@ fn to_term(e: &(Ex, usize), sc: &Scope) -> R<Term> {
     })
 }
 
-fn path_of(e: &(Ex, usize), sc: &Scope) -> R<(Root, Vec<Seg>)> {
-    match to_term(e, sc)? {
-        Term::Path(r, s) => Ok((r, s)),
-        _ => Err(ParseError::new(e.1, "only paths (state, event, time, step, $ or a bound name) have fields")),
+/// `base.key` or `base[i]`: a path grows by a segment, and so does an index into a
+/// computed value; anything else becomes the base of a new `Term::Index`.
+fn with_seg(base: Term, seg: Seg) -> Term {
+    match base {
+        Term::Path(root, mut segs) => {
+            segs.push(seg);
+            Term::Path(root, segs)
+        }
+        Term::Index(b, mut segs) => {
+            segs.push(seg);
+            Term::Index(b, segs)
+        }
+        b => Term::Index(Box::new(b), vec![seg]),
     }
 }
 
@@ -869,6 +876,97 @@ mod tests {
     fn quantified_index_and_lets() {
         let f = p("let leader = state.n1.role == \"leader\"; forall a in nodes. always (leader -> state[a].term >= 0)");
         assert!(matches!(f, Formula::Quant(Quant::Forall, _, Domain::Nodes, _)));
+    }
+
+    /// The term of `always X == 0`.
+    fn lhs(src: &str) -> Term {
+        match p(&format!("{src} == 0")) {
+            Formula::Cmp(CmpOp::Eq, t, _) => t,
+            f => panic!("{src}: {f:?}"),
+        }
+    }
+
+    fn idx(i: i64) -> Seg {
+        Seg::Index(Term::Lit(Json::from(i)))
+    }
+
+    #[test]
+    fn computed_values_take_segments() {
+        use serde_json::json;
+        let state = |k: &str| Term::Path(Root::State, vec![Seg::Key(k.into())]);
+        let cases: Vec<(&str, Term)> = vec![
+            ("[1,2][1]", Term::Index(Box::new(Term::Lit(json!([1, 2]))), vec![idx(1)])),
+            ("[\"n1\", \"n2\"][0]", Term::Index(Box::new(Term::Lit(json!(["n1", "n2"]))), vec![idx(0)])),
+            ("[state.a, state.b][1]", Term::Index(Box::new(Term::Array(vec![state("a"), state("b")])), vec![idx(1)])),
+            (
+                "len(state.log)[0].x[\"y z\"]",
+                Term::Index(
+                    Box::new(Term::Len(Box::new(state("log")))),
+                    vec![idx(0), Seg::Key("x".into()), Seg::Key("y z".into())],
+                ),
+            ),
+            // `.0` is an index, like `[0]`.
+            ("[[1], 2].0.0", Term::Index(Box::new(Term::Lit(json!([[1], 2]))), vec![idx(0), idx(0)])),
+            (
+                "(state.a + 1)[state.i]",
+                Term::Index(
+                    Box::new(Term::Arith(ArithOp::Add, Box::new(state("a")), Box::new(Term::Lit(json!(1))))),
+                    vec![Seg::Index(state("i"))],
+                ),
+            ),
+        ];
+        for (src, want) in cases {
+            assert_eq!(lhs(src), want, "{src}");
+        }
+        // Paths stay paths, parenthesised or not.
+        let log0 = Term::Path(Root::State, vec![Seg::Key("log".into()), idx(0)]);
+        assert_eq!(lhs("state.log[0]"), log0);
+        assert_eq!(lhs("(state.log)[0]"), log0);
+        assert_eq!(lhs("state[\"log\"].0"), log0);
+        // `[]` is the empty array right of a comparison, and takes an index there.
+        let f = p("state.x == [][0]");
+        let Formula::Cmp(_, _, r) = &f else { panic!() };
+        assert_eq!(r, &Term::Index(Box::new(Term::Lit(json!([]))), vec![idx(0)]));
+        assert!(parse("(state.a == 1).x").is_err());
+    }
+
+    #[test]
+    fn indexed_terms_print_as_they_parse() {
+        use serde_json::json;
+        for src in [
+            "always [1,2][1] == state.x",
+            "always [\"n1\", \"n2\"][step] == state.leader",
+            "[state.a, state.b][1] > 0 && [state.a, 1][state.i].k",
+            "len(state.log)[0] == null",
+            "(state.a - 1)[0] != (-state.b).k",
+            "state.x == [][0]",
+            "[[], [1]][1][0] == 1",
+            "forall a in nodes. [state[a].role][0] == \"leader\"",
+            "bind w. eventually [w.state.x, time][0] == (w.time)",
+            "(10s)[0] == (true).k",
+        ] {
+            let f = p(src);
+            let text = f.to_string();
+            assert_eq!(parse(&text).map_err(|e| e.render(&text)), Ok(f), "{src} printed as {text}");
+        }
+        // Bases the parser never builds but Display must still print readably.
+        let seg = vec![idx(0), Seg::Key("a b".into()), Seg::Key("k".into())];
+        for base in [
+            Term::Lit(json!(-1)),
+            Term::Lit(json!(1.5)),
+            Term::Lit(json!("s")),
+            Term::Lit(json!(null)),
+            Term::Lit(json!([])),
+            Term::Lit(json!([[], -2])),
+            Term::Dur(3.0, Unit::Ms),
+            Term::Neg(Box::new(Term::Path(Root::Event, vec![]))),
+            Term::Arith(ArithOp::Div, Box::new(Term::Path(Root::Time, vec![])), Box::new(Term::Lit(json!(2)))),
+        ] {
+            let t = Term::Index(Box::new(base), seg.clone());
+            let f = Formula::Cmp(CmpOp::Eq, t.clone(), t);
+            let text = f.to_string();
+            assert_eq!(parse(&text).map_err(|e| e.render(&text)), Ok(f), "printed as {text}");
+        }
     }
 
     #[test]
