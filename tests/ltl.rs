@@ -256,3 +256,35 @@ fn computed_values_take_indices() {
         let _ = std::fs::remove_file(p);
     }
 }
+
+#[test]
+fn a_blank_line_inside_the_trace_is_an_input_error() {
+    let inner =
+        temp_trace("blank-inner", "{\"state\": {\"x\": 1}}\n{\"state\": {\"x\": 1}}\n  \n{\"state\": {\"x\": 2}}\n");
+    for f in ["always state.x == 1", "always true"] {
+        let o = run(&[f, &inner]);
+        expect_code(&o, 2);
+        assert!(
+            err(&o).contains(&format!(
+                "{inner}:3: blank line inside the trace (one step per line; `step` is the 0-based line index)"
+            )),
+            "{}",
+            err(&o)
+        );
+        assert_eq!(out(&o), "");
+    }
+    // Merge-patch mode reads with the other reader, to the same error.
+    let o = run(&["--state-mode", "merge-patch", "always true", &inner]);
+    expect_code(&o, 2);
+    assert!(err(&o).contains(&format!("{inner}:3: blank line inside the trace")), "{}", err(&o));
+    // Blank lines after the last step are ignored, and steps are file lines - 1.
+    let trailing = temp_trace("blank-trailing", "{\"state\": {\"x\": 1}}\n{\"state\": {\"x\": 2}}\n\n \r\n\n");
+    let (d, o) = json(&["always state.x == 1", &trailing]);
+    expect_code(&o, 1);
+    assert_eq!(d["first_failure"], serde_json::json!({"step": 1, "time": 1}));
+    let (_, o) = json(&["--state-mode", "merge-patch", "always step <= 1", &trailing]);
+    expect_code(&o, 0);
+    for p in [inner, trailing] {
+        let _ = std::fs::remove_file(p);
+    }
+}

@@ -134,3 +134,21 @@ fn segments_apply_to_computed_values() {
         assert_eq!(verdict_on(f, text), want, "{f}");
     }
 }
+
+#[test]
+fn step_is_the_zero_based_line_index() {
+    // Each record holds its own 1-based line number; trailing blank lines are ignored.
+    let text = "{\"n\": 1}\n{\"n\": 2}\r\n{\"n\": 3}\n\n  \n";
+    assert_eq!(verdict_on("always step + 1 == $.n", text), Holds);
+    assert_eq!(verdict_on("eventually (step == 2 && $.n == 3)", text), Holds);
+    // The blank lines are not steps: step 3 is still to come.
+    assert_eq!(verdict_on("eventually step == 3", text), Pending);
+    // A blank line before a step would shift `step` off the line index: both readers refuse it.
+    let text = "{\"n\": 1}\n{\"n\": 2}\n\n{\"n\": 4}\n";
+    let e = load(text.as_bytes(), &[], &TraceOptions::default()).unwrap_err();
+    assert_eq!(e.line, 3, "{e}");
+    assert!(e.message.contains("blank line inside the trace"), "{e}");
+    let e = load_steps(text.as_bytes(), &TraceOptions::default()).unwrap_err();
+    assert_eq!(e.line, 3, "{e}");
+    assert!(e.message.contains("`step` is the 0-based line index"), "{e}");
+}
