@@ -62,7 +62,13 @@ impl fmt::Display for ParseError {
 #[derive(Clone, Debug, PartialEq)]
 pub(crate) enum Tok {
     Ident(String),
-    Num { value: f64, int: Option<i64>, unit: Option<Unit> },
+    /// `split`: the two whole parts of a plain `D.D` number, for `x.0.1`.
+    Num {
+        value: f64,
+        int: Option<i64>,
+        unit: Option<Unit>,
+        split: Option<(i64, i64)>,
+    },
     Str(String),
     Sym(&'static str),
     Eof,
@@ -127,12 +133,11 @@ pub(crate) fn lex(src: &str) -> Result<Vec<Token>, ParseError> {
         }
         let c = rest.chars().next().unwrap_or(' ');
         if c.is_ascii_digit() {
-            // Right after `.` a number is an index: `x.0.1` is `x[0][1]`, not `x` and `0.1`.
-            let after_dot = matches!(out.last(), Some(Token { tok: Tok::Sym("."), .. }));
-            let scan = if after_dot { digit1(rest) } else { number(rest) };
-            let (r, text) = scan.map_err(|_| ParseError::new(pos, "bad number"))?;
+            let (r, text) = number(rest).map_err(|_| ParseError::new(pos, "bad number"))?;
             let value: f64 = text.parse().map_err(|_| ParseError::new(pos, "bad number"))?;
             let int = if text.bytes().all(|b| b.is_ascii_digit()) { text.parse::<i64>().ok() } else { None };
+            // `0.1` after `.` is two indices (`x.0.1`): keep both parts.
+            let split = text.split_once('.').and_then(|(a, b)| Some((a.parse().ok()?, b.parse().ok()?)));
             // A unit must touch the number: `10s`, `1.5ms`.
             let (r, unit) = match ident(r) {
                 Ok((r2, u)) => match Unit::from_name(u) {
@@ -146,7 +151,7 @@ pub(crate) fn lex(src: &str) -> Result<Vec<Token>, ParseError> {
                 },
                 Err(_) => (r, None),
             };
-            out.push(Token { tok: Tok::Num { value, int, unit }, pos });
+            out.push(Token { tok: Tok::Num { value, int, unit, split: split.filter(|_| unit.is_none()) }, pos });
             rest = r;
         } else if c.is_ascii_alphabetic() || c == '_' {
             let (r, id) = ident(rest).map_err(|_| ParseError::new(pos, "bad name"))?;
@@ -496,7 +501,7 @@ impl P {
     }
 
     fn bound(&mut self) -> R<Option<Bound>> {
-        if let Tok::Num { value, unit, int } = self.peek().clone() {
+        if let Tok::Num { value, unit, int, .. } = self.peek().clone() {
             if unit.is_none() && int.is_none() {
                 return Err(ParseError::new(self.pos(), "a step bound is a whole number (durations need a unit)"));
             }
@@ -601,7 +606,7 @@ impl P {
         let pos = self.pos();
         let t = self.bump().tok;
         let e = match t {
-            Tok::Num { value, int, unit: None } => Ex::Num(value, int),
+            Tok::Num { value, int, unit: None, .. } => Ex::Num(value, int),
             Tok::Num { value, unit: Some(u), .. } => Ex::Dur(value, u),
             Tok::Str(s) => Ex::Str(s),
             Tok::Sym("$") => Ex::Root(Root::Record),
@@ -672,6 +677,13 @@ impl P {
                     Tok::Ident(k) => k,
                     Tok::Num { int: Some(i), unit: None, .. } => {
                         e = (Ex::Index(Box::new(e), Box::new((Ex::Num(i as f64, Some(i)), pos))), pos);
+                        continue;
+                    }
+                    // `x.0.1`: the lexer read `0.1` as one number.
+                    Tok::Num { split: Some((i, j)), .. } => {
+                        for k in [i, j] {
+                            e = (Ex::Index(Box::new(e), Box::new((Ex::Num(k as f64, Some(k)), pos))), pos);
+                        }
                         continue;
                     }
                     t => {
@@ -923,6 +935,16 @@ mod tests {
         assert_eq!(lhs("state.log[0]"), log0);
         assert_eq!(lhs("(state.log)[0]"), log0);
         assert_eq!(lhs("state[\"log\"].0"), log0);
+        assert_eq!(lhs("state.log.0.1"), Term::Path(Root::State, vec![Seg::Key("log".into()), idx(0), idx(1)]));
+        // A number after a binder's `.` is still a number.
+        let one_and_a_half = Term::Lit(json!(1.5));
+        for src in ["bind w.1.5 < time", "forall a in [1]. 1.5 < a", "forall a in [1].1.5 < a"] {
+            let body = match p(src) {
+                Formula::Bind(_, b) | Formula::Quant(_, _, _, b) => *b,
+                f => panic!("{src}: {f:?}"),
+            };
+            assert!(matches!(&body, Formula::Cmp(CmpOp::Lt, l, _) if *l == one_and_a_half), "{src}: {body:?}");
+        }
         // `[]` is the empty array right of a comparison, and takes an index there.
         let f = p("state.x == [][0]");
         let Formula::Cmp(_, _, r) = &f else { panic!() };
