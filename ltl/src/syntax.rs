@@ -310,6 +310,8 @@ fn fmt_segs(segs: &[Seg], f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match s {
             Seg::Key(k) if is_plain_key(k) => write!(f, ".{k}")?,
             Seg::Key(k) => write!(f, "[{}]", Json::from(k.as_str()))?,
+            // `[[]]` would lex as `[`, the `always` box, `]`.
+            Seg::Index(Term::Lit(Json::Array(a))) if a.is_empty() => f.write_str("[[ ]]")?,
             Seg::Index(t) => write!(f, "[{t}]")?,
         }
     }
