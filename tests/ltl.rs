@@ -220,3 +220,71 @@ fn readme_examples_run() {
     }
     assert!(ran >= 4);
 }
+
+/// A trace written to a file of its own under the system's temporary directory.
+fn temp_trace(name: &str, text: &str) -> String {
+    let p = std::env::temp_dir().join(format!("histcheck-ltl-{}-{name}.jsonl", std::process::id()));
+    std::fs::write(&p, text).unwrap();
+    p.to_string_lossy().into_owned()
+}
+
+#[test]
+fn computed_values_take_indices() {
+    let ok = temp_trace(
+        "index-ok",
+        "{\"state\": {\"x\": 2, \"a\": 1, \"b\": 20, \"i\": 1}}\n{\"state\": {\"x\": 2, \"a\": 5, \"b\": 20, \"i\": 1}}\n",
+    );
+    let bad = temp_trace(
+        "index-bad",
+        "{\"state\": {\"x\": 2, \"a\": 1, \"b\": 20, \"i\": 1}}\n{\"state\": {\"x\": 1, \"a\": 5, \"b\": 20, \"i\": 0}}\n",
+    );
+    let (d, o) = json(&["always state.x == [1,2][1]", &ok]);
+    expect_code(&o, 0);
+    assert_eq!(d["verdict"], "holds");
+    let (d, o) = json(&["always state.x == [1,2][1]", &bad]);
+    expect_code(&o, 1);
+    assert_eq!(d["first_failure"], serde_json::json!({"step": 1, "time": 1}));
+    // The leaf names the indexed term and the value it read.
+    let f = "always [state.a, state.b][state.i] == 20";
+    expect_code(&run(&[f, &ok]), 0);
+    let o = run(&[f, &bad]);
+    expect_code(&o, 1);
+    assert!(out(&o).contains("[state.a, state.b][state.i] == 20: 5 == 20"), "{}", out(&o));
+    let o = run(&["always [\"n1\", \"n2\"][step] != null && len(state)[0] == null", &ok]);
+    expect_code(&o, 0);
+    for p in [ok, bad] {
+        let _ = std::fs::remove_file(p);
+    }
+}
+
+#[test]
+fn a_blank_line_inside_the_trace_is_an_input_error() {
+    let inner =
+        temp_trace("blank-inner", "{\"state\": {\"x\": 1}}\n{\"state\": {\"x\": 1}}\n  \n{\"state\": {\"x\": 2}}\n");
+    for f in ["always state.x == 1", "always true"] {
+        let o = run(&[f, &inner]);
+        expect_code(&o, 2);
+        assert!(
+            err(&o).contains(&format!(
+                "{inner}:3: blank line inside the trace (one step per line; `step` is the 0-based line index)"
+            )),
+            "{}",
+            err(&o)
+        );
+        assert_eq!(out(&o), "");
+    }
+    // Merge-patch mode reads with the other reader, to the same error.
+    let o = run(&["--state-mode", "merge-patch", "always true", &inner]);
+    expect_code(&o, 2);
+    assert!(err(&o).contains(&format!("{inner}:3: blank line inside the trace")), "{}", err(&o));
+    // Blank lines after the last step are ignored, and steps are file lines - 1.
+    let trailing = temp_trace("blank-trailing", "{\"state\": {\"x\": 1}}\n{\"state\": {\"x\": 2}}\n\n \r\n\n");
+    let (d, o) = json(&["always state.x == 1", &trailing]);
+    expect_code(&o, 1);
+    assert_eq!(d["first_failure"], serde_json::json!({"step": 1, "time": 1}));
+    let (_, o) = json(&["--state-mode", "merge-patch", "always step <= 1", &trailing]);
+    expect_code(&o, 0);
+    for p in [inner, trailing] {
+        let _ = std::fs::remove_file(p);
+    }
+}

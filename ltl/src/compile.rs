@@ -63,6 +63,10 @@ pub enum TE {
     Neg(Box<TE>),
     Len(Box<TE>),
     Array(Vec<TE>),
+    /// Segments into a computed value (`[1, 2][state.i]`, `[state.a, 1][state.i].k`),
+    /// applied as in a path. Built by [`sub`], which folds what it can: the base is
+    /// never a `Col` or a `Sub`, and the first segment of a `Const` base is dynamic.
+    Sub(Box<TE>, Vec<TSeg>),
 }
 
 #[derive(Clone, Debug)]
@@ -401,21 +405,13 @@ impl C<'_> {
             Term::Neg(a) => TE::Neg(Box::new(self.term(a, env)?)),
             Term::Len(a) => TE::Len(Box::new(self.term(a, env)?)),
             Term::Array(items) => TE::Array(items.iter().map(|x| self.term(x, env)).collect::<Result<_, _>>()?),
+            Term::Index(base, segs) => {
+                let base = self.term(base, env)?;
+                let segs = segs.iter().map(|s| self.seg(s, env)).collect::<Result<Vec<_>, _>>()?;
+                sub(base, segs)
+            }
             Term::Path(root, segs) => {
-                let mut segs_te = Vec::new();
-                for s in segs {
-                    segs_te.push(match s {
-                        Seg::Key(k) => TSeg::Key(k.clone()),
-                        Seg::Index(t) => match self.term(t, env)? {
-                            TE::Const(Json::String(s)) => TSeg::Key(s),
-                            TE::Const(Json::Number(n)) if n.as_u64().is_some() => {
-                                TSeg::Idx(n.as_u64().unwrap_or(0) as usize)
-                            }
-                            TE::Const(_) => TSeg::Key("\u{0}no such key".into()),
-                            te => TSeg::Dyn(te),
-                        },
-                    });
-                }
+                let segs_te = segs.iter().map(|s| self.seg(s, env)).collect::<Result<Vec<_>, _>>()?;
                 let (at, prefix): (At, Vec<PSeg>) = match root {
                     Root::State => (At::Cur, vec![PSeg::Key("state".into())]),
                     Root::Event => (At::Cur, vec![PSeg::Key("event".into())]),
@@ -428,22 +424,8 @@ impl C<'_> {
                         return Ok(if segs_te.is_empty() { TE::Step(At::Cur) } else { TE::Const(Json::Null) })
                     }
                     Root::Var(v) => match env.get(v) {
-                        Some(Binding::Value(j)) => {
-                            let mut out = TE::Const(j.clone());
-                            // Segments into a literal are resolved right away where static.
-                            for s in segs_te {
-                                out = match (out, s) {
-                                    (TE::Const(j), TSeg::Key(k)) => TE::Const(j.get(&k).cloned().unwrap_or(Json::Null)),
-                                    (TE::Const(j), TSeg::Idx(i)) => TE::Const(j.get(i).cloned().unwrap_or(Json::Null)),
-                                    _ => {
-                                        return Err(CompileError(format!(
-                                            "`{t}`: a dynamic index into a quantified value"
-                                        )))
-                                    }
-                                };
-                            }
-                            return Ok(out);
-                        }
+                        // Segments into a quantified value are resolved right away where static.
+                        Some(Binding::Value(j)) => return Ok(sub(TE::Const(j.clone()), segs_te)),
                         Some(Binding::Bind(slot)) => {
                             let at = At::Var(*slot);
                             match segs_te.first() {
@@ -458,6 +440,16 @@ impl C<'_> {
                 };
                 self.path(at, prefix, segs_te)?
             }
+        })
+    }
+
+    fn seg(&mut self, s: &Seg, env: &Env) -> Result<TSeg, CompileError> {
+        Ok(match s {
+            Seg::Key(k) => TSeg::Key(k.clone()),
+            Seg::Index(t) => match self.term(t, env)? {
+                TE::Const(j) => const_seg(&j),
+                te => TSeg::Dyn(te),
+            },
         })
     }
 
@@ -549,6 +541,57 @@ impl C<'_> {
     }
 }
 
+/// A constant index: a string is a key, a whole non-negative number an array
+/// index (`1.0` too, as when the index is computed); anything else reads null.
+fn const_seg(j: &Json) -> TSeg {
+    match j {
+        Json::String(s) => TSeg::Key(s.clone()),
+        Json::Number(n) => match n.as_u64() {
+            Some(i) => TSeg::Idx(i as usize),
+            None => match n.as_f64() {
+                Some(f) if f >= 0.0 && f.fract() == 0.0 => TSeg::Idx(f as usize),
+                _ => TSeg::Key(NO_KEY.into()),
+            },
+        },
+        _ => TSeg::Key(NO_KEY.into()),
+    }
+}
+
+/// A key no JSON object of a trace is expected to have: what `x[null]` or `x[-1]` reads.
+const NO_KEY: &str = "\u{0}no such key";
+
+/// `base` with segments applied, folded where the result is known at compile time:
+/// into constants, into the chosen element of an array term, onto a column's
+/// dynamic rest; numbers (arithmetic, `len`, time, step) have no fields.
+pub(crate) fn sub(mut base: TE, segs: Vec<TSeg>) -> TE {
+    let mut it = segs.into_iter();
+    while let Some(s) = it.next() {
+        base = match (base, s) {
+            (TE::Const(j), TSeg::Key(k)) => TE::Const(j.get(&k).cloned().unwrap_or(Json::Null)),
+            (TE::Const(j), TSeg::Idx(i)) => TE::Const(j.get(i).cloned().unwrap_or(Json::Null)),
+            (TE::Array(xs), TSeg::Idx(i)) => xs.into_iter().nth(i).unwrap_or(TE::Const(Json::Null)),
+            (TE::Array(_), TSeg::Key(_)) => TE::Const(Json::Null),
+            (TE::Arith(..) | TE::Neg(_) | TE::Len(_) | TE::Time(_) | TE::Step(_), _) => TE::Const(Json::Null),
+            (TE::Col { at, col, mut rest }, s) => {
+                rest.push(s);
+                rest.extend(it);
+                return TE::Col { at, col, rest };
+            }
+            (TE::Sub(b, mut rest), s) => {
+                rest.push(s);
+                rest.extend(it);
+                return TE::Sub(b, rest);
+            }
+            (b, s) => {
+                let mut rest = vec![s];
+                rest.extend(it);
+                return TE::Sub(Box::new(b), rest);
+            }
+        };
+    }
+    base
+}
+
 fn paren(f: &Formula) -> String {
     let s = pretty(f);
     match f {
@@ -597,6 +640,10 @@ pub fn te_free(t: &TE) -> u64 {
         TE::Arith(_, a, b) => te_free(a) | te_free(b),
         TE::Neg(a) | TE::Len(a) => te_free(a),
         TE::Array(xs) => xs.iter().fold(0, |acc, x| acc | te_free(x)),
+        TE::Sub(b, rest) => rest.iter().fold(te_free(b), |acc, s| match s {
+            TSeg::Dyn(t) => acc | te_free(t),
+            _ => acc,
+        }),
     }
 }
 
@@ -640,6 +687,14 @@ pub fn te_cur_refs(t: &TE) -> [usize; 3] {
             }
             TE::Neg(a) | TE::Len(a) => go(a, acc),
             TE::Array(xs) => xs.iter().for_each(|x| go(x, acc)),
+            TE::Sub(b, rest) => {
+                go(b, acc);
+                for s in rest {
+                    if let TSeg::Dyn(t) = s {
+                        go(t, acc);
+                    }
+                }
+            }
         }
     }
     let mut acc = [0; 3];
@@ -661,6 +716,64 @@ mod tests {
         assert_eq!(pat.win, Win { time: true, lo: 0, hi: Some(100) });
         assert!(pat.join.is_some());
         assert_eq!(pat.rest.len(), 1);
+    }
+
+    /// The left term of the first atom of `src`.
+    fn left(src: &str, opts: &CompileOptions) -> (TE, Plan) {
+        let p = compile(&parse(src).unwrap(), opts).unwrap();
+        (p.atoms[0].l.clone(), p)
+    }
+
+    #[test]
+    fn indexed_values_fold_where_static() {
+        let o = CompileOptions::default();
+        let konst = |src: &str| match left(src, &o).0 {
+            TE::Const(j) => j,
+            t => panic!("{src}: not folded: {t:?}"),
+        };
+        assert_eq!(konst("[1,2][1] == 0"), Json::from(2));
+        assert_eq!(konst("[\"n1\", \"n2\"][0] == 0"), Json::from("n1"));
+        assert_eq!(konst("[[1, [5]], 2][0][1].0 == 0"), Json::from(5));
+        assert_eq!(konst("[1,2][2] == 0"), Json::Null);
+        assert_eq!(konst("[1,2][-1] == 0"), Json::Null);
+        assert_eq!(konst("[1,2][1.0] == 0"), Json::from(2));
+        assert_eq!(konst("[1,2][0.5] == 0"), Json::Null);
+        assert_eq!(konst("[1,2].k == 0"), Json::Null);
+        assert_eq!(konst("[1,2][null] == 0"), Json::Null);
+        assert_eq!(konst("[1,2][true] == 0"), Json::Null);
+        assert_eq!(konst("(\"ab\")[0] == 0"), Json::Null);
+        // Numbers have no fields.
+        assert_eq!(konst("len(state.log)[0] == 0"), Json::Null);
+        assert_eq!(konst("(state.a + 1).k == 0"), Json::Null);
+        // The chosen element of an array term, with the rest of the segments.
+        let (t, p) = left("[state.a, state.b.c][1].d[0] == 0", &o);
+        let TE::Col { at: At::Cur, col, rest } = t else { panic!("{t:?}") };
+        let key = |k: &str| PSeg::Key(k.into());
+        assert_eq!(p.paths[col], vec![key("state"), key("b"), key("c")]);
+        assert!(matches!(rest.as_slice(), [TSeg::Key(d), TSeg::Idx(0)] if d == "d"), "{rest:?}");
+        // A dynamic index stays one, and is read at the current step.
+        let (t, _) = left("[state.a, 1][state.i] == 0", &o);
+        assert!(matches!(&t, TE::Sub(b, r) if matches!(**b, TE::Array(_)) && matches!(r[..], [TSeg::Dyn(_)])), "{t:?}");
+        assert!(te_uses_cur(&t));
+        assert_eq!(te_cur_refs(&t), [2, 0, 0]);
+        let (t, _) = left("[1, 2][step] == 0", &o);
+        assert!(matches!(&t, TE::Sub(b, _) if matches!(**b, TE::Const(_))), "{t:?}");
+        assert_eq!(te_cur_refs(&t), [0, 0, 1]);
+        // Free bind variables are seen through the index.
+        let (t, p) = left("bind w. [1, 2][w.state.i] == 0", &o);
+        assert_eq!(te_free(&t), 1, "{t:?}");
+        assert_eq!(p.nodes[p.root].free, 0);
+    }
+
+    #[test]
+    fn quantified_values_take_dynamic_indices() {
+        let f = parse("forall a in [[1, 2], [3]]. always a[state.i] == 2").unwrap();
+        let p = compile(&f, &CompileOptions::default()).unwrap();
+        assert_eq!(p.atoms.len(), 2);
+        assert!(p.atoms.iter().all(|a| matches!(&a.l, TE::Sub(b, _) if matches!(**b, TE::Const(_)))));
+        // Static segments into one still fold.
+        let (t, _) = left("forall a in [[1, 2]]. a[1] == 2", &CompileOptions::default());
+        assert!(matches!(t, TE::Const(ref j) if j == &Json::from(2)), "{t:?}");
     }
 
     #[test]

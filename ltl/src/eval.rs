@@ -130,19 +130,9 @@ impl<'a> Eval<'a> {
             },
             TE::Col { at, col, rest } => {
                 let Some(p) = self.pos_of(*at, cur, env) else { return Val::Null };
-                let mut v = self.cell(self.tr.cols[*col][p]);
-                for s in rest {
-                    v = match s {
-                        TSeg::Key(k) => v.get_key(k),
-                        TSeg::Idx(i) => v.index(&Val::Int(*i as i64)),
-                        TSeg::Dyn(t) => {
-                            let idx = self.term(t, cur, env);
-                            v.index(&idx)
-                        }
-                    };
-                }
-                v
+                self.segs(self.cell(self.tr.cols[*col][p]), rest, cur, env)
             }
+            TE::Sub(base, rest) => self.segs(self.term(base, cur, env), rest, cur, env),
             TE::Arith(op, a, b) => arith(*op, &self.term(a, cur, env), &self.term(b, cur, env)),
             TE::Neg(a) => neg_val(&self.term(a, cur, env)),
             TE::Len(a) => len(&self.term(a, cur, env)),
@@ -150,6 +140,21 @@ impl<'a> Eval<'a> {
                 Val::Own(serde_json::Value::Array(xs.iter().map(|x| self.term(x, cur, env).to_json()).collect()))
             }
         }
+    }
+
+    /// Segments applied to a value: missing keys and indices are null.
+    fn segs(&self, mut v: Val<'a>, rest: &'a [TSeg], cur: Cur, env: &[usize]) -> Val<'a> {
+        for s in rest {
+            v = match s {
+                TSeg::Key(k) => v.get_key(k),
+                TSeg::Idx(i) => v.index(&Val::Int(*i as i64)),
+                TSeg::Dyn(t) => {
+                    let idx = self.term(t, cur, env);
+                    v.index(&idx)
+                }
+            };
+        }
+        v
     }
 
     pub fn atom(&self, a: usize, cur: Cur, env: &[usize]) -> bool {

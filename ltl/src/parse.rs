@@ -62,7 +62,13 @@ impl fmt::Display for ParseError {
 #[derive(Clone, Debug, PartialEq)]
 pub(crate) enum Tok {
     Ident(String),
-    Num { value: f64, int: Option<i64>, unit: Option<Unit> },
+    /// `split`: the two whole parts of a plain `D.D` number, for `x.0.1`.
+    Num {
+        value: f64,
+        int: Option<i64>,
+        unit: Option<Unit>,
+        split: Option<(i64, i64)>,
+    },
     Str(String),
     Sym(&'static str),
     Eof,
@@ -130,6 +136,8 @@ pub(crate) fn lex(src: &str) -> Result<Vec<Token>, ParseError> {
             let (r, text) = number(rest).map_err(|_| ParseError::new(pos, "bad number"))?;
             let value: f64 = text.parse().map_err(|_| ParseError::new(pos, "bad number"))?;
             let int = if text.bytes().all(|b| b.is_ascii_digit()) { text.parse::<i64>().ok() } else { None };
+            // `0.1` after `.` is two indices (`x.0.1`): keep both parts.
+            let split = text.split_once('.').and_then(|(a, b)| Some((a.parse().ok()?, b.parse().ok()?)));
             // A unit must touch the number: `10s`, `1.5ms`.
             let (r, unit) = match ident(r) {
                 Ok((r2, u)) => match Unit::from_name(u) {
@@ -143,7 +151,7 @@ pub(crate) fn lex(src: &str) -> Result<Vec<Token>, ParseError> {
                 },
                 Err(_) => (r, None),
             };
-            out.push(Token { tok: Tok::Num { value, int, unit }, pos });
+            out.push(Token { tok: Tok::Num { value, int, unit, split: split.filter(|_| unit.is_none()) }, pos });
             rest = r;
         } else if c.is_ascii_alphabetic() || c == '_' {
             let (r, id) = ident(rest).map_err(|_| ParseError::new(pos, "bad name"))?;
@@ -493,7 +501,7 @@ impl P {
     }
 
     fn bound(&mut self) -> R<Option<Bound>> {
-        if let Tok::Num { value, unit, int } = self.peek().clone() {
+        if let Tok::Num { value, unit, int, .. } = self.peek().clone() {
             if unit.is_none() && int.is_none() {
                 return Err(ParseError::new(self.pos(), "a step bound is a whole number (durations need a unit)"));
             }
@@ -598,7 +606,7 @@ impl P {
         let pos = self.pos();
         let t = self.bump().tok;
         let e = match t {
-            Tok::Num { value, int, unit: None } => Ex::Num(value, int),
+            Tok::Num { value, int, unit: None, .. } => Ex::Num(value, int),
             Tok::Num { value, unit: Some(u), .. } => Ex::Dur(value, u),
             Tok::Str(s) => Ex::Str(s),
             Tok::Sym("$") => Ex::Root(Root::Record),
@@ -669,6 +677,13 @@ impl P {
                     Tok::Ident(k) => k,
                     Tok::Num { int: Some(i), unit: None, .. } => {
                         e = (Ex::Index(Box::new(e), Box::new((Ex::Num(i as f64, Some(i)), pos))), pos);
+                        continue;
+                    }
+                    // `x.0.1`: the lexer read `0.1` as one number.
+                    Tok::Num { split: Some((i, j)), .. } => {
+                        for k in [i, j] {
+                            e = (Ex::Index(Box::new(e), Box::new((Ex::Num(k as f64, Some(k)), pos))), pos);
+                        }
                         continue;
                     }
                     t => {
@@ -764,19 +779,14 @@ fn to_term(e: &(Ex, usize), sc: &Scope) -> R<Term> {
                 return Err(ParseError::new(*pos, format!("unknown name `{n}`")));
             }
         }
-        Ex::Field(base, key) => {
-            let (root, mut segs) = path_of(base, sc)?;
-            segs.push(Seg::Key(key.clone()));
-            Term::Path(root, segs)
-        }
+        Ex::Field(base, key) => with_seg(to_term(base, sc)?, Seg::Key(key.clone())),
         Ex::Index(base, idx) => {
-            let (root, mut segs) = path_of(base, sc)?;
-            let t = to_term(idx, sc)?;
-            segs.push(match t {
+            let base = to_term(base, sc)?;
+            let seg = match to_term(idx, sc)? {
                 Term::Lit(Json::String(s)) => Seg::Key(s),
                 t => Seg::Index(t),
-            });
-            Term::Path(root, segs)
+            };
+            with_seg(base, seg)
         }
         Ex::Call(name, args) => match (name.as_str(), args.len()) {
             ("len", 1) => Term::Len(b(&args[0])?),
@@ -789,10 +799,19 @@ fn to_term(e: &(Ex, usize), sc: &Scope) -> R<Term> {
     })
 }
 
-fn path_of(e: &(Ex, usize), sc: &Scope) -> R<(Root, Vec<Seg>)> {
-    match to_term(e, sc)? {
-        Term::Path(r, s) => Ok((r, s)),
-        _ => Err(ParseError::new(e.1, "only paths (state, event, time, step, $ or a bound name) have fields")),
+/// `base.key` or `base[i]`: a path grows by a segment, and so does an index into a
+/// computed value; anything else becomes the base of a new `Term::Index`.
+fn with_seg(base: Term, seg: Seg) -> Term {
+    match base {
+        Term::Path(root, mut segs) => {
+            segs.push(seg);
+            Term::Path(root, segs)
+        }
+        Term::Index(b, mut segs) => {
+            segs.push(seg);
+            Term::Index(b, segs)
+        }
+        b => Term::Index(Box::new(b), vec![seg]),
     }
 }
 
@@ -871,6 +890,108 @@ mod tests {
         assert!(matches!(f, Formula::Quant(Quant::Forall, _, Domain::Nodes, _)));
     }
 
+    /// The term of `always X == 0`.
+    fn lhs(src: &str) -> Term {
+        match p(&format!("{src} == 0")) {
+            Formula::Cmp(CmpOp::Eq, t, _) => t,
+            f => panic!("{src}: {f:?}"),
+        }
+    }
+
+    fn idx(i: i64) -> Seg {
+        Seg::Index(Term::Lit(Json::from(i)))
+    }
+
+    #[test]
+    fn computed_values_take_segments() {
+        use serde_json::json;
+        let state = |k: &str| Term::Path(Root::State, vec![Seg::Key(k.into())]);
+        let cases: Vec<(&str, Term)> = vec![
+            ("[1,2][1]", Term::Index(Box::new(Term::Lit(json!([1, 2]))), vec![idx(1)])),
+            ("[\"n1\", \"n2\"][0]", Term::Index(Box::new(Term::Lit(json!(["n1", "n2"]))), vec![idx(0)])),
+            ("[state.a, state.b][1]", Term::Index(Box::new(Term::Array(vec![state("a"), state("b")])), vec![idx(1)])),
+            (
+                "len(state.log)[0].x[\"y z\"]",
+                Term::Index(
+                    Box::new(Term::Len(Box::new(state("log")))),
+                    vec![idx(0), Seg::Key("x".into()), Seg::Key("y z".into())],
+                ),
+            ),
+            // `.0` is an index, like `[0]`.
+            ("[[1], 2].0.0", Term::Index(Box::new(Term::Lit(json!([[1], 2]))), vec![idx(0), idx(0)])),
+            (
+                "(state.a + 1)[state.i]",
+                Term::Index(
+                    Box::new(Term::Arith(ArithOp::Add, Box::new(state("a")), Box::new(Term::Lit(json!(1))))),
+                    vec![Seg::Index(state("i"))],
+                ),
+            ),
+        ];
+        for (src, want) in cases {
+            assert_eq!(lhs(src), want, "{src}");
+        }
+        // Paths stay paths, parenthesised or not.
+        let log0 = Term::Path(Root::State, vec![Seg::Key("log".into()), idx(0)]);
+        assert_eq!(lhs("state.log[0]"), log0);
+        assert_eq!(lhs("(state.log)[0]"), log0);
+        assert_eq!(lhs("state[\"log\"].0"), log0);
+        assert_eq!(lhs("state.log.0.1"), Term::Path(Root::State, vec![Seg::Key("log".into()), idx(0), idx(1)]));
+        // A number after a binder's `.` is still a number.
+        let one_and_a_half = Term::Lit(json!(1.5));
+        for src in ["bind w.1.5 < time", "forall a in [1]. 1.5 < a", "forall a in [1].1.5 < a"] {
+            let body = match p(src) {
+                Formula::Bind(_, b) | Formula::Quant(_, _, _, b) => *b,
+                f => panic!("{src}: {f:?}"),
+            };
+            assert!(matches!(&body, Formula::Cmp(CmpOp::Lt, l, _) if *l == one_and_a_half), "{src}: {body:?}");
+        }
+        // `[]` is the empty array right of a comparison, and takes an index there.
+        let f = p("state.x == [][0]");
+        let Formula::Cmp(_, _, r) = &f else { panic!() };
+        assert_eq!(r, &Term::Index(Box::new(Term::Lit(json!([]))), vec![idx(0)]));
+        assert!(parse("(state.a == 1).x").is_err());
+    }
+
+    #[test]
+    fn indexed_terms_print_as_they_parse() {
+        use serde_json::json;
+        for src in [
+            "always [1,2][1] == state.x",
+            "always [\"n1\", \"n2\"][step] == state.leader",
+            "[state.a, state.b][1] > 0 && [state.a, 1][state.i].k",
+            "len(state.log)[0] == null",
+            "(state.a - 1)[0] != (-state.b).k",
+            "state.x == [][0]",
+            "[[], [1]][1][0] == 1",
+            "forall a in nodes. [state[a].role][0] == \"leader\"",
+            "bind w. eventually [w.state.x, time][0] == (w.time)",
+            "(10s)[0] == (true).k",
+            "state.a[[ ]] == [1][[ ]]",
+        ] {
+            let f = p(src);
+            let text = f.to_string();
+            assert_eq!(parse(&text).map_err(|e| e.render(&text)), Ok(f), "{src} printed as {text}");
+        }
+        // Bases the parser never builds but Display must still print readably.
+        let seg = vec![idx(0), Seg::Key("a b".into()), Seg::Key("k".into())];
+        for base in [
+            Term::Lit(json!(-1)),
+            Term::Lit(json!(1.5)),
+            Term::Lit(json!("s")),
+            Term::Lit(json!(null)),
+            Term::Lit(json!([])),
+            Term::Lit(json!([[], -2])),
+            Term::Dur(3.0, Unit::Ms),
+            Term::Neg(Box::new(Term::Path(Root::Event, vec![]))),
+            Term::Arith(ArithOp::Div, Box::new(Term::Path(Root::Time, vec![])), Box::new(Term::Lit(json!(2)))),
+        ] {
+            let t = Term::Index(Box::new(base), seg.clone());
+            let f = Formula::Cmp(CmpOp::Eq, t.clone(), t);
+            let text = f.to_string();
+            assert_eq!(parse(&text).map_err(|e| e.render(&text)), Ok(f), "printed as {text}");
+        }
+    }
+
     #[test]
     fn errors_have_columns() {
         let e = parse("always (state.a == )").unwrap_err();
@@ -881,6 +1002,88 @@ mod tests {
         assert!(parse("unknown_name").is_err());
         assert!(parse("p until q until r").is_err());
         assert!(parse("eventually[1s..5] state.a").is_err());
+    }
+}
+
+#[cfg(test)]
+mod index_props {
+    use super::*;
+    use proptest::prelude::*;
+    use serde_json::json;
+
+    fn lit() -> impl Strategy<Value = Json> {
+        let leaf = prop_oneof![
+            Just(Json::Null),
+            any::<bool>().prop_map(Json::Bool),
+            (-50i64..50).prop_map(|i| json!(i)),
+            Just(json!(2.5)),
+            "[a-z \"]{0,3}".prop_map(Json::String),
+        ];
+        leaf.prop_recursive(2, 6, 3, |inner| prop::collection::vec(inner, 0..3).prop_map(Json::Array))
+    }
+
+    /// Terms in the shapes the parser builds (so printing and re-parsing must give them back).
+    fn term() -> impl Strategy<Value = Term> {
+        let key = prop_oneof!["[a-z]{1,3}", "[a-z ]{0,3}"];
+        let root = prop_oneof![Just(Root::State), Just(Root::Event), Just(Root::Step), Just(Root::Record)];
+        let leaf = prop_oneof![
+            lit().prop_map(Term::Lit),
+            (root, prop::collection::vec(key.clone().prop_map(Seg::Key), 0..3)).prop_map(|(r, s)| Term::Path(r, s)),
+        ];
+        leaf.prop_recursive(3, 16, 3, move |inner| {
+            let seg = prop_oneof![
+                key.clone().prop_map(Seg::Key),
+                (0i64..3).prop_map(|i| Seg::Index(Term::Lit(json!(i)))),
+                inner
+                    .clone()
+                    .prop_filter("a string index is a key", |t| !matches!(t, Term::Lit(Json::String(_))))
+                    .prop_map(Seg::Index),
+            ];
+            prop_oneof![
+                (inner.clone(), prop::collection::vec(seg, 1..3)).prop_map(|(b, segs)| match b {
+                    Term::Path(r, mut s) => {
+                        s.extend(segs);
+                        Term::Path(r, s)
+                    }
+                    Term::Index(b, mut s) => {
+                        s.extend(segs);
+                        Term::Index(b, s)
+                    }
+                    b => Term::Index(Box::new(b), segs),
+                }),
+                prop::collection::vec(inner.clone(), 1..3).prop_map(|xs| {
+                    match xs
+                        .iter()
+                        .map(|x| match x {
+                            Term::Lit(j) => Some(j.clone()),
+                            _ => None,
+                        })
+                        .collect::<Option<Vec<_>>>()
+                    {
+                        Some(js) => Term::Lit(Json::Array(js)),
+                        None => Term::Array(xs),
+                    }
+                }),
+                inner.clone().prop_map(|t| Term::Len(Box::new(t))),
+                // (`[] - x` reads as `always (-x)`: an old corner, not about indices.)
+                (inner.clone().prop_filter("[] - x", |a| a != &Term::Lit(json!([]))), inner.clone())
+                    .prop_map(|(a, b)| Term::Arith(ArithOp::Sub, Box::new(a), Box::new(b))),
+                inner
+                    .prop_filter("-literal folds", |t| !matches!(t, Term::Lit(Json::Number(_))))
+                    .prop_map(|t| Term::Neg(Box::new(t))),
+            ]
+        })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 2000, ..ProptestConfig::default() })]
+        #[test]
+        fn indexed_terms_round_trip(a in term(), b in term()) {
+            let f = Formula::Cmp(CmpOp::Eq, a, b);
+            let text = f.to_string();
+            let g = parse(&text).map_err(|e| TestCaseError::fail(e.render(&text)))?;
+            prop_assert_eq!(g, f, "{}", text);
+        }
     }
 }
 

@@ -133,6 +133,14 @@ fn reads(t: &TE, acc: &mut [usize; 3]) {
         }
         TE::Neg(a) | TE::Len(a) => reads(a, acc),
         TE::Array(xs) => xs.iter().for_each(|x| reads(x, acc)),
+        TE::Sub(b, rest) => {
+            reads(b, acc);
+            for s in rest {
+                if let TSeg::Dyn(d) = s {
+                    reads(d, acc);
+                }
+            }
+        }
     }
 }
 
@@ -191,25 +199,9 @@ impl<'a> Ref<'a> {
                         None => return Json::Null,
                     }
                 }
-                let mut v = v.clone();
-                for s in rest {
-                    let idx = match s {
-                        TSeg::Key(k) => Json::String(k.clone()),
-                        TSeg::Idx(i) => Json::from(*i),
-                        TSeg::Dyn(d) => self.term(d, pos, env),
-                    };
-                    v = match (&v, &idx) {
-                        (Json::Object(o), Json::String(k)) => o.get(k).cloned().unwrap_or(Json::Null),
-                        (Json::Array(a), Json::Number(n)) => n
-                            .as_f64()
-                            .filter(|f| *f >= 0.0 && f.fract() == 0.0)
-                            .and_then(|f| a.get(f as usize).cloned())
-                            .unwrap_or(Json::Null),
-                        _ => Json::Null,
-                    };
-                }
-                v
+                self.segs(v.clone(), rest, pos, env)
             }
+            TE::Sub(base, rest) => self.segs(self.term(base, pos, env), rest, pos, env),
             TE::Arith(op, a, b) => arith(*op, &self.term(a, pos, env), &self.term(b, pos, env)),
             TE::Neg(a) => match self.term(a, pos, env) {
                 Json::Number(n) => match n.as_i64() {
@@ -226,6 +218,28 @@ impl<'a> Ref<'a> {
             },
             TE::Array(xs) => Json::Array(xs.iter().map(|x| self.term(x, pos, env)).collect()),
         }
+    }
+
+    /// Segments applied to a value, from the definition: a string key into an object,
+    /// a whole non-negative number into an array, null otherwise.
+    fn segs(&self, mut v: Json, rest: &[TSeg], pos: Pos, env: &[usize]) -> Json {
+        for s in rest {
+            let idx = match s {
+                TSeg::Key(k) => Json::String(k.clone()),
+                TSeg::Idx(i) => Json::from(*i),
+                TSeg::Dyn(d) => self.term(d, pos, env),
+            };
+            v = match (&v, &idx) {
+                (Json::Object(o), Json::String(k)) => o.get(k).cloned().unwrap_or(Json::Null),
+                (Json::Array(a), Json::Number(n)) => n
+                    .as_f64()
+                    .filter(|f| *f >= 0.0 && f.fract() == 0.0)
+                    .and_then(|f| a.get(f as usize).cloned())
+                    .unwrap_or(Json::Null),
+                _ => Json::Null,
+            };
+        }
+        v
     }
 
     pub fn operands(&self, a: usize, i: usize, env: &[usize]) -> (Json, Json) {

@@ -158,6 +158,11 @@ pub enum Term {
     Len(Box<Term>),
     /// An array whose elements are not all literals: `[state.a, 1]`.
     Array(Vec<Term>),
+    /// Segments applied to a computed value, as in a path: `[1, 2][i]`,
+    /// `[state.a, state.b][1]`, `len(x)[0]`, `(state.a + 1).k`. A key reads an
+    /// object, a non-negative whole number an array; anything else is null. The
+    /// base is never a `Path` or an `Index` (the parser extends those instead).
+    Index(Box<Term>, Vec<Seg>),
 }
 
 /// Prefix temporal operators.
@@ -300,6 +305,19 @@ impl fmt::Display for Root {
     }
 }
 
+fn fmt_segs(segs: &[Seg], f: &mut fmt::Formatter<'_>) -> fmt::Result {
+    for s in segs {
+        match s {
+            Seg::Key(k) if is_plain_key(k) => write!(f, ".{k}")?,
+            Seg::Key(k) => write!(f, "[{}]", Json::from(k.as_str()))?,
+            // `[[]]` would lex as `[`, the `always` box, `]`.
+            Seg::Index(Term::Lit(Json::Array(a))) if a.is_empty() => f.write_str("[[ ]]")?,
+            Seg::Index(t) => write!(f, "[{t}]")?,
+        }
+    }
+    Ok(())
+}
+
 impl fmt::Display for Term {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -310,14 +328,20 @@ impl fmt::Display for Term {
             }
             Term::Path(root, segs) => {
                 write!(f, "{root}")?;
-                for s in segs {
-                    match s {
-                        Seg::Key(k) if is_plain_key(k) => write!(f, ".{k}")?,
-                        Seg::Key(k) => write!(f, "[{}]", Json::from(k.as_str()))?,
-                        Seg::Index(t) => write!(f, "[{t}]")?,
-                    }
+                fmt_segs(segs, f)
+            }
+            Term::Index(base, segs) => {
+                match &**base {
+                    // Postfix segments bind to these as they are printed.
+                    Term::Lit(Json::Array(a)) if !a.is_empty() => write!(f, "{base}")?,
+                    Term::Array(a) if !a.is_empty() => write!(f, "{base}")?,
+                    Term::Len(_) | Term::Arith(..) | Term::Neg(_) => write!(f, "{base}")?,
+                    // `[]` before `[` would lex as the `always` box; `[ ]` is an array.
+                    Term::Lit(Json::Array(_)) | Term::Array(_) => f.write_str("[ ]")?,
+                    // Anything else in parentheses: `(-1)[0]`, `(1)[0]`, `(state.a)` (never built by the parser).
+                    _ => write!(f, "({base})")?,
                 }
-                Ok(())
+                fmt_segs(segs, f)
             }
             Term::Arith(op, a, b) => write!(f, "({a} {} {b})", op.symbol()),
             Term::Neg(a) => write!(f, "(-{a})"),

@@ -10,6 +10,10 @@
 //!   needed for `--state-mode merge-patch` (the state is a running merge of
 //!   patches), and used by the reference evaluator and the proof checker.
 //!
+//! Both read one step per line, so `step` is the 0-based line index: a blank
+//! (whitespace-only) line with a step after it is an error
+//! ([`TraceError::blank_line`]), blank lines after the last step are ignored.
+//!
 //! They live in `ltl` rather than `parsers` because the fast reader is directed by
 //! the formula's paths and writes the evaluator's columns, so it is not a generic
 //! ingest step.
@@ -57,6 +61,22 @@ pub struct TraceError {
     pub message: String,
 }
 
+impl TraceError {
+    /// A whitespace-only line with a step after it: `step` is the 0-based line
+    /// index, so a trace has no gaps. Blank lines after the last step are ignored.
+    pub fn blank_line(line: usize) -> TraceError {
+        TraceError {
+            line,
+            message: "blank line inside the trace (one step per line; `step` is the 0-based line index)".into(),
+        }
+    }
+}
+
+/// Whether a line holds only the whitespace the readers skip around a record.
+fn is_blank(line: &[u8]) -> bool {
+    line.iter().all(|&b| matches!(b, b' ' | b'\t' | b'\r'))
+}
+
 impl fmt::Display for TraceError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if self.line > 0 {
@@ -78,7 +98,7 @@ pub struct Trace {
     /// Arrays and objects referred to by `CVal::Big`.
     pub big: Vec<Json>,
     pub strs: Interner,
-    /// The 1-based line of each step.
+    /// The 1-based line of each step (always step + 1: no blank lines between steps).
     pub lines: Vec<u32>,
 }
 
@@ -603,6 +623,8 @@ struct Loader<'t> {
     trie: Trie,
     tr: Trace,
     line: usize,
+    /// The first blank line since the last step: an error if another step follows.
+    blank: Option<usize>,
     scratch: Vec<u8>,
     opts: &'t TraceOptions,
 }
@@ -623,8 +645,12 @@ impl Loader<'_> {
                 break;
             }
             if chunk[pos] == b'\n' {
+                self.blank.get_or_insert(self.line);
                 pos += 1;
                 continue;
+            }
+            if let Some(b) = self.blank {
+                return Err(TraceError::blank_line(b));
             }
             let step = self.tr.n;
             for c in self.tr.cols.iter_mut() {
@@ -673,6 +699,7 @@ fn loader<'t>(paths: &[Vec<PSeg>], opts: &'t TraceOptions) -> Loader<'t> {
         trie: Trie::build(paths, &opts.time_field),
         tr: Trace { cols: vec![Vec::new(); paths.len()], ..Trace::default() },
         line: 0,
+        blank: None,
         scratch: Vec::new(),
         opts,
     }
@@ -758,7 +785,7 @@ fn load_pieces<R: std::io::Read>(
     let io_err = |e: std::io::Error| TraceError { line: 0, message: format!("cannot read: {e}") };
     #[allow(non_snake_case)]
     let PIECE = piece;
-    type Part = (usize, Result<(Trace, usize), TraceError>);
+    type Part = (usize, Result<Piece, TraceError>);
     let (job_tx, job_rx) = std::sync::mpsc::sync_channel::<(usize, Vec<u8>)>(threads * 2);
     let job_rx = std::sync::Mutex::new(job_rx);
     let (res_tx, res_rx) = std::sync::mpsc::channel::<Part>();
@@ -769,10 +796,7 @@ fn load_pieces<R: std::io::Read>(
                 let job = job_rx.lock().map(|rx| rx.recv());
                 let Ok(Ok((k, piece))) = job else { return };
                 let mut l = loader(paths, opts);
-                let r = l.feed(&piece).map(|()| {
-                    let lines = l.line;
-                    (l.tr, lines)
-                });
+                let r = l.feed(&piece).map(|()| Piece { lines: l.line, blank: l.blank, tr: l.tr });
                 if res_tx.send((k, r)).is_err() {
                     return;
                 }
@@ -812,7 +836,7 @@ fn load_pieces<R: std::io::Read>(
         })();
         drop(job_tx);
         read_result?;
-        let mut parts: Vec<Option<Result<(Trace, usize), TraceError>>> = (0..count).map(|_| None).collect();
+        let mut parts: Vec<Option<Result<Piece, TraceError>>> = (0..count).map(|_| None).collect();
         for (k, r) in res_rx.iter() {
             parts[k] = Some(r);
         }
@@ -825,22 +849,42 @@ fn load_pieces<R: std::io::Read>(
     })
 }
 
+/// What a reader thread makes of one piece of the file.
+struct Piece {
+    tr: Trace,
+    /// The piece's lines.
+    lines: usize,
+    /// The piece's first blank line after its last step (1-based within the piece).
+    blank: Option<usize>,
+}
+
 /// Joins traces of consecutive pieces: steps, lines and strings renumbered, times
-/// checked across the joins.
+/// and blank lines checked across the joins.
 fn join_parts(
-    parts: impl Iterator<Item = Result<(Trace, usize), TraceError>>,
+    parts: impl Iterator<Item = Result<Piece, TraceError>>,
     opts: &TraceOptions,
 ) -> Result<Trace, TraceError> {
     let mut all: Option<Trace> = None;
     let mut line_off = 0usize;
+    // The first blank line after the last step so far (a file line).
+    let mut blank: Option<usize> = None;
     let field = || opts.time_field.join(".");
     for part in parts {
-        let (mut p, lines) = part.map_err(|mut e| {
-            if e.line > 0 {
-                e.line += line_off;
+        let Piece { tr: mut p, lines, blank: p_blank } = match part {
+            // An error at a line of a later piece means that piece has a step (or
+            // a blank line before one), so an earlier blank line comes first.
+            Err(e) if e.line > 0 => {
+                return Err(blank.map_or(TraceError { line: e.line + line_off, ..e }, TraceError::blank_line))
             }
-            e
-        })?;
+            Err(e) => return Err(e),
+            Ok(p) => p,
+        };
+        if let (Some(b), true) = (blank, p.n > 0) {
+            return Err(TraceError::blank_line(b));
+        }
+        if blank.is_none() {
+            blank = p_blank.map(|b| b + line_off);
+        }
         for l in p.lines.iter_mut() {
             *l += line_off as u32;
         }
@@ -932,19 +976,22 @@ fn json_at<'a>(j: &'a Json, p: &[PSeg]) -> Option<&'a Json> {
 
 /// Every line as a [`Step`], with merge patches applied.
 pub fn load_steps(bytes: &[u8], opts: &TraceOptions) -> Result<Vec<Step>, TraceError> {
-    let text = std::str::from_utf8(bytes).map_err(|e| TraceError {
-        line: bytes[..e.valid_up_to()].iter().filter(|&&b| b == b'\n').count() + 1,
-        message: "invalid UTF-8".into(),
-    })?;
     let mut steps = Vec::new();
     let mut state = Json::Object(Default::default());
     let mut times = Trace::default();
     let tp: Vec<PSeg> = opts.time_field.iter().map(|k| PSeg::Key(k.clone())).collect();
-    for (k, l) in text.split('\n').enumerate() {
+    // The first blank line since the last step: an error if another step follows.
+    let mut blank: Option<usize> = None;
+    for (k, l) in bytes.split(|&b| b == b'\n').enumerate() {
         let line = k + 1;
-        if l.trim().is_empty() {
+        if is_blank(l) {
+            blank.get_or_insert(line);
             continue;
         }
+        if let Some(b) = blank {
+            return Err(TraceError::blank_line(b));
+        }
+        let l = std::str::from_utf8(l).map_err(|_| TraceError { line, message: "invalid UTF-8".into() })?;
         let mut rec: Json = serde_json::from_str(l).map_err(|e| {
             let text = e.to_string();
             let text = text.split(" at line ").next().unwrap_or("").to_string();
@@ -1030,16 +1077,16 @@ mod tests {
     fn fast_and_slow_readers_agree() {
         let text = concat!(
             "{\"time\": 1, \"state\": {\"p\": true, \"x\": [1, {\"a\": \"\\u00e9\"}]}, \"event\": {\"kind\": \"re\\\"q\"}}\n",
-            "\n",
-            "{\"time\": 1, \"log\": [0, 2.5e1], \"event\": null, \"zzz\": {\"deep\": [[[]]]}}\n",
+            "{\"time\": 1, \"log\": [0, 2.5e1], \"event\": null, \"zzz\": {\"deep\": [[[]]]}}\r\n",
             "{\"state\": {\"p\": null}, \"time\": 7, \"event\": {\"kind\": 3}}\n",
+            "\n \t\r\n",
         );
         let opts = TraceOptions::default();
         let fast = load(text.as_bytes(), &paths(), &opts).unwrap();
         let slow = from_steps(&load_steps(text.as_bytes(), &opts).unwrap(), &paths());
         assert_eq!(fast.n, 3);
         assert_eq!(fast.times, vec![1, 1, 7]);
-        assert_eq!(fast.lines, vec![1, 3, 4]);
+        assert_eq!(fast.lines, vec![1, 2, 3]);
         for c in 0..paths().len() {
             for s in 0..3 {
                 assert_eq!(fast.cval_json(fast.cols[c][s]), slow.cval_json(slow.cols[c][s]), "col {c} step {s}");
@@ -1114,6 +1161,83 @@ mod tests {
             assert_eq!(e.line, 2, "{e}");
             assert!(load_steps(bad, &opts).is_err());
         }
+    }
+
+    /// Every reader on `text`: the fast one whole, streamed in small reads, in pieces
+    /// on threads, in merge-patch mode, and the serde one. Ok(steps) or Err(line).
+    fn all_readers(text: &[u8]) -> Vec<(String, Result<usize, usize>)> {
+        struct Dribble<'a>(&'a [u8]);
+        impl std::io::Read for Dribble<'_> {
+            fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+                let k = buf.len().min(self.0.len()).min(5);
+                buf[..k].copy_from_slice(&self.0[..k]);
+                self.0 = &self.0[k..];
+                Ok(k)
+            }
+        }
+        let opts = TraceOptions::default();
+        let mp = TraceOptions { state_mode: StateMode::MergePatch, ..TraceOptions::default() };
+        let r = |t: Result<Trace, TraceError>| t.map(|t| t.n).map_err(|e| e.line);
+        let mut out = vec![
+            ("load".to_string(), r(load(text, &paths(), &opts))),
+            ("load_from".to_string(), r(load_from(Dribble(text), &paths(), &opts))),
+            ("load_steps".to_string(), load_steps(text, &opts).map(|s| s.len()).map_err(|e| e.line)),
+            ("merge-patch".to_string(), r(load(text, &paths(), &mp))),
+        ];
+        for threads in [2, 3] {
+            for piece in [8, 16, 64, 1 << 20] {
+                let t = load_pieces(Dribble(text), &paths(), &opts, threads, piece);
+                out.push((format!("{threads} threads, pieces of {piece}"), r(t)));
+            }
+        }
+        out
+    }
+
+    #[track_caller]
+    fn readers_say(text: &str, want: Result<usize, usize>) {
+        for (reader, got) in all_readers(text.as_bytes()) {
+            assert_eq!(got, want, "{reader} on {text:?}");
+        }
+    }
+
+    #[test]
+    fn blank_lines_inside_the_trace_are_errors_after_it_ignored() {
+        // `step` is the 0-based line index: a blank line before a step is an input error.
+        readers_say("{}\n\n{}\n", Err(2));
+        readers_say("\n{}\n", Err(1));
+        readers_say("{}\n \t\r\n{}\n", Err(2));
+        readers_say("{}\n\n\n{}\n", Err(2));
+        readers_say("{}\n\n{x\n", Err(2));
+        readers_say("{}\n\n\u{a0}\n", Err(2));
+        readers_say("{x\n\n{}\n", Err(1));
+        let e = load(b"{}\n\n{}\n", &paths(), &TraceOptions::default()).unwrap_err();
+        assert!(e.to_string().starts_with("line 2: blank line inside the trace"), "{e}");
+        // After the last step, blank lines are ignored.
+        readers_say("{}\n{}\n\n", Ok(2));
+        readers_say("{}\n{}\n \n\t\n\n", Ok(2));
+        readers_say("{}\n{}\n   ", Ok(2));
+        readers_say("{}\r\n{}\r\n\r\n", Ok(2));
+        readers_say("{}", Ok(1));
+        readers_say("\n\n", Err(0));
+        readers_say("", Err(0));
+        // Invalid UTF-8 after a blank line: the blank line comes first, in both readers.
+        for (reader, got) in all_readers(b"{}\n\n{\"a\": \"\xff\"}\n") {
+            assert_eq!(got, Err(2), "{reader}");
+        }
+        for (reader, got) in all_readers(b"{}\n{\"a\": \"\xff\"}\n\n{}\n") {
+            assert_eq!(got, Err(2), "{reader}");
+        }
+        // A blank line anywhere in a longer trace, across piece boundaries.
+        let lines: Vec<String> = (0..30).map(|i| format!("{{\"time\": {i}, \"state\": {{\"p\": {i}}}}}")).collect();
+        for k in 0..30 {
+            let mut l = lines.clone();
+            l.insert(k, "  ".into());
+            readers_say(&(l.join("\n") + "\n"), Err(k + 1));
+            // A malformed line after the blank one: still the blank line.
+            l[k + 1] = "{\"time\": 99,,}".into();
+            readers_say(&(l.join("\n") + "\n"), Err(k + 1));
+        }
+        readers_say(&(lines.join("\n") + "\n\n\n  \n\n\n\n\n\n\n\n\n\n"), Ok(30));
     }
 
     #[test]

@@ -81,3 +81,74 @@ fn until_release_since() {
     assert_eq!(verdict("always (state.p -> once state.q)", &["p", "q"]), Fails);
     assert_eq!(verdict("always (state.q -> historically[..10ms] state.p)", &["-", "p", "pq"]), Holds);
 }
+
+/// The verdict of `f` on a JSON Lines text, with the proof checked by the reference evaluator.
+fn verdict_on(f: &str, text: &str) -> Verdict {
+    let formula = ltl::parse::parse(f).unwrap_or_else(|e| panic!("{}", e.render(f)));
+    let opts = CompileOptions::default();
+    let plan = compile(&formula, &opts).unwrap();
+    let tr = load(text.as_bytes(), &plan.paths, &TraceOptions::default()).unwrap();
+    let out = ltl::evaluate(&plan, &tr, 3);
+    let st = load_steps(text.as_bytes(), &TraceOptions::default()).unwrap();
+    ltl::proof::check_proof(&st, &formula, &opts, &out.proof).unwrap_or_else(|e| panic!("{f}: {e}"));
+    out.verdict
+}
+
+#[test]
+fn segments_apply_to_computed_values() {
+    let text = concat!(
+        "{\"state\": {\"x\": 2, \"a\": 10, \"b\": 20, \"i\": 0, \"leader\": \"n1\", \"log\": [[1, 7], {\"k\": \"v\"}]}}\n",
+        "{\"state\": {\"x\": 2, \"a\": 10, \"b\": 20, \"i\": 1, \"leader\": \"n2\", \"log\": []}}\n",
+        "{\"state\": {\"x\": 1, \"a\": 11, \"b\": 20, \"i\": 0.0, \"leader\": \"n3\"}}\n",
+    );
+    let cases = [
+        // Constant bases.
+        ("always[..1] state.x == [1, 2][1]", Holds),
+        ("always state.x == [1, 2][1]", Fails),
+        ("always state.x == [1, 2].1", Fails),
+        ("[\"n1\", \"n2\"][0] == state.leader", Holds),
+        ("always[..1] [\"n1\", \"n2\"][step] == state.leader", Holds),
+        ("always [\"n1\", \"n2\"][step] == state.leader", Fails),
+        ("eventually [\"n1\", \"n2\"][step] == null", Holds),
+        // Array terms: a dynamic index picks the element at each step (0.0 is 0: 11 != 10 at step 2).
+        ("always [state.a, state.b][state.i] == [10, 20][state.i]", Fails),
+        ("always[..1] [state.a, state.b][state.i] == [10, 20][state.i]", Holds),
+        ("always [state.a, state.b][1] == 20", Holds),
+        ("always [state.a, state.b][2] == null", Holds),
+        ("always [state.a, state.b].a == null", Holds),
+        // Segments after the element: into the log.
+        ("[state.log, 0][0][0][1] == 7", Holds),
+        ("[state.log][0][1].k == \"v\"", Holds),
+        ("next [state.log][0][0] == null", Holds),
+        ("always ([state.log][0] == state.log)", Holds),
+        // Numbers have no fields; a missing path is null.
+        ("always len(state.log)[0] == null", Holds),
+        ("always (state.a + 1).k == null", Holds),
+        ("always (state.a + 1)[0]", Fails),
+        // A quantified value with a dynamic index.
+        ("forall a in [[1, 2], [3, 4]]. eventually a[state.i] >= 2", Holds),
+        ("exists a in [[1, 2], [3, 4]]. always a[state.i] == 1", Fails),
+        ("forall a in [[1, 2], [3, 4]]. next a[state.i] == [2, 4][(a[0] - 1) / 2]", Holds),
+    ];
+    for (f, want) in cases {
+        assert_eq!(verdict_on(f, text), want, "{f}");
+    }
+}
+
+#[test]
+fn step_is_the_zero_based_line_index() {
+    // Each record holds its own 1-based line number; trailing blank lines are ignored.
+    let text = "{\"n\": 1}\n{\"n\": 2}\r\n{\"n\": 3}\n\n  \n";
+    assert_eq!(verdict_on("always step + 1 == $.n", text), Holds);
+    assert_eq!(verdict_on("eventually (step == 2 && $.n == 3)", text), Holds);
+    // The blank lines are not steps: step 3 is still to come.
+    assert_eq!(verdict_on("eventually step == 3", text), Pending);
+    // A blank line before a step would shift `step` off the line index: both readers refuse it.
+    let text = "{\"n\": 1}\n{\"n\": 2}\n\n{\"n\": 4}\n";
+    let e = load(text.as_bytes(), &[], &TraceOptions::default()).unwrap_err();
+    assert_eq!(e.line, 3, "{e}");
+    assert!(e.message.contains("blank line inside the trace"), "{e}");
+    let e = load_steps(text.as_bytes(), &TraceOptions::default()).unwrap_err();
+    assert_eq!(e.line, 3, "{e}");
+    assert!(e.message.contains("`step` is the 0-based line index"), "{e}");
+}
