@@ -152,3 +152,20 @@ fn step_is_the_zero_based_line_index() {
     assert_eq!(e.line, 3, "{e}");
     assert!(e.message.contains("`step` is the 0-based line index"), "{e}");
 }
+
+/// Both trace readers read a float exactly (serde_json's `float_roundtrip`), so
+/// the fast evaluator and the proof checker agree on a comparison with it:
+/// without it, serde_json reads 0.22117889315424738 one unit in the last place off.
+#[test]
+fn floats_are_read_exactly_by_both_readers() {
+    let text = "{\"time\": 0, \"state\": {\"x\": 0.22117889315424738}}\n";
+    let formula = ltl::parse::parse("state.x == 0.22117889315424738").unwrap();
+    let opts = CompileOptions::default();
+    let plan = compile(&formula, &opts).unwrap();
+    let tr = load(text.as_bytes(), &plan.paths, &TraceOptions::default()).unwrap();
+    let out = ltl::evaluate(&plan, &tr, 3);
+    assert_eq!(out.verdict, Holds);
+    let st = load_steps(text.as_bytes(), &TraceOptions::default()).unwrap();
+    assert_eq!(st[0].record["state"]["x"].as_f64(), Some(0.22117889315424738));
+    ltl::proof::check_proof(&st, &formula, &opts, &out.proof).unwrap();
+}
