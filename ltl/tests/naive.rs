@@ -245,6 +245,7 @@ impl<'a> Naive<'a> {
                 _ => Json::Null,
             },
             Term::Array(items) => Json::Array(items.iter().map(|x| self.term(x, i, env)).collect()),
+            Term::Index(base, segs) => self.segs(self.term(base, i, env), segs, i, env),
         }
     }
 
@@ -355,6 +356,14 @@ fn term_free(t: &Term, out: &mut BTreeSet<String>) {
         }
         Term::Neg(a) | Term::Len(a) => term_free(a, out),
         Term::Array(items) => items.iter().for_each(|i| term_free(i, out)),
+        Term::Index(base, segs) => {
+            term_free(base, out);
+            for s in segs {
+                if let Seg::Index(i) = s {
+                    term_free(i, out);
+                }
+            }
+        }
     }
 }
 

@@ -271,6 +271,9 @@ pub fn mentions(t: &Term, v: &str) -> bool {
         Term::Arith(_, a, b) => mentions(a, v) || mentions(b, v),
         Term::Neg(a) | Term::Len(a) => mentions(a, v),
         Term::Array(items) => items.iter().any(|i| mentions(i, v)),
+        Term::Index(base, segs) => {
+            mentions(base, v) || segs.iter().any(|s| matches!(s, Seg::Index(i) if mentions(i, v)))
+        }
     }
 }
 
