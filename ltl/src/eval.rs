@@ -6,7 +6,10 @@
 //! Beyond the end of the trace time is ≥ the last time and steps are ≥ the length:
 //! an atom whose value that already decides (`time - w.time <= 100` once the trace
 //! has run past the deadline) takes that value in every view ([`Eval::bnd`]), so
-//! windows that closed inside the trace give definite verdicts.
+//! windows that closed inside the trace give definite verdicts. A window reaching
+//! past the end counts for the strong view only where every continuation has a
+//! step in it ([`Eval::sure`]), for the weak view where one could; and every value
+//! is [`ordered`], as the trace may also end where it does.
 //!
 //! Subformulas with no free `bind` variable are evaluated column by column
 //! (bottom-up, one pass per subformula: recurrences for unbounded operators,
@@ -40,6 +43,17 @@ fn children(op: &Op) -> Vec<N> {
 }
 
 #[inline]
+/// The views made to agree with the trace as it is: strong only where neutral
+/// holds, weak wherever neutral holds. The trace may end here (the empty
+/// continuation), so "true on every continuation" needs the neutral value and
+/// "true on some continuation" follows from it. Without this, a boundary such as
+/// `next true` at the last step (true on every longer trace, false on this one)
+/// would be strong but not neutral.
+pub fn ordered(v: u8) -> u8 {
+    let nv = v & NV;
+    (v & S & (nv >> 1)) | nv | (v & W) | (nv << 1)
+}
+
 pub fn neg(x: u8) -> u8 {
     let inv = !x & 7;
     ((inv >> 2) & 1) | (inv & 2) | ((inv & 1) << 2)
@@ -84,7 +98,8 @@ impl<'a> Eval<'a> {
                     },
                     _ => None,
                 };
-                let c = e.column_guarded(k, guard);
+                let mut c = e.column_guarded(k, guard);
+                c.iter_mut().filter(|v| **v != UNKNOWN).for_each(|v| *v = ordered(*v));
                 e.cols[k] = Some(c);
             }
         }
@@ -314,15 +329,29 @@ impl<'a> Eval<'a> {
         }
     }
 
-    /// next[w] at the last step: whether a step after the end could be in the window.
-    fn next_open(&self, w: &Win) -> bool {
+    /// next[w] at the last step, from the views `b` of its operand after the end:
+    /// weak if the step after the end could be in the window, strong only if it
+    /// certainly is (its time is any time ≥ the last: only `[0..)` is sure).
+    fn next_tail(w: &Win, b: u8) -> u8 {
+        if w.empty() {
+            return 0;
+        }
+        let (sure, could) = if w.time { (w.is_full(), true) } else { (w.contains(1), w.contains(1)) };
+        (if sure { b & S } else { 0 }) | (if could { b & W } else { 0 })
+    }
+
+    /// Whether the first step after the end certainly lies in position i's future
+    /// window, in every continuation: a continuation may end after one step, and
+    /// its time may be any time ≥ the last, so only windows that hold every
+    /// distance from there on are sure in time.
+    pub fn sure(&self, w: &Win, i: usize) -> bool {
         if w.empty() {
             return false;
         }
         if w.time {
-            true
+            w.hi.is_none() && self.tr.times[i].saturating_add(w.lo) <= self.tr.last_time()
         } else {
-            w.contains(1)
+            w.contains((self.n - i) as i64)
         }
     }
 
@@ -383,7 +412,7 @@ impl<'a> Eval<'a> {
             }
             Op::Next(w, x) => {
                 let c = self.col(*x);
-                let tail = if self.next_open(w) { self.bnd(*x, &env) & (S | W) } else { 0 };
+                let tail = Self::next_tail(w, self.bnd(*x, &env));
                 (0..n)
                     .map(|i| {
                         if i + 1 < n {
@@ -427,11 +456,13 @@ impl<'a> Eval<'a> {
                             v |= bit;
                         }
                     }
+                    // Beyond the end: strong needs every continuation, weak one.
                     if open {
+                        let sure = self.sure(w, i);
                         if ev {
-                            v |= b & (S | W)
+                            v |= (if sure { b & S } else { 0 }) | (b & W);
                         } else {
-                            v &= b | NV
+                            v &= (b & S) | NV | (if sure { b & W } else { W });
                         }
                     }
                     *o = v;
@@ -440,7 +471,8 @@ impl<'a> Eval<'a> {
             }
             Op::Until(w, x, y) => {
                 let (cx, cy) = (self.col(*x), self.col(*y));
-                let (bx, by) = (self.bnd(*x, &env), self.bnd(*y, &env));
+                let by = self.bnd(*y, &env);
+                let sure = |i: usize| self.sure(w, i);
                 let nf: Vec<Vec<u32>> = [S, NV, W].iter().map(|&bit| Self::next_table(cx, bit, false)).collect();
                 let nt: Vec<Vec<u32>> = [S, NV, W].iter().map(|&bit| Self::next_table(cy, bit, true)).collect();
                 let mut win = self.fwin_seq(w);
@@ -458,7 +490,7 @@ impl<'a> Eval<'a> {
                                 if bit == W && by & W != 0 {
                                     v |= W;
                                 }
-                                if bit == S && by & S != 0 && bx & S != 0 {
+                                if bit == S && by & S != 0 && sure(i) {
                                     v |= S;
                                 }
                             }
@@ -699,6 +731,11 @@ impl<'a> Eval<'a> {
                 return c[i];
             }
         }
+        ordered(self.value_unordered(k, i, env))
+    }
+
+    /// [`Eval::value`] before [`ordered`].
+    fn value_unordered(&self, k: N, i: usize, env: &[usize]) -> u8 {
         let n = self.n;
         match &self.plan.nodes[k].op {
             Op::Const(b) => {
@@ -756,10 +793,8 @@ impl<'a> Eval<'a> {
                     } else {
                         0
                     }
-                } else if self.next_open(w) {
-                    self.bnd(*x, env) & (S | W)
                 } else {
-                    0
+                    Self::next_tail(w, self.bnd(*x, env))
                 }
             }
             Op::Prev(w, x) => {
@@ -779,7 +814,8 @@ impl<'a> Eval<'a> {
                     }
                 }
                 if open {
-                    acc |= self.bnd(*x, env) & (S | W);
+                    let b = self.bnd(*x, env);
+                    acc |= (if self.sure(w, i) { b & S } else { 0 }) | (b & W);
                 }
                 acc
             }
@@ -793,7 +829,8 @@ impl<'a> Eval<'a> {
                     }
                 }
                 if open {
-                    acc &= self.bnd(*x, env) | NV;
+                    let b = self.bnd(*x, env);
+                    acc &= (b & S) | NV | (if self.sure(w, i) { b & W } else { W });
                 }
                 acc
             }
@@ -810,9 +847,11 @@ impl<'a> Eval<'a> {
                     }
                 }
                 if open {
-                    let (bx, by) = (self.bnd(*x, env), self.bnd(*y, env));
+                    let by = self.bnd(*y, env);
                     acc |= ok & by & W;
-                    acc |= ok & by & bx & S;
+                    if self.sure(w, i) {
+                        acc |= ok & by & S;
+                    }
                 }
                 acc
             }

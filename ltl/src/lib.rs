@@ -3,8 +3,8 @@
 //! - [`parse::parse`] reads a formula ([`syntax`]), [`detsys::parse`] a detsys-testkit one;
 //! - [`compile::compile`] makes an evaluation plan;
 //! - [`trace::load`] reads a JSON Lines trace into columns (only the paths the plan uses);
-//! - [`check`] evaluates, gives the verdict and builds the proof ([`proof`]);
-//! - [`proof::check_proof`] re-validates a proof with the naive [`reference`] evaluator.
+//! - [`evaluate`] evaluates, gives the verdict and builds the proof ([`proof`]);
+//! - [`proof::check_proof`] re-validates a proof with the naive [`reference`](mod@reference) evaluator.
 
 pub mod compile;
 pub mod detsys;

@@ -323,6 +323,20 @@ impl<'a> Ref<'a> {
         }
     }
 
+    /// Whether every continuation has a step in the window of step i: the first
+    /// step after the end, at distance length − i in steps, or at a time that may
+    /// be anything ≥ the last time (the continuation may also stop there).
+    fn sure(&self, w: &Win, i: usize) -> bool {
+        if w.empty() {
+            return false;
+        }
+        if w.time {
+            w.hi.is_none() && self.time(i).saturating_add(w.lo) <= self.last_time()
+        } else {
+            w.contains((self.n() - i) as i64)
+        }
+    }
+
     /// The window of step i in the trace, as first and one-past-last positions, and
     /// whether it reaches past the end.
     pub fn fwin(&self, w: &Win, i: usize) -> (usize, usize, bool) {
@@ -340,8 +354,20 @@ impl<'a> Ref<'a> {
         Some((*inside.first()?, *inside.last()?))
     }
 
-    /// The value of node k at step i in `view`.
+    /// The value of node k at step i in `view`. The trace may also end where it
+    /// does, so the strong view (every continuation) needs the neutral value, and
+    /// the weak one (some continuation) has it.
     pub fn value(&self, k: N, i: usize, view: u8, env: &[usize]) -> bool {
+        match view {
+            S => self.value_of(k, i, S, env) && self.value_of(k, i, NV, env),
+            W => self.value_of(k, i, W, env) || self.value_of(k, i, NV, env),
+            _ => self.value_of(k, i, NV, env),
+        }
+    }
+
+    /// The value of node k at step i in `view`, before the neutral value is
+    /// taken into account; operands are read with [`Ref::value`].
+    fn value_of(&self, k: N, i: usize, view: u8, env: &[usize]) -> bool {
         let n = self.n();
         let v = |x: N, j: usize| self.value(x, j, view, env);
         let ext = view != NV; // the strong and weak views see steps after the end
@@ -359,29 +385,37 @@ impl<'a> Ref<'a> {
                 if i + 1 < n {
                     w.contains(self.dist(w, i, i + 1)) && v(*x, i + 1)
                 } else {
-                    // the next step would be after the end: one step on, at a time ≥ the last
-                    let could = if w.time { !w.empty() } else { w.contains(1) };
-                    ext && could && self.beyond(*x, view, env)
+                    // the next step would be after the end: one step on, at a time ≥ the
+                    // last; strong needs it in the window for every such time, weak for one
+                    let inside = match (w.time, view) {
+                        (false, _) => w.contains(1),
+                        (true, S) => w.lo <= 0 && w.hi.is_none(),
+                        (true, _) => !w.empty(),
+                    };
+                    ext && inside && self.beyond(*x, view, env)
                 }
             }
             Op::Prev(w, x) => i > 0 && w.contains(self.dist(w, i - 1, i)) && v(*x, i - 1),
+            // After the end, strong needs a step that every continuation has in the
+            // window, weak one that some continuation could have there.
             Op::Eventually(w, x) => {
+                let past = if view == S { self.sure(w, i) } else { self.open(w, i) };
                 (i..n).any(|j| w.contains(self.dist(w, i, j)) && v(*x, j))
-                    || (ext && self.open(w, i) && self.beyond(*x, view, env))
+                    || (ext && past && self.beyond(*x, view, env))
             }
             Op::Always(w, x) => {
+                let past = if view == S { self.open(w, i) } else { self.sure(w, i) };
                 (i..n).all(|j| !w.contains(self.dist(w, i, j)) || v(*x, j))
-                    && !(ext && self.open(w, i) && !self.beyond(*x, view, env))
+                    && !(ext && past && !self.beyond(*x, view, env))
             }
             Op::Once(w, x) => (0..=i).any(|j| w.contains(self.dist(w, j, i)) && v(*x, j)),
             Op::Historically(w, x) => (0..=i).all(|j| !w.contains(self.dist(w, j, i)) || v(*x, j)),
             Op::Until(w, x, y) => {
                 (i..n).any(|j| w.contains(self.dist(w, i, j)) && v(*y, j) && (i..j).all(|k| v(*x, k)))
                     || (ext
-                        && self.open(w, i)
+                        && (if view == S { self.sure(w, i) } else { self.open(w, i) })
                         && (i..n).all(|k| v(*x, k))
-                        && self.beyond(*y, view, env)
-                        && (view == W || self.beyond(*x, view, env)))
+                        && self.beyond(*y, view, env))
             }
             Op::Since(w, x, y) => {
                 (0..=i).any(|j| w.contains(self.dist(w, j, i)) && v(*y, j) && (j + 1..=i).all(|k| v(*x, k)))

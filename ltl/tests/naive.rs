@@ -9,15 +9,16 @@
 //!
 //! - the neutral view is plain LTLf, at every step, for the formula and each of its
 //!   closed subformulas (time in ms, µs or s);
-//! - strong ⇒ neutral ⇒ weak (ignored: fails past the end of the trace, see
-//!   `views_are_ordered`);
+//! - strong ⇒ neutral ⇒ weak, at every step of every closed subformula;
 //! - the definite views are sound against real continuations of the trace: a false
 //!   weak view means every extension falsifies the formula, a true strong view that
-//!   every extension satisfies it (ignored: windows of future operators are unsound,
-//!   see `definite_views_are_sound_against_continuations`; checked without them).
+//!   every extension satisfies it (with and without the intervals of future
+//!   operators).
 //!
 //! Unit tests check the naive evaluator itself on tiny traces; the last two tests
-//! (ignored) are minimal reproducers of the disagreements.
+//! are the minimal reproducers of the two evaluator bugs these properties found
+//! (views not ordered at the end of the trace; windows reaching past the end
+//! counted as certainly holding a step).
 
 mod common;
 
@@ -533,16 +534,13 @@ proptest! {
     /// subformula (ltl-design.md §3.2; the `ltl::eval` module doc: "strong ≤ neutral
     /// ≤ weak").
     ///
-    /// Ignored: it fails. On the one-step trace `{"time":0}`, `next true` has the
-    /// views S and W but not NV (5), and `wnext false` has NV but neither S nor W (2):
-    /// past the end of the trace, atoms that the known bounds decide (constants,
-    /// `step >= 1`, `time >= 0`, `time >= w.time`) take their exact value in every
-    /// view (§3.4 (b)) rather than the view's default (§3.2), so the strong and weak
-    /// views describe a trace continued by at least one step, which the neutral view
-    /// is not. Visible in the output: `histcheck ltl --json 'next true'` on a
-    /// one-step trace gives `"verdict": "pending", "definite": true`.
+    /// It once failed: on the one-step trace `{"time":0}`, `next true` had the views
+    /// S and W but not NV, and `wnext false` NV but neither S nor W, because past the
+    /// end atoms that the known bounds decide take their exact value in every view
+    /// (§3.4 (b)), so the strong and weak views described a trace continued by at
+    /// least one step. The evaluator now orders the views at every node (the trace
+    /// may also end where it does).
     #[test]
-    #[ignore = "strong ⇒ neutral ⇒ weak fails: `next true` on a one-step trace has views S and W but not NV"]
     fn views_are_ordered(f in common::formula(), text in common::trace_text()) {
         let mut subs = Vec::new();
         closed_subformulas(&f, &mut subs);
@@ -559,12 +557,13 @@ proptest! {
     /// `fails` and definite `holds` are final). Continuations: 1–3 more steps, times
     /// non-decreasing from the last one.
     ///
-    /// Ignored: it fails. Windows of future operators that reach past the end of the
-    /// trace count a position beyond the end as inside the window, and when the
-    /// operand's value there is decided (a constant, an atom on `time`/`step` or on
-    /// `w.…` only) the strong/weak view takes it, though a continuation may have no
-    /// position in the window (it may stop short of it, or time may stay put or jump
-    /// over it). On the one-step trace `{"time":0,"state":{"q":false}}`:
+    /// It once failed: windows of future operators that reach past the end of the
+    /// trace counted a position beyond the end as certainly inside the window, and
+    /// when the operand's value there is decided (a constant, an atom on
+    /// `time`/`step` or on `w.…` only) the strong/weak view took it, though a
+    /// continuation may have no position in the window (it may stop short of it, or
+    /// time may stay put or jump over it). On the one-step trace
+    /// `{"time":0,"state":{"q":false}}`:
     ///
     /// - `wnext[1ms..1ms] false && eventually state.q` is `fails` (weak view false),
     ///   yet the continuation `{"time":0,"state":{"q":true}}` satisfies it (its next
@@ -577,7 +576,6 @@ proptest! {
     ///
     /// `definite_views_are_sound_without_future_windows` checks the rest.
     #[test]
-    #[ignore = "unsound: `wnext[1ms..1ms] false && eventually state.q` fails on {\"time\":0,\"state\":{\"q\":false}} but {\"time\":0,\"state\":{\"q\":true}} continues it into a model"]
     fn definite_views_are_sound_against_continuations(
         f in common::formula(),
         trace in steps(),
@@ -828,7 +826,7 @@ fn time_in_other_units() {
 }
 
 // ---------------------------------------------------------------------------------
-// Reproducers of the disagreements (ignored: they fail until the evaluator is fixed)
+// Reproducers of the two evaluator bugs the properties found (fixed)
 // ---------------------------------------------------------------------------------
 
 /// The verdict and the views at step 0 of `f` on `text`, from the fast evaluator.
@@ -842,7 +840,6 @@ fn fast(f: &str, text: &str) -> (ltl::Verdict, bool, u8) {
 }
 
 #[test]
-#[ignore = "the views are not ordered past the end of the trace (see `views_are_ordered`)"]
 fn reproducer_views_not_ordered() {
     let one = "{\"time\":0}\n";
     // (S, NV, W) = (false, false, true) expected; the evaluator gives (true, false, true)
@@ -855,7 +852,6 @@ fn reproducer_views_not_ordered() {
 }
 
 #[test]
-#[ignore = "windows past the end of the trace give unsound definite views (see `definite_views_are_sound_against_continuations`)"]
 fn reproducer_unsound_windows() {
     let trace = "{\"time\":0,\"state\":{\"q\":false}}\n";
     let longer = "{\"time\":0,\"state\":{\"q\":false}}\n{\"time\":0,\"state\":{\"q\":true}}\n";
