@@ -64,7 +64,7 @@ pub enum TE {
     Len(Box<TE>),
     Array(Vec<TE>),
     /// Segments into a computed value (`[1, 2][state.i]`, `[state.a, 1][state.i].k`),
-    /// applied as in a path. Built by [`sub`], which folds what it can: the base is
+    /// applied as in a path. Built by `sub`, which folds what it can: the base is
     /// never a `Col` or a `Sub`, and the first segment of a `Const` base is dynamic.
     Sub(Box<TE>, Vec<TSeg>),
 }
