@@ -288,3 +288,28 @@ fn a_blank_line_inside_the_trace_is_an_input_error() {
         let _ = std::fs::remove_file(p);
     }
 }
+
+/// `w.$…` reads the whole record of the bound step (ltl-design §2.4), as `$…`
+/// reads the current one; `w.before` is refused rather than silently read as a
+/// record key.
+#[test]
+fn bound_records_and_their_limits() {
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("ltl-bound-records");
+    std::fs::create_dir_all(&dir).unwrap();
+    let t = dir.join("t.jsonl");
+    std::fs::write(
+        &t,
+        "{\"time\": 0, \"x\": 1, \"state\": {\"a\": 1}}\n{\"time\": 5, \"x\": 2, \"state\": {\"a\": 1}}\n{\"time\": 9, \"x\": 2, \"state\": {\"a\": 3}}\n",
+    )
+    .unwrap();
+    let t = t.to_str().unwrap();
+    expect_code(&run(&["bind w. next ($.x == w.$.x + 1 && w.$.state.a == 1)", t]), 0);
+    expect_code(&run(&["bind w. w.$.time == 0 && w.$.x == w.x", t]), 0);
+    // x stays 2 from step 1 to step 2: the increment fails there.
+    let (doc, o) = json(&["always (bind w. wnext ($.x == w.$.x + 1))", t]);
+    expect_code(&o, 1);
+    assert_eq!(doc["first_failure"]["step"], 1, "{doc}");
+    let o = run(&["bind w. w.before == null", t]);
+    expect_code(&o, 2);
+    assert!(err(&o).contains("`w.before`"), "{}", err(&o));
+}

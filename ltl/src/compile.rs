@@ -429,6 +429,13 @@ impl C<'_> {
                         Some(Binding::Bind(slot)) => {
                             let at = At::Var(*slot);
                             match segs_te.first() {
+                                // `w.$…`: w's record, as `$…` is the current one's.
+                                Some(TSeg::Key(k)) if k == "$" => return self.path(at, vec![], segs_te[1..].to_vec()),
+                                Some(TSeg::Key(k)) if k == "before" => {
+                                    return Err(CompileError(format!(
+                                        "`{v}.before`: the state before a bound step is not available (bind at the step before instead); `{v}.$.before` reads a `before` key of its record"
+                                    )))
+                                }
                                 Some(TSeg::Key(k)) if k == "time" && segs_te.len() == 1 => return Ok(TE::Time(at)),
                                 Some(TSeg::Key(k)) if k == "step" && segs_te.len() == 1 => return Ok(TE::Step(at)),
                                 Some(TSeg::Key(k)) if k == "time" || k == "step" => return Ok(TE::Const(Json::Null)),

@@ -675,6 +675,8 @@ impl P {
                 self.bump();
                 let key = match self.bump().tok {
                     Tok::Ident(k) => k,
+                    // `w.$.x`: the whole record of a bound step
+                    Tok::Sym("$") => "$".to_string(),
                     Tok::Num { int: Some(i), unit: None, .. } => {
                         e = (Ex::Index(Box::new(e), Box::new((Ex::Num(i as f64, Some(i)), pos))), pos);
                         continue;

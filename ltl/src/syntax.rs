@@ -308,7 +308,7 @@ impl fmt::Display for Root {
 fn fmt_segs(segs: &[Seg], f: &mut fmt::Formatter<'_>) -> fmt::Result {
     for s in segs {
         match s {
-            Seg::Key(k) if is_plain_key(k) => write!(f, ".{k}")?,
+            Seg::Key(k) if is_plain_key(k) || k == "$" => write!(f, ".{k}")?,
             Seg::Key(k) => write!(f, "[{}]", Json::from(k.as_str()))?,
             // `[[]]` would lex as `[`, the `always` box, `]`.
             Seg::Index(Term::Lit(Json::Array(a))) if a.is_empty() => f.write_str("[[ ]]")?,
