@@ -117,6 +117,26 @@ pub fn atom() -> impl Strategy<Value = Formula> {
             Term::Path(Root::State, vec![Seg::Key("log".into()), Seg::Index(lit(json!(c)))]),
             lit(json!(0))
         )),
+        // segments on computed values: a literal array indexed by a field, an
+        // array of fields indexed by a constant, a field of an arithmetic result
+        Just(Formula::Cmp(
+            CmpOp::Eq,
+            Term::Index(Box::new(lit(json!([0, 1, 2]))), vec![Seg::Index(path(Root::State, &["x"]))]),
+            lit(json!(1))
+        )),
+        (0i64..3).prop_map(|c| Formula::Cmp(
+            CmpOp::Ge,
+            Term::Index(
+                Box::new(Term::Array(vec![path(Root::State, &["x"]), path(Root::Event, &["id"])])),
+                vec![Seg::Index(lit(json!(1)))]
+            ),
+            lit(json!(c))
+        )),
+        Just(Formula::Truthy(Term::Index(
+            Box::new(arith(ArithOp::Add, path(Root::State, &["x"]), lit(json!(1)))),
+            vec![Seg::Key("k".into())]
+        ))),
+        Just(Formula::Cmp(CmpOp::Eq, w(&["$", "event", "id"]), path(Root::Event, &["id"]))),
         // w-atoms (placeholders until a bind encloses them)
         (0i64..6).prop_map(|c| Formula::Cmp(CmpOp::Le, delta(false), lit(json!(c)))),
         (cmp.clone(), -1i64..6, 0u8..3).prop_map(|(op, c, f)| Formula::Cmp(op, delta(false), ms(c, f))),
