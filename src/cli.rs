@@ -401,6 +401,12 @@ pub struct LtlArgs {
     #[arg(long, value_enum, default_value = "full", value_name = "MODE")]
     pub state_mode: StateModeArg,
 
+    /// The run went on, with no further step, until this time: a number in
+    /// --time-unit, or a duration such as `30s`. Windows that end before it close,
+    /// so a deadline missed by then fails rather than stays pending.
+    #[arg(long, value_name = "T")]
+    pub end_time: Option<String>,
+
     /// The `nodes` domain, comma-separated (default: the keys of `state` at step 0).
     #[arg(long, value_name = "N1,N2,…")]
     pub nodes: Option<String>,

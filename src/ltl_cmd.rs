@@ -29,6 +29,25 @@ fn unit_of(u: TimeUnitArg) -> Unit {
     }
 }
 
+/// `--end-time T`: a whole number in the trace's unit, or a number with a unit
+/// (`30s`, `1500us`), converted to it and rounded down (earlier is the safe side:
+/// steps after the end are at this time or later).
+fn parse_end_time(s: &str, unit: Unit) -> Result<i64, String> {
+    let s = s.trim();
+    let split = s.find(|c: char| c.is_ascii_alphabetic()).unwrap_or(s.len());
+    let (num, u) = s.split_at(split);
+    let bad = || format!("`{s}` is not a time (a number in --time-unit, or a duration such as 30s or 1500ms)");
+    let v: f64 = num.trim().parse().map_err(|_| bad())?;
+    let t = match u {
+        "" => v,
+        u => v * Unit::from_name(u).ok_or_else(bad)?.nanos() / unit.nanos(),
+    };
+    if !t.is_finite() || t.abs() > 9.0e18 {
+        return Err(bad());
+    }
+    Ok(t.floor() as i64)
+}
+
 /// The formulas of the command line, or a usage error.
 fn formulas(args: &LtlArgs) -> Result<(Vec<Named>, String), String> {
     let many = !args.formulas.is_empty() || args.spec.is_some();
@@ -176,7 +195,15 @@ pub fn run(args: &LtlArgs) -> Exit {
         },
         None => vec![],
     };
-    let copts = CompileOptions { time_unit: unit_of(args.time_unit), nodes };
+    let end_time = match args.end_time.as_deref().map(|t| parse_end_time(t, unit_of(args.time_unit))) {
+        None => None,
+        Some(Ok(t)) => Some(t),
+        Some(Err(e)) => {
+            output::error(format_args!("--end-time: {e}"));
+            return Exit::BadInput;
+        }
+    };
+    let copts = CompileOptions { time_unit: unit_of(args.time_unit), nodes, end_time };
     let mut plans: Vec<Plan> = Vec::new();
     let mut paths = Vec::new();
     for (f, n) in parsed.iter().zip(&named) {
@@ -205,6 +232,16 @@ pub fn run(args: &LtlArgs) -> Exit {
             return Exit::BadInput;
         }
     };
+    if let Some(t) = end_time {
+        if t < tr.last_time() {
+            output::error(format_args!(
+                "--end-time {t} is before the last step's time {} ({trace_path}:{})",
+                tr.last_time(),
+                tr.n
+            ));
+            return Exit::BadInput;
+        }
+    }
     let mut results = Vec::new();
     for (plan, n) in plans.iter().zip(named) {
         let outcome = ltl::evaluate(plan, &tr, args.samples);
@@ -232,9 +269,13 @@ pub fn run(args: &LtlArgs) -> Exit {
         } else {
             json!({"file": trace_path, "results": results.iter().map(|r| result_json(r, &tr.times)).collect::<Vec<_>>()})
         };
+        let mut doc = doc;
+        if let (Some(t), Some(o)) = (end_time, doc.as_object_mut()) {
+            o.insert("end_time".into(), Json::from(t));
+        }
         serde_json::to_writer_pretty(&mut out, &doc).map_err(io::Error::from).and_then(|()| writeln!(out))
     } else if results.len() == 1 && args.formulas.is_empty() && args.spec.is_none() {
-        write!(out, "{}", human(&results[0], &tr.times))
+        write!(out, "{}", human(&results[0], &tr.times, end_time))
     } else {
         write_table(&mut out, &results)
     };
@@ -265,7 +306,7 @@ fn result_json(r: &Result1, times: &[i64]) -> Json {
     })
 }
 
-fn human(r: &Result1, times: &[i64]) -> String {
+fn human(r: &Result1, times: &[i64], end_time: Option<i64>) -> String {
     let o = &r.outcome;
     let mut s = String::new();
     let label = if r.verdict == o.verdict {
@@ -283,11 +324,12 @@ fn human(r: &Result1, times: &[i64]) -> String {
         Verdict::Fails => {}
         Verdict::Pending => {
             s.push_str(&format!(
-                "  {} obligation{} still open when the trace ended (step {}, t={}){}\n",
+                "  {} obligation{} still open when the trace ended (step {}, t={}{}){}\n",
                 output::count(o.pending_count as u64),
                 if o.pending_count == 1 { " was" } else { "s were" },
                 times.len() - 1,
                 times.last().copied().unwrap_or(0),
+                end_time.map_or(String::new(), |t| format!("; the run went on to t={t}")),
                 if o.pending_count > o.pending.len() { ", the first ones:" } else { ":" }
             ));
             for p in &o.pending {

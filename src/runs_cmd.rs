@@ -255,7 +255,8 @@ fn ltl_formulas(a: &RunsCheckArgs) -> Result<Vec<LtlFormula>, String> {
 /// Checks a run's trace against the formulas: (valid, status, failing formula names, result).
 fn check_ltl(tests: &Scan, rr: &RunRows, formulas: &[LtlFormula]) -> Result<(Json, Exit, Vec<String>, Json), String> {
     let t = rr.trace(tests).map_err(|e| e.message)?;
-    let copts = ltl::compile::CompileOptions { time_unit: ltl::syntax::Unit::Ms, nodes: t.nodes.clone() };
+    let copts =
+        ltl::compile::CompileOptions { time_unit: ltl::syntax::Unit::Ms, nodes: t.nodes.clone(), end_time: None };
     let mut plans = Vec::new();
     let mut paths = Vec::new();
     for f in formulas {

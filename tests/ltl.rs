@@ -313,3 +313,36 @@ fn bound_records_and_their_limits() {
     expect_code(&o, 2);
     assert!(err(&o).contains("`w.before`"), "{}", err(&o));
 }
+
+/// `--end-time`: the run went on without steps until then, so a deadline that
+/// ends before it is a definite failure instead of pending; an end time before
+/// the last step, or one that is not a time, is exit 2.
+#[test]
+fn an_end_time_closes_the_windows_before_it() {
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("ltl-end-time");
+    std::fs::create_dir_all(&dir).unwrap();
+    let t = dir.join("t.jsonl");
+    std::fs::write(
+        &t,
+        "{\"time\": 0, \"event\": {\"kind\": \"request\", \"id\": 1}}\n{\"time\": 10, \"event\": {\"kind\": \"tick\"}}\n{\"time\": 50, \"event\": {\"kind\": \"tick\"}}\n",
+    )
+    .unwrap();
+    let t = t.to_str().unwrap();
+    let f = "always (event.kind == \"request\" -> bind w. eventually (event.kind == \"response\" && event.id == w.event.id && time - w.time <= 100))";
+    expect_code(&run(&[f, t]), 3);
+    expect_code(&run(&["--end-time", "90", f, t]), 3);
+    let (doc, o) = json(&["--end-time", "101", f, t]);
+    expect_code(&o, 1);
+    assert_eq!(doc["end_time"], 101, "{doc}");
+    assert_eq!(doc["first_failure"]["step"], 0, "{doc}");
+    // A duration is converted with --time-unit (ms): 1 s = 1000.
+    expect_code(&run(&["--end-time", "1s", f, t]), 1);
+    expect_code(&run(&["--end-time", "1m", "--time-unit", "s", f, t]), 3);
+    expect_code(&run(&["--end-time", "2m", "--time-unit", "s", f, t]), 1);
+    // Step windows do not close with time.
+    expect_code(&run(&["--end-time", "1000", "eventually[..5] event.kind == \"response\"", t]), 3);
+    let o = run(&["--end-time", "20", f, t]);
+    expect_code(&o, 2);
+    assert!(err(&o).contains("before the last step's time 50"), "{}", err(&o));
+    expect_code(&run(&["--end-time", "soon", f, t]), 2);
+}

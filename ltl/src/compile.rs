@@ -130,6 +130,8 @@ pub struct Plan {
     pub pats: HashMap<N, BindPat>,
     pub n_vars: u32,
     pub uses_nodes: bool,
+    /// [`CompileOptions::end_time`].
+    pub end_time: Option<i64>,
 }
 
 #[derive(Clone, Debug)]
@@ -138,11 +140,14 @@ pub struct CompileOptions {
     pub time_unit: Unit,
     /// The `nodes` domain.
     pub nodes: Vec<String>,
+    /// `--end-time`: the run went on, with no further step, until this time (in
+    /// the trace's unit): a step after the end is at this time or later.
+    pub end_time: Option<i64>,
 }
 
 impl Default for CompileOptions {
     fn default() -> Self {
-        CompileOptions { time_unit: Unit::Ms, nodes: vec![] }
+        CompileOptions { time_unit: Unit::Ms, nodes: vec![], end_time: None }
     }
 }
 
@@ -194,6 +199,7 @@ pub fn compile_with_paths(f: &Formula, opts: &CompileOptions, paths: Vec<Vec<PSe
             pats: HashMap::new(),
             n_vars: 0,
             uses_nodes: uses_nodes(f),
+            end_time: opts.end_time,
         },
         path_ids,
         bind_slots: HashMap::new(),
@@ -786,7 +792,7 @@ mod tests {
     #[test]
     fn quantifiers_expand_and_intervals_scale() {
         let f = parse("forall a in nodes. eventually[..2s] state[a].up").unwrap();
-        let opts = CompileOptions { time_unit: Unit::Ms, nodes: vec!["n1".into(), "n2".into()] };
+        let opts = CompileOptions { time_unit: Unit::Ms, nodes: vec!["n1".into(), "n2".into()], ..Default::default() };
         let p = compile(&f, &opts).unwrap();
         let Op::Quant(_, _, xs) = &p.nodes[p.root].op else { panic!() };
         assert_eq!(xs.len(), 2);

@@ -190,7 +190,7 @@ impl<'a> Eval<'a> {
         if refs[0] > 0 {
             return W;
         }
-        let t0 = self.tr.last_time() as f64;
+        let t0 = self.horizon() as f64;
         let s0 = self.n as f64;
         if refs[1] == 0 && refs[2] == 0 {
             return if self.atom(a, Cur::Beyond { time: t0, step: s0 }, env) { ALL } else { 0 };
@@ -256,7 +256,7 @@ impl<'a> Eval<'a> {
             let ti = t[i];
             let lo = t.partition_point(|&x| x < ti.saturating_add(w.lo)).max(i);
             let hi = w.hi.map_or(n, |h| t.partition_point(|&x| x <= ti.saturating_add(h)));
-            let open = w.hi.is_none_or(|h| self.tr.last_time().saturating_sub(ti) <= h);
+            let open = w.hi.is_none_or(|h| self.horizon().saturating_sub(ti) <= h);
             (lo, hi.max(lo), open)
         }
     }
@@ -288,7 +288,7 @@ impl<'a> Eval<'a> {
                 }
                 None => n,
             };
-            let open = w.hi.is_none_or(|h| self.tr.last_time().saturating_sub(ti) <= h);
+            let open = w.hi.is_none_or(|h| self.horizon().saturating_sub(ti) <= h);
             (lo, hi_v.max(lo), open)
         }
     }
@@ -329,15 +329,22 @@ impl<'a> Eval<'a> {
         }
     }
 
+    /// The earliest time a step after the end can have: the last time, or
+    /// `--end-time` when the run is known to have gone on without steps until then.
+    pub fn horizon(&self) -> i64 {
+        self.plan.end_time.map_or(self.tr.last_time(), |e| e.max(self.tr.last_time()))
+    }
+
     /// next[w] at the last step, from the views `b` of its operand after the end:
     /// weak if the step after the end could be in the window, strong only if it
-    /// certainly is (its time is any time ≥ the last: only `[0..)` is sure).
-    fn next_tail(w: &Win, b: u8) -> u8 {
-        if w.empty() {
+    /// certainly is (its time is any time from the horizon on).
+    fn next_tail(&self, w: &Win, b: u8) -> u8 {
+        if w.empty() || self.n == 0 {
             return 0;
         }
-        let (sure, could) = if w.time { (w.is_full(), true) } else { (w.contains(1), w.contains(1)) };
-        (if sure { b & S } else { 0 }) | (if could { b & W } else { 0 })
+        let last = self.n - 1;
+        let could = if w.time { self.fwin(w, last).2 } else { w.contains(1) };
+        (if self.sure(w, last) { b & S } else { 0 }) | (if could { b & W } else { 0 })
     }
 
     /// Whether the first step after the end certainly lies in position i's future
@@ -349,7 +356,7 @@ impl<'a> Eval<'a> {
             return false;
         }
         if w.time {
-            w.hi.is_none() && self.tr.times[i].saturating_add(w.lo) <= self.tr.last_time()
+            w.hi.is_none() && self.tr.times[i].saturating_add(w.lo) <= self.horizon()
         } else {
             w.contains((self.n - i) as i64)
         }
@@ -412,7 +419,7 @@ impl<'a> Eval<'a> {
             }
             Op::Next(w, x) => {
                 let c = self.col(*x);
-                let tail = Self::next_tail(w, self.bnd(*x, &env));
+                let tail = self.next_tail(w, self.bnd(*x, &env));
                 (0..n)
                     .map(|i| {
                         if i + 1 < n {
@@ -661,7 +668,7 @@ impl<'a> Eval<'a> {
             _ => None,
         };
         let mut win = self.fwin_seq(&pat.win);
-        let last_t = self.tr.last_time();
+        let last_t = self.horizon();
         let mut out = vec![0u8; n];
         for (i, o) in out.iter_mut().enumerate() {
             let (lo, hi, open) = win(i);
@@ -794,7 +801,7 @@ impl<'a> Eval<'a> {
                         0
                     }
                 } else {
-                    Self::next_tail(w, self.bnd(*x, env))
+                    self.next_tail(w, self.bnd(*x, env))
                 }
             }
             Op::Prev(w, x) => {

@@ -154,8 +154,11 @@ impl<'a> Ref<'a> {
     pub fn time(&self, i: usize) -> i64 {
         self.steps[i].time
     }
+    /// The earliest time of a step after the end: the last time, or the plan's
+    /// `end_time` (the run went on without steps until then).
     fn last_time(&self) -> i64 {
-        self.steps.last().map_or(0, |s| s.time)
+        let last = self.steps.last().map_or(0, |s| s.time);
+        self.plan.end_time.map_or(last, |e| e.max(last))
     }
 
     fn record_at(&self, at: At, pos: Pos, env: &[usize]) -> Option<&'a Json> {
@@ -389,8 +392,8 @@ impl<'a> Ref<'a> {
                     // last; strong needs it in the window for every such time, weak for one
                     let inside = match (w.time, view) {
                         (false, _) => w.contains(1),
-                        (true, S) => w.lo <= 0 && w.hi.is_none(),
-                        (true, _) => !w.empty(),
+                        (true, S) => self.sure(w, i),
+                        (true, _) => self.open(w, i),
                     };
                     ext && inside && self.beyond(*x, view, env)
                 }

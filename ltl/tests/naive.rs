@@ -462,9 +462,27 @@ fn without_future_windows(f: Formula) -> Formula {
 
 /// Checks the definite views of `f` on `trace` against the naive value on `trace` + `ext`.
 fn check_sound(f: &Formula, trace: &[(u32, Json)], ext: &[(u32, Json)]) -> Result<(), TestCaseError> {
+    check_sound_until(f, trace, ext, None)
+}
+
+/// [`check_sound`] with `--end-time` at `after` time units past the last step:
+/// the continuation's first step comes at that time or later.
+fn check_sound_until(
+    f: &Formula,
+    trace: &[(u32, Json)],
+    ext: &[(u32, Json)],
+    after: Option<u32>,
+) -> Result<(), TestCaseError> {
     let text = render(trace);
-    let longer = render(&[trace, ext].concat());
-    let v = views(f, &text);
+    let mut ext = ext.to_vec();
+    let mut o = opts();
+    if let Some(k) = after {
+        let last: u32 = trace.iter().map(|(dt, _)| dt).sum();
+        o.end_time = Some((last + k) as i64);
+        ext[0].0 += k;
+    }
+    let longer = render(&[trace, &ext].concat());
+    let v = views_in(f, &text, &o);
     let want = naive_values(f, &longer);
     for (i, &v) in v.iter().enumerate() {
         if v & W == 0 {
@@ -584,6 +602,18 @@ proptest! {
         check_sound(&f, &trace, &ext)?;
     }
 
+    /// The same with `--end-time` some time after the last step (up to 4 ms): no
+    /// step comes before it, so more windows close.
+    #[test]
+    fn definite_views_are_sound_with_an_end_time(
+        f in common::formula(),
+        trace in steps(),
+        ext in prop::collection::vec(step_json(), 1..4),
+        after in 0u32..5,
+    ) {
+        check_sound_until(&f, &trace, &ext, Some(after))?;
+    }
+
     /// The same with the intervals of future operators dropped (past operators, and
     /// `bind` deadlines, which compile to windows, are kept).
     #[test]
@@ -626,7 +656,7 @@ fn tiny(steps: &[(i64, &str)]) -> Vec<Step> {
 fn tf(f: &str, steps: &[(i64, &str)]) -> String {
     let f = ltl::parse::parse(f).unwrap_or_else(|e| panic!("{}", e.render(f)));
     let st = tiny(steps);
-    Naive::new(&st, &CompileOptions { time_unit: Unit::Ms, nodes: vec![] })
+    Naive::new(&st, &CompileOptions { time_unit: Unit::Ms, nodes: vec![], end_time: None })
         .sat(&f, &vec![])
         .into_iter()
         .map(|b| if b { 'T' } else { 'F' })
@@ -755,12 +785,12 @@ fn boolean_connectives() {
 #[test]
 fn quantifiers() {
     let t = every10(&["1", "12", "-"]);
-    let o = CompileOptions { time_unit: Unit::Ms, nodes: vec![] };
+    let o = CompileOptions { time_unit: Unit::Ms, nodes: vec![], end_time: None };
     let st = tiny(&t);
     let mut keys: Vec<String> = Naive::new(&st, &o).nodes.iter().map(|k| k.as_str().unwrap().to_string()).collect();
     keys.sort();
     assert_eq!(keys, ["n1", "n2", "p", "q", "x"]);
-    let nodes = CompileOptions { time_unit: Unit::Ms, nodes: vec!["n1".into(), "n2".into()] };
+    let nodes = CompileOptions { time_unit: Unit::Ms, nodes: vec!["n1".into(), "n2".into()], end_time: None };
     let f = ltl::parse::parse("forall a in nodes. state[a].up").unwrap();
     assert_eq!(Naive::new(&st, &nodes).sat(&f, &vec![]), [false, true, false]);
     let f = ltl::parse::parse("exists a in nodes. state[a].up").unwrap();
@@ -816,7 +846,7 @@ fn json_equality_and_order() {
 #[test]
 fn time_in_other_units() {
     let st = tiny(&[(0, "-"), (1500, "p")]);
-    let us = CompileOptions { time_unit: Unit::Us, nodes: vec![] };
+    let us = CompileOptions { time_unit: Unit::Us, nodes: vec![], end_time: None };
     let f = ltl::parse::parse("eventually[..1ms] state.p").unwrap();
     assert_eq!(Naive::new(&st, &us).sat(&f, &vec![]), [false, true]);
     let f = ltl::parse::parse("eventually[..2ms] state.p").unwrap();

@@ -391,5 +391,5 @@ pub fn trace_text() -> impl Strategy<Value = String> {
 }
 
 pub fn opts() -> CompileOptions {
-    CompileOptions { time_unit: Unit::Ms, nodes: vec!["n1".into(), "n2".into()] }
+    CompileOptions { time_unit: Unit::Ms, nodes: vec!["n1".into(), "n2".into()], end_time: None }
 }
