@@ -290,8 +290,7 @@ fn a_blank_line_inside_the_trace_is_an_input_error() {
 }
 
 /// `w.$…` reads the whole record of the bound step (ltl-design §2.4), as `$…`
-/// reads the current one; `w.before` is refused rather than silently read as a
-/// record key.
+/// reads the current one, and `w.before…` the state before it, as `before…` does.
 #[test]
 fn bound_records_and_their_limits() {
     let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("ltl-bound-records");
@@ -309,9 +308,11 @@ fn bound_records_and_their_limits() {
     let (doc, o) = json(&["always (bind w. wnext ($.x == w.$.x + 1))", t]);
     expect_code(&o, 1);
     assert_eq!(doc["first_failure"]["step"], 1, "{doc}");
-    let o = run(&["bind w. w.before == null", t]);
-    expect_code(&o, 2);
-    assert!(err(&o).contains("`w.before`"), "{}", err(&o));
+    // `w.before`: the state at the step before w (null when w is step 0).
+    expect_code(&run(&["bind w. w.before == null", t]), 0);
+    expect_code(&run(&["next next bind w. w.before.a == 1 && prev state.a == 1", t]), 0);
+    expect_code(&run(&["always (bind w. w.before.a == null || w.before.a <= state.a)", t]), 0);
+    expect_code(&run(&["next next bind w. w.before.a == 3", t]), 1);
 }
 
 /// `--end-time`: the run went on without steps until then, so a deadline that

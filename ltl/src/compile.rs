@@ -39,6 +39,8 @@ pub enum At {
     Var(u32),
     /// The step before the current one (detsys `@n.path`); null at step 0.
     Prev,
+    /// The step before a bound one (`w.before`); null when that is step 0.
+    VarPrev(u32),
 }
 
 #[derive(Clone, Debug)]
@@ -437,10 +439,14 @@ impl C<'_> {
                             match segs_te.first() {
                                 // `w.$…`: w's record, as `$…` is the current one's.
                                 Some(TSeg::Key(k)) if k == "$" => return self.path(at, vec![], segs_te[1..].to_vec()),
+                                // `w.before…`: the state at the step before w, as `before` is
+                                // the one before the current step.
                                 Some(TSeg::Key(k)) if k == "before" => {
-                                    return Err(CompileError(format!(
-                                        "`{v}.before`: the state before a bound step is not available (bind at the step before instead); `{v}.$.before` reads a `before` key of its record"
-                                    )))
+                                    return self.path(
+                                        At::VarPrev(*slot),
+                                        vec![PSeg::Key("state".into())],
+                                        segs_te[1..].to_vec(),
+                                    )
                                 }
                                 Some(TSeg::Key(k)) if k == "time" && segs_te.len() == 1 => return Ok(TE::Time(at)),
                                 Some(TSeg::Key(k)) if k == "step" && segs_te.len() == 1 => return Ok(TE::Step(at)),
@@ -640,7 +646,7 @@ pub fn te_free(t: &TE) -> u64 {
     match t {
         TE::Const(_) => 0,
         TE::Col { at, rest, .. } => {
-            let mut f = if let At::Var(s) = at { 1u64 << s } else { 0 };
+            let mut f = if let At::Var(s) | At::VarPrev(s) = at { 1u64 << s } else { 0 };
             for s in rest {
                 if let TSeg::Dyn(t) = s {
                     f |= te_free(t);

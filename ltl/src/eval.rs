@@ -126,6 +126,7 @@ impl<'a> Eval<'a> {
     fn pos_of(&self, at: At, cur: Cur, env: &[usize]) -> Option<usize> {
         match (at, cur) {
             (At::Var(s), _) => Some(env[s as usize]),
+            (At::VarPrev(s), _) => env[s as usize].checked_sub(1),
             (At::Cur, Cur::Real(i)) => Some(i),
             (At::Prev, Cur::Real(i)) => i.checked_sub(1),
             _ => None,

@@ -114,7 +114,7 @@ fn reads(t: &TE, acc: &mut [usize; 3]) {
     match t {
         TE::Const(_) => {}
         TE::Col { at, rest, .. } => {
-            if !matches!(at, At::Var(_)) {
+            if !matches!(at, At::Var(_) | At::VarPrev(_)) {
                 acc[0] += 1;
             }
             for s in rest {
@@ -164,6 +164,7 @@ impl<'a> Ref<'a> {
     fn record_at(&self, at: At, pos: Pos, env: &[usize]) -> Option<&'a Json> {
         let p = match (at, pos) {
             (At::Var(s), _) => env[s as usize],
+            (At::VarPrev(s), _) => env[s as usize].checked_sub(1)?,
             (At::Cur, Pos::Real(i)) => i,
             (At::Prev, Pos::Real(i)) => i.checked_sub(1)?,
             _ => return None,

@@ -205,8 +205,9 @@ impl<'a> Naive<'a> {
                     Root::Var(v) => match self.lookup(env, v) {
                         Binding::Val(j) => j.clone(),
                         // `w.time`, `w.step`, `w.state…`, `w.event…`, `w.$…` read the step
-                        // w is bound to. (Another key reads that key of w's record, as the
-                        // implementation does; `w` alone is null. Neither is specified.)
+                        // w is bound to, `w.before…` the state at the step before it. (Another
+                        // key reads that key of w's record, as the README says; `w` alone is
+                        // null.)
                         Binding::Pos(p) => {
                             let Some((first, rest)) = segs.split_first() else { return Json::Null };
                             let k = match first {
@@ -217,6 +218,11 @@ impl<'a> Naive<'a> {
                                 Some("time") => json!(self.time(*p)),
                                 Some("step") => json!(*p),
                                 Some("$") => self.steps[*p].record.clone(),
+                                // the state at the step before w (null when w is step 0)
+                                Some("before") => match *p {
+                                    0 => Json::Null,
+                                    p => self.steps[p - 1].record.get("state").cloned().unwrap_or(Json::Null),
+                                },
                                 Some(k) => self.steps[*p].record.get(k).cloned().unwrap_or(Json::Null),
                                 None => Json::Null,
                             };

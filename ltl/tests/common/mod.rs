@@ -137,6 +137,7 @@ pub fn atom() -> impl Strategy<Value = Formula> {
             vec![Seg::Key("k".into())]
         ))),
         Just(Formula::Cmp(CmpOp::Eq, w(&["$", "event", "id"]), path(Root::Event, &["id"]))),
+        Just(Formula::Cmp(CmpOp::Ge, path(Root::State, &["x"]), w(&["before", "x"]))),
         // w-atoms (placeholders until a bind encloses them)
         (0i64..6).prop_map(|c| Formula::Cmp(CmpOp::Le, delta(false), lit(json!(c)))),
         (cmp.clone(), -1i64..6, 0u8..3).prop_map(|(op, c, f)| Formula::Cmp(op, delta(false), ms(c, f))),
