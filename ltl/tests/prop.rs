@@ -17,12 +17,20 @@ use common::{formula, opts, strip_named, trace_text};
 proptest! {
     #![proptest_config(ProptestConfig { cases: 1500, ..ProptestConfig::default() })]
 
+    /// Also with `--end-time` a little after the last step (`end` of 0..3 ms past
+    /// it, or none).
     #[test]
-    fn fast_evaluator_agrees_with_reference_and_proofs_check(f in formula(), text in trace_text()) {
-        let plan = compile(&f, &opts()).unwrap();
+    fn fast_evaluator_agrees_with_reference_and_proofs_check(
+        f in formula(),
+        text in trace_text(),
+        end in prop::option::weighted(0.3, 0i64..4),
+    ) {
         let topts = TraceOptions::default();
-        let tr = load(text.as_bytes(), &plan.paths, &topts).unwrap();
         let steps = load_steps(text.as_bytes(), &topts).unwrap();
+        let mut o = opts();
+        o.end_time = end.map(|k| steps.last().map_or(0, |s| s.time) + k);
+        let plan = compile(&f, &o).unwrap();
+        let tr = load(text.as_bytes(), &plan.paths, &topts).unwrap();
         let ev = Eval::new(&plan, &tr);
         let r = Ref::new(&plan, &steps);
         let env = ev.env0();
@@ -39,7 +47,7 @@ proptest! {
             }
         }
         let out = ltl::evaluate(&plan, &tr, 2);
-        if let Err(e) = ltl::proof::check_proof(&steps, &f, &opts(), &out.proof) {
+        if let Err(e) = ltl::proof::check_proof(&steps, &f, &o, &out.proof) {
             prop_assert!(false, "proof rejected: {}\nformula `{}`\n{}\n{:#?}", e, f, text, out.proof);
         }
     }
