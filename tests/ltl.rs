@@ -347,3 +347,30 @@ fn an_end_time_closes_the_windows_before_it() {
     assert!(err(&o).contains("before the last step's time 50"), "{}", err(&o));
     expect_code(&run(&["--end-time", "soon", f, t]), 2);
 }
+
+/// `before…` (and detsys's `@n.path`) reads a record's own `before` where it has
+/// one: a stored detsys run keeps the deployment state there at step 0, as
+/// detsys's ltl sees it. Without one it is the previous step's state, null at 0.
+#[test]
+fn before_prefers_the_records_own_before() {
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("ltl-before");
+    std::fs::create_dir_all(&dir).unwrap();
+    let own = dir.join("own.jsonl");
+    std::fs::write(
+        &own,
+        "{\"time\": 0, \"state\": {\"r\": {\"v\": 1}}, \"before\": {\"r\": {\"v\": 0}}}\n{\"time\": 1, \"state\": {\"r\": {\"v\": 2}}, \"before\": {\"r\": {\"v\": 1}}}\n",
+    )
+    .unwrap();
+    let bare = dir.join("bare.jsonl");
+    std::fs::write(
+        &bare,
+        "{\"time\": 0, \"state\": {\"r\": {\"v\": 1}}}\n{\"time\": 1, \"state\": {\"r\": {\"v\": 2}}}\n",
+    )
+    .unwrap();
+    let (own, bare) = (own.to_str().unwrap(), bare.to_str().unwrap());
+    expect_code(&run(&["--syntax", "detsys", "@r.v = `0`", own]), 0);
+    expect_code(&run(&["--syntax", "detsys", "@r.v = `0`", bare]), 1);
+    expect_code(&run(&["before.r.v == 0 && next before.r.v == 1", own]), 0);
+    expect_code(&run(&["before.r.v == null && next before.r.v == 1", bare]), 0);
+    expect_code(&run(&["always (before.r.v == null || before.r.v < state.r.v)", own]), 0);
+}

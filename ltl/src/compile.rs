@@ -69,6 +69,10 @@ pub enum TE {
     /// applied as in a path. Built by `sub`, which folds what it can: the base is
     /// never a `Col` or a `Sub`, and the first segment of a `Const` base is dynamic.
     Sub(Box<TE>, Vec<TSeg>),
+    /// The first value if it is not null, else the second: `before…` is the
+    /// record's own `before` (a stored detsys run has the deployment state there at
+    /// step 0), else the previous step's state.
+    Alt(Box<TE>, Box<TE>),
 }
 
 #[derive(Clone, Debug)]
@@ -424,7 +428,11 @@ impl C<'_> {
                     Root::State => (At::Cur, vec![PSeg::Key("state".into())]),
                     Root::Event => (At::Cur, vec![PSeg::Key("event".into())]),
                     Root::Record => (At::Cur, vec![]),
-                    Root::Before => (At::Prev, vec![PSeg::Key("state".into())]),
+                    Root::Before => {
+                        let own = self.path(At::Cur, vec![PSeg::Key("before".into())], segs_te.clone())?;
+                        let prev = self.path(At::Prev, vec![PSeg::Key("state".into())], segs_te)?;
+                        return Ok(TE::Alt(Box::new(own), Box::new(prev)));
+                    }
                     Root::Time => {
                         return Ok(if segs_te.is_empty() { TE::Time(At::Cur) } else { TE::Const(Json::Null) })
                     }
@@ -442,11 +450,10 @@ impl C<'_> {
                                 // `w.before…`: the state at the step before w, as `before` is
                                 // the one before the current step.
                                 Some(TSeg::Key(k)) if k == "before" => {
-                                    return self.path(
-                                        At::VarPrev(*slot),
-                                        vec![PSeg::Key("state".into())],
-                                        segs_te[1..].to_vec(),
-                                    )
+                                    let rest = segs_te[1..].to_vec();
+                                    let own = self.path(at, vec![PSeg::Key("before".into())], rest.clone())?;
+                                    let prev = self.path(At::VarPrev(*slot), vec![PSeg::Key("state".into())], rest)?;
+                                    return Ok(TE::Alt(Box::new(own), Box::new(prev)));
                                 }
                                 Some(TSeg::Key(k)) if k == "time" && segs_te.len() == 1 => return Ok(TE::Time(at)),
                                 Some(TSeg::Key(k)) if k == "step" && segs_te.len() == 1 => return Ok(TE::Step(at)),
@@ -596,6 +603,10 @@ pub(crate) fn sub(mut base: TE, segs: Vec<TSeg>) -> TE {
                 rest.extend(it);
                 return TE::Col { at, col, rest };
             }
+            (TE::Alt(a, b), s) => {
+                let segs: Vec<TSeg> = std::iter::once(s).chain(it).collect();
+                return TE::Alt(Box::new(sub(*a, segs.clone())), Box::new(sub(*b, segs)));
+            }
             (TE::Sub(b, mut rest), s) => {
                 rest.push(s);
                 rest.extend(it);
@@ -659,6 +670,7 @@ pub fn te_free(t: &TE) -> u64 {
         TE::Arith(_, a, b) => te_free(a) | te_free(b),
         TE::Neg(a) | TE::Len(a) => te_free(a),
         TE::Array(xs) => xs.iter().fold(0, |acc, x| acc | te_free(x)),
+        TE::Alt(a, b) => te_free(a) | te_free(b),
         TE::Sub(b, rest) => rest.iter().fold(te_free(b), |acc, s| match s {
             TSeg::Dyn(t) => acc | te_free(t),
             _ => acc,
@@ -706,6 +718,10 @@ pub fn te_cur_refs(t: &TE) -> [usize; 3] {
             }
             TE::Neg(a) | TE::Len(a) => go(a, acc),
             TE::Array(xs) => xs.iter().for_each(|x| go(x, acc)),
+            TE::Alt(a, b) => {
+                go(a, acc);
+                go(b, acc);
+            }
             TE::Sub(b, rest) => {
                 go(b, acc);
                 for s in rest {

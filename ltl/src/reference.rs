@@ -133,6 +133,10 @@ fn reads(t: &TE, acc: &mut [usize; 3]) {
         }
         TE::Neg(a) | TE::Len(a) => reads(a, acc),
         TE::Array(xs) => xs.iter().for_each(|x| reads(x, acc)),
+        TE::Alt(a, b) => {
+            reads(a, acc);
+            reads(b, acc);
+        }
         TE::Sub(b, rest) => {
             reads(b, acc);
             for s in rest {
@@ -206,6 +210,10 @@ impl<'a> Ref<'a> {
                 self.segs(v.clone(), rest, pos, env)
             }
             TE::Sub(base, rest) => self.segs(self.term(base, pos, env), rest, pos, env),
+            TE::Alt(a, b) => match self.term(a, pos, env) {
+                Json::Null => self.term(b, pos, env),
+                v => v,
+            },
             TE::Arith(op, a, b) => arith(*op, &self.term(a, pos, env), &self.term(b, pos, env)),
             TE::Neg(a) => match self.term(a, pos, env) {
                 Json::Number(n) => match n.as_i64() {

@@ -198,10 +198,18 @@ impl<'a> Naive<'a> {
                     Root::Time => json!(self.time(i)),
                     Root::Step => json!(i),
                     Root::Record => rec.clone(),
-                    Root::Before => match i {
-                        0 => Json::Null,
-                        _ => self.steps[i - 1].record.get("state").cloned().unwrap_or(Json::Null),
-                    },
+                    // the record's own `before` where it gives a value, else the
+                    // previous step's state (null at step 0)
+                    Root::Before => {
+                        let own = self.segs(rec.get("before").cloned().unwrap_or(Json::Null), segs, i, env);
+                        if !own.is_null() {
+                            return own;
+                        }
+                        match i {
+                            0 => Json::Null,
+                            _ => self.steps[i - 1].record.get("state").cloned().unwrap_or(Json::Null),
+                        }
+                    }
                     Root::Var(v) => match self.lookup(env, v) {
                         Binding::Val(j) => j.clone(),
                         // `w.time`, `w.step`, `w.state…`, `w.event…`, `w.$…` read the step
@@ -218,11 +226,19 @@ impl<'a> Naive<'a> {
                                 Some("time") => json!(self.time(*p)),
                                 Some("step") => json!(*p),
                                 Some("$") => self.steps[*p].record.clone(),
-                                // the state at the step before w (null when w is step 0)
-                                Some("before") => match *p {
-                                    0 => Json::Null,
-                                    p => self.steps[p - 1].record.get("state").cloned().unwrap_or(Json::Null),
-                                },
+                                // as `before` at w: w's record's own `before` where it gives a
+                                // value, else the state at the step before w (null at step 0)
+                                Some("before") => {
+                                    let own = self.steps[*p].record.get("before").cloned().unwrap_or(Json::Null);
+                                    let own = self.segs(own, rest, i, env);
+                                    if !own.is_null() {
+                                        return own;
+                                    }
+                                    match *p {
+                                        0 => Json::Null,
+                                        p => self.steps[p - 1].record.get("state").cloned().unwrap_or(Json::Null),
+                                    }
+                                }
                                 Some(k) => self.steps[*p].record.get(k).cloned().unwrap_or(Json::Null),
                                 None => Json::Null,
                             };

@@ -354,9 +354,16 @@ pub fn strip_named(f: Formula) -> Formula {
 pub fn step_json() -> impl Strategy<Value = (u32, Json)> {
     (
         (0u32..3, any::<bool>(), any::<bool>(), 0u8..6),
-        (0usize..3, 0i64..3, 0i64..3, 0i64..2, prop::collection::vec(0i64..2, 0..3)),
+        (
+            0usize..3,
+            0i64..3,
+            0i64..3,
+            0i64..2,
+            prop::collection::vec(0i64..2, 0..3),
+            prop::option::weighted(0.2, (any::<bool>(), 0i64..3)),
+        ),
     )
-        .prop_map(|((dt, p, q, x), (kind, id, t1, t2, log))| {
+        .prop_map(|((dt, p, q, x), (kind, id, t1, t2, log, own_before))| {
             let kind = ["request", "response", "tick"][kind];
             let mut state = json!({"p": p, "q": q, "n1": {"term": t1}, "n2": {"term": t2}, "log": log});
             match x {
@@ -364,7 +371,12 @@ pub fn step_json() -> impl Strategy<Value = (u32, Json)> {
                 1 => state["x"] = json!("a"),
                 x => state["x"] = json!(x as i64 - 2),
             }
-            (dt, json!({"state": state, "event": {"kind": kind, "id": id}}))
+            let mut rec = json!({"state": state, "event": {"kind": kind, "id": id}});
+            // sometimes a record's own `before` (as stored detsys runs have)
+            if let Some((bp, bx)) = own_before {
+                rec["before"] = json!({"p": bp, "x": bx});
+            }
+            (dt, rec)
         })
 }
 
