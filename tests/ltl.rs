@@ -293,15 +293,7 @@ fn a_blank_line_inside_the_trace_is_an_input_error() {
 /// reads the current one, and `w.before…` the state before it, as `before…` does.
 #[test]
 fn bound_records_and_their_limits() {
-    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("ltl-bound-records");
-    std::fs::create_dir_all(&dir).unwrap();
-    let t = dir.join("t.jsonl");
-    std::fs::write(
-        &t,
-        "{\"time\": 0, \"x\": 1, \"state\": {\"a\": 1}}\n{\"time\": 5, \"x\": 2, \"state\": {\"a\": 1}}\n{\"time\": 9, \"x\": 2, \"state\": {\"a\": 3}}\n",
-    )
-    .unwrap();
-    let t = t.to_str().unwrap();
+    let t = &temp_trace("bound-records-t", "{\"time\": 0, \"x\": 1, \"state\": {\"a\": 1}}\n{\"time\": 5, \"x\": 2, \"state\": {\"a\": 1}}\n{\"time\": 9, \"x\": 2, \"state\": {\"a\": 3}}\n");
     expect_code(&run(&["bind w. next ($.x == w.$.x + 1 && w.$.state.a == 1)", t]), 0);
     expect_code(&run(&["bind w. w.$.time == 0 && w.$.x == w.x", t]), 0);
     // x stays 2 from step 1 to step 2: the increment fails there.
@@ -320,15 +312,7 @@ fn bound_records_and_their_limits() {
 /// the last step, or one that is not a time, is exit 2.
 #[test]
 fn an_end_time_closes_the_windows_before_it() {
-    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("ltl-end-time");
-    std::fs::create_dir_all(&dir).unwrap();
-    let t = dir.join("t.jsonl");
-    std::fs::write(
-        &t,
-        "{\"time\": 0, \"event\": {\"kind\": \"request\", \"id\": 1}}\n{\"time\": 10, \"event\": {\"kind\": \"tick\"}}\n{\"time\": 50, \"event\": {\"kind\": \"tick\"}}\n",
-    )
-    .unwrap();
-    let t = t.to_str().unwrap();
+    let t = &temp_trace("end-time-t", "{\"time\": 0, \"event\": {\"kind\": \"request\", \"id\": 1}}\n{\"time\": 10, \"event\": {\"kind\": \"tick\"}}\n{\"time\": 50, \"event\": {\"kind\": \"tick\"}}\n");
     let f = "always (event.kind == \"request\" -> bind w. eventually (event.kind == \"response\" && event.id == w.event.id && time - w.time <= 100))";
     expect_code(&run(&[f, t]), 3);
     expect_code(&run(&["--end-time", "90", f, t]), 3);
@@ -353,21 +337,11 @@ fn an_end_time_closes_the_windows_before_it() {
 /// detsys's ltl sees it. Without one it is the previous step's state, null at 0.
 #[test]
 fn before_prefers_the_records_own_before() {
-    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("ltl-before");
-    std::fs::create_dir_all(&dir).unwrap();
-    let own = dir.join("own.jsonl");
-    std::fs::write(
-        &own,
-        "{\"time\": 0, \"state\": {\"r\": {\"v\": 1}}, \"before\": {\"r\": {\"v\": 0}}}\n{\"time\": 1, \"state\": {\"r\": {\"v\": 2}}, \"before\": {\"r\": {\"v\": 1}}}\n",
-    )
-    .unwrap();
-    let bare = dir.join("bare.jsonl");
-    std::fs::write(
-        &bare,
+    let own = &temp_trace("before-own", "{\"time\": 0, \"state\": {\"r\": {\"v\": 1}}, \"before\": {\"r\": {\"v\": 0}}}\n{\"time\": 1, \"state\": {\"r\": {\"v\": 2}}, \"before\": {\"r\": {\"v\": 1}}}\n");
+    let bare = &temp_trace(
+        "before-bare",
         "{\"time\": 0, \"state\": {\"r\": {\"v\": 1}}}\n{\"time\": 1, \"state\": {\"r\": {\"v\": 2}}}\n",
-    )
-    .unwrap();
-    let (own, bare) = (own.to_str().unwrap(), bare.to_str().unwrap());
+    );
     expect_code(&run(&["--syntax", "detsys", "@r.v = `0`", own]), 0);
     expect_code(&run(&["--syntax", "detsys", "@r.v = `0`", bare]), 1);
     expect_code(&run(&["before.r.v == 0 && next before.r.v == 1", own]), 0);
