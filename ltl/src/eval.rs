@@ -42,18 +42,19 @@ fn children(op: &Op) -> Vec<N> {
     }
 }
 
-#[inline]
 /// The views made to agree with the trace as it is: strong only where neutral
 /// holds, weak wherever neutral holds. The trace may end here (the empty
 /// continuation), so "true on every continuation" needs the neutral value and
 /// "true on some continuation" follows from it. Without this, a boundary such as
 /// `next true` at the last step (true on every longer trace, false on this one)
 /// would be strong but not neutral.
+#[inline]
 pub fn ordered(v: u8) -> u8 {
     let nv = v & NV;
     (v & S & (nv >> 1)) | nv | (v & W) | (nv << 1)
 }
 
+#[inline]
 pub fn neg(x: u8) -> u8 {
     let inv = !x & 7;
     ((inv >> 2) & 1) | (inv & 2) | ((inv & 1) << 2)
@@ -71,6 +72,9 @@ pub struct Eval<'a> {
     pub tr: &'a Trace,
     pub cols: Vec<Option<Vec<u8>>>,
     pub n: usize,
+    /// The earliest time a step after the end can have: the last time, or
+    /// `--end-time` when the run is known to have gone on without steps until then.
+    pub horizon: i64,
     /// Whether some `bind` took the general (per-binding) path.
     pub fallback_used: bool,
 }
@@ -80,7 +84,8 @@ pub type FWin = (usize, usize, bool);
 
 impl<'a> Eval<'a> {
     pub fn new(plan: &'a Plan, tr: &'a Trace) -> Eval<'a> {
-        let mut e = Eval { plan, tr, cols: vec![None; plan.nodes.len()], n: tr.n, fallback_used: false };
+        let horizon = plan.end_time.map_or(tr.last_time(), |e| e.max(tr.last_time()));
+        let mut e = Eval { plan, tr, cols: vec![None; plan.nodes.len()], n: tr.n, horizon, fallback_used: false };
         // A `bind` whose only parent is `x -> bind` or `x && bind` matters only where x
         // is not false in every view: elsewhere its cells are left UNKNOWN.
         let mut parents: Vec<Vec<N>> = vec![Vec::new(); plan.nodes.len()];
@@ -195,7 +200,7 @@ impl<'a> Eval<'a> {
         if refs[0] > 0 {
             return W;
         }
-        let t0 = self.horizon() as f64;
+        let t0 = self.horizon as f64;
         let s0 = self.n as f64;
         if refs[1] == 0 && refs[2] == 0 {
             return if self.atom(a, Cur::Beyond { time: t0, step: s0 }, env) { ALL } else { 0 };
@@ -261,7 +266,7 @@ impl<'a> Eval<'a> {
             let ti = t[i];
             let lo = t.partition_point(|&x| x < ti.saturating_add(w.lo)).max(i);
             let hi = w.hi.map_or(n, |h| t.partition_point(|&x| x <= ti.saturating_add(h)));
-            let open = w.hi.is_none_or(|h| self.horizon().saturating_sub(ti) <= h);
+            let open = w.hi.is_none_or(|h| self.horizon.saturating_sub(ti) <= h);
             (lo, hi.max(lo), open)
         }
     }
@@ -293,7 +298,7 @@ impl<'a> Eval<'a> {
                 }
                 None => n,
             };
-            let open = w.hi.is_none_or(|h| self.horizon().saturating_sub(ti) <= h);
+            let open = w.hi.is_none_or(|h| self.horizon.saturating_sub(ti) <= h);
             (lo, hi_v.max(lo), open)
         }
     }
@@ -334,22 +339,38 @@ impl<'a> Eval<'a> {
         }
     }
 
-    /// The earliest time a step after the end can have: the last time, or
-    /// `--end-time` when the run is known to have gone on without steps until then.
-    pub fn horizon(&self) -> i64 {
-        self.plan.end_time.map_or(self.tr.last_time(), |e| e.max(self.tr.last_time()))
-    }
-
     /// next[w] at the last step, from the views `b` of its operand after the end:
-    /// weak if the step after the end could be in the window, strong only if it
-    /// certainly is (its time is any time from the horizon on).
+    /// the step after the end could be in the window in time if the window is open
+    /// there, in steps if it holds distance 1.
     fn next_tail(&self, w: &Win, b: u8) -> u8 {
         if w.empty() || self.n == 0 {
             return 0;
         }
         let last = self.n - 1;
         let could = if w.time { self.fwin(w, last).2 } else { w.contains(1) };
-        (if self.sure(w, last) { b & S } else { 0 }) | (if could { b & W } else { 0 })
+        self.some_beyond(w, last, could, || b)
+    }
+
+    /// What a step after the end adds to an existential operator (`eventually`,
+    /// `until`, `next`) at i, from the views `b` of its operand there (asked only
+    /// when needed): weak if such a step could be in the window (`could`), strong
+    /// only if one surely is.
+    fn some_beyond(&self, w: &Win, i: usize, could: bool, b: impl FnOnce() -> u8) -> u8 {
+        if !could {
+            return 0;
+        }
+        let b = b();
+        (if self.sure(w, i) { b & S } else { 0 }) | (b & W)
+    }
+
+    /// The dual, for `always`: the views that survive the steps after the end.
+    /// Strong needs `b` wherever such a step could be, weak only where one surely is.
+    fn all_beyond(&self, w: &Win, i: usize, could: bool, b: impl FnOnce() -> u8) -> u8 {
+        if !could {
+            return ALL;
+        }
+        let b = b();
+        (b & S) | NV | (if self.sure(w, i) { b & W } else { W })
     }
 
     /// Whether the first step after the end certainly lies in position i's future
@@ -361,7 +382,7 @@ impl<'a> Eval<'a> {
             return false;
         }
         if w.time {
-            w.hi.is_none() && self.tr.times[i].saturating_add(w.lo) <= self.horizon()
+            w.hi.is_none() && self.tr.times[i].saturating_add(w.lo) <= self.horizon
         } else {
             w.contains((self.n - i) as i64)
         }
@@ -468,43 +489,30 @@ impl<'a> Eval<'a> {
                             v |= bit;
                         }
                     }
-                    // Beyond the end: strong needs every continuation, weak one.
-                    if open {
-                        let sure = self.sure(w, i);
-                        if ev {
-                            v |= (if sure { b & S } else { 0 }) | (b & W);
-                        } else {
-                            v &= (b & S) | NV | (if sure { b & W } else { W });
-                        }
-                    }
-                    *o = v;
+                    *o =
+                        if ev { v | self.some_beyond(w, i, open, || b) } else { v & self.all_beyond(w, i, open, || b) };
                 }
                 out
             }
             Op::Until(w, x, y) => {
                 let (cx, cy) = (self.col(*x), self.col(*y));
                 let by = self.bnd(*y, &env);
-                let sure = |i: usize| self.sure(w, i);
                 let nf: Vec<Vec<u32>> = [S, NV, W].iter().map(|&bit| Self::next_table(cx, bit, false)).collect();
                 let nt: Vec<Vec<u32>> = [S, NV, W].iter().map(|&bit| Self::next_table(cy, bit, true)).collect();
                 let mut win = self.fwin_seq(w);
                 (0..n)
                     .map(|i| {
                         let (lo, hi, open) = win(i);
+                        // a witness after the end, where φ held to the end of the trace
+                        let past = self.some_beyond(w, i, open, || by);
                         let mut v = 0u8;
                         for (j, bit) in [S, NV, W].into_iter().enumerate() {
                             let f = nf[j][i] as usize;
                             let t = nt[j][lo] as usize;
                             if t < hi && t <= f {
                                 v |= bit;
-                            }
-                            if open && f == n {
-                                if bit == W && by & W != 0 {
-                                    v |= W;
-                                }
-                                if bit == S && by & S != 0 && sure(i) {
-                                    v |= S;
-                                }
+                            } else if f == n {
+                                v |= bit & past;
                             }
                         }
                         v
@@ -673,7 +681,7 @@ impl<'a> Eval<'a> {
             _ => None,
         };
         let mut win = self.fwin_seq(&pat.win);
-        let last_t = self.horizon();
+        let last_t = self.horizon;
         let mut out = vec![0u8; n];
         for (i, o) in out.iter_mut().enumerate() {
             let (lo, hi, open) = win(i);
@@ -825,11 +833,7 @@ impl<'a> Eval<'a> {
                         return ALL;
                     }
                 }
-                if open {
-                    let b = self.bnd(*x, env);
-                    acc |= (if self.sure(w, i) { b & S } else { 0 }) | (b & W);
-                }
-                acc
+                acc | self.some_beyond(w, i, open, || self.bnd(*x, env))
             }
             Op::Always(w, x) => {
                 let (lo, hi, open) = self.fwin(w, i);
@@ -840,11 +844,7 @@ impl<'a> Eval<'a> {
                         return 0;
                     }
                 }
-                if open {
-                    let b = self.bnd(*x, env);
-                    acc &= (b & S) | NV | (if self.sure(w, i) { b & W } else { W });
-                }
-                acc
+                acc & self.all_beyond(w, i, open, || self.bnd(*x, env))
             }
             Op::Until(w, x, y) => {
                 let (lo, hi, open) = self.fwin(w, i);
@@ -858,14 +858,7 @@ impl<'a> Eval<'a> {
                         return acc;
                     }
                 }
-                if open {
-                    let by = self.bnd(*y, env);
-                    acc |= ok & by & W;
-                    if self.sure(w, i) {
-                        acc |= ok & by & S;
-                    }
-                }
-                acc
+                acc | (ok & self.some_beyond(w, i, open, || self.bnd(*y, env)))
             }
             Op::Once(w, x) | Op::Historically(w, x) => {
                 let once = matches!(self.plan.nodes[k].op, Op::Once(..));

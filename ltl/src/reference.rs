@@ -160,7 +160,7 @@ impl<'a> Ref<'a> {
     }
     /// The earliest time of a step after the end: the last time, or the plan's
     /// `end_time` (the run went on without steps until then).
-    fn last_time(&self) -> i64 {
+    fn horizon(&self) -> i64 {
         let last = self.steps.last().map_or(0, |s| s.time);
         self.plan.end_time.map_or(last, |e| e.max(last))
     }
@@ -281,7 +281,7 @@ impl<'a> Ref<'a> {
         let mut r = [0; 3];
         reads(&at.l, &mut r);
         reads(&at.r, &mut r);
-        let (t0, s0) = (self.last_time() as f64, self.n() as f64);
+        let (t0, s0) = (self.horizon() as f64, self.n() as f64);
         if r[0] > 0 {
             return None;
         }
@@ -329,7 +329,7 @@ impl<'a> Ref<'a> {
         }
         let Some(h) = w.hi else { return true };
         if w.time {
-            self.time(i).saturating_add(h) >= self.last_time().max(self.time(i).saturating_add(w.lo))
+            self.time(i).saturating_add(h) >= self.horizon().max(self.time(i).saturating_add(w.lo))
         } else {
             h >= w.lo.max((self.n() - i) as i64)
         }
@@ -343,9 +343,19 @@ impl<'a> Ref<'a> {
             return false;
         }
         if w.time {
-            w.hi.is_none() && self.time(i).saturating_add(w.lo) <= self.last_time()
+            w.hi.is_none() && self.time(i).saturating_add(w.lo) <= self.horizon()
         } else {
             w.contains((self.n() - i) as i64)
+        }
+    }
+
+    /// Whether a step after the end is in the window of step i for every
+    /// continuation (`every`: [`Ref::sure`]) or for one ([`Ref::open`]).
+    fn reach(&self, w: &Win, i: usize, every: bool) -> bool {
+        if every {
+            self.sure(w, i)
+        } else {
+            self.open(w, i)
         }
     }
 
@@ -399,11 +409,7 @@ impl<'a> Ref<'a> {
                 } else {
                     // the next step would be after the end: one step on, at a time ≥ the
                     // last; strong needs it in the window for every such time, weak for one
-                    let inside = match (w.time, view) {
-                        (false, _) => w.contains(1),
-                        (true, S) => self.sure(w, i),
-                        (true, _) => self.open(w, i),
-                    };
+                    let inside = if w.time { self.reach(w, i, view == S) } else { w.contains(1) };
                     ext && inside && self.beyond(*x, view, env)
                 }
             }
@@ -411,12 +417,12 @@ impl<'a> Ref<'a> {
             // After the end, strong needs a step that every continuation has in the
             // window, weak one that some continuation could have there.
             Op::Eventually(w, x) => {
-                let past = if view == S { self.sure(w, i) } else { self.open(w, i) };
+                let past = self.reach(w, i, view == S);
                 (i..n).any(|j| w.contains(self.dist(w, i, j)) && v(*x, j))
                     || (ext && past && self.beyond(*x, view, env))
             }
             Op::Always(w, x) => {
-                let past = if view == S { self.open(w, i) } else { self.sure(w, i) };
+                let past = self.reach(w, i, view == W);
                 (i..n).all(|j| !w.contains(self.dist(w, i, j)) || v(*x, j))
                     && !(ext && past && !self.beyond(*x, view, env))
             }
@@ -424,10 +430,7 @@ impl<'a> Ref<'a> {
             Op::Historically(w, x) => (0..=i).all(|j| !w.contains(self.dist(w, j, i)) || v(*x, j)),
             Op::Until(w, x, y) => {
                 (i..n).any(|j| w.contains(self.dist(w, i, j)) && v(*y, j) && (i..j).all(|k| v(*x, k)))
-                    || (ext
-                        && (if view == S { self.sure(w, i) } else { self.open(w, i) })
-                        && (i..n).all(|k| v(*x, k))
-                        && self.beyond(*y, view, env))
+                    || (ext && self.reach(w, i, view == S) && (i..n).all(|k| v(*x, k)) && self.beyond(*y, view, env))
             }
             Op::Since(w, x, y) => {
                 (0..=i).any(|j| w.contains(self.dist(w, j, i)) && v(*y, j) && (j + 1..=i).all(|k| v(*x, k)))
