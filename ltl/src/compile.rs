@@ -67,7 +67,8 @@ pub enum TE {
     Array(Vec<TE>),
     /// Segments into a computed value (`[1, 2][state.i]`, `[state.a, 1][state.i].k`),
     /// applied as in a path. Built by `sub`, which folds what it can: the base is
-    /// never a `Col` or a `Sub`, and the first segment of a `Const` base is dynamic.
+    /// never a `Col`, a `Sub` or an `Alt`, and the first segment of a `Const` base
+    /// is dynamic.
     Sub(Box<TE>, Vec<TSeg>),
     /// The first value if it is not null, else the second: `before…` is the
     /// record's own `before` (a stored detsys run has the deployment state there at
@@ -428,11 +429,7 @@ impl C<'_> {
                     Root::State => (At::Cur, vec![PSeg::Key("state".into())]),
                     Root::Event => (At::Cur, vec![PSeg::Key("event".into())]),
                     Root::Record => (At::Cur, vec![]),
-                    Root::Before => {
-                        let own = self.path(At::Cur, vec![PSeg::Key("before".into())], segs_te.clone())?;
-                        let prev = self.path(At::Prev, vec![PSeg::Key("state".into())], segs_te)?;
-                        return Ok(TE::Alt(Box::new(own), Box::new(prev)));
-                    }
+                    Root::Before => return self.before(At::Cur, At::Prev, segs_te),
                     Root::Time => {
                         return Ok(if segs_te.is_empty() { TE::Time(At::Cur) } else { TE::Const(Json::Null) })
                     }
@@ -447,13 +444,9 @@ impl C<'_> {
                             match segs_te.first() {
                                 // `w.$…`: w's record, as `$…` is the current one's.
                                 Some(TSeg::Key(k)) if k == "$" => return self.path(at, vec![], segs_te[1..].to_vec()),
-                                // `w.before…`: the state at the step before w, as `before` is
-                                // the one before the current step.
+                                // `w.before…`: `before` at w's step.
                                 Some(TSeg::Key(k)) if k == "before" => {
-                                    let rest = segs_te[1..].to_vec();
-                                    let own = self.path(at, vec![PSeg::Key("before".into())], rest.clone())?;
-                                    let prev = self.path(At::VarPrev(*slot), vec![PSeg::Key("state".into())], rest)?;
-                                    return Ok(TE::Alt(Box::new(own), Box::new(prev)));
+                                    return self.before(at, At::VarPrev(*slot), segs_te[1..].to_vec())
                                 }
                                 Some(TSeg::Key(k)) if k == "time" && segs_te.len() == 1 => return Ok(TE::Time(at)),
                                 Some(TSeg::Key(k)) if k == "step" && segs_te.len() == 1 => return Ok(TE::Step(at)),
@@ -467,6 +460,14 @@ impl C<'_> {
                 self.path(at, prefix, segs_te)?
             }
         })
+    }
+
+    /// `before…` at a step: the record's own `before` there (`own`), where it gives
+    /// a value, else the state at the step before (`prev`).
+    fn before(&mut self, own: At, prev: At, segs: Vec<TSeg>) -> Result<TE, CompileError> {
+        let own = self.path(own, vec![PSeg::Key("before".into())], segs.clone())?;
+        let prev = self.path(prev, vec![PSeg::Key("state".into())], segs)?;
+        Ok(TE::Alt(Box::new(own), Box::new(prev)))
     }
 
     fn seg(&mut self, s: &Seg, env: &Env) -> Result<TSeg, CompileError> {
