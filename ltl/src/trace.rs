@@ -98,8 +98,6 @@ pub struct Trace {
     /// Arrays and objects referred to by `CVal::Big`.
     pub big: Vec<Json>,
     pub strs: Interner,
-    /// The 1-based line of each step (always step + 1: no blank lines between steps).
-    pub lines: Vec<u32>,
 }
 
 impl Trace {
@@ -679,7 +677,6 @@ impl Loader<'_> {
             let line = self.line;
             r.map_err(|message| TraceError { line, message })?;
             time_of(t, line, step, &mut self.tr, &self.opts.time_field)?;
-            self.tr.lines.push(line as u32);
             self.tr.n += 1;
             pos = end + 1;
         }
@@ -753,7 +750,6 @@ pub fn load_from<R: std::io::Read>(mut r: R, paths: &[Vec<PSeg>], opts: &TraceOp
                 let more = est.saturating_sub(l.tr.n).min(1 << 28);
                 l.tr.cols.iter_mut().for_each(|c| c.reserve(more));
                 l.tr.times.reserve(more);
-                l.tr.lines.reserve(more);
             }
             buf.copy_within(last + 1..filled, 0);
             filled -= last + 1;
@@ -885,9 +881,6 @@ fn join_parts(
         if blank.is_none() {
             blank = p_blank.map(|b| b + line_off);
         }
-        for l in p.lines.iter_mut() {
-            *l += line_off as u32;
-        }
         line_off += lines;
         let Some(a) = all.as_mut() else {
             all = Some(p);
@@ -896,7 +889,8 @@ fn join_parts(
         if p.n == 0 {
             continue;
         }
-        let first_line = p.lines[0] as usize;
+        // No blank line comes between steps, so step k is on line k + 1.
+        let first_line = a.n + 1;
         if a.n > 0 {
             match (a.timed, p.timed) {
                 (true, false) => {
@@ -936,7 +930,6 @@ fn join_parts(
             }));
         }
         a.times.extend(p.times);
-        a.lines.extend(p.lines);
         a.n += p.n;
     }
     let tr = all.unwrap_or_default();
@@ -1039,7 +1032,6 @@ pub fn load_steps(bytes: &[u8], opts: &TraceOptions) -> Result<Vec<Step>, TraceE
 pub fn from_steps(steps: &[Step], paths: &[Vec<PSeg>]) -> Trace {
     let mut tr = Trace { n: steps.len(), timed: true, ..Trace::default() };
     tr.times = steps.iter().map(|s| s.time).collect();
-    tr.lines = (1..=steps.len() as u32).collect();
     for p in paths {
         let mut col = Vec::with_capacity(steps.len());
         for s in steps {
@@ -1086,7 +1078,6 @@ mod tests {
         let slow = from_steps(&load_steps(text.as_bytes(), &opts).unwrap(), &paths());
         assert_eq!(fast.n, 3);
         assert_eq!(fast.times, vec![1, 1, 7]);
-        assert_eq!(fast.lines, vec![1, 2, 3]);
         for c in 0..paths().len() {
             for s in 0..3 {
                 assert_eq!(fast.cval_json(fast.cols[c][s]), slow.cval_json(slow.cols[c][s]), "col {c} step {s}");
@@ -1116,7 +1107,7 @@ mod tests {
         let opts = TraceOptions::default();
         let a = load(text.as_bytes(), &paths(), &opts).unwrap();
         let b = load_from(Dribble(text.as_bytes()), &paths(), &opts).unwrap();
-        assert_eq!((a.n, &a.times, &a.lines), (51, &b.times, &b.lines));
+        assert_eq!((a.n, &a.times), (51, &b.times));
         for c in 0..paths().len() {
             for s in 0..a.n {
                 assert_eq!(a.cval_json(a.cols[c][s]), b.cval_json(b.cols[c][s]));
@@ -1125,7 +1116,7 @@ mod tests {
         for threads in [2, 3] {
             for piece in [64, 200, 1 << 20] {
                 let c = load_pieces(Dribble(text.as_bytes()), &paths(), &opts, threads, piece).unwrap();
-                assert_eq!((&a.times, &a.lines), (&c.times, &c.lines));
+                assert_eq!(&a.times, &c.times);
                 for col in 0..paths().len() {
                     for s in 0..a.n {
                         assert_eq!(a.cval_json(a.cols[col][s]), c.cval_json(c.cols[col][s]));
@@ -1198,6 +1189,18 @@ mod tests {
         for (reader, got) in all_readers(text.as_bytes()) {
             assert_eq!(got, want, "{reader} on {text:?}");
         }
+    }
+
+    /// Errors found where two pieces join name the file line of the later step,
+    /// whichever reader and piece size.
+    #[test]
+    fn errors_across_pieces_name_the_line() {
+        let trace = |bad: usize, line: &str| -> String {
+            (1..=30).map(|i| if i == bad { format!("{line}\n") } else { format!("{{\"time\": {i}}}\n") }).collect()
+        };
+        readers_say(&trace(17, "{\"time\": 3}"), Err(17));
+        readers_say(&trace(12, "{\"x\": 1}"), Err(12));
+        readers_say(&trace(30, "{\"time\": 0}"), Err(30));
     }
 
     #[test]
