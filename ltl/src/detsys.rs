@@ -139,14 +139,7 @@ impl<'s> D<'s> {
             return Ok(Formula::Unary(UOp::Eventually, Interval::default(), Box::new(self.formula()?)));
         }
         // connective: operand (BIN operand)*, one level, right-associative
-        let first = self.operand()?;
-        if self.eat("&&") || self.eat("/\\") {
-            return Ok(Formula::And(Box::new(first), Box::new(self.formula_connective()?)));
-        }
-        if self.eat("||") || self.eat("\\/") {
-            return Ok(Formula::Or(Box::new(first), Box::new(self.formula_connective()?)));
-        }
-        Ok(first)
+        self.connective()
     }
 
     /// The right side of `&&`/`||`: another connective (a temporal operator there is an error in detsys).
@@ -168,6 +161,11 @@ impl<'s> D<'s> {
                 return Err(perr(start, format!("`{w}` after `&&`/`||` needs parentheses in detsys syntax")));
             }
         }
+        self.connective()
+    }
+
+    /// `operand (&& | || connective)?`: one level, right-associative.
+    fn connective(&mut self) -> R<Formula> {
         let first = self.operand()?;
         if self.eat("&&") || self.eat("/\\") {
             return Ok(Formula::And(Box::new(first), Box::new(self.formula_connective()?)));
