@@ -484,12 +484,19 @@ impl Store {
             return scan_conn(&self.conn, name, busy, filter, wants, None);
         };
         let parts = std::thread::available_parallelism().map_or(1, |n| n.get()).min(8) as i64;
-        if parts < 2 || hi - lo < min_rows {
+        // Row ids may span the whole i64 range: the ranges are computed in i128.
+        let span = i128::from(hi) - i128::from(lo);
+        if parts < 2 || span < i128::from(min_rows) {
             return scan_conn(&self.conn, name, busy, filter, wants, Some((lo, hi)));
         }
-        let step = (hi - lo + parts) / parts;
-        let ranges: Vec<(i64, i64)> =
-            (0..parts).map(|k| (lo + k * step, (lo + (k + 1) * step - 1).min(hi))).filter(|(a, b)| a <= b).collect();
+        let (lo128, hi128, parts128) = (i128::from(lo), i128::from(hi), i128::from(parts));
+        let step = (span + parts128) / parts128;
+        // Each bound lies in lo..=hi, so it fits an i64.
+        let ranges: Vec<(i64, i64)> = (0..parts128)
+            .map(|k| (lo128 + k * step, (lo128 + (k + 1) * step - 1).min(hi128)))
+            .filter(|(a, b)| a <= b)
+            .filter_map(|(a, b)| Some((i64::try_from(a).ok()?, i64::try_from(b).ok()?)))
+            .collect();
         let path = &self.path;
         let results: Vec<Result<Scan>> = std::thread::scope(|sc| {
             let handles: Vec<_> = ranges[1..]

@@ -345,3 +345,21 @@ fn only_integer_and_array_values_are_taken() {
          {:index 7, :type :info, :process 0, :f :txn, :value [[:append :x [7 8]]]}\n"
     );
 }
+
+#[test]
+fn a_parallel_scan_of_row_ids_spanning_the_whole_range() {
+    let (p, s) = register_store("row-id-span");
+    // Rows at both ends of the id range: the split must not overflow.
+    let c = s.connection();
+    for id in [i64::MIN, i64::MIN + 1, i64::MAX - 1, i64::MAX] {
+        c.execute("INSERT INTO event_log (id, event, meta, data) VALUES (?1, 'Other', '{}', '{}')", [id]).unwrap();
+    }
+    drop(s);
+    let s = Store::open(&p, false, DEFAULT_BUSY_MS).unwrap();
+    let wants = Wants { history: true, counts: true, ..Wants::default() };
+    let serial = s.scan_split(Filter::default(), wants, i64::MAX).unwrap();
+    let parallel = s.scan_split(Filter::default(), wants, 1).unwrap();
+    assert_eq!(serial.all_runs, parallel.all_runs);
+    assert_eq!(serial.runs.keys().collect::<Vec<_>>(), parallel.runs.keys().collect::<Vec<_>>());
+    assert_eq!(serial.runs[&R1].n_ops, 4);
+}
