@@ -43,6 +43,18 @@ fn open(s: &StoreArgs, write: bool) -> Result<Store, store::StoreError> {
     Store::open(&path, write, s.busy_timeout)
 }
 
+/// Warns about the rows a read left out (a malformed id skips its row, not the command).
+fn warn_skipped(db: &str, rows: &[store::SkippedRow]) {
+    for r in rows {
+        output::eline(format_args!("warning: {db}: {r}"));
+    }
+}
+
+/// The rows left out, for `--json`: row, event, meta field and the value found.
+fn skipped_json(rows: &[store::SkippedRow]) -> Json {
+    rows.iter().map(|r| json!({"row": r.row, "event": r.event, "field": r.field, "value": r.value})).collect()
+}
+
 fn filter(f: &RunFilterArgs) -> Filter {
     Filter { test: f.test_id, run: f.run_id }
 }
@@ -127,7 +139,10 @@ fn list(a: &RunsListArgs) -> Exit {
         }
     };
     let runs = match s.list(filter(&a.filter)) {
-        Ok(r) => r,
+        Ok((r, skipped)) => {
+            warn_skipped(s.name(), &skipped);
+            r
+        }
         Err(e) => {
             output::error(e);
             return Exit::BadInput;
@@ -425,6 +440,7 @@ fn check(a: &RunsCheckArgs) -> Exit {
             return Exit::BadInput;
         }
     };
+    warn_skipped(&db, &scan.skipped);
     let opts = elle_cmd::options(&a.consistency_models, &a.anomalies, a.budget);
     // A bad model name is a usage error before any run is checked.
     if let Err(e) = checker::lattice::reportable(
@@ -512,7 +528,7 @@ fn check(a: &RunsCheckArgs) -> Exit {
     });
     bar.finish_and_clear();
     results.sort_by_key(|c| c.id);
-    summarise(a, &db, &checker_name, &opts, &results, written, write_error)
+    summarise(a, &db, &checker_name, &opts, &results, written, write_error, &scan.skipped)
 }
 
 fn model_name(m: ModelArg) -> &'static str {
@@ -522,6 +538,7 @@ fn model_name(m: ModelArg) -> &'static str {
     }
 }
 
+#[allow(clippy::too_many_arguments)]
 fn summarise(
     a: &RunsCheckArgs,
     db: &str,
@@ -530,6 +547,7 @@ fn summarise(
     results: &[Checked],
     written: usize,
     write_error: Option<String>,
+    skipped: &[store::SkippedRow],
 ) -> Exit {
     let (mut valid, mut invalid, mut unknown, mut errors) = (0usize, 0usize, 0usize, 0usize);
     for c in results {
@@ -593,6 +611,7 @@ fn summarise(
             "anomalies_requested": opts.anomalies,
             "write": !a.no_write,
             "runs": runs,
+            "skipped_rows": skipped_json(skipped),
             "summary": {"runs": results.len(), "valid": valid, "invalid": invalid, "unknown": unknown,
                         "errors": errors, "written": written},
         });
@@ -638,6 +657,12 @@ fn summarise(
         count(unknown as u64),
         count(errors as u64),
     ));
+    if !skipped.is_empty() {
+        text.push_str(&format!(
+            "{} event_log rows skipped: no run can be given them (see the warnings).\n",
+            count(skipped.len() as u64)
+        ));
+    }
     if a.no_write {
         text.push_str("Nothing was written (--no-write).\n");
     } else {
@@ -660,7 +685,10 @@ fn show(a: &RunsShowArgs) -> Exit {
         }
     };
     let list = match s.analyses(id) {
-        Ok(l) => l,
+        Ok((l, skipped)) => {
+            warn_skipped(s.name(), &skipped);
+            l
+        }
         Err(e) => {
             output::error(e);
             return Exit::BadInput;

@@ -55,6 +55,12 @@ fn count_rows(db: &Path) -> i64 {
     Connection::open(db).unwrap().query_row("SELECT count(*) FROM event_log", [], |r| r.get(0)).unwrap()
 }
 
+fn insert_raw(db: &Path, event: &str, meta: &str, data: &str) -> i64 {
+    let c = Connection::open(db).unwrap();
+    c.execute("INSERT INTO event_log (event, meta, data) VALUES (?1, ?2, ?3)", [event, meta, data]).unwrap();
+    c.last_insert_rowid()
+}
+
 // ---------------------------------------------------------------------------
 // Issue 13 item 7: ids at the end of the range
 // ---------------------------------------------------------------------------
@@ -102,4 +108,129 @@ fn import_refuses_to_wrap_a_run_id() {
     expect_code(&o, 0);
     assert_eq!(json_of(&o)["imported"][0]["test_id"], json!(5));
     assert_eq!(json_of(&o)["imported"][0]["run_id"], json!(0));
+}
+
+// ---------------------------------------------------------------------------
+// Issue 13 item 9: rows with a malformed test or run id
+// ---------------------------------------------------------------------------
+
+/// The bad ids the audit found, as JSON text in `meta`.
+const BAD_RUN_IDS: [&str; 6] = ["\"3\"", "1.5", "true", "1e30", "18446744073709551615", "null"];
+
+/// A jepsen-type row (an op, so every history reader reads it) with this meta.
+fn op_row(db: &Path, meta: &str) -> i64 {
+    insert_raw(
+        db,
+        "NetworkTrace",
+        meta,
+        r#"{"message":"write","args":{"value":7},"from":"client:0","to":"frontend","kind":"invoke","sent-logical-time":20,"recv-logical-time":21,"recv-simulated-time":"1970-01-01T00:00:20Z","dropped":false,"jepsen-type":"invoke","jepsen-process":0}"#,
+    )
+}
+
+#[test]
+fn rows_with_malformed_ids_are_skipped_named_and_the_others_checked() {
+    let dir = scratch("bad-ids");
+    let db = register_db(&dir, 0, &[0, 1, 2]);
+    let mut bad = Vec::new();
+    for v in BAD_RUN_IDS {
+        bad.push((op_row(&db, &format!(r#"{{"component":"x","test-id":0,"run-id":{v}}}"#)), v));
+    }
+    // No run id at all, a test id that is not an integer, an ExecutionStep and
+    // a CreateRun with a bad run id.
+    bad.push((op_row(&db, r#"{"component":"x","test-id":0}"#), "missing"));
+    bad.push((op_row(&db, r#"{"component":"x","test-id":"0","run-id":0}"#), "\"0\""));
+    bad.push((
+        insert_raw(
+            &db,
+            "ExecutionStep",
+            r#"{"test-id":0,"run-id":-0.5}"#,
+            r#"{"reactor":"frontend","logical-time":1}"#,
+        ),
+        "-0.5",
+    ));
+    bad.push((insert_raw(&db, "CreateRun", r#"{"test-id":0,"run-id":[1]}"#, r#"{"seed":1}"#), "[1]"));
+    let names_every_bad_row = |o: &Output, rows: &[(i64, &str)]| {
+        let err = text(&o.stderr);
+        for (row, v) in rows {
+            // As serde_json writes it (1e30 is 1e+30).
+            let shown = match *v {
+                "missing" => "no run-id".to_string(),
+                v => serde_json::from_str::<Json>(v).unwrap().to_string(),
+            };
+            let line = err.lines().find(|l| l.contains(&format!("event_log row {row} ")));
+            let line = line.unwrap_or_else(|| panic!("no warning names row {row}\n{}", ctx(o)));
+            assert!(line.starts_with("warning: "), "{line}");
+            assert!(line.contains("skipped"), "{line}");
+            assert!(line.contains(&shown), "{line} should show {shown}");
+        }
+    };
+
+    // runs list: every run, every bad row named.
+    let o = run(&["runs", "list", "--db", &d(&db), "--json"]);
+    expect_code(&o, 0);
+    let doc = json_of(&o);
+    let ids: Vec<(Json, Json)> =
+        doc["runs"].as_array().unwrap().iter().map(|r| (r["test_id"].clone(), r["run_id"].clone())).collect();
+    assert_eq!(ids, [(json!(0), json!(0)), (json!(0), json!(1)), (json!(0), json!(2))]);
+    assert_eq!(doc["runs"][0]["ops"], json!(4), "the bad rows are not counted as ops of a run");
+    names_every_bad_row(&o, &bad);
+
+    // runs check: the runs are checked (run 1 is the stale read), the bad rows
+    // counted in the summary and listed in the document.
+    let o = run(&["runs", "check", "--db", &d(&db), "--elle", "list-append", "--no-write", "--json"]);
+    expect_code(&o, 1);
+    let doc = json_of(&o);
+    assert_eq!(doc["summary"]["runs"], json!(3));
+    assert_eq!(doc["summary"]["invalid"], json!(1));
+    assert_eq!(doc["summary"]["errors"], json!(0));
+    let skipped = doc["skipped_rows"].as_array().unwrap();
+    // The ExecutionStep is not read for an Elle check.
+    assert_eq!(skipped.len(), bad.len() - 1, "{skipped:?}");
+    assert_eq!(skipped[0], json!({"row": bad[0].0, "event": "NetworkTrace", "field": "run-id", "value": "3"}));
+    assert_eq!(skipped[5]["value"], Json::Null);
+    names_every_bad_row(&o, &[&bad[..6], &bad[7..8]].concat());
+    let o = run(&["runs", "check", "--db", &d(&db), "--elle", "list-append", "--no-write"]);
+    expect_code(&o, 1);
+    assert!(text(&o.stdout).contains("rows skipped"), "{}", ctx(&o));
+
+    // A single run's readers.
+    let o = run(&["elle", "--db", &d(&db), "--test-id", "0", "--run-id", "0"]);
+    expect_code(&o, 0);
+    let o = run(&["elle", "--db", &d(&db), "--test-id", "0", "--run-id", "1", "--json"]);
+    expect_code(&o, 1);
+    assert_eq!(json_of(&o)["stats"]["ops"], json!(4), "the row with run id true is not an op of run 1");
+    let o = run(&["runs", "show", "--db", &d(&db), "--test-id", "0", "--run-id", "2"]);
+    expect_code(&o, 0);
+    let o = run(&["runs", "trace", "--db", &d(&db), "--test-id", "0", "--run-id", "0"]);
+    expect_code(&o, 0);
+    assert_eq!(text(&o.stdout).lines().count(), 10);
+    let o =
+        run(&["ltl", "eventually state.register1.value == [1]", "--db", &d(&db), "--test-id", "0", "--run-id", "0"]);
+    expect_code(&o, 0);
+}
+
+#[test]
+fn a_row_whose_meta_is_not_json_is_skipped_and_named() {
+    let dir = scratch("bad-meta");
+    let db = register_db(&dir, 0, &[0, 1]);
+    // Written before the indexes existed (they evaluate json_extract on meta).
+    let c = Connection::open(&db).unwrap();
+    c.execute_batch("DROP INDEX idx_run_id; DROP INDEX idx_test_id; PRAGMA ignore_check_constraints = ON").unwrap();
+    c.execute("INSERT INTO event_log (event, meta, data) VALUES ('NetworkTrace', '{\"test-id\":0,', '{\"jepsen-type\":\"ok\"}')", [])
+        .unwrap();
+    let row = c.last_insert_rowid();
+    drop(c);
+    for args in [
+        vec!["runs", "list"],
+        vec!["elle", "--test-id", "0", "--run-id", "0"],
+        vec!["runs", "trace", "--test-id", "0", "--run-id", "0"],
+    ] {
+        let o = run(&[args.clone(), vec!["--db", &d(&db)]].concat());
+        expect_code(&o, 0);
+        assert!(
+            text(&o.stderr).contains(&format!("event_log row {row} (NetworkTrace) skipped: meta is not valid JSON")),
+            "{args:?}\n{}",
+            ctx(&o)
+        );
+    }
 }

@@ -242,6 +242,36 @@ pub struct RunRows {
     pub n_steps: usize,
 }
 
+/// A row of one of the events histcheck reads that no run can be given: its
+/// `meta` is not JSON, or its `test-id` (or, for a per-run event, its
+/// `run-id`) is missing, null or not an integer that fits an i64 (`"3"`,
+/// `1.5`, `true`, `1e30`, 2^64−1). Such rows are left out and reported; the
+/// other runs are read as usual.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SkippedRow {
+    /// The `event_log` row id.
+    pub row: i64,
+    pub event: String,
+    /// The `meta` field at fault: `test-id`, `run-id`, or `meta` itself.
+    pub field: &'static str,
+    /// The value found: `None` when the field is missing or `meta` is not JSON.
+    pub value: Option<Json>,
+    /// Why `meta` could not be read (when `field` is `meta`).
+    pub detail: Option<String>,
+}
+
+impl fmt::Display for SkippedRow {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "event_log row {} ({}) skipped: ", self.row, self.event)?;
+        match (self.field, &self.value) {
+            ("meta", _) => write!(f, "meta is not valid JSON: {}", self.detail.as_deref().unwrap_or("?")),
+            (k, None) => write!(f, "meta has no {k}"),
+            (k, Some(Json::Null)) => write!(f, "meta {k} is null"),
+            (k, Some(v)) => write!(f, "meta {k} is {v}, not an integer"),
+        }
+    }
+}
+
 /// The rows of the runs a scan selected, with the tests they belong to.
 #[derive(Clone, Debug, Default)]
 pub struct Scan {
@@ -252,6 +282,10 @@ pub struct Scan {
     pub tests: BTreeMap<i64, Vec<RawRow>>,
     /// Every test id and run seen, whatever the filter: for "no such run" messages.
     pub all_runs: BTreeMap<i64, Vec<i64>>,
+    /// Rows left out because no run can be given them, in row order: those
+    /// whose test id is unreadable, and those of a test the filter selects
+    /// whose run id is unreadable.
+    pub skipped: Vec<SkippedRow>,
 }
 
 /// What [`Store::list`] says about one run.
@@ -316,11 +350,17 @@ fn is_busy(e: &rusqlite::Error) -> bool {
 
 #[derive(Deserialize)]
 struct MetaIds {
-    #[serde(rename = "test-id")]
+    /// `None` when the key is missing, `Some(Json::Null)` when it is null.
+    #[serde(rename = "test-id", default, deserialize_with = "present")]
     test_id: Option<Json>,
-    #[serde(rename = "run-id")]
+    #[serde(rename = "run-id", default, deserialize_with = "present")]
     run_id: Option<Json>,
     component: Option<Json>,
+}
+
+/// A field that is there, null included (serde reads a null `Option` as `None`).
+fn present<'de, D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Option<Json>, D::Error> {
+    Json::deserialize(d).map(Some)
 }
 
 impl Store {
@@ -530,8 +570,8 @@ impl Store {
     }
 
     /// Every run `filter` selects, with its seed, faults, op and step counts and
-    /// latest analysis, ordered by test and run.
-    pub fn list(&self, filter: Filter) -> Result<Vec<RunSummary>> {
+    /// latest analysis, ordered by test and run; and the rows left out (see [`SkippedRow`]).
+    pub fn list(&self, filter: Filter) -> Result<(Vec<RunSummary>, Vec<SkippedRow>)> {
         let scan = self.scan(filter, Wants { analyses: true, counts: true, ..Wants::default() })?;
         scan.check_filter(filter)?;
         let mut out = Vec::new();
@@ -564,14 +604,16 @@ impl Store {
                 last_analysis,
             });
         }
-        Ok(out)
+        Ok((out, scan.skipped))
     }
 
-    /// The stored analyses of one run, oldest first.
-    pub fn analyses(&self, id: RunId) -> Result<Vec<Analysis>> {
+    /// The stored analyses of one run, oldest first; and the rows left out
+    /// that might have been the run's (see [`SkippedRow`]).
+    pub fn analyses(&self, id: RunId) -> Result<(Vec<Analysis>, Vec<SkippedRow>)> {
         let scan = self.scan(Filter::one(id), Wants { analyses: true, ..Wants::default() })?;
         let rr = scan.run(id)?;
-        rr.analyses.iter().map(|a| analysis_of(&scan.db, a)).collect()
+        let list = rr.analyses.iter().map(|a| analysis_of(&scan.db, a)).collect::<Result<_>>()?;
+        Ok((list, scan.skipped))
     }
 
     /// The rows of one run, for its history or trace. A missing test or run is an error.
@@ -582,16 +624,23 @@ impl Store {
         Ok((scan, rr))
     }
 
-    /// The Jepsen history of one run.
+    /// The Jepsen history of one run. Rows left out that might have been the
+    /// run's (see [`SkippedRow`]) are among the history's warnings.
     pub fn load_history(&self, id: RunId, flavor: Flavor) -> Result<StoredHistory> {
         let (scan, rr) = self.run_rows(id, Wants { history: true, ..Wants::default() })?;
-        rr.history(&scan.db, flavor)
+        let mut h = rr.history(&scan.db, flavor)?;
+        let skipped = scan.skipped.iter().map(|s| history::Warning { pos: None, message: s.to_string() });
+        h.history.warnings.extend(skipped);
+        Ok(h)
     }
 
-    /// The state trace of one run.
+    /// The state trace of one run. Rows left out that might have been the
+    /// run's (see [`SkippedRow`]) are among the trace's warnings.
     pub fn load_trace(&self, id: RunId) -> Result<Trace> {
         let (scan, rr) = self.run_rows(id, Wants { trace: true, ..Wants::default() })?;
-        rr.trace(&scan)
+        let mut t = rr.trace(&scan)?;
+        t.warnings.extend(scan.skipped.iter().map(ToString::to_string));
+        Ok(t)
     }
 
     /// Writes the analyses of one run in one transaction: all of them land or none.
@@ -680,14 +729,25 @@ pub(crate) fn scan_conn(
             continue;
         }
         let meta_text = text_of(row.get_ref(2), name, id, "meta")?;
-        let meta: MetaIds = serde_json::from_str(meta_text).map_err(|e| {
-            StoreError::new(format!("{}: event_log row {id} ({event}): meta is not valid JSON: {e}", name))
-        })?;
-        let test = match int_field(&meta.test_id, name, id, event, "test-id")? {
-            Some(t) => t,
-            None => continue,
+        let skipped = |field: &'static str, value: Option<&Json>, detail: Option<String>| SkippedRow {
+            row: id,
+            event: event.to_string(),
+            field,
+            value: value.cloned(),
+            detail,
         };
-        let run = int_field(&meta.run_id, name, id, event, "run-id")?;
+        let meta: MetaIds = match serde_json::from_str(meta_text) {
+            Ok(m) => m,
+            Err(e) => {
+                scan.skipped.push(skipped("meta", None, Some(e.to_string())));
+                continue;
+            }
+        };
+        let Some(test) = meta.test_id.as_ref().and_then(Json::as_i64) else {
+            scan.skipped.push(skipped("test-id", meta.test_id.as_ref(), None));
+            continue;
+        };
+        let run = meta.run_id.as_ref().and_then(Json::as_i64);
         if kind == Kind::CreateTest {
             seen.entry(test).or_default();
             if filter.wants_test(test) {
@@ -696,7 +756,13 @@ pub(crate) fn scan_conn(
             }
             continue;
         }
-        let Some(run) = run else { continue };
+        let Some(run) = run else {
+            // A row of another test is no run's the command wants, whatever its run id.
+            if filter.wants_test(test) {
+                scan.skipped.push(skipped("run-id", meta.run_id.as_ref(), None));
+            }
+            continue;
+        };
         seen.entry(test).or_default().insert(run);
         let rid = RunId { test, run };
         if !filter.wants(rid) {
@@ -799,15 +865,6 @@ fn text_of<'a>(
         .map_err(|e| StoreError::new(format!("{db}: event_log row {id}: {col} is not UTF-8 text: {e}")))
 }
 
-fn int_field(v: &Option<Json>, db: &str, id: i64, event: &str, name: &str) -> Result<Option<i64>> {
-    match v {
-        None | Some(Json::Null) => Ok(None),
-        Some(j) => j.as_i64().map(Some).ok_or_else(|| {
-            StoreError::new(format!("{db}: event_log row {id} ({event}): meta {name} should be an integer, found {j}"))
-        }),
-    }
-}
-
 /// Parses a kept row's `data`.
 pub(crate) fn parse_data(db: &str, raw: &RawRow, event: &str) -> Result<Json> {
     serde_json::from_str(&raw.data)
@@ -848,6 +905,7 @@ impl Scan {
         for (t, rows) in part.tests {
             self.tests.entry(t).or_default().extend(rows);
         }
+        self.skipped.extend(part.skipped);
         for (t, runs) in part.all_runs {
             let mine = self.all_runs.entry(t).or_default();
             mine.extend(runs);
