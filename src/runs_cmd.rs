@@ -224,6 +224,8 @@ struct Verdict {
     docs: Vec<(String, Json, Json)>,
     /// The Analysis rows written.
     rows: Vec<i64>,
+    /// Why the Analysis events were not written (the run then counts as an error).
+    write_error: Option<String>,
 }
 
 impl Verdict {
@@ -329,6 +331,7 @@ fn check_run(db: &str, tests: &Scan, rr: RunRows, a: &RunsCheckArgs, formulas: &
         ltl_failing: Vec::new(),
         docs: Vec::new(),
         rows: Vec::new(),
+        write_error: None,
     };
     let ltl_result = if formulas.is_empty() { None } else { Some(check_ltl(tests, &rr, formulas)) };
     if let Some(model) = a.elle {
@@ -478,7 +481,9 @@ fn check(a: &RunsCheckArgs) -> Exit {
     let checker_name = names.join(" and ");
     let version = checker_version();
     let mut results: Vec<Checked> = Vec::with_capacity(n);
-    let mut write_error: Option<String> = None;
+    // The first write that found the store locked for longer than the busy
+    // timeout: later runs are not tried (each would wait as long again).
+    let mut locked: Option<RunId> = None;
     let mut written = 0usize;
     std::thread::scope(|scope| {
         let (tx, rx) = mpsc::channel::<(usize, Checked)>();
@@ -500,7 +505,13 @@ fn check(a: &RunsCheckArgs) -> Exit {
             waiting.insert(i, c);
             while let Some(mut c) = waiting.remove(&next) {
                 next += 1;
-                if let (true, None, Ok(v)) = (write, &write_error, &mut c.outcome) {
+                if let (true, Some(first), Ok(v)) = (write, locked, &mut c.outcome) {
+                    v.docs.clear();
+                    v.write_error = Some(format!(
+                        "{db}: the result of {} was not written: not tried after the write of {first} found the database locked by another process",
+                        c.id
+                    ));
+                } else if let (true, Ok(v)) = (write, &mut c.outcome) {
                     // Every checker's result for the run, in one transaction.
                     let list: Vec<NewAnalysis> = std::mem::take(&mut v.docs)
                         .into_iter()
@@ -517,7 +528,13 @@ fn check(a: &RunsCheckArgs) -> Exit {
                             written += rows.len();
                             v.rows = rows;
                         }
-                        Err(e) => write_error = Some(e.message),
+                        Err(e) => {
+                            let why = e.message.strip_prefix(&format!("{db}: ")).unwrap_or(&e.message);
+                            v.write_error = Some(format!("{db}: the result of {} was not written: {why}", c.id));
+                            if e.locked {
+                                locked = Some(c.id);
+                            }
+                        }
                     }
                 } else if let Ok(v) = &mut c.outcome {
                     v.docs.clear();
@@ -528,7 +545,7 @@ fn check(a: &RunsCheckArgs) -> Exit {
     });
     bar.finish_and_clear();
     results.sort_by_key(|c| c.id);
-    summarise(a, &db, &checker_name, &opts, &results, written, write_error, &scan.skipped)
+    summarise(a, &db, &checker_name, &opts, &results, written, &scan.skipped)
 }
 
 fn model_name(m: ModelArg) -> &'static str {
@@ -538,7 +555,6 @@ fn model_name(m: ModelArg) -> &'static str {
     }
 }
 
-#[allow(clippy::too_many_arguments)]
 fn summarise(
     a: &RunsCheckArgs,
     db: &str,
@@ -546,12 +562,17 @@ fn summarise(
     opts: &checker::check::Options,
     results: &[Checked],
     written: usize,
-    write_error: Option<String>,
     skipped: &[store::SkippedRow],
 ) -> Exit {
-    let (mut valid, mut invalid, mut unknown, mut errors) = (0usize, 0usize, 0usize, 0usize);
+    // A run whose result could not be written is an error of that run.
+    let (mut valid, mut invalid, mut unknown, mut errors, mut unwritten) = (0usize, 0usize, 0usize, 0usize, 0usize);
     for c in results {
         match &c.outcome {
+            Ok(Verdict { write_error: Some(e), .. }) => {
+                errors += 1;
+                unwritten += 1;
+                output::error(e);
+            }
             Ok(v) => match v.status {
                 Exit::Pass => valid += 1,
                 Exit::Violation => invalid += 1,
@@ -563,10 +584,7 @@ fn summarise(
             }
         }
     }
-    if let Some(e) = &write_error {
-        output::error(format_args!("{e}; the results of later runs were not written"));
-    }
-    let status = if errors > 0 || write_error.is_some() {
+    let status = if errors > 0 {
         Exit::BadInput
     } else if invalid > 0 {
         Exit::Violation
@@ -595,6 +613,9 @@ fn summarise(
                         }
                         m.insert("analysis_row".into(), json!(v.rows.first()));
                         m.insert("analysis_rows".into(), json!(v.rows));
+                        if let Some(e) = &v.write_error {
+                            m.insert("error".into(), json!(e));
+                        }
                     }
                     Err(e) => {
                         m.insert("valid".into(), Json::Null);
@@ -629,7 +650,13 @@ fn summarise(
                     v.anomaly_types.as_array().map(|a| a.iter().filter_map(Json::as_str).collect()).unwrap_or_default();
                 let mut detail: Vec<String> = types.iter().map(|t| t.to_string()).collect();
                 detail.extend(v.ltl_failing.iter().map(|f| format!("ltl {f}")));
-                (valid_word(&v.valid), if detail.is_empty() { "-".to_string() } else { detail.join(", ") })
+                match &v.write_error {
+                    Some(e) => {
+                        let why = e.split_once(" was not written: ").map_or(e.as_str(), |(_, w)| w);
+                        (format!("{} (not written)", valid_word(&v.valid)), format!("not written: {why}"))
+                    }
+                    None => (valid_word(&v.valid), if detail.is_empty() { "-".to_string() } else { detail.join(", ") }),
+                }
             }
             Err(e) => ("error".to_string(), e.lines().next().unwrap_or("").to_string()),
         };
@@ -645,7 +672,7 @@ fn summarise(
         text.push_str(&format!("{t}\n"));
     }
     text.push_str(&format!(
-        "{db}: {} runs checked with {checker_name}{}: {} valid, {} invalid, {} unknown, {} could not be checked.\n",
+        "{db}: {} runs checked with {checker_name}{}: {} valid, {} invalid, {} unknown, {} could not be checked or written.\n",
         count(results.len() as u64),
         match (a.elle, opts.models.is_empty()) {
             (None, _) => String::new(),
@@ -667,6 +694,12 @@ fn summarise(
         text.push_str("Nothing was written (--no-write).\n");
     } else {
         text.push_str(&format!("{} Analysis events written.\n", count(written as u64)));
+        if unwritten > 0 {
+            text.push_str(&format!(
+                "The results of {} runs were not written (see the errors).\n",
+                count(unwritten as u64)
+            ));
+        }
     }
     print_text(&text, status)
 }

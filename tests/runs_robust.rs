@@ -234,3 +234,63 @@ fn a_row_whose_meta_is_not_json_is_skipped_and_named() {
         );
     }
 }
+
+// ---------------------------------------------------------------------------
+// Issue 13 item 8: Analysis events that cannot be written
+// ---------------------------------------------------------------------------
+
+#[test]
+fn a_run_whose_analysis_cannot_be_written_is_an_error_of_that_run() {
+    let dir = scratch("write-refused");
+    let db = register_db(&dir, 0, &[0, 1, 2, 3]);
+    // The store refuses run 1's Analysis (as a full disk or a constraint would).
+    Connection::open(&db)
+        .unwrap()
+        .execute_batch(
+            "CREATE TRIGGER refuse BEFORE INSERT ON event_log
+             WHEN NEW.event = 'Analysis' AND json_extract(NEW.meta, '$.run-id') = 1
+             BEGIN SELECT RAISE(ABORT, 'refused by a trigger'); END;",
+        )
+        .unwrap();
+    let o = run(&["runs", "check", "--db", &d(&db), "--elle", "list-append", "--json"]);
+    expect_code(&o, 2);
+    let doc = json_of(&o);
+    let runs = doc["runs"].as_array().unwrap();
+    let err = runs[1]["error"].as_str().unwrap_or_else(|| panic!("run 1 has an error\n{}", ctx(&o)));
+    assert!(err.contains("not written") && err.contains("refused by a trigger"), "{err}");
+    // Its verdict is still reported; the later runs were still written.
+    assert_eq!(runs[1]["valid"], json!(false));
+    for i in [0, 2, 3] {
+        assert!(runs[i].get("error").is_none(), "run {i}\n{}", ctx(&o));
+        assert_eq!(runs[i]["analysis_rows"].as_array().unwrap().len(), 1, "run {i}");
+    }
+    assert_eq!(doc["summary"], json!({"runs": 4, "valid": 3, "invalid": 0, "unknown": 0, "errors": 1, "written": 3}));
+    assert!(text(&o.stderr).contains("test 0 run 1"), "{}", ctx(&o));
+    // The text report says so too.
+    let o = run(&["runs", "check", "--db", &d(&db), "--elle", "list-append"]);
+    expect_code(&o, 2);
+    let out = text(&o.stdout);
+    assert!(out.contains("not written"), "{}", ctx(&o));
+    assert!(out.contains("1 could not be checked or written"), "{}", ctx(&o));
+}
+
+#[test]
+fn a_lock_that_outlasts_the_busy_timeout_is_an_error_of_every_unwritten_run() {
+    let dir = scratch("write-locked");
+    let db = register_db(&dir, 0, &[0, 1, 2, 3, 4]);
+    // Another process holds the write lock (the store is in WAL mode, so it can still be read).
+    let holder = Connection::open(&db).unwrap();
+    holder
+        .execute_batch("BEGIN IMMEDIATE; INSERT INTO event_log (event, meta, data) VALUES ('Other', '{}', '{}');")
+        .unwrap();
+    let o = run(&["runs", "check", "--db", &d(&db), "--elle", "list-append", "--busy-timeout", "100", "--json"]);
+    expect_code(&o, 2);
+    let doc = json_of(&o);
+    assert_eq!(doc["summary"], json!({"runs": 5, "valid": 0, "invalid": 0, "unknown": 0, "errors": 5, "written": 0}));
+    for r in doc["runs"].as_array().unwrap() {
+        let err = r["error"].as_str().unwrap_or_else(|| panic!("every run has an error\n{}", ctx(&o)));
+        assert!(err.contains("not written") && err.contains("locked by another process"), "{err}");
+        assert_eq!(r["analysis_rows"], json!([]));
+    }
+    holder.execute_batch("ROLLBACK").unwrap();
+}

@@ -126,11 +126,18 @@ pub const IMPORTED_OP: &str = "JepsenOp";
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct StoreError {
     pub message: String,
+    /// Another process held a lock for longer than the busy timeout: trying
+    /// again at once would most likely wait as long and fail the same way.
+    pub locked: bool,
 }
 
 impl StoreError {
     fn new(message: impl Into<String>) -> Self {
-        StoreError { message: message.into() }
+        StoreError { message: message.into(), locked: false }
+    }
+
+    fn locked(message: impl Into<String>) -> Self {
+        StoreError { message: message.into(), locked: true }
     }
 }
 
@@ -494,7 +501,7 @@ impl Store {
         let name = self.name.clone();
         self.conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate).map_err(|e| {
             if is_busy(&e) {
-                StoreError::new(format!(
+                StoreError::locked(format!(
                     "{name}: the database is locked by another process (waited {busy} ms to write)"
                 ))
             } else {
@@ -669,7 +676,7 @@ impl Store {
         }
         tx.commit().map_err(|e| {
             if is_busy(&e) {
-                StoreError::new(format!("{name}: the database is locked by another process (commit of an Analysis)"))
+                StoreError::locked(format!("{name}: the database is locked by another process (commit of an Analysis)"))
             } else {
                 StoreError::new(format!("{name}: cannot commit an Analysis event: {e}"))
             }
@@ -818,7 +825,7 @@ pub(crate) fn scan_conn(
 /// that is not a database, or SQLite's own words.
 fn sql_error(name: &str, busy_ms: u64, what: &str, e: rusqlite::Error) -> StoreError {
     if is_busy(&e) {
-        return StoreError::new(format!(
+        return StoreError::locked(format!(
             "{name}: the database is locked by another process (waited {busy_ms} ms; {what})"
         ));
     }
