@@ -294,3 +294,100 @@ fn a_lock_that_outlasts_the_busy_timeout_is_an_error_of_every_unwritten_run() {
     }
     holder.execute_batch("ROLLBACK").unwrap();
 }
+
+// ---------------------------------------------------------------------------
+// Issue 13 item 17: read-only stores, negative ids
+// ---------------------------------------------------------------------------
+
+/// Runs the binary as an unprivileged user when the tests run as root (root
+/// writes into a directory whatever its mode, so a read-only directory would
+/// test nothing).
+fn run_unprivileged(args: &[&str]) -> Output {
+    use std::os::unix::process::CommandExt;
+    let mut c = histcheck();
+    c.env_remove("DETSYS_DB").args(args);
+    if is_root() {
+        c.uid(65534).gid(65534);
+    }
+    c.output().expect("the binary runs")
+}
+
+/// Whether the effective user is root (the second field of `Uid:` in /proc/self/status).
+fn is_root() -> bool {
+    let status = fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let uid = status.lines().find_map(|l| l.strip_prefix("Uid:")).and_then(|l| l.split_whitespace().nth(1));
+    uid == Some("0")
+}
+
+fn chmod(p: &Path, mode: u32) {
+    use std::os::unix::fs::PermissionsExt;
+    fs::set_permissions(p, fs::Permissions::from_mode(mode)).unwrap();
+}
+
+#[test]
+fn a_wal_store_in_a_read_only_directory_can_be_read() {
+    let dir = scratch("read-only");
+    let db = register_db(&dir, 0, &[0, 1, 2]);
+    let mode: String = Connection::open(&db).unwrap().query_row("PRAGMA journal_mode", [], |r| r.get(0)).unwrap();
+    assert_eq!(mode, "wal");
+    // Closed: SQLite removed the -wal and -shm files.
+    assert!(!dir.join("detsys.db-wal").exists() && !dir.join("detsys.db-shm").exists());
+    chmod(&db, 0o444);
+    chmod(&dir, 0o555);
+    // The directory really is read-only for the user the binary runs as.
+    let probe =
+        run_unprivileged(&["runs", "import", "--db", &d(&dir.join("new.db")), "fixtures/list-append-small.edn"]);
+    expect_code(&probe, 2);
+    assert!(!dir.join("new.db").exists());
+
+    let o = run_unprivileged(&["runs", "list", "--db", &d(&db), "--json"]);
+    expect_code(&o, 0);
+    assert_eq!(json_of(&o)["runs"].as_array().unwrap().len(), 3);
+    let o = run_unprivileged(&["runs", "check", "--db", &d(&db), "--elle", "list-append", "--no-write", "--json"]);
+    expect_code(&o, 1);
+    assert_eq!(json_of(&o)["summary"]["invalid"], json!(1));
+    expect_code(&run_unprivileged(&["elle", "--db", &d(&db), "--test-id", "0", "--run-id", "1"]), 1);
+    expect_code(&run_unprivileged(&["runs", "show", "--db", &d(&db), "--test-id", "0", "--run-id", "1"]), 0);
+    expect_code(&run_unprivileged(&["runs", "trace", "--db", &d(&db), "--test-id", "0", "--run-id", "1"]), 0);
+    // Writing is still refused, with a message.
+    let o = run_unprivileged(&["runs", "check", "--db", &d(&db), "--elle", "list-append"]);
+    expect_code(&o, 2);
+    assert!(text(&o.stderr).contains(&d(&db)), "{}", ctx(&o));
+    assert!(!dir.join("detsys.db-wal").exists() && !dir.join("detsys.db-shm").exists());
+    chmod(&dir, 0o755);
+}
+
+#[test]
+fn a_read_only_store_with_a_write_ahead_log_loses_no_rows() {
+    let dir = scratch("read-only-wal");
+    let src = register_db(&dir, 0, &[0, 1]);
+    // A copy taken while a writer had committed rows that are still only in the WAL.
+    let c = Connection::open(&src).unwrap();
+    // An open reader keeps the writer's close from checkpointing and removing the log.
+    let n: i64 = c.query_row("SELECT count(*) FROM event_log", [], |r| r.get(0)).unwrap();
+    assert!(n > 0);
+    fixture::insert(
+        &mut Store::open(&src, true, 5000).unwrap(),
+        &fixture::register_run(RunId { test: 0, run: 2 }, Variant::Correct),
+    )
+    .unwrap();
+    let ro = dir.join("ro");
+    fs::create_dir(&ro).unwrap();
+    fs::copy(&src, ro.join("detsys.db")).unwrap();
+    fs::copy(dir.join("detsys.db-wal"), ro.join("detsys.db-wal")).unwrap();
+    drop(c);
+    assert!(fs::metadata(ro.join("detsys.db-wal")).unwrap().len() > 0);
+    chmod(&ro.join("detsys.db"), 0o444);
+    chmod(&ro.join("detsys.db-wal"), 0o444);
+    chmod(&ro, 0o555);
+    let o = run_unprivileged(&["runs", "list", "--db", &d(&ro.join("detsys.db")), "--json"]);
+    // Either every run (the log read) or an error that says why: never the runs of the main file alone.
+    match o.status.code() {
+        Some(0) => assert_eq!(json_of(&o)["runs"].as_array().unwrap().len(), 3, "{}", ctx(&o)),
+        _ => {
+            expect_code(&o, 2);
+            assert!(text(&o.stderr).contains("detsys.db-wal"), "{}", ctx(&o));
+        }
+    }
+    chmod(&ro, 0o755);
+}

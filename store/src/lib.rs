@@ -348,6 +348,32 @@ pub struct Store {
     /// The database as given, for messages.
     name: String,
     busy_ms: u64,
+    /// Opened as immutable (a WAL store in a read-only directory, see
+    /// [`Store::read_without_sharing`]).
+    immutable: bool,
+}
+
+/// A read-only connection that takes no locks and uses no shared memory
+/// (SQLite's `immutable` URI parameter).
+fn immutable_conn(path: &Path) -> rusqlite::Result<Connection> {
+    let abs = if path.is_absolute() {
+        path.to_path_buf()
+    } else {
+        std::env::current_dir().map_err(|_| rusqlite::Error::InvalidPath(path.to_path_buf()))?.join(path)
+    };
+    let Some(text) = abs.to_str() else { return Err(rusqlite::Error::InvalidPath(path.to_path_buf())) };
+    // file://<empty authority><path>, with every byte but unreserved ones and `/` escaped.
+    let mut uri = String::from("file://");
+    for b in text.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~/".contains(&b) {
+            uri.push(char::from(b));
+        } else {
+            uri.push_str(&format!("%{b:02X}"));
+        }
+    }
+    uri.push_str("?immutable=1");
+    let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_URI | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    Connection::open_with_flags(uri, flags)
 }
 
 /// Whether a SQLite error is a lock held by another process.
@@ -387,9 +413,12 @@ impl Store {
             | OpenFlags::SQLITE_OPEN_NO_MUTEX;
         let conn = Connection::open_with_flags(path, flags)
             .map_err(|e| StoreError::new(format!("{name}: cannot open the database: {e}")))?;
-        let store = Store { conn, path: path.to_path_buf(), name, busy_ms };
-        // The schema is checked before anything (such as the journal mode) is changed.
+        let mut store = Store { conn, path: path.to_path_buf(), name, busy_ms, immutable: false };
         store.configure(false)?;
+        if !write {
+            store.read_without_sharing()?;
+        }
+        // The schema is checked before anything (such as the journal mode) is changed.
         store.check_schema()?;
         if write {
             store.configure(true)?;
@@ -407,7 +436,7 @@ impl Store {
         let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
         let conn = Connection::open_with_flags(path, flags)
             .map_err(|e| StoreError::new(format!("{name}: cannot open or create the database: {e}")))?;
-        let mut store = Store { conn, path: path.to_path_buf(), name, busy_ms };
+        let mut store = Store { conn, path: path.to_path_buf(), name, busy_ms, immutable: false };
         store.configure(false)?;
         let tables = store.tables()?;
         if !tables.iter().any(|t| t == "event_log") {
@@ -428,6 +457,57 @@ impl Store {
         }
         store.configure(true)?;
         Ok(store)
+    }
+
+    /// Makes sure a read-only store can be read. A WAL-mode store whose
+    /// `-shm` file does not exist and cannot be created (its directory is
+    /// read-only) cannot be opened the usual way, although nothing needs to
+    /// be written: when its write-ahead log is empty or absent (every commit
+    /// is in the main file) and no rollback journal is left, it is opened as
+    /// immutable (no locks, no shared memory). A log that holds commits is an
+    /// error that says so: reading the main file alone would lose them.
+    fn read_without_sharing(&mut self) -> Result<()> {
+        let probe = |c: &Connection| c.query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get::<_, i64>(0));
+        let e = match probe(&self.conn) {
+            Ok(_) => return Ok(()),
+            Err(e) => e,
+        };
+        if !matches!(e.sqlite_error_code(), Some(ErrorCode::ReadOnly | ErrorCode::CannotOpen)) {
+            return Err(self.sql_error("cannot read the schema", e));
+        }
+        let name = &self.name;
+        for (suffix, what) in [("-wal", "write-ahead log"), ("-journal", "rollback journal")] {
+            let side = format!("{}{suffix}", self.path.display());
+            if std::fs::metadata(&side).is_ok_and(|m| m.len() > 0) {
+                return Err(StoreError::new(format!(
+                    "{name}: cannot read the store without writing beside it ({e}): its {what} {side} holds changes that SQLite reads only through files it must create in the store's directory; make the directory writable, or copy the store with its {suffix} file to one that is"
+                )));
+            }
+        }
+        let conn = immutable_conn(&self.path).and_then(|c| probe(&c).map(|_| c));
+        match conn {
+            Ok(c) => {
+                self.conn = c;
+                self.immutable = true;
+                self.configure(false)
+            }
+            // The file itself cannot be read: SQLite's first answer says why.
+            Err(_) => Err(self.sql_error("cannot read the schema", e)),
+        }
+    }
+
+    /// A connection to the same store for another reader thread.
+    fn reader(&self) -> Result<Connection> {
+        let name = &self.name;
+        let conn = if self.immutable {
+            immutable_conn(&self.path)
+        } else {
+            Connection::open_with_flags(&self.path, OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX)
+        };
+        let conn = conn.map_err(|e| StoreError::new(format!("{name}: cannot open the database: {e}")))?;
+        conn.busy_timeout(Duration::from_millis(self.busy_ms))
+            .map_err(|e| sql_error(name, self.busy_ms, "cannot set the busy timeout", e))?;
+        Ok(conn)
     }
 
     /// Sets the busy timeout; with `write`, also WAL mode and its sync level.
@@ -544,20 +624,16 @@ impl Store {
             .filter(|(a, b)| a <= b)
             .filter_map(|(a, b)| Some((i64::try_from(a).ok()?, i64::try_from(b).ok()?)))
             .collect();
-        let path = &self.path;
+        // Each reader's connection is opened here: a Store is not shared between threads.
+        let mut readers = Vec::with_capacity(ranges.len() - 1);
+        for _ in 1..ranges.len() {
+            readers.push(self.reader()?);
+        }
         let results: Vec<Result<Scan>> = std::thread::scope(|sc| {
             let handles: Vec<_> = ranges[1..]
                 .iter()
-                .map(|&r| {
-                    sc.spawn(move || {
-                        let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-                        let conn = Connection::open_with_flags(path, flags)
-                            .map_err(|e| StoreError::new(format!("{name}: cannot open the database: {e}")))?;
-                        conn.busy_timeout(Duration::from_millis(busy))
-                            .map_err(|e| sql_error(name, busy, "cannot set the busy timeout", e))?;
-                        scan_conn(&conn, name, busy, filter, wants, Some(r))
-                    })
-                })
+                .zip(readers)
+                .map(|(&r, conn)| sc.spawn(move || scan_conn(&conn, name, busy, filter, wants, Some(r))))
                 .collect();
             let mut out = vec![scan_conn(&self.conn, name, busy, filter, wants, Some(ranges[0]))];
             for h in handles {

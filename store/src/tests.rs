@@ -364,3 +364,17 @@ fn a_parallel_scan_of_row_ids_spanning_the_whole_range() {
     assert_eq!(serial.runs.keys().collect::<Vec<_>>(), parallel.runs.keys().collect::<Vec<_>>());
     assert_eq!(serial.runs[&R1].n_ops, 4);
 }
+
+#[test]
+fn an_immutable_connection_reads_a_path_with_uri_characters() {
+    let dir = db("uri").with_file_name("a b?c%d#e&f=g");
+    std::fs::create_dir_all(&dir).unwrap();
+    let p = dir.join("x.db");
+    let _ = std::fs::remove_file(&p);
+    let mut s = Store::create(&p, DEFAULT_BUSY_MS).unwrap();
+    fixture::insert(&mut s, &[fixture::register_test(0)]).unwrap();
+    drop(s);
+    let c = immutable_conn(&p).unwrap();
+    let n: i64 = c.query_row("SELECT count(*) FROM event_log", [], |r| r.get(0)).unwrap();
+    assert_eq!(n, 1);
+}
