@@ -391,3 +391,23 @@ fn a_read_only_store_with_a_write_ahead_log_loses_no_rows() {
     }
     chmod(&ro, 0o755);
 }
+
+#[test]
+fn negative_ids_are_accepted_with_a_space() {
+    let dir = scratch("negative-ids");
+    let db = register_db(&dir, -1, &[-3]);
+    let db = d(&db);
+    let o = run(&["elle", "--db", &db, "--test-id", "-1", "--run-id", "-3", "--json"]);
+    expect_code(&o, 0);
+    assert_eq!((json_of(&o)["test_id"].clone(), json_of(&o)["run_id"].clone()), (json!(-1), json!(-3)));
+    let o = run(&["runs", "list", "--db", &db, "--test-id", "-1", "--run-id", "-3", "--json"]);
+    expect_code(&o, 0);
+    assert_eq!(json_of(&o)["runs"].as_array().unwrap().len(), 1);
+    expect_code(&run(&["runs", "check", "--db", &db, "--test-id", "-1", "--elle", "list-append"]), 0);
+    expect_code(&run(&["runs", "show", "--db", &db, "--test-id", "-1", "--run-id", "-3"]), 0);
+    expect_code(&run(&["runs", "trace", "--db", &db, "--test-id", "-1", "--run-id", "-3"]), 0);
+    expect_code(&run(&["ltl", "eventually true", "--db", &db, "--test-id", "-1", "--run-id", "-3"]), 0);
+    // A negative number is still not taken for an unknown flag's value elsewhere.
+    let o = run(&["runs", "list", "--db", &db, "--test-id", "-x"]);
+    expect_code(&o, 2);
+}
