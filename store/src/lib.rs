@@ -9,9 +9,15 @@
 //! [`trace`]); it writes checker results back as `Analysis` events and imports
 //! Jepsen histories as new runs ([`import`]).
 //!
-//! Opening is read-only unless a command writes; writers use WAL mode and a
-//! busy timeout, and every write is one transaction, so a failed command leaves
-//! the store as it was and concurrent writers do not lose rows.
+//! Opening is read-only unless a command writes (a WAL store in a read-only
+//! directory is read as immutable when its log is empty); writers use WAL mode
+//! and a busy timeout, and every write is one transaction, so a failed command
+//! leaves the store as it was and concurrent writers do not lose rows.
+//!
+//! Listing and checking many runs reads the whole table once; reading one run
+//! looks its rows up through detsys's `idx_run_id` index. A row that no run
+//! can be given (a `meta` that is not JSON, a missing or malformed test or run
+//! id) is skipped and reported ([`SkippedRow`]), never fatal.
 
 #![forbid(unsafe_code)]
 
@@ -21,6 +27,7 @@ pub mod jepsen;
 mod json;
 pub mod trace;
 
+use rusqlite::types::ValueRef;
 use rusqlite::{Connection, ErrorCode, OpenFlags};
 use serde::Deserialize;
 use serde_json::{json, Value as Json};
@@ -244,7 +251,8 @@ pub struct RunRows {
     pub imported: Vec<RawRow>,
     /// `Analysis` rows, in row order (with [`Wants::analyses`]).
     pub analyses: Vec<AnalysisRow>,
-    /// Row counts, whatever was kept: history ops, execution steps.
+    /// Row counts, whatever was kept: history ops, execution steps (among
+    /// the rows read: a single-run read of analyses reads no ops or steps).
     pub n_ops: usize,
     pub n_steps: usize,
 }
@@ -289,6 +297,8 @@ pub struct Scan {
     pub tests: BTreeMap<i64, Vec<RawRow>>,
     /// Every test id and run seen, whatever the filter: for "no such run" messages.
     pub all_runs: BTreeMap<i64, Vec<i64>>,
+    /// How many `event_log` rows were read (a measure of the work done).
+    pub rows_read: u64,
     /// Rows left out because no run can be given them, in row order: those
     /// whose test id is unreadable, and those of a test the filter selects
     /// whose run id is unreadable.
@@ -693,18 +703,59 @@ impl Store {
     /// The stored analyses of one run, oldest first; and the rows left out
     /// that might have been the run's (see [`SkippedRow`]).
     pub fn analyses(&self, id: RunId) -> Result<(Vec<Analysis>, Vec<SkippedRow>)> {
-        let scan = self.scan(Filter::one(id), Wants { analyses: true, ..Wants::default() })?;
-        let rr = scan.run(id)?;
+        let (scan, rr) = self.run_rows(id, Wants { analyses: true, ..Wants::default() })?;
         let list = rr.analyses.iter().map(|a| analysis_of(&scan.db, a)).collect::<Result<_>>()?;
         Ok((list, scan.skipped))
     }
 
     /// The rows of one run, for its history or trace. A missing test or run is an error.
+    ///
+    /// The run's rows are looked up through detsys's index `idx_run_id` (and
+    /// the test's `CreateTest` through `idx_test_id`), so the cost follows the
+    /// run's size, not the table's. The whole table is read instead when the
+    /// index is missing, when the lookup fails (such as on a `meta` that is
+    /// not JSON, which only a store written without the indexes can hold), and
+    /// when the run has no rows (to name the tests and runs there are).
+    /// The lookup compares ids as SQLite does, so a row whose run id is
+    /// `true` or `1.0` is found for run 1 (and then skipped and reported, see
+    /// [`SkippedRow`]); rows whose ids are text or out of range are not found,
+    /// and not reported.
     pub fn run_rows(&self, id: RunId, wants: Wants) -> Result<(Scan, RunRows)> {
-        let mut scan = self.scan(Filter::one(id), wants)?;
+        let mut scan = match self.scan_run_indexed(id, wants) {
+            Ok(Some(scan)) => scan,
+            Err(e) if e.locked => return Err(e),
+            Ok(None) | Err(_) => self.scan(Filter::one(id), wants)?,
+        };
         scan.run(id)?;
         let rr = scan.runs.remove(&id).unwrap_or_default();
         Ok((scan, rr))
+    }
+
+    /// One run's rows through the indexes, or `None` when that cannot be done
+    /// (see [`Store::run_rows`]).
+    fn scan_run_indexed(&self, id: RunId, wants: Wants) -> Result<Option<Scan>> {
+        let (name, busy) = (self.name.as_str(), self.busy_ms);
+        let indexed: i64 = self
+            .conn
+            .query_row(
+                "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND tbl_name = 'event_log' AND name = 'idx_run_id'",
+                [],
+                |r| r.get(0),
+            )
+            .map_err(|e| self.sql_error("cannot read the schema", e))?;
+        if indexed == 0 {
+            return Ok(None);
+        }
+        // Both reads see one snapshot of the store.
+        let tx = self.conn.unchecked_transaction().map_err(|e| self.sql_error("cannot read event_log", e))?;
+        let filter = Filter::one(id);
+        let mut scan = scan_query(&tx, name, busy, filter, wants, &run_rows_sql(wants), [id.test, id.run])?;
+        if !scan.runs.contains_key(&id) {
+            return Ok(None);
+        }
+        scan.append(scan_query(&tx, name, busy, filter, wants, TEST_ROWS_SQL, [id.test])?);
+        scan.skipped.sort_by_key(|s| s.row);
+        Ok(Some(scan))
     }
 
     /// The Jepsen history of one run. Rows left out that might have been the
@@ -775,12 +826,55 @@ pub(crate) fn scan_conn(
     wants: Wants,
     range: Option<(i64, i64)>,
 ) -> Result<Scan> {
-    let mut scan = Scan { db: name.to_string(), ..Scan::default() };
     let (lo, hi) = range.unwrap_or((i64::MIN, i64::MAX));
-    let mut st = conn
-        .prepare("SELECT id, event, meta, data, at FROM event_log WHERE id BETWEEN ?1 AND ?2 ORDER BY id")
-        .map_err(|e| sql_error(name, busy_ms, "cannot read event_log", e))?;
-    let mut rows = st.query([lo, hi]).map_err(|e| sql_error(name, busy_ms, "cannot read event_log", e))?;
+    let sql = "SELECT id, event, meta, data, at FROM event_log WHERE id BETWEEN ?1 AND ?2 ORDER BY id";
+    scan_query(conn, name, busy_ms, filter, wants, sql, [lo, hi])
+}
+
+/// The SQL that reads the rows of one run (`?1` the test id, `?2` the run id)
+/// that `wants` needs, through detsys's index `idx_run_id` on (meta test-id,
+/// meta run-id, event), in row order.
+pub(crate) fn run_rows_sql(wants: Wants) -> String {
+    let mut events = vec!["CreateRun"];
+    if wants.history || wants.trace {
+        events.push("NetworkTrace");
+    }
+    if wants.history {
+        events.push(IMPORTED_OP);
+    }
+    if wants.trace {
+        events.push("ExecutionStep");
+    }
+    if wants.analyses {
+        events.push("Analysis");
+    }
+    let list = events.iter().map(|e| format!("'{e}'")).collect::<Vec<_>>().join(", ");
+    format!(
+        "SELECT id, event, meta, data, at FROM event_log \
+         WHERE json_extract(meta, '$.test-id') = ?1 AND json_extract(meta, '$.run-id') = ?2 AND event IN ({list}) \
+         ORDER BY id"
+    )
+}
+
+/// The SQL that reads a test's `CreateTest` rows (`?1` the test id), through
+/// detsys's index `idx_test_id` on (meta test-id, event).
+pub(crate) const TEST_ROWS_SQL: &str = "SELECT id, event, meta, data, at FROM event_log \
+     WHERE json_extract(meta, '$.test-id') = ?1 AND event = 'CreateTest' ORDER BY id";
+
+/// Keeps the rows `sql` returns (id, event, meta, data, at, in row order) as
+/// [`Store::scan`] does.
+fn scan_query<P: rusqlite::Params>(
+    conn: &Connection,
+    name: &str,
+    busy_ms: u64,
+    filter: Filter,
+    wants: Wants,
+    sql: &str,
+    params: P,
+) -> Result<Scan> {
+    let mut scan = Scan { db: name.to_string(), ..Scan::default() };
+    let mut st = conn.prepare(sql).map_err(|e| sql_error(name, busy_ms, "cannot read event_log", e))?;
+    let mut rows = st.query(params).map_err(|e| sql_error(name, busy_ms, "cannot read event_log", e))?;
     let mut seen: BTreeMap<i64, std::collections::BTreeSet<i64>> = BTreeMap::new();
     loop {
         let row = match rows.next() {
@@ -789,7 +883,9 @@ pub(crate) fn scan_conn(
             Err(e) => return Err(sql_error(name, busy_ms, "cannot read event_log", e)),
         };
         let id: i64 = row.get(0).map_err(|e| sql_error(name, busy_ms, "cannot read event_log", e))?;
-        let event = text_of(row.get_ref(1), name, id, "event")?;
+        scan.rows_read += 1;
+        // An event that is not text is none of those read here.
+        let event = text_of(row.get_ref(1), name, id, "event").unwrap_or("");
         let kind = match event {
             "CreateTest" => Kind::CreateTest,
             "CreateRun" => Kind::CreateRun,
@@ -811,7 +907,6 @@ pub(crate) fn scan_conn(
         if skip {
             continue;
         }
-        let meta_text = text_of(row.get_ref(2), name, id, "meta")?;
         let skipped = |field: &'static str, value: Option<&Json>, detail: Option<String>| SkippedRow {
             row: id,
             event: event.to_string(),
@@ -819,10 +914,19 @@ pub(crate) fn scan_conn(
             value: value.cloned(),
             detail,
         };
-        let meta: MetaIds = match serde_json::from_str(meta_text) {
+        let meta: std::result::Result<MetaIds, String> = match row.get_ref(2) {
+            Ok(ValueRef::Text(b) | ValueRef::Blob(b)) => match std::str::from_utf8(b) {
+                Ok(text) => serde_json::from_str(text).map_err(|e| e.to_string()),
+                Err(e) => Err(format!("it is not UTF-8 text ({e})")),
+            },
+            Ok(ValueRef::Null) => Err("it is NULL".into()),
+            Ok(v) => Err(format!("it is {:?}, not text", v.data_type())),
+            Err(e) => Err(e.to_string()),
+        };
+        let meta = match meta {
             Ok(m) => m,
             Err(e) => {
-                scan.skipped.push(skipped("meta", None, Some(e.to_string())));
+                scan.skipped.push(skipped("meta", None, Some(e)));
                 continue;
             }
         };
@@ -989,6 +1093,7 @@ impl Scan {
             self.tests.entry(t).or_default().extend(rows);
         }
         self.skipped.extend(part.skipped);
+        self.rows_read += part.rows_read;
         for (t, runs) in part.all_runs {
             let mine = self.all_runs.entry(t).or_default();
             mine.extend(runs);

@@ -378,3 +378,86 @@ fn an_immutable_connection_reads_a_path_with_uri_characters() {
     let n: i64 = c.query_row("SELECT count(*) FROM event_log", [], |r| r.get(0)).unwrap();
     assert_eq!(n, 1);
 }
+
+/// The plan SQLite makes for `sql`: the detail column of EXPLAIN QUERY PLAN.
+fn plan(s: &Store, sql: &str, params: &[i64]) -> Vec<String> {
+    let mut st = s.connection().prepare(&format!("EXPLAIN QUERY PLAN {sql}")).unwrap();
+    let rows = st
+        .query_map(rusqlite::params_from_iter(params.iter()), |r| r.get::<_, String>(3))
+        .unwrap()
+        .map(|r| r.unwrap())
+        .collect();
+    rows
+}
+
+#[test]
+fn single_run_reads_use_the_run_id_index() {
+    let (_, mut s) = register_store("indexed");
+    for run in 3..40 {
+        fixture::insert(&mut s, &fixture::synthetic_run(RunId { test: 0, run }, 20, 2, 1, run as u64)).unwrap();
+    }
+    let all_wants = [
+        Wants { history: true, ..Wants::default() },
+        Wants { trace: true, ..Wants::default() },
+        Wants { analyses: true, ..Wants::default() },
+    ];
+    for wants in all_wants {
+        let p = plan(&s, &run_rows_sql(wants), &[0, 1]);
+        assert!(p.iter().any(|d| d.contains("USING INDEX idx_run_id")), "{wants:?}: {p:?}");
+        assert!(!p.iter().any(|d| d.starts_with("SCAN")), "{wants:?}: {p:?}");
+    }
+    let p = plan(&s, TEST_ROWS_SQL, &[0]);
+    assert!(p.iter().any(|d| d.contains("USING INDEX idx_test_id")), "{p:?}");
+    assert!(!p.iter().any(|d| d.starts_with("SCAN")), "{p:?}");
+
+    let total: i64 = s.connection().query_row("SELECT count(*) FROM event_log", [], |r| r.get(0)).unwrap();
+    let everything = Wants { history: true, trace: true, analyses: true, ..Wants::default() };
+    for id in [R0, R1, R2, RunId { test: 0, run: 17 }] {
+        let whole = s.scan(Filter::one(id), everything).unwrap();
+        let w = &whole.runs[&id];
+        let own = 1 + w.network.len() + w.steps.len() + w.imported.len() + w.analyses.len();
+        for wants in all_wants {
+            // The same rows as a scan of the whole table…
+            let (scan, rr) = s.run_rows(id, wants).unwrap();
+            let full = s.scan(Filter::one(id), wants).unwrap();
+            let f = &full.runs[&id];
+            let ids = |v: &[RawRow]| v.iter().map(|r| r.id).collect::<Vec<_>>();
+            assert_eq!(ids(&rr.network), ids(&f.network), "{id} {wants:?}");
+            assert_eq!(ids(&rr.steps), ids(&f.steps), "{id} {wants:?}");
+            assert_eq!(ids(&rr.imported), ids(&f.imported), "{id} {wants:?}");
+            assert_eq!(rr.analyses.len(), f.analyses.len(), "{id} {wants:?}");
+            assert_eq!(rr.create_run.as_ref().map(|r| r.id), f.create_run.as_ref().map(|r| r.id));
+            if !wants.analyses {
+                assert_eq!((rr.n_ops, rr.n_steps), (f.n_ops, f.n_steps), "{id} {wants:?}");
+            }
+            assert_eq!(scan.tests.keys().collect::<Vec<_>>(), [&0]);
+            // …for the work of reading the run's own rows and its test's CreateTest.
+            assert!(
+                scan.rows_read as usize <= own + 1,
+                "{id} {wants:?}: read {} rows, the run has {own}",
+                scan.rows_read
+            );
+            assert_eq!(full.rows_read, total as u64);
+        }
+    }
+    assert_eq!(s.load_trace(R0).unwrap().steps.len(), 10, "the deployment is found");
+}
+
+#[test]
+fn a_single_run_read_reports_the_rows_sqlite_takes_for_the_run() {
+    let (_, s) = register_store("indexed-bad-id");
+    // json_extract reads true as 1: the index finds the row for run 1, and it is skipped and named.
+    s.connection()
+        .execute(
+            "INSERT INTO event_log (event, meta, data) VALUES ('NetworkTrace', '{\"test-id\":0,\"run-id\":true}', '{\"jepsen-type\":\"ok\",\"jepsen-process\":0,\"message\":\"ack\"}')",
+            [],
+        )
+        .unwrap();
+    let row = s.connection().last_insert_rowid();
+    let h = s.load_history(R1, Flavor::ListAppend).unwrap();
+    assert_eq!(h.history.ops.len(), 4);
+    let w: Vec<String> = h.history.warnings.iter().map(|w| w.message.clone()).collect();
+    assert_eq!(w, [format!("event_log row {row} (NetworkTrace) skipped: meta run-id is true, not an integer")]);
+    // Run 0 does not see it.
+    assert!(s.load_history(R0, Flavor::ListAppend).unwrap().history.warnings.is_empty());
+}
