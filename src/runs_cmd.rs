@@ -138,10 +138,10 @@ fn list(a: &RunsListArgs) -> Exit {
             return Exit::BadInput;
         }
     };
-    let runs = match s.list(filter(&a.filter)) {
+    let (runs, skipped) = match s.list(filter(&a.filter)) {
         Ok((r, skipped)) => {
             warn_skipped(s.name(), &skipped);
-            r
+            (r, skipped)
         }
         Err(e) => {
             output::error(e);
@@ -164,7 +164,7 @@ fn list(a: &RunsListArgs) -> Exit {
                 })
             })
             .collect();
-        return print_doc(&json!({"db": s.name(), "runs": list}), Exit::Pass);
+        return print_doc(&json!({"db": s.name(), "runs": list, "skipped_rows": skipped_json(&skipped)}), Exit::Pass);
     }
     let mut t = table();
     t.set_header(vec!["test", "run", "seed", "faults", "ops", "steps", "last analysis"]);
@@ -192,11 +192,17 @@ fn list(a: &RunsListArgs) -> Exit {
         ]);
     }
     right(&mut t, &[0, 1, 4, 5]);
-    let text = if runs.is_empty() {
+    let mut text = if runs.is_empty() {
         format!("{}: no runs\n", s.name())
     } else {
         format!("{}: {} runs\n{t}\n", s.name(), count(runs.len() as u64))
     };
+    if !skipped.is_empty() {
+        text.push_str(&format!(
+            "{} event_log rows skipped: no run can be given them (see the warnings).\n",
+            count(skipped.len() as u64)
+        ));
+    }
     print_text(&text, Exit::Pass)
 }
 

@@ -173,7 +173,11 @@ fn rows_with_malformed_ids_are_skipped_named_and_the_others_checked() {
         doc["runs"].as_array().unwrap().iter().map(|r| (r["test_id"].clone(), r["run_id"].clone())).collect();
     assert_eq!(ids, [(json!(0), json!(0)), (json!(0), json!(1)), (json!(0), json!(2))]);
     assert_eq!(doc["runs"][0]["ops"], json!(4), "the bad rows are not counted as ops of a run");
+    assert_eq!(doc["skipped_rows"].as_array().unwrap().len(), bad.len());
     names_every_bad_row(&o, &bad);
+    let o = run(&["runs", "list", "--db", &d(&db)]);
+    expect_code(&o, 0);
+    assert!(text(&o.stdout).contains(&format!("{} event_log rows skipped", bad.len())), "{}", ctx(&o));
 
     // runs check: the runs are checked (run 1 is the stale read), the bad rows
     // counted in the summary and listed in the document.
