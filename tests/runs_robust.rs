@@ -303,17 +303,72 @@ fn a_lock_that_outlasts_the_busy_timeout_is_an_error_of_every_unwritten_run() {
 // Issue 13 item 17: read-only stores, negative ids
 // ---------------------------------------------------------------------------
 
-/// Runs the binary as an unprivileged user when the tests run as root (root
-/// writes into a directory whatever its mode, so a read-only directory would
-/// test nothing).
-fn run_unprivileged(args: &[&str]) -> Output {
+/// A directory for the read-only tests that every user can reach: under the
+/// system's temporary directory, since the checkout (and so `target/`) may be
+/// one that only its owner can enter.
+struct OpenDir {
+    dir: PathBuf,
+    /// The binary to run: this build's, or a copy in `dir` when the
+    /// unprivileged user cannot run it where it is.
+    bin: PathBuf,
+}
+
+impl OpenDir {
+    fn new(name: &str) -> OpenDir {
+        let dir = std::env::temp_dir().join(format!("histcheck-runs-robust-{}-{name}", std::process::id()));
+        let _ = fs::remove_dir_all(&dir);
+        fs::create_dir_all(&dir).unwrap();
+        chmod(&dir, 0o755);
+        let mut bin = PathBuf::from(env!("CARGO_BIN_EXE_histcheck"));
+        let runs = |b: &Path| unprivileged(b, &dir).arg("--help").output().is_ok_and(|o| o.status.success());
+        if !runs(&bin) {
+            let copy = dir.join("histcheck");
+            fs::copy(&bin, &copy).unwrap();
+            chmod(&copy, 0o755);
+            bin = copy;
+            assert!(runs(&bin), "the unprivileged user cannot run {}", bin.display());
+        }
+        OpenDir { dir, bin }
+    }
+
+    /// Runs the binary, as an unprivileged user when the tests run as root.
+    fn run(&self, args: &[&str]) -> Output {
+        unprivileged(&self.bin, &self.dir).env_remove("DETSYS_DB").args(args).output().expect("the binary runs")
+    }
+
+    /// Whether the user the binary runs as can create a file in `dir`.
+    fn can_write_in(&self, dir: &Path) -> bool {
+        let probe = dir.join("probe");
+        let made = unprivileged(Path::new("/bin/sh"), &self.dir)
+            .arg("-c")
+            .arg("echo x > \"$1\"")
+            .arg("sh")
+            .arg(&probe)
+            .output()
+            .is_ok_and(|o| o.status.success());
+        let _ = fs::remove_file(&probe);
+        made
+    }
+}
+
+impl Drop for OpenDir {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("chmod").arg("-R").arg("u+rwx").arg(&self.dir).status();
+        let _ = fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// A command run from `cwd` as uid/gid 65534 when the tests run as root:
+/// root writes into a directory whatever its mode, so a read-only directory
+/// would test nothing.
+fn unprivileged(bin: &Path, cwd: &Path) -> std::process::Command {
     use std::os::unix::process::CommandExt;
-    let mut c = histcheck();
-    c.env_remove("DETSYS_DB").args(args);
+    let mut c = std::process::Command::new(bin);
+    c.current_dir(cwd);
     if is_root() {
         c.uid(65534).gid(65534);
     }
-    c.output().expect("the binary runs")
+    c
 }
 
 /// Whether the effective user is root (the second field of `Uid:` in /proc/self/status).
@@ -330,7 +385,9 @@ fn chmod(p: &Path, mode: u32) {
 
 #[test]
 fn a_wal_store_in_a_read_only_directory_can_be_read() {
-    let dir = scratch("read-only");
+    let open = OpenDir::new("read-only");
+    let dir = open.dir.join("store");
+    fs::create_dir(&dir).unwrap();
     let db = register_db(&dir, 0, &[0, 1, 2]);
     let mode: String = Connection::open(&db).unwrap().query_row("PRAGMA journal_mode", [], |r| r.get(0)).unwrap();
     assert_eq!(mode, "wal");
@@ -338,33 +395,35 @@ fn a_wal_store_in_a_read_only_directory_can_be_read() {
     assert!(!dir.join("detsys.db-wal").exists() && !dir.join("detsys.db-shm").exists());
     chmod(&db, 0o444);
     chmod(&dir, 0o555);
-    // The directory really is read-only for the user the binary runs as.
-    let probe =
-        run_unprivileged(&["runs", "import", "--db", &d(&dir.join("new.db")), "fixtures/list-append-small.edn"]);
-    expect_code(&probe, 2);
-    assert!(!dir.join("new.db").exists());
+    assert!(!open.can_write_in(&dir), "the directory is read-only for the user the binary runs as");
+    // The probe can tell: it writes where everyone may.
+    let writable = open.dir.join("writable");
+    fs::create_dir(&writable).unwrap();
+    chmod(&writable, 0o777);
+    assert!(open.can_write_in(&writable));
 
-    let o = run_unprivileged(&["runs", "list", "--db", &d(&db), "--json"]);
+    let o = open.run(&["runs", "list", "--db", &d(&db), "--json"]);
     expect_code(&o, 0);
     assert_eq!(json_of(&o)["runs"].as_array().unwrap().len(), 3);
-    let o = run_unprivileged(&["runs", "check", "--db", &d(&db), "--elle", "list-append", "--no-write", "--json"]);
+    let o = open.run(&["runs", "check", "--db", &d(&db), "--elle", "list-append", "--no-write", "--json"]);
     expect_code(&o, 1);
     assert_eq!(json_of(&o)["summary"]["invalid"], json!(1));
-    expect_code(&run_unprivileged(&["elle", "--db", &d(&db), "--test-id", "0", "--run-id", "1"]), 1);
-    expect_code(&run_unprivileged(&["runs", "show", "--db", &d(&db), "--test-id", "0", "--run-id", "1"]), 0);
-    expect_code(&run_unprivileged(&["runs", "trace", "--db", &d(&db), "--test-id", "0", "--run-id", "1"]), 0);
+    expect_code(&open.run(&["elle", "--db", &d(&db), "--test-id", "0", "--run-id", "1"]), 1);
+    expect_code(&open.run(&["runs", "show", "--db", &d(&db), "--test-id", "0", "--run-id", "1"]), 0);
+    let o = open.run(&["runs", "trace", "--db", &d(&db), "--test-id", "0", "--run-id", "1"]);
+    expect_code(&o, 0);
+    assert_eq!(text(&o.stdout).lines().count(), 6);
     // Writing is still refused, with a message.
-    let o = run_unprivileged(&["runs", "check", "--db", &d(&db), "--elle", "list-append"]);
+    let o = open.run(&["runs", "check", "--db", &d(&db), "--elle", "list-append"]);
     expect_code(&o, 2);
     assert!(text(&o.stderr).contains(&d(&db)), "{}", ctx(&o));
     assert!(!dir.join("detsys.db-wal").exists() && !dir.join("detsys.db-shm").exists());
-    chmod(&dir, 0o755);
 }
 
 #[test]
 fn a_read_only_store_with_a_write_ahead_log_loses_no_rows() {
-    let dir = scratch("read-only-wal");
-    let src = register_db(&dir, 0, &[0, 1]);
+    let open = OpenDir::new("read-only-wal");
+    let src = register_db(&open.dir, 0, &[0, 1]);
     // A copy taken while a writer had committed rows that are still only in the WAL.
     let c = Connection::open(&src).unwrap();
     // An open reader keeps the writer's close from checkpointing and removing the log.
@@ -375,16 +434,17 @@ fn a_read_only_store_with_a_write_ahead_log_loses_no_rows() {
         &fixture::register_run(RunId { test: 0, run: 2 }, Variant::Correct),
     )
     .unwrap();
-    let ro = dir.join("ro");
+    let ro = open.dir.join("ro");
     fs::create_dir(&ro).unwrap();
     fs::copy(&src, ro.join("detsys.db")).unwrap();
-    fs::copy(dir.join("detsys.db-wal"), ro.join("detsys.db-wal")).unwrap();
+    fs::copy(open.dir.join("detsys.db-wal"), ro.join("detsys.db-wal")).unwrap();
     drop(c);
     assert!(fs::metadata(ro.join("detsys.db-wal")).unwrap().len() > 0);
     chmod(&ro.join("detsys.db"), 0o444);
     chmod(&ro.join("detsys.db-wal"), 0o444);
     chmod(&ro, 0o555);
-    let o = run_unprivileged(&["runs", "list", "--db", &d(&ro.join("detsys.db")), "--json"]);
+    assert!(!open.can_write_in(&ro));
+    let o = open.run(&["runs", "list", "--db", &d(&ro.join("detsys.db")), "--json"]);
     // Either every run (the log read) or an error that says why: never the runs of the main file alone.
     match o.status.code() {
         Some(0) => assert_eq!(json_of(&o)["runs"].as_array().unwrap().len(), 3, "{}", ctx(&o)),
@@ -393,7 +453,6 @@ fn a_read_only_store_with_a_write_ahead_log_loses_no_rows() {
             assert!(text(&o.stderr).contains("detsys.db-wal"), "{}", ctx(&o));
         }
     }
-    chmod(&ro, 0o755);
 }
 
 #[test]
