@@ -112,11 +112,11 @@ pub struct StoredRunArgs {
     pub db: Option<PathBuf>,
 
     /// The stored run's test (with --run-id).
-    #[arg(long, value_name = "T", requires = "run_id")]
+    #[arg(long, value_name = "T", requires = "run_id", allow_negative_numbers = true)]
     pub test_id: Option<i64>,
 
     /// The stored run (with --test-id).
-    #[arg(long, value_name = "R", requires = "test_id")]
+    #[arg(long, value_name = "R", requires = "test_id", allow_negative_numbers = true)]
     pub run_id: Option<i64>,
 }
 
@@ -442,11 +442,11 @@ pub struct StoreArgs {
 #[derive(Debug, Args)]
 pub struct RunFilterArgs {
     /// Only this test's runs.
-    #[arg(long, value_name = "T")]
+    #[arg(long, value_name = "T", allow_negative_numbers = true)]
     pub test_id: Option<i64>,
 
     /// Only runs with this id (with --test-id: one run).
-    #[arg(long, value_name = "R")]
+    #[arg(long, value_name = "R", allow_negative_numbers = true)]
     pub run_id: Option<i64>,
 }
 
@@ -471,11 +471,11 @@ pub struct RunsTraceArgs {
     pub store: StoreArgs,
 
     /// The run's test.
-    #[arg(long, value_name = "T")]
+    #[arg(long, value_name = "T", allow_negative_numbers = true)]
     pub test_id: i64,
 
     /// The run.
-    #[arg(long, value_name = "R")]
+    #[arg(long, value_name = "R", allow_negative_numbers = true)]
     pub run_id: i64,
 }
 
@@ -548,11 +548,11 @@ pub struct RunsShowArgs {
     pub store: StoreArgs,
 
     /// The run's test.
-    #[arg(long, value_name = "T")]
+    #[arg(long, value_name = "T", allow_negative_numbers = true)]
     pub test_id: i64,
 
     /// The run.
-    #[arg(long, value_name = "R")]
+    #[arg(long, value_name = "R", allow_negative_numbers = true)]
     pub run_id: i64,
 
     /// Print one JSON document on stdout (with each analysis's full result).

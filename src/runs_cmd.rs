@@ -43,6 +43,18 @@ fn open(s: &StoreArgs, write: bool) -> Result<Store, store::StoreError> {
     Store::open(&path, write, s.busy_timeout)
 }
 
+/// Warns about the rows a read left out (a malformed id skips its row, not the command).
+fn warn_skipped(db: &str, rows: &[store::SkippedRow]) {
+    for r in rows {
+        output::eline(format_args!("warning: {db}: {r}"));
+    }
+}
+
+/// The rows left out, for `--json`: row, event, meta field and the value found.
+fn skipped_json(rows: &[store::SkippedRow]) -> Json {
+    rows.iter().map(|r| json!({"row": r.row, "event": r.event, "field": r.field, "value": r.value})).collect()
+}
+
 fn filter(f: &RunFilterArgs) -> Filter {
     Filter { test: f.test_id, run: f.run_id }
 }
@@ -126,8 +138,11 @@ fn list(a: &RunsListArgs) -> Exit {
             return Exit::BadInput;
         }
     };
-    let runs = match s.list(filter(&a.filter)) {
-        Ok(r) => r,
+    let (runs, skipped) = match s.list(filter(&a.filter)) {
+        Ok((r, skipped)) => {
+            warn_skipped(s.name(), &skipped);
+            (r, skipped)
+        }
         Err(e) => {
             output::error(e);
             return Exit::BadInput;
@@ -149,7 +164,7 @@ fn list(a: &RunsListArgs) -> Exit {
                 })
             })
             .collect();
-        return print_doc(&json!({"db": s.name(), "runs": list}), Exit::Pass);
+        return print_doc(&json!({"db": s.name(), "runs": list, "skipped_rows": skipped_json(&skipped)}), Exit::Pass);
     }
     let mut t = table();
     t.set_header(vec!["test", "run", "seed", "faults", "ops", "steps", "last analysis"]);
@@ -177,11 +192,17 @@ fn list(a: &RunsListArgs) -> Exit {
         ]);
     }
     right(&mut t, &[0, 1, 4, 5]);
-    let text = if runs.is_empty() {
+    let mut text = if runs.is_empty() {
         format!("{}: no runs\n", s.name())
     } else {
         format!("{}: {} runs\n{t}\n", s.name(), count(runs.len() as u64))
     };
+    if !skipped.is_empty() {
+        text.push_str(&format!(
+            "{} event_log rows skipped: no run can be given them (see the warnings).\n",
+            count(skipped.len() as u64)
+        ));
+    }
     print_text(&text, Exit::Pass)
 }
 
@@ -209,6 +230,8 @@ struct Verdict {
     docs: Vec<(String, Json, Json)>,
     /// The Analysis rows written.
     rows: Vec<i64>,
+    /// Why the Analysis events were not written (the run then counts as an error).
+    write_error: Option<String>,
 }
 
 impl Verdict {
@@ -314,6 +337,7 @@ fn check_run(db: &str, tests: &Scan, rr: RunRows, a: &RunsCheckArgs, formulas: &
         ltl_failing: Vec::new(),
         docs: Vec::new(),
         rows: Vec::new(),
+        write_error: None,
     };
     let ltl_result = if formulas.is_empty() { None } else { Some(check_ltl(tests, &rr, formulas)) };
     if let Some(model) = a.elle {
@@ -425,6 +449,7 @@ fn check(a: &RunsCheckArgs) -> Exit {
             return Exit::BadInput;
         }
     };
+    warn_skipped(&db, &scan.skipped);
     let opts = elle_cmd::options(&a.consistency_models, &a.anomalies, a.budget);
     // A bad model name is a usage error before any run is checked.
     if let Err(e) = checker::lattice::reportable(
@@ -462,7 +487,9 @@ fn check(a: &RunsCheckArgs) -> Exit {
     let checker_name = names.join(" and ");
     let version = checker_version();
     let mut results: Vec<Checked> = Vec::with_capacity(n);
-    let mut write_error: Option<String> = None;
+    // The first write that found the store locked for longer than the busy
+    // timeout: later runs are not tried (each would wait as long again).
+    let mut locked: Option<RunId> = None;
     let mut written = 0usize;
     std::thread::scope(|scope| {
         let (tx, rx) = mpsc::channel::<(usize, Checked)>();
@@ -484,7 +511,13 @@ fn check(a: &RunsCheckArgs) -> Exit {
             waiting.insert(i, c);
             while let Some(mut c) = waiting.remove(&next) {
                 next += 1;
-                if let (true, None, Ok(v)) = (write, &write_error, &mut c.outcome) {
+                if let (true, Some(first), Ok(v)) = (write, locked, &mut c.outcome) {
+                    v.docs.clear();
+                    v.write_error = Some(format!(
+                        "{db}: the result of {} was not written: not tried after the write of {first} found the database locked by another process",
+                        c.id
+                    ));
+                } else if let (true, Ok(v)) = (write, &mut c.outcome) {
                     // Every checker's result for the run, in one transaction.
                     let list: Vec<NewAnalysis> = std::mem::take(&mut v.docs)
                         .into_iter()
@@ -501,7 +534,13 @@ fn check(a: &RunsCheckArgs) -> Exit {
                             written += rows.len();
                             v.rows = rows;
                         }
-                        Err(e) => write_error = Some(e.message),
+                        Err(e) => {
+                            let why = e.message.strip_prefix(&format!("{db}: ")).unwrap_or(&e.message);
+                            v.write_error = Some(format!("{db}: the result of {} was not written: {why}", c.id));
+                            if e.locked {
+                                locked = Some(c.id);
+                            }
+                        }
                     }
                 } else if let Ok(v) = &mut c.outcome {
                     v.docs.clear();
@@ -512,7 +551,7 @@ fn check(a: &RunsCheckArgs) -> Exit {
     });
     bar.finish_and_clear();
     results.sort_by_key(|c| c.id);
-    summarise(a, &db, &checker_name, &opts, &results, written, write_error)
+    summarise(a, &db, &checker_name, &opts, &results, written, &scan.skipped)
 }
 
 fn model_name(m: ModelArg) -> &'static str {
@@ -529,11 +568,17 @@ fn summarise(
     opts: &checker::check::Options,
     results: &[Checked],
     written: usize,
-    write_error: Option<String>,
+    skipped: &[store::SkippedRow],
 ) -> Exit {
-    let (mut valid, mut invalid, mut unknown, mut errors) = (0usize, 0usize, 0usize, 0usize);
+    // A run whose result could not be written is an error of that run.
+    let (mut valid, mut invalid, mut unknown, mut errors, mut unwritten) = (0usize, 0usize, 0usize, 0usize, 0usize);
     for c in results {
         match &c.outcome {
+            Ok(Verdict { write_error: Some(e), .. }) => {
+                errors += 1;
+                unwritten += 1;
+                output::error(e);
+            }
             Ok(v) => match v.status {
                 Exit::Pass => valid += 1,
                 Exit::Violation => invalid += 1,
@@ -545,10 +590,7 @@ fn summarise(
             }
         }
     }
-    if let Some(e) = &write_error {
-        output::error(format_args!("{e}; the results of later runs were not written"));
-    }
-    let status = if errors > 0 || write_error.is_some() {
+    let status = if errors > 0 {
         Exit::BadInput
     } else if invalid > 0 {
         Exit::Violation
@@ -577,6 +619,9 @@ fn summarise(
                         }
                         m.insert("analysis_row".into(), json!(v.rows.first()));
                         m.insert("analysis_rows".into(), json!(v.rows));
+                        if let Some(e) = &v.write_error {
+                            m.insert("error".into(), json!(e));
+                        }
                     }
                     Err(e) => {
                         m.insert("valid".into(), Json::Null);
@@ -593,6 +638,7 @@ fn summarise(
             "anomalies_requested": opts.anomalies,
             "write": !a.no_write,
             "runs": runs,
+            "skipped_rows": skipped_json(skipped),
             "summary": {"runs": results.len(), "valid": valid, "invalid": invalid, "unknown": unknown,
                         "errors": errors, "written": written},
         });
@@ -610,7 +656,13 @@ fn summarise(
                     v.anomaly_types.as_array().map(|a| a.iter().filter_map(Json::as_str).collect()).unwrap_or_default();
                 let mut detail: Vec<String> = types.iter().map(|t| t.to_string()).collect();
                 detail.extend(v.ltl_failing.iter().map(|f| format!("ltl {f}")));
-                (valid_word(&v.valid), if detail.is_empty() { "-".to_string() } else { detail.join(", ") })
+                match &v.write_error {
+                    Some(e) => {
+                        let why = e.split_once(" was not written: ").map_or(e.as_str(), |(_, w)| w);
+                        (format!("{} (not written)", valid_word(&v.valid)), format!("not written: {why}"))
+                    }
+                    None => (valid_word(&v.valid), if detail.is_empty() { "-".to_string() } else { detail.join(", ") }),
+                }
             }
             Err(e) => ("error".to_string(), e.lines().next().unwrap_or("").to_string()),
         };
@@ -626,7 +678,7 @@ fn summarise(
         text.push_str(&format!("{t}\n"));
     }
     text.push_str(&format!(
-        "{db}: {} runs checked with {checker_name}{}: {} valid, {} invalid, {} unknown, {} could not be checked.\n",
+        "{db}: {} runs checked with {checker_name}{}: {} valid, {} invalid, {} unknown, {} could not be checked or written.\n",
         count(results.len() as u64),
         match (a.elle, opts.models.is_empty()) {
             (None, _) => String::new(),
@@ -638,10 +690,22 @@ fn summarise(
         count(unknown as u64),
         count(errors as u64),
     ));
+    if !skipped.is_empty() {
+        text.push_str(&format!(
+            "{} event_log rows skipped: no run can be given them (see the warnings).\n",
+            count(skipped.len() as u64)
+        ));
+    }
     if a.no_write {
         text.push_str("Nothing was written (--no-write).\n");
     } else {
         text.push_str(&format!("{} Analysis events written.\n", count(written as u64)));
+        if unwritten > 0 {
+            text.push_str(&format!(
+                "The results of {} runs were not written (see the errors).\n",
+                count(unwritten as u64)
+            ));
+        }
     }
     print_text(&text, status)
 }
@@ -660,7 +724,10 @@ fn show(a: &RunsShowArgs) -> Exit {
         }
     };
     let list = match s.analyses(id) {
-        Ok(l) => l,
+        Ok((l, skipped)) => {
+            warn_skipped(s.name(), &skipped);
+            l
+        }
         Err(e) => {
             output::error(e);
             return Exit::BadInput;

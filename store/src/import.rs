@@ -7,7 +7,8 @@
 //! grouped into tests by Jepsen test name (the `<test>` of
 //! `store/<test>/<time>/history.edn`): a name imported before gets its new
 //! runs added to the same test; a new name gets a new test (`CreateTest` with
-//! an empty agenda and deployment). Ids are detsys's: max + 1.
+//! an empty agenda and deployment). Ids are detsys's: max + 1; when the
+//! largest id is `i64::MAX` the import is refused (never wrapped).
 //!
 //! A whole import is one transaction: if anything fails, nothing is written.
 //! A history whose bytes were imported before is refused unless forced.
@@ -110,9 +111,10 @@ fn import_in(
             }
         }
     }
-    let mut next_test = scan.all_runs.keys().next_back().map_or(0, |t| t + 1);
-    let mut next_run: BTreeMap<i64, i64> =
-        scan.all_runs.iter().map(|(t, runs)| (*t, runs.iter().max().map_or(0, |r| r + 1))).collect();
+    // The next free ids, or None when the largest is i64::MAX: checked, never wrapped.
+    let mut next_test: Option<i64> = scan.all_runs.keys().next_back().map_or(Some(0), |t| t.checked_add(1));
+    let mut next_run: BTreeMap<i64, Option<i64>> =
+        scan.all_runs.iter().map(|(t, runs)| (*t, runs.iter().max().map_or(Some(0), |r| r.checked_add(1)))).collect();
     let mut batch: BTreeMap<(u64, String), &str> = BTreeMap::new();
     if !force {
         for it in items {
@@ -144,8 +146,15 @@ fn import_in(
         let (test, new_test) = match tests_by_name.get(&it.test_name) {
             Some(t) => (*t, false),
             None => {
-                let t = next_test;
-                next_test += 1;
+                // Ids are max + 1, as detsys allocates them; past i64::MAX there is none.
+                let t = next_test.ok_or_else(|| {
+                    StoreError::new(format!(
+                        "{db}: cannot import {} as a new test: no test id is left after {} (the largest test id); nothing was imported",
+                        it.source,
+                        i64::MAX
+                    ))
+                })?;
+                next_test = t.checked_add(1);
                 let meta = json!({"component": COMPONENT, "test-id": t});
                 let data = json!({"agenda": [], "deployment": [], "jepsen-test": it.test_name});
                 insert("CreateTest", &meta, &data.to_string(), &it.source)?;
@@ -153,8 +162,14 @@ fn import_in(
                 (t, true)
             }
         };
-        let run = *next_run.entry(test).or_insert(0);
-        next_run.insert(test, run + 1);
+        let run = next_run.get(&test).copied().unwrap_or(Some(0)).ok_or_else(|| {
+            StoreError::new(format!(
+                "{db}: cannot import {}: test {test} has no run id left after {} (its largest run id); nothing was imported",
+                it.source,
+                i64::MAX
+            ))
+        })?;
+        next_run.insert(test, run.checked_add(1));
         let meta = json!({"component": COMPONENT, "test-id": test, "run-id": run});
         let data = json!({
             "test-id": test,

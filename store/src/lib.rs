@@ -9,9 +9,15 @@
 //! [`trace`]); it writes checker results back as `Analysis` events and imports
 //! Jepsen histories as new runs ([`import`]).
 //!
-//! Opening is read-only unless a command writes; writers use WAL mode and a
-//! busy timeout, and every write is one transaction, so a failed command leaves
-//! the store as it was and concurrent writers do not lose rows.
+//! Opening is read-only unless a command writes (a WAL store in a read-only
+//! directory is read as immutable when its log is empty); writers use WAL mode
+//! and a busy timeout, and every write is one transaction, so a failed command
+//! leaves the store as it was and concurrent writers do not lose rows.
+//!
+//! Listing and checking many runs reads the whole table once; reading one run
+//! looks its rows up through detsys's `idx_run_id` index. A row that no run
+//! can be given (a `meta` that is not JSON, a missing or malformed test or run
+//! id) is skipped and reported ([`SkippedRow`]), never fatal.
 
 #![forbid(unsafe_code)]
 
@@ -21,6 +27,7 @@ pub mod jepsen;
 mod json;
 pub mod trace;
 
+use rusqlite::types::ValueRef;
 use rusqlite::{Connection, ErrorCode, OpenFlags};
 use serde::Deserialize;
 use serde_json::{json, Value as Json};
@@ -126,11 +133,18 @@ pub const IMPORTED_OP: &str = "JepsenOp";
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct StoreError {
     pub message: String,
+    /// Another process held a lock for longer than the busy timeout: trying
+    /// again at once would most likely wait as long and fail the same way.
+    pub locked: bool,
 }
 
 impl StoreError {
     fn new(message: impl Into<String>) -> Self {
-        StoreError { message: message.into() }
+        StoreError { message: message.into(), locked: false }
+    }
+
+    fn locked(message: impl Into<String>) -> Self {
+        StoreError { message: message.into(), locked: true }
     }
 }
 
@@ -237,9 +251,40 @@ pub struct RunRows {
     pub imported: Vec<RawRow>,
     /// `Analysis` rows, in row order (with [`Wants::analyses`]).
     pub analyses: Vec<AnalysisRow>,
-    /// Row counts, whatever was kept: history ops, execution steps.
+    /// Row counts, whatever was kept: history ops, execution steps (among
+    /// the rows read: a single-run read of analyses reads no ops or steps).
     pub n_ops: usize,
     pub n_steps: usize,
+}
+
+/// A row of one of the events histcheck reads that no run can be given: its
+/// `meta` is not JSON, or its `test-id` (or, for a per-run event, its
+/// `run-id`) is missing, null or not an integer that fits an i64 (`"3"`,
+/// `1.5`, `true`, `1e30`, 2^64−1). Such rows are left out and reported; the
+/// other runs are read as usual.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SkippedRow {
+    /// The `event_log` row id.
+    pub row: i64,
+    pub event: String,
+    /// The `meta` field at fault: `test-id`, `run-id`, or `meta` itself.
+    pub field: &'static str,
+    /// The value found: `None` when the field is missing or `meta` is not JSON.
+    pub value: Option<Json>,
+    /// Why `meta` could not be read (when `field` is `meta`).
+    pub detail: Option<String>,
+}
+
+impl fmt::Display for SkippedRow {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "event_log row {} ({}) skipped: ", self.row, self.event)?;
+        match (self.field, &self.value) {
+            ("meta", _) => write!(f, "meta is not valid JSON: {}", self.detail.as_deref().unwrap_or("?")),
+            (k, None) => write!(f, "meta has no {k}"),
+            (k, Some(Json::Null)) => write!(f, "meta {k} is null"),
+            (k, Some(v)) => write!(f, "meta {k} is {v}, not an integer"),
+        }
+    }
 }
 
 /// The rows of the runs a scan selected, with the tests they belong to.
@@ -252,6 +297,12 @@ pub struct Scan {
     pub tests: BTreeMap<i64, Vec<RawRow>>,
     /// Every test id and run seen, whatever the filter: for "no such run" messages.
     pub all_runs: BTreeMap<i64, Vec<i64>>,
+    /// How many `event_log` rows were read (a measure of the work done).
+    pub rows_read: u64,
+    /// Rows left out because no run can be given them, in row order: those
+    /// whose test id is unreadable, and those of a test the filter selects
+    /// whose run id is unreadable.
+    pub skipped: Vec<SkippedRow>,
 }
 
 /// What [`Store::list`] says about one run.
@@ -307,6 +358,32 @@ pub struct Store {
     /// The database as given, for messages.
     name: String,
     busy_ms: u64,
+    /// Opened as immutable (a WAL store in a read-only directory, see
+    /// [`Store::read_without_sharing`]).
+    immutable: bool,
+}
+
+/// A read-only connection that takes no locks and uses no shared memory
+/// (SQLite's `immutable` URI parameter).
+fn immutable_conn(path: &Path) -> rusqlite::Result<Connection> {
+    let abs = if path.is_absolute() {
+        path.to_path_buf()
+    } else {
+        std::env::current_dir().map_err(|_| rusqlite::Error::InvalidPath(path.to_path_buf()))?.join(path)
+    };
+    let Some(text) = abs.to_str() else { return Err(rusqlite::Error::InvalidPath(path.to_path_buf())) };
+    // file://<empty authority><path>, with every byte but unreserved ones and `/` escaped.
+    let mut uri = String::from("file://");
+    for b in text.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~/".contains(&b) {
+            uri.push(char::from(b));
+        } else {
+            uri.push_str(&format!("%{b:02X}"));
+        }
+    }
+    uri.push_str("?immutable=1");
+    let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_URI | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    Connection::open_with_flags(uri, flags)
 }
 
 /// Whether a SQLite error is a lock held by another process.
@@ -316,11 +393,17 @@ fn is_busy(e: &rusqlite::Error) -> bool {
 
 #[derive(Deserialize)]
 struct MetaIds {
-    #[serde(rename = "test-id")]
+    /// `None` when the key is missing, `Some(Json::Null)` when it is null.
+    #[serde(rename = "test-id", default, deserialize_with = "present")]
     test_id: Option<Json>,
-    #[serde(rename = "run-id")]
+    #[serde(rename = "run-id", default, deserialize_with = "present")]
     run_id: Option<Json>,
     component: Option<Json>,
+}
+
+/// A field that is there, null included (serde reads a null `Option` as `None`).
+fn present<'de, D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Option<Json>, D::Error> {
+    Json::deserialize(d).map(Some)
 }
 
 impl Store {
@@ -340,9 +423,12 @@ impl Store {
             | OpenFlags::SQLITE_OPEN_NO_MUTEX;
         let conn = Connection::open_with_flags(path, flags)
             .map_err(|e| StoreError::new(format!("{name}: cannot open the database: {e}")))?;
-        let store = Store { conn, path: path.to_path_buf(), name, busy_ms };
-        // The schema is checked before anything (such as the journal mode) is changed.
+        let mut store = Store { conn, path: path.to_path_buf(), name, busy_ms, immutable: false };
         store.configure(false)?;
+        if !write {
+            store.read_without_sharing()?;
+        }
+        // The schema is checked before anything (such as the journal mode) is changed.
         store.check_schema()?;
         if write {
             store.configure(true)?;
@@ -360,7 +446,7 @@ impl Store {
         let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
         let conn = Connection::open_with_flags(path, flags)
             .map_err(|e| StoreError::new(format!("{name}: cannot open or create the database: {e}")))?;
-        let mut store = Store { conn, path: path.to_path_buf(), name, busy_ms };
+        let mut store = Store { conn, path: path.to_path_buf(), name, busy_ms, immutable: false };
         store.configure(false)?;
         let tables = store.tables()?;
         if !tables.iter().any(|t| t == "event_log") {
@@ -381,6 +467,57 @@ impl Store {
         }
         store.configure(true)?;
         Ok(store)
+    }
+
+    /// Makes sure a read-only store can be read. A WAL-mode store whose
+    /// `-shm` file does not exist and cannot be created (its directory is
+    /// read-only) cannot be opened the usual way, although nothing needs to
+    /// be written: when its write-ahead log is empty or absent (every commit
+    /// is in the main file) and no rollback journal is left, it is opened as
+    /// immutable (no locks, no shared memory). A log that holds commits is an
+    /// error that says so: reading the main file alone would lose them.
+    fn read_without_sharing(&mut self) -> Result<()> {
+        let probe = |c: &Connection| c.query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get::<_, i64>(0));
+        let e = match probe(&self.conn) {
+            Ok(_) => return Ok(()),
+            Err(e) => e,
+        };
+        if !matches!(e.sqlite_error_code(), Some(ErrorCode::ReadOnly | ErrorCode::CannotOpen)) {
+            return Err(self.sql_error("cannot read the schema", e));
+        }
+        let name = &self.name;
+        for (suffix, what) in [("-wal", "write-ahead log"), ("-journal", "rollback journal")] {
+            let side = format!("{}{suffix}", self.path.display());
+            if std::fs::metadata(&side).is_ok_and(|m| m.len() > 0) {
+                return Err(StoreError::new(format!(
+                    "{name}: cannot read the store without writing beside it ({e}): its {what} {side} holds changes that SQLite reads only through files it must create in the store's directory; make the directory writable, or copy the store with its {suffix} file to one that is"
+                )));
+            }
+        }
+        let conn = immutable_conn(&self.path).and_then(|c| probe(&c).map(|_| c));
+        match conn {
+            Ok(c) => {
+                self.conn = c;
+                self.immutable = true;
+                self.configure(false)
+            }
+            // The file itself cannot be read: SQLite's first answer says why.
+            Err(_) => Err(self.sql_error("cannot read the schema", e)),
+        }
+    }
+
+    /// A connection to the same store for another reader thread.
+    fn reader(&self) -> Result<Connection> {
+        let name = &self.name;
+        let conn = if self.immutable {
+            immutable_conn(&self.path)
+        } else {
+            Connection::open_with_flags(&self.path, OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX)
+        };
+        let conn = conn.map_err(|e| StoreError::new(format!("{name}: cannot open the database: {e}")))?;
+        conn.busy_timeout(Duration::from_millis(self.busy_ms))
+            .map_err(|e| sql_error(name, self.busy_ms, "cannot set the busy timeout", e))?;
+        Ok(conn)
     }
 
     /// Sets the busy timeout; with `write`, also WAL mode and its sync level.
@@ -454,7 +591,7 @@ impl Store {
         let name = self.name.clone();
         self.conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate).map_err(|e| {
             if is_busy(&e) {
-                StoreError::new(format!(
+                StoreError::locked(format!(
                     "{name}: the database is locked by another process (waited {busy} ms to write)"
                 ))
             } else {
@@ -484,26 +621,29 @@ impl Store {
             return scan_conn(&self.conn, name, busy, filter, wants, None);
         };
         let parts = std::thread::available_parallelism().map_or(1, |n| n.get()).min(8) as i64;
-        if parts < 2 || hi - lo < min_rows {
+        // Row ids may span the whole i64 range: the ranges are computed in i128.
+        let span = i128::from(hi) - i128::from(lo);
+        if parts < 2 || span < i128::from(min_rows) {
             return scan_conn(&self.conn, name, busy, filter, wants, Some((lo, hi)));
         }
-        let step = (hi - lo + parts) / parts;
-        let ranges: Vec<(i64, i64)> =
-            (0..parts).map(|k| (lo + k * step, (lo + (k + 1) * step - 1).min(hi))).filter(|(a, b)| a <= b).collect();
-        let path = &self.path;
+        let (lo128, hi128, parts128) = (i128::from(lo), i128::from(hi), i128::from(parts));
+        let step = (span + parts128) / parts128;
+        // Each bound lies in lo..=hi, so it fits an i64.
+        let ranges: Vec<(i64, i64)> = (0..parts128)
+            .map(|k| (lo128 + k * step, (lo128 + (k + 1) * step - 1).min(hi128)))
+            .filter(|(a, b)| a <= b)
+            .filter_map(|(a, b)| Some((i64::try_from(a).ok()?, i64::try_from(b).ok()?)))
+            .collect();
+        // Each reader's connection is opened here: a Store is not shared between threads.
+        let mut readers = Vec::with_capacity(ranges.len() - 1);
+        for _ in 1..ranges.len() {
+            readers.push(self.reader()?);
+        }
         let results: Vec<Result<Scan>> = std::thread::scope(|sc| {
             let handles: Vec<_> = ranges[1..]
                 .iter()
-                .map(|&r| {
-                    sc.spawn(move || {
-                        let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-                        let conn = Connection::open_with_flags(path, flags)
-                            .map_err(|e| StoreError::new(format!("{name}: cannot open the database: {e}")))?;
-                        conn.busy_timeout(Duration::from_millis(busy))
-                            .map_err(|e| sql_error(name, busy, "cannot set the busy timeout", e))?;
-                        scan_conn(&conn, name, busy, filter, wants, Some(r))
-                    })
-                })
+                .zip(readers)
+                .map(|(&r, conn)| sc.spawn(move || scan_conn(&conn, name, busy, filter, wants, Some(r))))
                 .collect();
             let mut out = vec![scan_conn(&self.conn, name, busy, filter, wants, Some(ranges[0]))];
             for h in handles {
@@ -523,8 +663,8 @@ impl Store {
     }
 
     /// Every run `filter` selects, with its seed, faults, op and step counts and
-    /// latest analysis, ordered by test and run.
-    pub fn list(&self, filter: Filter) -> Result<Vec<RunSummary>> {
+    /// latest analysis, ordered by test and run; and the rows left out (see [`SkippedRow`]).
+    pub fn list(&self, filter: Filter) -> Result<(Vec<RunSummary>, Vec<SkippedRow>)> {
         let scan = self.scan(filter, Wants { analyses: true, counts: true, ..Wants::default() })?;
         scan.check_filter(filter)?;
         let mut out = Vec::new();
@@ -557,34 +697,84 @@ impl Store {
                 last_analysis,
             });
         }
-        Ok(out)
+        Ok((out, scan.skipped))
     }
 
-    /// The stored analyses of one run, oldest first.
-    pub fn analyses(&self, id: RunId) -> Result<Vec<Analysis>> {
-        let scan = self.scan(Filter::one(id), Wants { analyses: true, ..Wants::default() })?;
-        let rr = scan.run(id)?;
-        rr.analyses.iter().map(|a| analysis_of(&scan.db, a)).collect()
+    /// The stored analyses of one run, oldest first; and the rows left out
+    /// that might have been the run's (see [`SkippedRow`]).
+    pub fn analyses(&self, id: RunId) -> Result<(Vec<Analysis>, Vec<SkippedRow>)> {
+        let (scan, rr) = self.run_rows(id, Wants { analyses: true, ..Wants::default() })?;
+        let list = rr.analyses.iter().map(|a| analysis_of(&scan.db, a)).collect::<Result<_>>()?;
+        Ok((list, scan.skipped))
     }
 
     /// The rows of one run, for its history or trace. A missing test or run is an error.
+    ///
+    /// The run's rows are looked up through detsys's index `idx_run_id` (and
+    /// the test's `CreateTest` through `idx_test_id`), so the cost follows the
+    /// run's size, not the table's. The whole table is read instead when the
+    /// index is missing, when the lookup fails (such as on a `meta` that is
+    /// not JSON, which only a store written without the indexes can hold), and
+    /// when the run has no rows (to name the tests and runs there are).
+    /// The lookup compares ids as SQLite does, so a row whose run id is
+    /// `true` or `1.0` is found for run 1 (and then skipped and reported, see
+    /// [`SkippedRow`]); rows whose ids are text or out of range are not found,
+    /// and not reported.
     pub fn run_rows(&self, id: RunId, wants: Wants) -> Result<(Scan, RunRows)> {
-        let mut scan = self.scan(Filter::one(id), wants)?;
+        let mut scan = match self.scan_run_indexed(id, wants) {
+            Ok(Some(scan)) => scan,
+            Err(e) if e.locked => return Err(e),
+            Ok(None) | Err(_) => self.scan(Filter::one(id), wants)?,
+        };
         scan.run(id)?;
         let rr = scan.runs.remove(&id).unwrap_or_default();
         Ok((scan, rr))
     }
 
-    /// The Jepsen history of one run.
-    pub fn load_history(&self, id: RunId, flavor: Flavor) -> Result<StoredHistory> {
-        let (scan, rr) = self.run_rows(id, Wants { history: true, ..Wants::default() })?;
-        rr.history(&scan.db, flavor)
+    /// One run's rows through the indexes, or `None` when that cannot be done
+    /// (see [`Store::run_rows`]).
+    fn scan_run_indexed(&self, id: RunId, wants: Wants) -> Result<Option<Scan>> {
+        let (name, busy) = (self.name.as_str(), self.busy_ms);
+        let indexed: i64 = self
+            .conn
+            .query_row(
+                "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND tbl_name = 'event_log' AND name = 'idx_run_id'",
+                [],
+                |r| r.get(0),
+            )
+            .map_err(|e| self.sql_error("cannot read the schema", e))?;
+        if indexed == 0 {
+            return Ok(None);
+        }
+        // Both reads see one snapshot of the store.
+        let tx = self.conn.unchecked_transaction().map_err(|e| self.sql_error("cannot read event_log", e))?;
+        let filter = Filter::one(id);
+        let mut scan = scan_query(&tx, name, busy, filter, wants, &run_rows_sql(wants), [id.test, id.run])?;
+        if !scan.runs.contains_key(&id) {
+            return Ok(None);
+        }
+        scan.append(scan_query(&tx, name, busy, filter, wants, TEST_ROWS_SQL, [id.test])?);
+        scan.skipped.sort_by_key(|s| s.row);
+        Ok(Some(scan))
     }
 
-    /// The state trace of one run.
+    /// The Jepsen history of one run. Rows left out that might have been the
+    /// run's (see [`SkippedRow`]) are among the history's warnings.
+    pub fn load_history(&self, id: RunId, flavor: Flavor) -> Result<StoredHistory> {
+        let (scan, rr) = self.run_rows(id, Wants { history: true, ..Wants::default() })?;
+        let mut h = rr.history(&scan.db, flavor)?;
+        let skipped = scan.skipped.iter().map(|s| history::Warning { pos: None, message: s.to_string() });
+        h.history.warnings.extend(skipped);
+        Ok(h)
+    }
+
+    /// The state trace of one run. Rows left out that might have been the
+    /// run's (see [`SkippedRow`]) are among the trace's warnings.
     pub fn load_trace(&self, id: RunId) -> Result<Trace> {
         let (scan, rr) = self.run_rows(id, Wants { trace: true, ..Wants::default() })?;
-        rr.trace(&scan)
+        let mut t = rr.trace(&scan)?;
+        t.warnings.extend(scan.skipped.iter().map(ToString::to_string));
+        Ok(t)
     }
 
     /// Writes the analyses of one run in one transaction: all of them land or none.
@@ -613,7 +803,7 @@ impl Store {
         }
         tx.commit().map_err(|e| {
             if is_busy(&e) {
-                StoreError::new(format!("{name}: the database is locked by another process (commit of an Analysis)"))
+                StoreError::locked(format!("{name}: the database is locked by another process (commit of an Analysis)"))
             } else {
                 StoreError::new(format!("{name}: cannot commit an Analysis event: {e}"))
             }
@@ -636,12 +826,55 @@ pub(crate) fn scan_conn(
     wants: Wants,
     range: Option<(i64, i64)>,
 ) -> Result<Scan> {
-    let mut scan = Scan { db: name.to_string(), ..Scan::default() };
     let (lo, hi) = range.unwrap_or((i64::MIN, i64::MAX));
-    let mut st = conn
-        .prepare("SELECT id, event, meta, data, at FROM event_log WHERE id BETWEEN ?1 AND ?2 ORDER BY id")
-        .map_err(|e| sql_error(name, busy_ms, "cannot read event_log", e))?;
-    let mut rows = st.query([lo, hi]).map_err(|e| sql_error(name, busy_ms, "cannot read event_log", e))?;
+    let sql = "SELECT id, event, meta, data, at FROM event_log WHERE id BETWEEN ?1 AND ?2 ORDER BY id";
+    scan_query(conn, name, busy_ms, filter, wants, sql, [lo, hi])
+}
+
+/// The SQL that reads the rows of one run (`?1` the test id, `?2` the run id)
+/// that `wants` needs, through detsys's index `idx_run_id` on (meta test-id,
+/// meta run-id, event), in row order.
+pub(crate) fn run_rows_sql(wants: Wants) -> String {
+    let mut events = vec!["CreateRun"];
+    if wants.history || wants.trace {
+        events.push("NetworkTrace");
+    }
+    if wants.history {
+        events.push(IMPORTED_OP);
+    }
+    if wants.trace {
+        events.push("ExecutionStep");
+    }
+    if wants.analyses {
+        events.push("Analysis");
+    }
+    let list = events.iter().map(|e| format!("'{e}'")).collect::<Vec<_>>().join(", ");
+    format!(
+        "SELECT id, event, meta, data, at FROM event_log \
+         WHERE json_extract(meta, '$.test-id') = ?1 AND json_extract(meta, '$.run-id') = ?2 AND event IN ({list}) \
+         ORDER BY id"
+    )
+}
+
+/// The SQL that reads a test's `CreateTest` rows (`?1` the test id), through
+/// detsys's index `idx_test_id` on (meta test-id, event).
+pub(crate) const TEST_ROWS_SQL: &str = "SELECT id, event, meta, data, at FROM event_log \
+     WHERE json_extract(meta, '$.test-id') = ?1 AND event = 'CreateTest' ORDER BY id";
+
+/// Keeps the rows `sql` returns (id, event, meta, data, at, in row order) as
+/// [`Store::scan`] does.
+fn scan_query<P: rusqlite::Params>(
+    conn: &Connection,
+    name: &str,
+    busy_ms: u64,
+    filter: Filter,
+    wants: Wants,
+    sql: &str,
+    params: P,
+) -> Result<Scan> {
+    let mut scan = Scan { db: name.to_string(), ..Scan::default() };
+    let mut st = conn.prepare(sql).map_err(|e| sql_error(name, busy_ms, "cannot read event_log", e))?;
+    let mut rows = st.query(params).map_err(|e| sql_error(name, busy_ms, "cannot read event_log", e))?;
     let mut seen: BTreeMap<i64, std::collections::BTreeSet<i64>> = BTreeMap::new();
     loop {
         let row = match rows.next() {
@@ -650,7 +883,9 @@ pub(crate) fn scan_conn(
             Err(e) => return Err(sql_error(name, busy_ms, "cannot read event_log", e)),
         };
         let id: i64 = row.get(0).map_err(|e| sql_error(name, busy_ms, "cannot read event_log", e))?;
-        let event = text_of(row.get_ref(1), name, id, "event")?;
+        scan.rows_read += 1;
+        // An event that is not text is none of those read here.
+        let event = text_of(row.get_ref(1), name, id, "event").unwrap_or("");
         let kind = match event {
             "CreateTest" => Kind::CreateTest,
             "CreateRun" => Kind::CreateRun,
@@ -672,15 +907,34 @@ pub(crate) fn scan_conn(
         if skip {
             continue;
         }
-        let meta_text = text_of(row.get_ref(2), name, id, "meta")?;
-        let meta: MetaIds = serde_json::from_str(meta_text).map_err(|e| {
-            StoreError::new(format!("{}: event_log row {id} ({event}): meta is not valid JSON: {e}", name))
-        })?;
-        let test = match int_field(&meta.test_id, name, id, event, "test-id")? {
-            Some(t) => t,
-            None => continue,
+        let skipped = |field: &'static str, value: Option<&Json>, detail: Option<String>| SkippedRow {
+            row: id,
+            event: event.to_string(),
+            field,
+            value: value.cloned(),
+            detail,
         };
-        let run = int_field(&meta.run_id, name, id, event, "run-id")?;
+        let meta: std::result::Result<MetaIds, String> = match row.get_ref(2) {
+            Ok(ValueRef::Text(b) | ValueRef::Blob(b)) => match std::str::from_utf8(b) {
+                Ok(text) => serde_json::from_str(text).map_err(|e| e.to_string()),
+                Err(e) => Err(format!("it is not UTF-8 text ({e})")),
+            },
+            Ok(ValueRef::Null) => Err("it is NULL".into()),
+            Ok(v) => Err(format!("it is {:?}, not text", v.data_type())),
+            Err(e) => Err(e.to_string()),
+        };
+        let meta = match meta {
+            Ok(m) => m,
+            Err(e) => {
+                scan.skipped.push(skipped("meta", None, Some(e)));
+                continue;
+            }
+        };
+        let Some(test) = meta.test_id.as_ref().and_then(Json::as_i64) else {
+            scan.skipped.push(skipped("test-id", meta.test_id.as_ref(), None));
+            continue;
+        };
+        let run = meta.run_id.as_ref().and_then(Json::as_i64);
         if kind == Kind::CreateTest {
             seen.entry(test).or_default();
             if filter.wants_test(test) {
@@ -689,7 +943,13 @@ pub(crate) fn scan_conn(
             }
             continue;
         }
-        let Some(run) = run else { continue };
+        let Some(run) = run else {
+            // A row of another test is no run's the command wants, whatever its run id.
+            if filter.wants_test(test) {
+                scan.skipped.push(skipped("run-id", meta.run_id.as_ref(), None));
+            }
+            continue;
+        };
         seen.entry(test).or_default().insert(run);
         let rid = RunId { test, run };
         if !filter.wants(rid) {
@@ -745,7 +1005,7 @@ pub(crate) fn scan_conn(
 /// that is not a database, or SQLite's own words.
 fn sql_error(name: &str, busy_ms: u64, what: &str, e: rusqlite::Error) -> StoreError {
     if is_busy(&e) {
-        return StoreError::new(format!(
+        return StoreError::locked(format!(
             "{name}: the database is locked by another process (waited {busy_ms} ms; {what})"
         ));
     }
@@ -792,15 +1052,6 @@ fn text_of<'a>(
         .map_err(|e| StoreError::new(format!("{db}: event_log row {id}: {col} is not UTF-8 text: {e}")))
 }
 
-fn int_field(v: &Option<Json>, db: &str, id: i64, event: &str, name: &str) -> Result<Option<i64>> {
-    match v {
-        None | Some(Json::Null) => Ok(None),
-        Some(j) => j.as_i64().map(Some).ok_or_else(|| {
-            StoreError::new(format!("{db}: event_log row {id} ({event}): meta {name} should be an integer, found {j}"))
-        }),
-    }
-}
-
 /// Parses a kept row's `data`.
 pub(crate) fn parse_data(db: &str, raw: &RawRow, event: &str) -> Result<Json> {
     serde_json::from_str(&raw.data)
@@ -841,6 +1092,8 @@ impl Scan {
         for (t, rows) in part.tests {
             self.tests.entry(t).or_default().extend(rows);
         }
+        self.skipped.extend(part.skipped);
+        self.rows_read += part.rows_read;
         for (t, runs) in part.all_runs {
             let mine = self.all_runs.entry(t).or_default();
             mine.extend(runs);

@@ -217,7 +217,8 @@ fn analyses_are_written_and_listed() {
     s.write_analyses(std::slice::from_ref(&a)).unwrap();
     drop(s);
     let s = Store::open(&p, false, DEFAULT_BUSY_MS).unwrap();
-    let list = s.list(Filter::default()).unwrap();
+    let (list, skipped) = s.list(Filter::default()).unwrap();
+    assert!(skipped.is_empty());
     assert_eq!(list.len(), 3);
     assert_eq!(list[0].ops, 4);
     assert_eq!(list[0].steps, 10);
@@ -228,7 +229,7 @@ fn analyses_are_written_and_listed() {
     assert_eq!(last.valid, json!(false));
     assert_eq!(last.component, "histcheck");
     assert_eq!(last.checker.as_deref(), Some("elle list-append"));
-    let shown = s.analyses(R1).unwrap();
+    let (shown, _) = s.analyses(R1).unwrap();
     assert_eq!(shown.len(), 1);
     assert_eq!(shown[0].result, a.result);
     // A read-only store refuses to write.
@@ -344,4 +345,119 @@ fn only_integer_and_array_values_are_taken() {
          {:index 6, :type :invoke, :process 0, :f :txn, :value [[:append :x [7 8]]]}\n\
          {:index 7, :type :info, :process 0, :f :txn, :value [[:append :x [7 8]]]}\n"
     );
+}
+
+#[test]
+fn a_parallel_scan_of_row_ids_spanning_the_whole_range() {
+    let (p, s) = register_store("row-id-span");
+    // Rows at both ends of the id range: the split must not overflow.
+    let c = s.connection();
+    for id in [i64::MIN, i64::MIN + 1, i64::MAX - 1, i64::MAX] {
+        c.execute("INSERT INTO event_log (id, event, meta, data) VALUES (?1, 'Other', '{}', '{}')", [id]).unwrap();
+    }
+    drop(s);
+    let s = Store::open(&p, false, DEFAULT_BUSY_MS).unwrap();
+    let wants = Wants { history: true, counts: true, ..Wants::default() };
+    let serial = s.scan_split(Filter::default(), wants, i64::MAX).unwrap();
+    let parallel = s.scan_split(Filter::default(), wants, 1).unwrap();
+    assert_eq!(serial.all_runs, parallel.all_runs);
+    assert_eq!(serial.runs.keys().collect::<Vec<_>>(), parallel.runs.keys().collect::<Vec<_>>());
+    assert_eq!(serial.runs[&R1].n_ops, 4);
+}
+
+#[test]
+fn an_immutable_connection_reads_a_path_with_uri_characters() {
+    let dir = db("uri").with_file_name("a b?c%d#e&f=g");
+    std::fs::create_dir_all(&dir).unwrap();
+    let p = dir.join("x.db");
+    let _ = std::fs::remove_file(&p);
+    let mut s = Store::create(&p, DEFAULT_BUSY_MS).unwrap();
+    fixture::insert(&mut s, &[fixture::register_test(0)]).unwrap();
+    drop(s);
+    let c = immutable_conn(&p).unwrap();
+    let n: i64 = c.query_row("SELECT count(*) FROM event_log", [], |r| r.get(0)).unwrap();
+    assert_eq!(n, 1);
+}
+
+/// The plan SQLite makes for `sql`: the detail column of EXPLAIN QUERY PLAN.
+fn plan(s: &Store, sql: &str, params: &[i64]) -> Vec<String> {
+    let mut st = s.connection().prepare(&format!("EXPLAIN QUERY PLAN {sql}")).unwrap();
+    let rows = st
+        .query_map(rusqlite::params_from_iter(params.iter()), |r| r.get::<_, String>(3))
+        .unwrap()
+        .map(|r| r.unwrap())
+        .collect();
+    rows
+}
+
+#[test]
+fn single_run_reads_use_the_run_id_index() {
+    let (_, mut s) = register_store("indexed");
+    for run in 3..40 {
+        fixture::insert(&mut s, &fixture::synthetic_run(RunId { test: 0, run }, 20, 2, 1, run as u64)).unwrap();
+    }
+    let all_wants = [
+        Wants { history: true, ..Wants::default() },
+        Wants { trace: true, ..Wants::default() },
+        Wants { analyses: true, ..Wants::default() },
+    ];
+    for wants in all_wants {
+        let p = plan(&s, &run_rows_sql(wants), &[0, 1]);
+        assert!(p.iter().any(|d| d.contains("USING INDEX idx_run_id")), "{wants:?}: {p:?}");
+        assert!(!p.iter().any(|d| d.starts_with("SCAN")), "{wants:?}: {p:?}");
+    }
+    let p = plan(&s, TEST_ROWS_SQL, &[0]);
+    assert!(p.iter().any(|d| d.contains("USING INDEX idx_test_id")), "{p:?}");
+    assert!(!p.iter().any(|d| d.starts_with("SCAN")), "{p:?}");
+
+    let total: i64 = s.connection().query_row("SELECT count(*) FROM event_log", [], |r| r.get(0)).unwrap();
+    let everything = Wants { history: true, trace: true, analyses: true, ..Wants::default() };
+    for id in [R0, R1, R2, RunId { test: 0, run: 17 }] {
+        let whole = s.scan(Filter::one(id), everything).unwrap();
+        let w = &whole.runs[&id];
+        let own = 1 + w.network.len() + w.steps.len() + w.imported.len() + w.analyses.len();
+        for wants in all_wants {
+            // The same rows as a scan of the whole table…
+            let (scan, rr) = s.run_rows(id, wants).unwrap();
+            let full = s.scan(Filter::one(id), wants).unwrap();
+            let f = &full.runs[&id];
+            let ids = |v: &[RawRow]| v.iter().map(|r| r.id).collect::<Vec<_>>();
+            assert_eq!(ids(&rr.network), ids(&f.network), "{id} {wants:?}");
+            assert_eq!(ids(&rr.steps), ids(&f.steps), "{id} {wants:?}");
+            assert_eq!(ids(&rr.imported), ids(&f.imported), "{id} {wants:?}");
+            assert_eq!(rr.analyses.len(), f.analyses.len(), "{id} {wants:?}");
+            assert_eq!(rr.create_run.as_ref().map(|r| r.id), f.create_run.as_ref().map(|r| r.id));
+            if !wants.analyses {
+                assert_eq!((rr.n_ops, rr.n_steps), (f.n_ops, f.n_steps), "{id} {wants:?}");
+            }
+            assert_eq!(scan.tests.keys().collect::<Vec<_>>(), [&0]);
+            // …for the work of reading the run's own rows and its test's CreateTest.
+            assert!(
+                scan.rows_read as usize <= own + 1,
+                "{id} {wants:?}: read {} rows, the run has {own}",
+                scan.rows_read
+            );
+            assert_eq!(full.rows_read, total as u64);
+        }
+    }
+    assert_eq!(s.load_trace(R0).unwrap().steps.len(), 10, "the deployment is found");
+}
+
+#[test]
+fn a_single_run_read_reports_the_rows_sqlite_takes_for_the_run() {
+    let (_, s) = register_store("indexed-bad-id");
+    // json_extract reads true as 1: the index finds the row for run 1, and it is skipped and named.
+    s.connection()
+        .execute(
+            "INSERT INTO event_log (event, meta, data) VALUES ('NetworkTrace', '{\"test-id\":0,\"run-id\":true}', '{\"jepsen-type\":\"ok\",\"jepsen-process\":0,\"message\":\"ack\"}')",
+            [],
+        )
+        .unwrap();
+    let row = s.connection().last_insert_rowid();
+    let h = s.load_history(R1, Flavor::ListAppend).unwrap();
+    assert_eq!(h.history.ops.len(), 4);
+    let w: Vec<String> = h.history.warnings.iter().map(|w| w.message.clone()).collect();
+    assert_eq!(w, [format!("event_log row {row} (NetworkTrace) skipped: meta run-id is true, not an integer")]);
+    // Run 0 does not see it.
+    assert!(s.load_history(R0, Flavor::ListAppend).unwrap().history.warnings.is_empty());
 }
