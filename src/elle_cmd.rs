@@ -149,7 +149,12 @@ pub struct Checked<'r, 'h> {
 
 /// The checker options from the flags.
 pub fn options(consistency_models: &str, anomalies: &str, budget: u64) -> Options {
-    Options { models: names(consistency_models), anomalies: names(anomalies), search: SearchOptions { budget } }
+    Options {
+        models: names(consistency_models),
+        anomalies: names(anomalies),
+        search: SearchOptions { budget },
+        ..Options::default()
+    }
 }
 
 /// The exit status of a verdict.

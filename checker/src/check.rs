@@ -22,6 +22,13 @@ pub struct Options {
     /// Anomalies to check for, besides those the models prohibit.
     pub anomalies: Vec<String>,
     pub search: SearchOptions,
+    /// Count the reads of `:info` transactions as observations, as Elle's
+    /// list-append does. Off by default: an info transaction may never have
+    /// committed, and an anomaly may only make the verdict invalid if it holds
+    /// however the info transactions turned out. Their writes count either way
+    /// (as possibly committed; one that an ok transaction read committed).
+    /// rw-register never counts info reads (nor does Elle's).
+    pub info_reads: bool,
 }
 
 impl Default for Options {
@@ -30,6 +37,7 @@ impl Default for Options {
             models: vec!["strict-serializable".to_string()],
             anomalies: Vec::new(),
             search: SearchOptions::default(),
+            info_reads: false,
         }
     }
 }
@@ -146,7 +154,7 @@ pub fn check<'h>(h: &'h History, model: &Model, opts: &Options) -> Result<Report
     let mut version_sources = Vec::new();
     let (edges, found_anomalies, data): (GraphBuilder, Vec<Anomaly>, Box<dyn Explainer + 'h>) = match model {
         Model::ListAppend => {
-            let a = list_append::analyze(h).map_err(Error::History)?;
+            let a = list_append::analyze_with(h, opts.info_reads).map_err(Error::History)?;
             (a.edges, a.anomalies, Box::new(a.explainer))
         }
         Model::RwRegister(rw) => {

@@ -4,7 +4,7 @@
 #![allow(clippy::type_complexity, clippy::needless_range_loop)]
 
 use checker::anomaly::{Anomaly, Expected, Observed, Version};
-use checker::list_append::{analyze, Analysis};
+use checker::list_append::{analyze, analyze_with, Analysis};
 use checker::order;
 use checker::{Explainer, Graph, GraphBuilder, Rels};
 use history::{History, Id};
@@ -853,11 +853,13 @@ fn random_history(txns: &[(Vec<RM>, u8)]) -> History {
     parsers::read_history(edn.as_bytes(), "t.edn", Some(parsers::Format::Edn), Default::default()).unwrap()
 }
 
-/// Elle's edge rules, written down directly.
-fn reference_edges(h: &History) -> std::collections::BTreeMap<(u32, u32), u8> {
+/// Elle's edge rules, written down directly; with `info_reads` off, the reads
+/// of info transactions are left out (histcheck's default).
+fn reference_edges(h: &History, info_reads: bool) -> std::collections::BTreeMap<(u32, u32), u8> {
     use history::{MopKind, MopVal, OpType};
     use std::collections::BTreeMap;
     let possible = |t: usize| matches!(h.ops[t].kind, OpType::Ok | OpType::Info);
+    let reads = |t: usize| h.ops[t].kind == OpType::Ok || (info_reads && h.ops[t].kind == OpType::Info);
     let mut keys: Vec<Id> = Vec::new();
     for m in &h.mops {
         if !keys.contains(&m.key) {
@@ -885,7 +887,7 @@ fn reference_edges(h: &History) -> std::collections::BTreeMap<(u32, u32), u8> {
                         writer.insert(v, t);
                         appends += 1;
                     }
-                    (MopKind::Read, MopVal::List { .. }) if possible(t) => {
+                    (MopKind::Read, MopVal::List { .. }) if reads(t) => {
                         let l = h.list(m.val).unwrap().to_vec();
                         if !l.is_empty() && !obs.contains(&l) {
                             obs.push(l);
@@ -924,7 +926,7 @@ fn reference_edges(h: &History) -> std::collections::BTreeMap<(u32, u32), u8> {
                     continue;
                 }
                 match (m.kind, m.val) {
-                    (MopKind::Read, MopVal::List { .. }) => {
+                    (MopKind::Read, MopVal::List { .. }) if reads(b) => {
                         if let Some(last) = h.list(m.val).unwrap().last() {
                             if let Some(&a) = writer.get(last) {
                                 add(a, b, Rels::WR);
@@ -939,7 +941,7 @@ fn reference_edges(h: &History) -> std::collections::BTreeMap<(u32, u32), u8> {
                             }
                         }
                         for (a, aop) in h.ops.iter().enumerate() {
-                            if !possible(a) {
+                            if !reads(a) {
                                 continue;
                             }
                             let reads_p = h.mops(aop).iter().any(|r| {
@@ -969,14 +971,16 @@ proptest! {
     #[test]
     fn random_histories_match_the_reference(txns in prop::collection::vec(arb_rtxn(), 0..25)) {
         let h = random_history(&txns);
-        let a = analyze(&h).expect("analyzable");
-        let g = a.edges.clone().build();
-        let got: std::collections::BTreeMap<(u32, u32), u8> =
-            (0..g.vertex_count() as u32).flat_map(|v| g.edges_from(v).map(move |(t, r)| ((v, t), r.0))).collect();
-        prop_assert_eq!(got, reference_edges(&h));
-        assert_explainable(&g, &a.explainer);
-        let again = analyze(&h).unwrap();
-        prop_assert_eq!(&a.anomalies, &again.anomalies);
+        for info_reads in [false, true] {
+            let a = analyze_with(&h, info_reads).expect("analyzable");
+            let g = a.edges.clone().build();
+            let got: std::collections::BTreeMap<(u32, u32), u8> =
+                (0..g.vertex_count() as u32).flat_map(|v| g.edges_from(v).map(move |(t, r)| ((v, t), r.0))).collect();
+            prop_assert_eq!(got, reference_edges(&h, info_reads));
+            assert_explainable(&g, &a.explainer);
+            let again = analyze_with(&h, info_reads).unwrap();
+            prop_assert_eq!(&a.anomalies, &again.anomalies);
+        }
     }
 }
 
