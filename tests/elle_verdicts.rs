@@ -89,3 +89,41 @@ fn an_info_write_that_was_read_still_makes_a_cycle() {
         .invalid(&["G1c"], &["read-committed"])
         .cycle("G1c", cycle);
 }
+
+// ---------------------------------------------------------------- item 6
+
+#[test]
+fn a_transactions_own_appends_read_out_of_order() {
+    // #0 appended 1, 2, 3 to x; #1 read [2 1 3]: 1 (mop 0) shows after 2 (mop 1).
+    let r = elle("fixtures/elle/own-appends-out-of-order.edn", &serializable());
+    r.invalid(&["appends-out-of-order"], &["read-uncommitted"])
+        .one("appends-out-of-order", serde_json::json!({"op": 1, "writer": 0, "element": 1}));
+    // Requested alone, and ruled out by read-uncommitted, the weakest model.
+    elle("fixtures/elle/own-appends-out-of-order.edn", &["-c", "none", "-a", "appends-out-of-order"])
+        .invalid(&["appends-out-of-order"], &["read-uncommitted"]);
+    elle("fixtures/elle/own-appends-out-of-order.edn", &["-c", "read-uncommitted"])
+        .invalid(&["appends-out-of-order"], &["read-uncommitted"]);
+}
+
+#[test]
+fn appends_out_of_order_in_every_read_that_shows_it() {
+    // The longest read [2 1 3], a prefix of it [2 1], an in-order prefix [2],
+    // and a read that is no prefix, [1 3 2] (incompatible, and out of order too).
+    let edn = "{:index 0, :type :ok, :process 0, :value [[:append :x 1] [:append :x 2] [:append :x 3]]}\n\
+               {:index 1, :type :ok, :process 1, :value [[:r :x [2 1 3]]]}\n\
+               {:index 2, :type :ok, :process 2, :value [[:r :x [2 1]]]}\n\
+               {:index 3, :type :ok, :process 3, :value [[:r :x [2]]]}\n\
+               {:index 4, :type :ok, :process 4, :value [[:r :x [1 3 2]]]}\n";
+    let h = parsers::read_history(edn.as_bytes(), "t.edn", None, Default::default()).unwrap();
+    let opts = Options { models: vec!["read-uncommitted".into()], ..Options::default() };
+    let r = check::check(&h, &Model::ListAppend, &opts).unwrap();
+    assert_eq!(r.valid, Validity::False);
+    let ops: Vec<u32> = r.anomalies["appends-out-of-order"]
+        .iter()
+        .map(|a| match a {
+            checker::Anomaly::Read { op, writer: Some(0), .. } => *op,
+            other => panic!("{other:?}"),
+        })
+        .collect();
+    assert_eq!(ops, vec![1, 2, 4]);
+}

@@ -20,12 +20,34 @@
 //! single-object models), so a garbage read always makes `valid` false. It has
 //! no implications. In [`depth_order`] it has depth 0 but is appended after
 //! Elle's 60 names, so the 60-name prefix stays exactly Elle's list.
+//!
+//! # histcheck addition: `appends-out-of-order`
+//!
+//! A list-append read that shows two appends of **one** transaction to a key in
+//! the opposite of their micro-op order (`[2 1 3]` where one transaction
+//! appended 1, 2, 3). Elle reports nothing for it: every element has a
+//! committed writer and its final append is last (no G1a, G1b), and the
+//! dependency edges it would make run from the transaction to itself, which
+//! Elle's graphs drop, so no cycle (G0) exists either; `incompatible-order`
+//! needs two reads, `internal` a read by the transaction itself.
+//!
+//! It is **directly proscribed by `PL-1`** (read-uncommitted), as
+//! `duplicate-elements` is: the list read is a state that no execution of the
+//! transactions could produce, since even read-uncommitted applies a
+//! transaction's writes to an object in the order it made them, so it rules out
+//! read-uncommitted and every model that implies it, and nothing else (the
+//! single-object models name no anomaly). It implies nothing. It is not always
+//! reportable (unlike `garbage-read`): it counts when a model or `--anomalies`
+//! prohibits it. In [`depth_order`] it comes last, after `garbage-read`.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::OnceLock;
 
 /// histcheck's extra anomaly (see the module docs).
 pub const GARBAGE_READ: &str = "garbage-read";
+/// histcheck's extra list-append anomaly: a read shows one transaction's
+/// appends to a key out of their micro-op order (see the module docs).
+pub const APPENDS_OUT_OF_ORDER: &str = "appends-out-of-order";
 /// Reported when the graph has no edges; not in the lattice.
 pub const EMPTY_TRANSACTION_GRAPH: &str = "empty-transaction-graph";
 /// Reported when a cycle search ran out of budget; not in the lattice.
@@ -186,7 +208,8 @@ const MODEL_DAG: &[(&str, &[&str])] = &[
     ("PRAM", &["monotonic-reads", "monotonic-writes", "read-your-writes"]),
 ];
 
-/// Directly proscribed anomalies (§9.3), plus histcheck's `garbage-read` under PL-1.
+/// Directly proscribed anomalies (§9.3), plus histcheck's `garbage-read` and
+/// `appends-out-of-order` under PL-1.
 const DIRECT: &[(&str, &[&str])] = &[
     ("causal-cerone", &["internal", "G1a"]),
     ("parallel-snapshot-isolation", &["internal", "G1a"]),
@@ -198,7 +221,7 @@ const DIRECT: &[(&str, &[&str])] = &[
     ("forward-consistent-view", &["G1", "G-SIb"]),
     ("serializable", &["G1", "G2", "predicate-read-miss", "PL-3-cycle-exists", "internal"]),
     ("PL-2", &["G1", "PL-2-cycle-exists"]),
-    ("PL-1", &["G0", "duplicate-elements", "cyclic-versions", "PL-1-cycle-exists", GARBAGE_READ]),
+    ("PL-1", &["G0", "duplicate-elements", "cyclic-versions", "PL-1-cycle-exists", GARBAGE_READ, APPENDS_OUT_OF_ORDER]),
     ("snapshot-isolation", &["internal", "G1", "G-SI", "G-nonadjacent", "PL-SI-cycle-exists"]),
     ("read-atomic", &["internal", "G1a", "future-read"]),
     ("repeatable-read", &["G1", "G2-item", "PL-2.99-cycle-exists", "lost-update"]),
@@ -280,7 +303,7 @@ struct Data {
     /// Anomaly implication DAG: down (implied) and up (implying).
     adown: BTreeMap<&'static str, Vec<&'static str>>,
     aup: BTreeMap<&'static str, Vec<&'static str>>,
-    /// The depth order: Elle's 60, then `garbage-read`.
+    /// The depth order: Elle's 60, then `garbage-read` and `appends-out-of-order`.
     depth: Vec<&'static str>,
 }
 
@@ -332,7 +355,7 @@ fn build() -> Data {
         }
     }
     for (_, as_) in DIRECT {
-        names.extend(as_.iter().copied().filter(|a| *a != GARBAGE_READ));
+        names.extend(as_.iter().copied().filter(|a| *a != GARBAGE_READ && *a != APPENDS_OUT_OF_ORDER));
     }
     let mut preds: BTreeMap<&'static str, usize> = names.iter().map(|n| (*n, 0)).collect();
     for bs in order_edges.values() {
@@ -363,6 +386,7 @@ fn build() -> Data {
     let mut depth: Vec<&'static str> = names.into_iter().collect();
     depth.sort_by(|a, b| depth_of[a].cmp(&depth_of[b]).then(a.as_bytes().cmp(b.as_bytes())));
     depth.push(GARBAGE_READ);
+    depth.push(APPENDS_OUT_OF_ORDER);
     Data { mdown, mup, direct, adown, aup, depth }
 }
 
@@ -388,7 +412,8 @@ pub fn model_names() -> &'static [&'static str] {
     MODEL_NAMES
 }
 
-/// Every anomaly name the lattice knows (Elle's 60, plus `garbage-read`), in depth order.
+/// Every anomaly name the lattice knows (Elle's 60, plus `garbage-read` and
+/// `appends-out-of-order`), in depth order.
 pub fn depth_order() -> &'static [&'static str] {
     &data().depth
 }

@@ -35,12 +35,16 @@
 //!   order, and a read of them links to it (Elle leaves it out of the graph).
 //! - A read with no value, `[:r k]`, in an ok completion is a read of nil, the
 //!   empty list.
+//! - `appends-out-of-order`: a read that shows two appends of one transaction
+//!   to the key in the opposite of their micro-op order (`[2 1 3]` for one
+//!   transaction's appends of 1, 2, 3). No anomaly of Elle's covers it.
 //! - future-read names the first later append (in micro-op order) whose value the read holds.
 //! - A `:w` micro-op is an input error (Elle throws `unexpected-txn-micro-op-types`).
 
 use crate::anomaly::{Anomaly, CheckError, Expected, Explainer, Observed, Step, Version};
 use crate::graph::{GraphBuilder, Txn};
 use crate::group::group;
+use crate::lattice::APPENDS_OUT_OF_ORDER;
 use crate::rel::Rels;
 use history::{History, Id, Mop, MopKind, MopVal, OpType, OpValue};
 use rayon::prelude::*;
@@ -315,6 +319,27 @@ struct Scratch {
     counts: Vec<(Id, u32)>,
     slots: Vec<u32>,
     fill: Vec<u32>,
+    /// Per transaction, the last micro-op of its appends seen so far in a list.
+    seen_mop: FxHashMap<u32, u32>,
+}
+
+/// The first place where `vs` shows two appends of one transaction in the
+/// opposite of their micro-op order: the position of the element that comes
+/// too late (its transaction appended it before an element shown earlier),
+/// with its append. `None` if every transaction's appends are in order.
+fn first_misordered<'e>(vs: &[Id], ents: &'e [AppEnt], seen: &mut FxHashMap<u32, u32>) -> Option<(usize, &'e AppEnt)> {
+    seen.clear();
+    for (j, &x) in vs.iter().enumerate() {
+        let Some(e) = find(ents, x) else { continue };
+        match seen.get_mut(&e.txn) {
+            Some(m) if e.mop < *m => return Some((j, e)),
+            Some(m) => *m = e.mop,
+            None => {
+                seen.insert(e.txn, e.mop);
+            }
+        }
+    }
+    None
 }
 
 struct KeyCtx<'a> {
@@ -866,6 +891,29 @@ fn analyze_key(c: KeyCtx<'_>, s: &mut Scratch, out: &mut ChunkOut) {
         }
     }
     s.slots = slots;
+
+    // appends-out-of-order: only keys to which some transaction appended twice.
+    // A read that is a prefix of l is misordered iff it reaches l's first misordering.
+    if ents.iter().any(|e| e.inter) {
+        let l_mis = first_misordered(l, ents, &mut s.seen_mop);
+        for (i, r) in reads.iter().enumerate() {
+            if r.len < 2 {
+                continue;
+            }
+            let mis = if s.prefix[i] {
+                l_mis.filter(|(j, _)| *j < r.len as usize).map(|(j, e)| (list(h, r)[j], e.txn))
+            } else {
+                first_misordered(list(h, r), ents, &mut s.seen_mop).map(|(j, e)| (list(h, r)[j], e.txn))
+            };
+            if let Some((x, w)) = mis {
+                out.anomalies.push((
+                    r.txn,
+                    r.mop,
+                    Anomaly::Read { kind: APPENDS_OUT_OF_ORDER, op: r.txn, mop: r.mop, writer: Some(w), element: x },
+                ));
+            }
+        }
+    }
 
     // wr, and the per-read detectors.
     for (i, r) in reads.iter().enumerate() {

@@ -763,6 +763,8 @@ fn big_transactions_match_small_ones() {
         let p = pad as u32;
         let want = vec![
             Anomaly::Read { kind: "G1b", op: 6, mop: 0, writer: Some(5), element: int(&h, 1) },
+            // Op 1 appended 1 before 0 to y and read [0 1].
+            Anomaly::Read { kind: "appends-out-of-order", op: 1, mop: p + 1, writer: Some(1), element: int(&h, 1) },
             Anomaly::Read { kind: "future-read", op: 1, mop: p + 1, writer: Some(1), element: int(&h, 0) },
             Anomaly::Internal {
                 op: 0,

@@ -90,13 +90,14 @@ G-single-realtime G1-realtime G2-item-realtime G-nonadjacent-realtime
 G2-realtime";
 
 #[test]
-fn depth_order_is_elles_60_then_garbage_read() {
+fn depth_order_is_elles_60_then_histchecks_two() {
     let elle: Vec<&str> = ELLE_60.split_whitespace().collect();
     assert_eq!(elle.len(), 60);
     let d = depth_order();
-    assert_eq!(d.len(), 61);
+    assert_eq!(d.len(), 62);
     assert_eq!(&d[..60], &elle[..]);
     assert_eq!(d[60], GARBAGE_READ);
+    assert_eq!(d[61], APPENDS_OUT_OF_ORDER);
 }
 
 #[test]
@@ -146,6 +147,7 @@ fn table_10_prohibited_per_model() {
             covered.insert(name.clone());
             let mut got = anomalies_prohibited_by(&[name.as_str()]);
             assert_eq!(got.remove(GARBAGE_READ), count > 0, "garbage-read for {name}");
+            assert_eq!(got.remove(APPENDS_OUT_OF_ORDER), count > 0, "appends-out-of-order for {name}");
             assert_eq!(got, expected, "prohibited by {name}");
             // The table lists the named anomalies in depth order.
             let in_order: Vec<&str> =
@@ -157,8 +159,8 @@ fn table_10_prohibited_per_model() {
     assert_eq!(rows, 22);
     let all: BTreeSet<String> = model_names().iter().map(|s| s.to_string()).collect();
     assert_eq!(covered, all, "every accepted name is in the table");
-    // The default model: 44 named plus 13 cycle-exists (57), and garbage-read.
-    assert_eq!(anomalies_prohibited_by(&["strict-serializable"]).len(), 57 + 1);
+    // The default model: 44 named plus 13 cycle-exists (57), garbage-read and appends-out-of-order.
+    assert_eq!(anomalies_prohibited_by(&["strict-serializable"]).len(), 57 + 2);
 }
 
 /// §11: boundary([a]) for every anomaly of the lattice.
@@ -183,6 +185,8 @@ fn table_11_boundary_per_anomaly() {
     // garbage-read is ruled out exactly like G0.
     assert_eq!(boundary(&[GARBAGE_READ]), boundary(&["G0"]));
     assert_eq!(boundary(&[GARBAGE_READ]).not, vec!["read-uncommitted"]);
+    // appends-out-of-order too (it is directly proscribed by PL-1).
+    assert_eq!(boundary(&[APPENDS_OUT_OF_ORDER]), boundary(&["G0"]));
     assert_eq!(boundary(&[EMPTY_TRANSACTION_GRAPH, CYCLE_SEARCH_TIMEOUT]), Boundary::default());
 }
 
@@ -200,6 +204,7 @@ fn lattice_fixtures() {
     assert_eq!(all_implied_anomalies(&["G-SI"]), fs(&["G-SI"]));
     let mut rc = anomalies_prohibited_by(&["read-committed"]);
     rc.remove(GARBAGE_READ);
+    rc.remove(APPENDS_OUT_OF_ORDER);
     assert_eq!(
         rc,
         fs(&[
