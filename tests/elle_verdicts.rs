@@ -127,3 +127,53 @@ fn appends_out_of_order_in_every_read_that_shows_it() {
         .collect();
     assert_eq!(ops, vec![1, 2, 4]);
 }
+
+// ---------------------------------------------------------------- item 2
+
+/// Runs `histcheck elle FILE` and expects exit 2 with every `want` on stderr.
+#[track_caller]
+fn bad_input(file: &str, want: &[&str]) {
+    let out = histcheck().args(["elle", file]).output().unwrap();
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "exit code; stderr:\n{err}\nstdout:\n{}", text(&out.stdout));
+    for w in want {
+        assert!(err.contains(w), "stderr lacks {w:?}:\n{err}");
+    }
+}
+
+#[test]
+fn unknown_micro_op_functions_are_bad_input() {
+    // A typo for :r in a list-append history; it was silently left out.
+    bad_input(
+        "fixtures/elle/unknown-mop-read.edn",
+        &["fixtures/elle/unknown-mop-read.edn:3:1:", "[:read :x nil]", ":read", "list-append", ":append and :r"],
+    );
+    bad_input(
+        "fixtures/elle/unknown-mop-frobnicate.edn",
+        &["unknown-mop-frobnicate.edn:3:1:", "[:frobnicate :x 1]", ":append and :r"],
+    );
+    bad_input(
+        "fixtures/elle-rw/unknown-mop.edn",
+        &["unknown-mop.edn:2:1:", "[:write :x 2]", "rw-register", ":w and :r"],
+    );
+    // The library says so too, with the op's position.
+    let h = load("fixtures/elle/unknown-mop-read.edn");
+    match Model::detect(&h) {
+        Err(e @ checker::DetectError::UnknownFunction { op: 2, .. }) => {
+            assert_eq!(e.op(), 2);
+            if let checker::DetectError::UnknownFunction { pos, function, workload, accepted, .. } = &e {
+                assert_eq!((pos.line, pos.col), (3, 1));
+                assert_eq!(
+                    (function.as_str(), *workload, *accepted),
+                    (":read", Some("list-append"), &[":append", ":r"][..])
+                );
+            }
+        }
+        other => panic!("{other:?}"),
+    }
+    let e = check::check(&h, &Model::ListAppend, &Options::default()).err().expect("an error");
+    assert!(matches!(e, check::Error::History(ref c) if c.ops == vec![2]), "{e:?}");
+    // Knossos multi-register transactions are plain register histories, not errors.
+    assert!(matches!(Model::detect(&load("fixtures/elle-rw/knossos-multi-register.edn")), Ok(Model::RwRegister(_))));
+    elle("fixtures/elle-rw/knossos-multi-register.edn", &[]).valid();
+}

@@ -149,6 +149,10 @@ pub fn check<'h>(h: &'h History, model: &Model, opts: &Options) -> Result<Report
     let models: Vec<&str> = opts.models.iter().map(String::as_str).collect();
     let anomalies: Vec<&str> = opts.anomalies.iter().map(String::as_str).collect();
     let rep = lattice::reportable(&models, &anomalies).map_err(Error::Unknown)?;
+    model.validate(h).map_err(|e| {
+        let op = e.op();
+        Error::History(CheckError { message: format!("the op at {}: {e}", h.ops[op].pos), ops: vec![op as u32] })
+    })?;
 
     let t0 = Instant::now();
     let mut version_sources = Vec::new();
