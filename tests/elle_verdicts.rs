@@ -177,3 +177,49 @@ fn unknown_micro_op_functions_are_bad_input() {
     assert!(matches!(Model::detect(&load("fixtures/elle-rw/knossos-multi-register.edn")), Ok(Model::RwRegister(_))));
     elle("fixtures/elle-rw/knossos-multi-register.edn", &[]).valid();
 }
+
+// ---------------------------------------------------------------- item 11
+
+#[test]
+fn models_nothing_here_can_rule_out_are_never_a_vacuous_valid() {
+    let g = "fixtures/elle/g-single-unrulable.edn";
+    // A G-single-item history is not "valid" under linearizable: unknown, exit 3.
+    for m in ["linearizable", "sequential", "causal", "PRAM", "1SR", "read-your-writes", "view-serializable"] {
+        let r = elle(g, &["-c", m]);
+        r.unknown(&[], &[]);
+    }
+    // With a model that the G-single-item rules out, it is invalid as before.
+    elle(g, &["-c", "serializable,linearizable"]).invalid(&["G-single-item"], &["consistent-view", "repeatable-read"]);
+    // A history with nothing wrong: valid for serializable, unknown once linearizable is asked.
+    let ok = "fixtures/elle/fail-read-dirty-update.edn";
+    elle(ok, &["-c", "serializable"]).valid();
+    elle(ok, &["-c", "serializable,linearizable"]).unknown(&[], &[]);
+    // The library says which model and why.
+    let h = load(g);
+    let opts = Options { models: vec!["linearizable".into()], ..Options::default() };
+    let r = check::check(&h, &Model::ListAppend, &opts).unwrap();
+    assert_eq!(r.valid, Validity::Unknown);
+    assert_eq!(r.unchecked.len(), 1);
+    assert_eq!((r.unchecked[0].name.as_str(), r.unchecked[0].what), ("linearizable", "consistency model"));
+    assert!(r.unchecked[0].note.starts_with("linearizable: "), "{}", r.unchecked[0].note);
+    // An anomaly this workload never shows is not checked either.
+    let opts = Options { models: vec![], anomalies: vec!["cyclic-versions".into()], ..Options::default() };
+    let h = load(ok);
+    let r = check::check(&h, &Model::ListAppend, &opts).unwrap();
+    assert_eq!((r.valid, r.unchecked.len()), (Validity::Unknown, 1));
+}
+
+#[test]
+fn none_next_to_a_model_is_ignored() {
+    let g = "fixtures/elle/g-single-unrulable.edn";
+    let a = elle(g, &["-c", "serializable"]);
+    let b = elle(g, &["-c", "serializable,none"]);
+    b.invalid(&["G-single-item"], &["consistent-view", "repeatable-read"]);
+    assert_eq!(a.doc["anomalies"], b.doc["anomalies"]);
+    let h = load(g);
+    let opts = Options { models: vec!["none".into(), "serializable".into()], ..Options::default() };
+    let r = check::check(&h, &Model::ListAppend, &opts).unwrap();
+    assert_eq!((r.valid, r.anomaly_types.clone()), (Validity::False, vec!["G-single-item"]));
+    let opts = Options { models: vec!["none".into()], anomalies: vec!["G1".into()], ..Options::default() };
+    assert_eq!(check::check(&h, &Model::ListAppend, &opts).unwrap().valid, Validity::True);
+}

@@ -524,6 +524,185 @@ pub fn boundary(anomalies: &[&str]) -> Boundary {
     b
 }
 
+// ------------------------------------------------ what this checker can rule out
+
+/// The workloads this checker has.
+pub const WORKLOADS: [&str; 2] = ["list-append", "rw-register"];
+
+/// Anomalies the checker reports itself in both workloads: the 15 item-level
+/// cycle types, the 13 `<MODEL>-cycle-exists`, and the non-cycle ones.
+const FOUND_BOTH: &[&str] = &[
+    "G0",
+    "G0-process",
+    "G0-realtime",
+    "G1c",
+    "G1c-process",
+    "G1c-realtime",
+    "G-single-item",
+    "G-single-item-process",
+    "G-single-item-realtime",
+    "G-nonadjacent-item",
+    "G-nonadjacent-item-process",
+    "G-nonadjacent-item-realtime",
+    "G2-item",
+    "G2-item-process",
+    "G2-item-realtime",
+    "PL-1-cycle-exists",
+    "PL-2-cycle-exists",
+    "PL-SI-cycle-exists",
+    "PL-2.99-cycle-exists",
+    "PL-3-cycle-exists",
+    "strong-session-PL-1-cycle-exists",
+    "strong-session-PL-2-cycle-exists",
+    "strong-session-snapshot-isolation-cycle-exists",
+    "strong-session-serializable-cycle-exists",
+    "strong-PL-1-cycle-exists",
+    "strong-PL-2-cycle-exists",
+    "strong-snapshot-isolation-cycle-exists",
+    "PL-SS-cycle-exists",
+    "G1a",
+    "G1b",
+    "internal",
+    "lost-update",
+    GARBAGE_READ,
+];
+/// Anomalies only the list-append analysis reports.
+const FOUND_LIST_APPEND: &[&str] =
+    &["future-read", "incompatible-order", "duplicate-elements", "dirty-update", APPENDS_OUT_OF_ORDER];
+/// Anomalies only the rw-register analysis reports.
+const FOUND_RW_REGISTER: &[&str] = &["cyclic-versions"];
+
+/// Whether the checker reports anomaly `name` itself in `workload`
+/// (`"list-append"` or `"rw-register"`).
+pub fn found_in(name: &str, workload: &str) -> bool {
+    FOUND_BOTH.contains(&name)
+        || match workload {
+            "list-append" => FOUND_LIST_APPEND.contains(&name),
+            "rw-register" => FOUND_RW_REGISTER.contains(&name),
+            _ => false,
+        }
+}
+
+/// Whether the checker can find anomaly `name` in `workload`: it reports
+/// `name` or some anomaly that implies it (`G2` through `G2-item`).
+pub fn detectable_in(name: &str, workload: &str) -> bool {
+    all_anomalies_implying(&[name]).iter().any(|a| found_in(a, workload))
+}
+
+/// Whether the checker can rule model `name` out (in either workload): some
+/// anomaly the model prohibits is one the checker reports. False for unknown
+/// names and for the 11 models that prohibit nothing Elle's lattice names
+/// (`linearizable`, `sequential`, `causal`, `PRAM`, `monotonic-reads`,
+/// `monotonic-writes`, `read-your-writes`, `writes-follow-reads`, `1SR`,
+/// `session-serializable`, `view-serializable`).
+pub fn can_rule_out(name: &str) -> bool {
+    canon_static(name).is_some()
+        && anomalies_prohibited_by(&[name]).iter().any(|a| WORKLOADS.iter().any(|w| found_in(a, w)))
+}
+
+/// For a model this checker cannot rule out, what it would take (`None` for
+/// the others and for unknown names).
+pub fn unchecked_note(name: &str) -> Option<&'static str> {
+    if canon_static(name).is_none() || can_rule_out(name) {
+        return None;
+    }
+    Some(match canon_static(name)? {
+        "linearizable" => "a single-object real-time model: it needs a linearizability checker (Knossos, Porcupine); histcheck elle cannot rule it out (strict-serializable implies it)",
+        "sequential" => "a single-object model: it needs a sequential-consistency checker (Knossos, Porcupine); histcheck elle cannot rule it out (strict-serializable implies linearizable, which implies it)",
+        "causal" | "PRAM" | "monotonic-reads" | "monotonic-writes" | "read-your-writes" | "writes-follow-reads" => {
+            "a single-object session guarantee: no anomaly of Elle's lattice characterises it, so histcheck elle cannot rule it out"
+        }
+        "view-serializable" => "no anomaly of Elle's lattice characterises it (deciding it is NP-complete), so histcheck elle cannot rule it out; serializable implies it",
+        "1SR" | "session-serializable" => "no anomaly of Elle's lattice characterises it, so histcheck elle cannot rule it out; strict-serializable implies it",
+        _ => "no anomaly this checker finds is prohibited by it, so histcheck elle cannot rule it out",
+    })
+}
+
+/// One accepted model name, for listings (`histcheck elle --list-models`).
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct ModelInfo {
+    /// The name as accepted by `-c`.
+    pub name: &'static str,
+    /// Its vertex in the lattice (`serializable` → `PL-3`).
+    pub canonical: &'static str,
+    /// The name reports print for it (`PL-3` → `serializable`).
+    pub friendly: &'static str,
+    /// The other accepted names of the same vertex, sorted.
+    pub aliases: Vec<&'static str>,
+    /// Whether this checker can rule it out (see [`can_rule_out`]).
+    pub can_rule_out: bool,
+    /// For a model it cannot rule out: what it would take.
+    pub note: Option<&'static str>,
+}
+
+/// One anomaly name, for listings.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct AnomalyInfo {
+    pub name: &'static str,
+    /// The workloads in which the checker reports it itself.
+    pub found_in: Vec<&'static str>,
+    /// The workloads in which it can be found, itself or through an anomaly
+    /// that implies it (`G2` through `G2-item`).
+    pub detectable_in: Vec<&'static str>,
+    /// The weakest models its presence rules out (empty for the two below).
+    pub rules_out: Vec<&'static str>,
+    /// histcheck's own (`garbage-read`, `appends-out-of-order`), not Elle's.
+    pub histcheck_only: bool,
+    /// Not a lattice anomaly (`empty-transaction-graph`, `cycle-search-timeout`):
+    /// it makes a verdict unknown, not invalid.
+    pub inconclusive: bool,
+}
+
+/// Every model and anomaly name, for listings.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct Catalog {
+    /// The 54 accepted model names, sorted by byte order.
+    pub models: Vec<ModelInfo>,
+    /// The 62 lattice anomalies in depth order, then `empty-transaction-graph`
+    /// and `cycle-search-timeout`.
+    pub anomalies: Vec<AnomalyInfo>,
+}
+
+/// Every accepted model name and every anomaly name, with aliases and what
+/// this checker can do about each.
+pub fn catalog() -> Catalog {
+    let models = MODEL_NAMES
+        .iter()
+        .map(|&name| {
+            let canonical = canon_static(name).expect("accepted names canonicalise");
+            let mut aliases: Vec<&'static str> =
+                MODEL_NAMES.iter().copied().filter(|&m| m != name && canon_static(m) == Some(canonical)).collect();
+            aliases.sort_unstable_by(|a, b| a.as_bytes().cmp(b.as_bytes()));
+            ModelInfo {
+                name,
+                canonical,
+                friendly: friendly(canonical),
+                aliases,
+                can_rule_out: can_rule_out(name),
+                note: unchecked_note(name),
+            }
+        })
+        .collect();
+    let anomalies = data()
+        .depth
+        .iter()
+        .copied()
+        .chain([EMPTY_TRANSACTION_GRAPH, CYCLE_SEARCH_TIMEOUT])
+        .map(|name| {
+            let inconclusive = name == EMPTY_TRANSACTION_GRAPH || name == CYCLE_SEARCH_TIMEOUT;
+            AnomalyInfo {
+                name,
+                found_in: WORKLOADS.iter().copied().filter(|w| inconclusive || found_in(name, w)).collect(),
+                detectable_in: WORKLOADS.iter().copied().filter(|w| inconclusive || detectable_in(name, w)).collect(),
+                rules_out: boundary(&[name]).not,
+                histcheck_only: name == GARBAGE_READ || name == APPENDS_OUT_OF_ORDER,
+                inconclusive,
+            }
+        })
+        .collect();
+    Catalog { models, anomalies }
+}
+
 /// What the user asked to check: the prohibited anomalies and the reportable ones.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Reportable {

@@ -406,3 +406,53 @@ fn verdicts() {
     let r = v(&[], &["dirty-update"], &[EMPTY_TRANSACTION_GRAPH]);
     assert_eq!((r.valid, r.boundary.clone()), (Validity::Unknown, Boundary::default()));
 }
+
+/// Issue 12 item 11: the models nothing here can rule out are exactly the 11
+/// that prohibit no anomaly (§10's first row); every other one prohibits G0.
+#[test]
+fn models_this_checker_can_rule_out() {
+    let c = catalog();
+    assert_eq!(c.models.len(), 54);
+    let cannot: Vec<&str> = c.models.iter().filter(|m| !m.can_rule_out).map(|m| m.name).collect();
+    assert_eq!(
+        cannot,
+        vec![
+            "1SR",
+            "PRAM",
+            "causal",
+            "linearizable",
+            "monotonic-reads",
+            "monotonic-writes",
+            "read-your-writes",
+            "sequential",
+            "session-serializable",
+            "view-serializable",
+            "writes-follow-reads"
+        ]
+    );
+    for m in &c.models {
+        assert_eq!(m.note.is_some(), !m.can_rule_out, "{}", m.name);
+        assert_eq!(m.can_rule_out, anomalies_prohibited_by(&[m.name]).contains("G0"), "{}", m.name);
+    }
+    let ser = c.models.iter().find(|m| m.name == "serializable").unwrap();
+    assert_eq!((ser.canonical, ser.friendly), ("PL-3", "serializable"));
+    assert_eq!(ser.aliases, vec!["PL-3", "conflict-serializable"]);
+    let strict = c.models.iter().find(|m| m.name == "PL-SS").unwrap();
+    assert_eq!(strict.aliases, vec!["strict-serializable", "strong-serializable"]);
+    assert!(unchecked_note("linearizable").unwrap().contains("linearizability checker"));
+    assert_eq!(unchecked_note("serializable"), None);
+
+    // Anomalies: 62 lattice names in depth order, then the two inconclusive ones.
+    assert_eq!(c.anomalies.len(), 64);
+    let a = |n: &str| c.anomalies.iter().find(|a| a.name == n).unwrap().clone();
+    assert_eq!(a("G2-item").found_in, vec!["list-append", "rw-register"]);
+    assert_eq!((a("G2").found_in.len(), a("G2").detectable_in.len()), (0, 2));
+    assert_eq!(a("cyclic-versions").found_in, vec!["rw-register"]);
+    assert_eq!(a("appends-out-of-order").found_in, vec!["list-append"]);
+    assert!(a("appends-out-of-order").histcheck_only && a("garbage-read").histcheck_only);
+    for never in ["G-cursor", "G-monotonic", "G-MSR", "G-SI", "G-SIb", "G-update", "GSIa", "predicate-read-miss"] {
+        assert!(a(never).detectable_in.is_empty(), "{never}");
+    }
+    assert!(a("cycle-search-timeout").inconclusive && a("cycle-search-timeout").rules_out.is_empty());
+    assert_eq!(a("G1a").rules_out, vec!["read-committed"]);
+}
