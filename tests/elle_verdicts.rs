@@ -50,6 +50,14 @@ fn never_completed_invocations_are_closed_as_info() {
         .cycle("G-single-item", cycle);
 }
 
+#[test]
+fn a_never_completed_invocation_follows_what_completed_before_it_in_real_time() {
+    // Closed as info at the end, it still started after #1 completed.
+    elle("fixtures/elle/never-completed-realtime.edn", &[])
+        .invalid(&["G1c-realtime"], &["strong-read-committed"])
+        .cycle("G1c-realtime", "#2 -wr(y 1 @0/0)-> #1 -rt-> #2");
+}
+
 // ---------------------------------------------------------------- item 5
 
 #[test]
