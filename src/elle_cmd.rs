@@ -11,11 +11,11 @@ use checker::cycles::SearchOptions;
 use checker::lattice::{self, Validity};
 use checker::register_history;
 use checker::rw_register::RwOptions;
-use checker::{Anomaly, Rels};
+use checker::{Anomaly, DetectError, Rels};
 use comfy_table::modifiers::UTF8_ROUND_CORNERS;
 use comfy_table::presets::UTF8_FULL_CONDENSED;
 use comfy_table::{CellAlignment, ContentArrangement, Table};
-use history::{snippet_of, History, MopKind, MopVal, OpValue, Process, SrcPos};
+use history::{snippet_of, History, SrcPos};
 use serde_json::{json, Map, Value as Json};
 use std::fmt::Write as _;
 use std::fs;
@@ -33,50 +33,25 @@ fn names(list: &str) -> Vec<String> {
     t.split(',').map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect()
 }
 
-/// The workload from the micro-ops: list-append for appends and list reads,
-/// rw-register for writes and single-value reads, and for plain
-/// `:read`/`:write`/`:cas` register histories. A history that mixes the two is
-/// an input error naming an op of each.
+/// The workload from the micro-ops ([`checker::Model::detect`]); an input
+/// error names the op(s) at fault, as `FILE:LINE:COL` and the op itself.
 fn detect_model(locate: &Locate<'_>, h: &History) -> Result<ModelArg, String> {
-    let mut list = None;
-    let mut reg = None;
-    for (i, op) in h.ops.iter().enumerate() {
-        for m in h.mops(op) {
-            match (m.kind, m.val) {
-                (MopKind::Append, _) | (MopKind::Read, MopVal::List { .. }) if list.is_none() => list = Some(i),
-                (MopKind::Write, _) | (MopKind::Read, MopVal::Atom(_)) if reg.is_none() => reg = Some(i),
-                _ => {}
-            }
-        }
-        if list.is_some() && reg.is_some() {
-            break;
-        }
-    }
     let at = |i: usize| {
         let op = &h.ops[i];
         format!("{}: {}", locate(op.pos), snippet_of(&h.op_to_value(op)))
     };
-    match (list, reg) {
-        (Some(a), Some(w)) => Err(format!(
-            "the history mixes list-append and rw-register micro-ops; check one workload at a time:\n  list-append:  {}\n  rw-register: {}",
-            at(a),
-            at(w)
+    match checker::Model::detect(h) {
+        Ok(checker::Model::ListAppend) => Ok(ModelArg::ListAppend),
+        Ok(checker::Model::RwRegister(_)) => Ok(ModelArg::RwRegister),
+        Err(e @ DetectError::Mixed { list_append, rw_register }) => {
+            Err(format!("{e}:\n  list-append:  {}\n  rw-register: {}", at(list_append), at(rw_register)))
+        }
+        Err(e @ DetectError::NoTransactions { op }) => Err(format!(
+            "{e}, e.g.\n  {}\n`elle` checks list-append and rw-register transactions and plain register histories; a mutex, queue or set history needs a linearizability or set checker",
+            at(op)
         )),
-        (_, Some(_)) => Ok(ModelArg::RwRegister),
-        (Some(_), None) => Ok(ModelArg::ListAppend),
-        (None, None) if register_history::is_plain_register(h) => Ok(ModelArg::RwRegister),
-        (None, None) => {
-            // Client ops and not one transaction (a mutex, a queue…): nothing here
-            // is Elle's to check, and "valid" would claim a check that never ran.
-            let txn = |op: &history::Op| matches!(op.value, OpValue::Txn { .. });
-            let client = |op: &history::Op| !matches!(op.process, Process::Named(_));
-            match h.ops.iter().position(|op| client(op) && !txn(op)) {
-                Some(i) if !h.ops.iter().any(txn) => Err(format!(
-                    "the history has no transactions to check (its ops are not :txn, :read, :write or :cas), e.g.\n  {}\n`elle` checks list-append and rw-register transactions and plain register histories; a mutex, queue or set history needs a linearizability or set checker",
-                    at(i)
-                )),
-                _ => Ok(ModelArg::ListAppend),
-            }
+        Err(e @ DetectError::UnknownFunction { op, pos, .. }) => {
+            Err(format!("{}: {e}\n  {}", locate(pos), snippet_of(&h.op_to_value(&h.ops[op]))))
         }
     }
 }
@@ -149,7 +124,12 @@ pub struct Checked<'r, 'h> {
 
 /// The checker options from the flags.
 pub fn options(consistency_models: &str, anomalies: &str, budget: u64) -> Options {
-    Options { models: names(consistency_models), anomalies: names(anomalies), search: SearchOptions { budget } }
+    Options {
+        models: names(consistency_models),
+        anomalies: names(anomalies),
+        search: SearchOptions { budget },
+        ..Options::default()
+    }
 }
 
 /// The exit status of a verdict.

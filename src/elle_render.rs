@@ -347,6 +347,10 @@ pub fn explain(h: &History, a: &Anomaly) -> Vec<String> {
                 ("garbage-read", _) => format!(
                     "No operation in the history ever appended {e} to this key: the value came from nowhere (garbage read)."
                 ),
+                ("appends-out-of-order", Some(w)) => format!(
+                    "Element {e} was appended by {} before another of its appends to this key, yet the read shows that one first: the transaction's appends took effect out of order, a state no execution could produce (appends out of order).",
+                    op_ref(h, *w)
+                ),
                 (k, _) => format!("Element {e} ({k})."),
             });
             out.push(format!("  {}", op_edn(h, *op)));

@@ -17,11 +17,21 @@ use std::time::Instant;
 /// What to check for.
 #[derive(Clone, Debug)]
 pub struct Options {
-    /// Consistency models to check (names or aliases); Elle's default is `strict-serializable`.
+    /// Consistency models to check (names or aliases); Elle's default is
+    /// `strict-serializable`. `none` stands for no model: alone (or with an
+    /// empty list) nothing but the anomalies asked for is checked; next to
+    /// models it adds nothing and is ignored (`a,none` is `a`).
     pub models: Vec<String>,
     /// Anomalies to check for, besides those the models prohibit.
     pub anomalies: Vec<String>,
     pub search: SearchOptions,
+    /// Count the reads of `:info` transactions as observations, as Elle's
+    /// list-append does. Off by default: an info transaction may never have
+    /// committed, and an anomaly may only make the verdict invalid if it holds
+    /// however the info transactions turned out. Their writes count either way
+    /// (as possibly committed; one that an ok transaction read committed).
+    /// rw-register never counts info reads (nor does Elle's).
+    pub info_reads: bool,
 }
 
 impl Default for Options {
@@ -30,6 +40,7 @@ impl Default for Options {
             models: vec!["strict-serializable".to_string()],
             anomalies: Vec::new(),
             search: SearchOptions::default(),
+            info_reads: false,
         }
     }
 }
@@ -54,9 +65,27 @@ pub struct Stats {
     pub version_sources: Vec<&'static str>,
 }
 
+/// A requested model (or anomaly) that this checker cannot rule out (find)
+/// in this workload; a check that asked for one is never simply valid.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Unchecked {
+    /// The name as requested.
+    pub name: String,
+    /// `"consistency model"` or `"anomaly"`.
+    pub what: &'static str,
+    /// What it would take to check it.
+    pub note: String,
+}
+
 /// The result of a check.
 pub struct Report<'h> {
+    /// `Unknown` also when nothing invalid was found but a requested model or
+    /// anomaly cannot be ruled out here (see `unchecked`).
     pub valid: Validity,
+    /// The requested models and anomalies this checker cannot rule out (find),
+    /// in request order. When one is there and nothing invalid was found, the
+    /// verdict is `Unknown`, never a vacuous `True`.
+    pub unchecked: Vec<Unchecked>,
     /// Reported types, sorted by byte order.
     pub anomaly_types: Vec<&'static str>,
     pub boundary: Boundary,
@@ -138,15 +167,41 @@ pub fn check_rw_register<'h>(h: &'h History, opts: &Options, rw: &RwOptions) -> 
 
 /// Checks a history of either workload.
 pub fn check<'h>(h: &'h History, model: &Model, opts: &Options) -> Result<Report<'h>, Error> {
-    let models: Vec<&str> = opts.models.iter().map(String::as_str).collect();
+    let models: Vec<&str> = opts.models.iter().map(String::as_str).filter(|m| *m != "none").collect();
     let anomalies: Vec<&str> = opts.anomalies.iter().map(String::as_str).collect();
     let rep = lattice::reportable(&models, &anomalies).map_err(Error::Unknown)?;
+    let mut unchecked: Vec<Unchecked> = Vec::new();
+    for m in &models {
+        if let Some(note) = lattice::unchecked_note(m) {
+            if !unchecked.iter().any(|u| u.name == *m) {
+                unchecked.push(Unchecked {
+                    name: m.to_string(),
+                    what: "consistency model",
+                    note: format!("{m}: {note}"),
+                });
+            }
+        }
+    }
+    for a in &anomalies {
+        if !lattice::detectable_in(a, model.name()) && !unchecked.iter().any(|u| u.name == *a) {
+            let how = if lattice::WORKLOADS.iter().any(|w| lattice::detectable_in(a, w)) {
+                format!("{a}: histcheck elle finds it only in other workloads than {}", model.name())
+            } else {
+                format!("{a}: histcheck elle does not find it (nor any anomaly that implies it)")
+            };
+            unchecked.push(Unchecked { name: a.to_string(), what: "anomaly", note: how });
+        }
+    }
+    model.validate(h).map_err(|e| {
+        let op = e.op();
+        Error::History(CheckError { message: format!("the op at {}: {e}", h.ops[op].pos), ops: vec![op as u32] })
+    })?;
 
     let t0 = Instant::now();
     let mut version_sources = Vec::new();
     let (edges, found_anomalies, data): (GraphBuilder, Vec<Anomaly>, Box<dyn Explainer + 'h>) = match model {
         Model::ListAppend => {
-            let a = list_append::analyze(h).map_err(Error::History)?;
+            let a = list_append::analyze_with(h, opts.info_reads).map_err(Error::History)?;
             (a.edges, a.anomalies, Box::new(a.explainer))
         }
         Model::RwRegister(rw) => {
@@ -179,7 +234,10 @@ pub fn check<'h>(h: &'h History, model: &Model, opts: &Options) -> Result<Report
     all.extend(cycles);
 
     let found: BTreeSet<&'static str> = all.iter().map(Anomaly::name).collect();
-    let verdict = lattice::verdict(&found, &rep);
+    let mut verdict = lattice::verdict(&found, &rep);
+    if verdict.valid == Validity::True && !unchecked.is_empty() {
+        verdict.valid = Validity::Unknown;
+    }
     let keep: BTreeSet<&'static str> = verdict.anomaly_types.iter().copied().collect();
     let mut by_type: BTreeMap<&'static str, Vec<Anomaly>> = BTreeMap::new();
     for a in all {
@@ -204,6 +262,7 @@ pub fn check<'h>(h: &'h History, model: &Model, opts: &Options) -> Result<Report
     };
     Ok(Report {
         valid: verdict.valid,
+        unchecked,
         anomaly_types: verdict.anomaly_types,
         boundary: verdict.boundary,
         anomalies: by_type,

@@ -20,12 +20,34 @@
 //! single-object models), so a garbage read always makes `valid` false. It has
 //! no implications. In [`depth_order`] it has depth 0 but is appended after
 //! Elle's 60 names, so the 60-name prefix stays exactly Elle's list.
+//!
+//! # histcheck addition: `appends-out-of-order`
+//!
+//! A list-append read that shows two appends of **one** transaction to a key in
+//! the opposite of their micro-op order (`[2 1 3]` where one transaction
+//! appended 1, 2, 3). Elle reports nothing for it: every element has a
+//! committed writer and its final append is last (no G1a, G1b), and the
+//! dependency edges it would make run from the transaction to itself, which
+//! Elle's graphs drop, so no cycle (G0) exists either; `incompatible-order`
+//! needs two reads, `internal` a read by the transaction itself.
+//!
+//! It is **directly proscribed by `PL-1`** (read-uncommitted), as
+//! `duplicate-elements` is: the list read is a state that no execution of the
+//! transactions could produce, since even read-uncommitted applies a
+//! transaction's writes to an object in the order it made them, so it rules out
+//! read-uncommitted and every model that implies it, and nothing else (the
+//! single-object models name no anomaly). It implies nothing. It is not always
+//! reportable (unlike `garbage-read`): it counts when a model or `--anomalies`
+//! prohibits it. In [`depth_order`] it comes last, after `garbage-read`.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::OnceLock;
 
 /// histcheck's extra anomaly (see the module docs).
 pub const GARBAGE_READ: &str = "garbage-read";
+/// histcheck's extra list-append anomaly: a read shows one transaction's
+/// appends to a key out of their micro-op order (see the module docs).
+pub const APPENDS_OUT_OF_ORDER: &str = "appends-out-of-order";
 /// Reported when the graph has no edges; not in the lattice.
 pub const EMPTY_TRANSACTION_GRAPH: &str = "empty-transaction-graph";
 /// Reported when a cycle search ran out of budget; not in the lattice.
@@ -186,7 +208,8 @@ const MODEL_DAG: &[(&str, &[&str])] = &[
     ("PRAM", &["monotonic-reads", "monotonic-writes", "read-your-writes"]),
 ];
 
-/// Directly proscribed anomalies (§9.3), plus histcheck's `garbage-read` under PL-1.
+/// Directly proscribed anomalies (§9.3), plus histcheck's `garbage-read` and
+/// `appends-out-of-order` under PL-1.
 const DIRECT: &[(&str, &[&str])] = &[
     ("causal-cerone", &["internal", "G1a"]),
     ("parallel-snapshot-isolation", &["internal", "G1a"]),
@@ -198,7 +221,7 @@ const DIRECT: &[(&str, &[&str])] = &[
     ("forward-consistent-view", &["G1", "G-SIb"]),
     ("serializable", &["G1", "G2", "predicate-read-miss", "PL-3-cycle-exists", "internal"]),
     ("PL-2", &["G1", "PL-2-cycle-exists"]),
-    ("PL-1", &["G0", "duplicate-elements", "cyclic-versions", "PL-1-cycle-exists", GARBAGE_READ]),
+    ("PL-1", &["G0", "duplicate-elements", "cyclic-versions", "PL-1-cycle-exists", GARBAGE_READ, APPENDS_OUT_OF_ORDER]),
     ("snapshot-isolation", &["internal", "G1", "G-SI", "G-nonadjacent", "PL-SI-cycle-exists"]),
     ("read-atomic", &["internal", "G1a", "future-read"]),
     ("repeatable-read", &["G1", "G2-item", "PL-2.99-cycle-exists", "lost-update"]),
@@ -280,7 +303,7 @@ struct Data {
     /// Anomaly implication DAG: down (implied) and up (implying).
     adown: BTreeMap<&'static str, Vec<&'static str>>,
     aup: BTreeMap<&'static str, Vec<&'static str>>,
-    /// The depth order: Elle's 60, then `garbage-read`.
+    /// The depth order: Elle's 60, then `garbage-read` and `appends-out-of-order`.
     depth: Vec<&'static str>,
 }
 
@@ -332,7 +355,7 @@ fn build() -> Data {
         }
     }
     for (_, as_) in DIRECT {
-        names.extend(as_.iter().copied().filter(|a| *a != GARBAGE_READ));
+        names.extend(as_.iter().copied().filter(|a| *a != GARBAGE_READ && *a != APPENDS_OUT_OF_ORDER));
     }
     let mut preds: BTreeMap<&'static str, usize> = names.iter().map(|n| (*n, 0)).collect();
     for bs in order_edges.values() {
@@ -363,6 +386,7 @@ fn build() -> Data {
     let mut depth: Vec<&'static str> = names.into_iter().collect();
     depth.sort_by(|a, b| depth_of[a].cmp(&depth_of[b]).then(a.as_bytes().cmp(b.as_bytes())));
     depth.push(GARBAGE_READ);
+    depth.push(APPENDS_OUT_OF_ORDER);
     Data { mdown, mup, direct, adown, aup, depth }
 }
 
@@ -388,7 +412,8 @@ pub fn model_names() -> &'static [&'static str] {
     MODEL_NAMES
 }
 
-/// Every anomaly name the lattice knows (Elle's 60, plus `garbage-read`), in depth order.
+/// Every anomaly name the lattice knows (Elle's 60, plus `garbage-read` and
+/// `appends-out-of-order`), in depth order.
 pub fn depth_order() -> &'static [&'static str] {
     &data().depth
 }
@@ -497,6 +522,185 @@ pub fn boundary(anomalies: &[&str]) -> Boundary {
     b.not.sort_unstable();
     b.also_not.sort_unstable();
     b
+}
+
+// ------------------------------------------------ what this checker can rule out
+
+/// The workloads this checker has.
+pub const WORKLOADS: [&str; 2] = ["list-append", "rw-register"];
+
+/// Anomalies the checker reports itself in both workloads: the 15 item-level
+/// cycle types, the 13 `<MODEL>-cycle-exists`, and the non-cycle ones.
+const FOUND_BOTH: &[&str] = &[
+    "G0",
+    "G0-process",
+    "G0-realtime",
+    "G1c",
+    "G1c-process",
+    "G1c-realtime",
+    "G-single-item",
+    "G-single-item-process",
+    "G-single-item-realtime",
+    "G-nonadjacent-item",
+    "G-nonadjacent-item-process",
+    "G-nonadjacent-item-realtime",
+    "G2-item",
+    "G2-item-process",
+    "G2-item-realtime",
+    "PL-1-cycle-exists",
+    "PL-2-cycle-exists",
+    "PL-SI-cycle-exists",
+    "PL-2.99-cycle-exists",
+    "PL-3-cycle-exists",
+    "strong-session-PL-1-cycle-exists",
+    "strong-session-PL-2-cycle-exists",
+    "strong-session-snapshot-isolation-cycle-exists",
+    "strong-session-serializable-cycle-exists",
+    "strong-PL-1-cycle-exists",
+    "strong-PL-2-cycle-exists",
+    "strong-snapshot-isolation-cycle-exists",
+    "PL-SS-cycle-exists",
+    "G1a",
+    "G1b",
+    "internal",
+    "lost-update",
+    GARBAGE_READ,
+];
+/// Anomalies only the list-append analysis reports.
+const FOUND_LIST_APPEND: &[&str] =
+    &["future-read", "incompatible-order", "duplicate-elements", "dirty-update", APPENDS_OUT_OF_ORDER];
+/// Anomalies only the rw-register analysis reports.
+const FOUND_RW_REGISTER: &[&str] = &["cyclic-versions"];
+
+/// Whether the checker reports anomaly `name` itself in `workload`
+/// (`"list-append"` or `"rw-register"`).
+pub fn found_in(name: &str, workload: &str) -> bool {
+    FOUND_BOTH.contains(&name)
+        || match workload {
+            "list-append" => FOUND_LIST_APPEND.contains(&name),
+            "rw-register" => FOUND_RW_REGISTER.contains(&name),
+            _ => false,
+        }
+}
+
+/// Whether the checker can find anomaly `name` in `workload`: it reports
+/// `name` or some anomaly that implies it (`G2` through `G2-item`).
+pub fn detectable_in(name: &str, workload: &str) -> bool {
+    all_anomalies_implying(&[name]).iter().any(|a| found_in(a, workload))
+}
+
+/// Whether the checker can rule model `name` out (in either workload): some
+/// anomaly the model prohibits is one the checker reports. False for unknown
+/// names and for the 11 models that prohibit nothing Elle's lattice names
+/// (`linearizable`, `sequential`, `causal`, `PRAM`, `monotonic-reads`,
+/// `monotonic-writes`, `read-your-writes`, `writes-follow-reads`, `1SR`,
+/// `session-serializable`, `view-serializable`).
+pub fn can_rule_out(name: &str) -> bool {
+    canon_static(name).is_some()
+        && anomalies_prohibited_by(&[name]).iter().any(|a| WORKLOADS.iter().any(|w| found_in(a, w)))
+}
+
+/// For a model this checker cannot rule out, what it would take (`None` for
+/// the others and for unknown names).
+pub fn unchecked_note(name: &str) -> Option<&'static str> {
+    if canon_static(name).is_none() || can_rule_out(name) {
+        return None;
+    }
+    Some(match canon_static(name)? {
+        "linearizable" => "a single-object real-time model: it needs a linearizability checker (Knossos, Porcupine); histcheck elle cannot rule it out (strict-serializable implies it)",
+        "sequential" => "a single-object model: it needs a sequential-consistency checker (Knossos, Porcupine); histcheck elle cannot rule it out (strict-serializable implies linearizable, which implies it)",
+        "causal" | "PRAM" | "monotonic-reads" | "monotonic-writes" | "read-your-writes" | "writes-follow-reads" => {
+            "a single-object session guarantee: no anomaly of Elle's lattice characterises it, so histcheck elle cannot rule it out"
+        }
+        "view-serializable" => "no anomaly of Elle's lattice characterises it (deciding it is NP-complete), so histcheck elle cannot rule it out; serializable implies it",
+        "1SR" | "session-serializable" => "no anomaly of Elle's lattice characterises it, so histcheck elle cannot rule it out; strict-serializable implies it",
+        _ => "no anomaly this checker finds is prohibited by it, so histcheck elle cannot rule it out",
+    })
+}
+
+/// One accepted model name, for listings (`histcheck elle --list-models`).
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct ModelInfo {
+    /// The name as accepted by `-c`.
+    pub name: &'static str,
+    /// Its vertex in the lattice (`serializable` → `PL-3`).
+    pub canonical: &'static str,
+    /// The name reports print for it (`PL-3` → `serializable`).
+    pub friendly: &'static str,
+    /// The other accepted names of the same vertex, sorted.
+    pub aliases: Vec<&'static str>,
+    /// Whether this checker can rule it out (see [`can_rule_out`]).
+    pub can_rule_out: bool,
+    /// For a model it cannot rule out: what it would take.
+    pub note: Option<&'static str>,
+}
+
+/// One anomaly name, for listings.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct AnomalyInfo {
+    pub name: &'static str,
+    /// The workloads in which the checker reports it itself.
+    pub found_in: Vec<&'static str>,
+    /// The workloads in which it can be found, itself or through an anomaly
+    /// that implies it (`G2` through `G2-item`).
+    pub detectable_in: Vec<&'static str>,
+    /// The weakest models its presence rules out (empty for the two below).
+    pub rules_out: Vec<&'static str>,
+    /// histcheck's own (`garbage-read`, `appends-out-of-order`), not Elle's.
+    pub histcheck_only: bool,
+    /// Not a lattice anomaly (`empty-transaction-graph`, `cycle-search-timeout`):
+    /// it makes a verdict unknown, not invalid.
+    pub inconclusive: bool,
+}
+
+/// Every model and anomaly name, for listings.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct Catalog {
+    /// The 54 accepted model names, sorted by byte order.
+    pub models: Vec<ModelInfo>,
+    /// The 62 lattice anomalies in depth order, then `empty-transaction-graph`
+    /// and `cycle-search-timeout`.
+    pub anomalies: Vec<AnomalyInfo>,
+}
+
+/// Every accepted model name and every anomaly name, with aliases and what
+/// this checker can do about each.
+pub fn catalog() -> Catalog {
+    let models = MODEL_NAMES
+        .iter()
+        .map(|&name| {
+            let canonical = canon_static(name).expect("accepted names canonicalise");
+            let mut aliases: Vec<&'static str> =
+                MODEL_NAMES.iter().copied().filter(|&m| m != name && canon_static(m) == Some(canonical)).collect();
+            aliases.sort_unstable_by(|a, b| a.as_bytes().cmp(b.as_bytes()));
+            ModelInfo {
+                name,
+                canonical,
+                friendly: friendly(canonical),
+                aliases,
+                can_rule_out: can_rule_out(name),
+                note: unchecked_note(name),
+            }
+        })
+        .collect();
+    let anomalies = data()
+        .depth
+        .iter()
+        .copied()
+        .chain([EMPTY_TRANSACTION_GRAPH, CYCLE_SEARCH_TIMEOUT])
+        .map(|name| {
+            let inconclusive = name == EMPTY_TRANSACTION_GRAPH || name == CYCLE_SEARCH_TIMEOUT;
+            AnomalyInfo {
+                name,
+                found_in: WORKLOADS.iter().copied().filter(|w| inconclusive || found_in(name, w)).collect(),
+                detectable_in: WORKLOADS.iter().copied().filter(|w| inconclusive || detectable_in(name, w)).collect(),
+                rules_out: boundary(&[name]).not,
+                histcheck_only: name == GARBAGE_READ || name == APPENDS_OUT_OF_ORDER,
+                inconclusive,
+            }
+        })
+        .collect();
+    Catalog { models, anomalies }
 }
 
 /// What the user asked to check: the prohibited anomalies and the reportable ones.

@@ -7,13 +7,15 @@
 //! - [`order`] adds process and realtime edges;
 //! - [`cycles`] finds and classifies cycles;
 //! - [`lattice`] says which models the anomalies rule out;
-//! - [`check`] runs the whole pipeline.
+//! - [`check`] runs the whole pipeline;
+//! - [`detect`] tells the workload of a history ([`Model::detect`]).
 
 #![forbid(unsafe_code)]
 
 pub mod anomaly;
 pub mod check;
 pub mod cycles;
+pub mod detect;
 pub mod graph;
 mod group;
 pub mod lattice;
@@ -24,5 +26,7 @@ pub mod rel;
 pub mod rw_register;
 
 pub use anomaly::{Anomaly, CheckError, Cycle, Explainer, Step, Version};
+pub use check::Model;
+pub use detect::DetectError;
 pub use graph::{Graph, GraphBuilder, Txn};
 pub use rel::Rels;

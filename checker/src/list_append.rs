@@ -20,16 +20,31 @@
 //! - Equal-length incompatible reads are ordered by first occurrence (Elle: hash order).
 //! - G1a and garbage-read report each (op, mop, element) once, even when the
 //!   element repeats in the list.
-//! - dirty-update walks the version order of the possible ops, or the longest
-//!   read of a failed op when that is strictly longer; an element with no
-//!   completed writer extends the range without moving the anchor.
-//! - An `:info` read of `[]` is a read of the initial state (only `nil` info reads are unknown).
+//! - dirty-update walks the observed version order; an element with no
+//!   committed writer extends the range without moving the anchor.
+//! - Reads of `:fail` transactions are no observation: they feed no version
+//!   order and no anomaly (Elle uses them for dirty-update).
+//! - Reads of `:info` transactions are ignored unless asked for
+//!   ([`analyze_with`]`(h, true)`, Elle's behaviour): an info transaction may
+//!   never have committed, and every anomaly must hold whichever way it went.
+//!   Its appends still count (as possibly committed; one that somebody read
+//!   committed). With info reads on, an info read of `[]` is a read of the
+//!   initial state (only `nil` info reads are unknown).
+//! - An invocation that never completed is an `:info` transaction (Jepsen
+//!   closes it so at the end of the history): its appends join the version
+//!   order, and a read of them links to it (Elle leaves it out of the graph).
+//! - A read with no value, `[:r k]`, in an ok completion is a read of nil, the
+//!   empty list.
+//! - `appends-out-of-order`: a read that shows two appends of one transaction
+//!   to the key in the opposite of their micro-op order (`[2 1 3]` for one
+//!   transaction's appends of 1, 2, 3). No anomaly of Elle's covers it.
 //! - future-read names the first later append (in micro-op order) whose value the read holds.
 //! - A `:w` micro-op is an input error (Elle throws `unexpected-txn-micro-op-types`).
 
 use crate::anomaly::{Anomaly, CheckError, Expected, Explainer, Observed, Step, Version};
 use crate::graph::{GraphBuilder, Txn};
 use crate::group::group;
+use crate::lattice::APPENDS_OUT_OF_ORDER;
 use crate::rel::Rels;
 use history::{History, Id, Mop, MopKind, MopVal, OpType, OpValue};
 use rayon::prelude::*;
@@ -45,12 +60,12 @@ pub struct Analysis<'h> {
     pub explainer: ListAppendExplainer<'h>,
 }
 
-// Transaction kinds, as stored in the records.
+// Transaction kinds, as stored in the records. An invocation that never
+// completed is an info transaction (Jepsen closes it as `:info` at the end of
+// the history): its appends may have taken effect.
 const K_OK: u8 = 0;
 const K_INFO: u8 = 1;
 const K_FAIL: u8 = 2;
-/// An invocation that never completed (its appends may have taken effect).
-const K_INV: u8 = 3;
 
 const NONE: u32 = u32::MAX;
 
@@ -108,9 +123,8 @@ fn append_mops(h: &History, t: usize) -> &[Mop] {
 fn kind_of(t: OpType) -> u8 {
     match t {
         OpType::Ok => K_OK,
-        OpType::Info => K_INFO,
+        OpType::Info | OpType::Invoke => K_INFO,
         OpType::Fail => K_FAIL,
-        OpType::Invoke => K_INV,
     }
 }
 
@@ -170,6 +184,8 @@ impl ListAppendExplainer<'_> {
         match op.kind {
             OpType::Ok => Some(K_OK),
             OpType::Info => Some(K_INFO),
+            // An invocation that never completed: closed as info.
+            OpType::Invoke if self.h.partner_of(t as usize).is_none() => Some(K_INFO),
             _ => None,
         }
     }
@@ -257,7 +273,7 @@ impl Explainer for ListAppendExplainer<'_> {
                         r.kind == MopKind::Read
                             && r.key == m.key
                             && match (r.val, p) {
-                                (MopVal::Nil, Version::Init) => a_ok,
+                                (MopVal::Nil | MopVal::Absent, Version::Init) => a_ok,
                                 (MopVal::List { .. }, _) => {
                                     let l = h.list(r.val).unwrap_or_default();
                                     match p {
@@ -303,6 +319,27 @@ struct Scratch {
     counts: Vec<(Id, u32)>,
     slots: Vec<u32>,
     fill: Vec<u32>,
+    /// Per transaction, the last micro-op of its appends seen so far in a list.
+    seen_mop: FxHashMap<u32, u32>,
+}
+
+/// The first place where `vs` shows two appends of one transaction in the
+/// opposite of their micro-op order: the position of the element that comes
+/// too late (its transaction appended it before an element shown earlier),
+/// with its append. `None` if every transaction's appends are in order.
+fn first_misordered<'e>(vs: &[Id], ents: &'e [AppEnt], seen: &mut FxHashMap<u32, u32>) -> Option<(usize, &'e AppEnt)> {
+    seen.clear();
+    for (j, &x) in vs.iter().enumerate() {
+        let Some(e) = find(ents, x) else { continue };
+        match seen.get_mut(&e.txn) {
+            Some(m) if e.mop < *m => return Some((j, e)),
+            Some(m) => *m = e.mop,
+            None => {
+                seen.insert(e.txn, e.mop);
+            }
+        }
+    }
+    None
 }
 
 struct KeyCtx<'a> {
@@ -314,10 +351,20 @@ struct KeyCtx<'a> {
     lus: &'a [LuRec],
 }
 
-/// Analyses a list-append history. An error for histories that cannot be
+/// Analyses a list-append history, with the reads of `:info` transactions
+/// ignored (see [`analyze_with`]). An error for histories that cannot be
 /// analysed: one value appended twice to one key (naming both ops).
 pub fn analyze(h: &History) -> Result<Analysis<'_>, CheckError> {
-    let (edges, mut anoms, explainer) = analyze_keys(h)?;
+    analyze_with(h, false)
+}
+
+/// Analyses a list-append history. With `info_reads`, the reads of `:info`
+/// transactions count as observations, as in Elle (their version order,
+/// `incompatible-order`, `duplicate-elements` and rw edges); without, only ok
+/// reads do, so every anomaly holds whether or not the info transactions
+/// committed. Reads of `:fail` transactions never count.
+pub fn analyze_with(h: &History, info_reads: bool) -> Result<Analysis<'_>, CheckError> {
+    let (edges, mut anoms, explainer) = analyze_keys(h, info_reads)?;
     anoms.sort_by(|x, y| x.2.name().cmp(y.2.name()).then((x.0, x.1).cmp(&(y.0, y.1))));
     let anomalies = anoms.into_iter().map(|x| x.2).collect();
     Ok(Analysis { edges, anomalies, explainer })
@@ -391,7 +438,8 @@ fn txn_ranges(h: &History, i: usize) -> Option<(u8, usize, usize, usize, usize)>
             None => (0, 0),
         }
     };
-    if kind == K_INV {
+    if op.kind == OpType::Invoke {
+        // Never completed: its reads are unknown.
         return Some((kind, a_s, a_l, 0, 0));
     }
     Some((kind, a_s, a_l, rs, rl))
@@ -415,7 +463,7 @@ struct OpChunk {
     anoms: Vec<(u32, u32, Anomaly)>,
 }
 
-fn scan_ops(h: &History, lo: usize, hi: usize) -> OpChunk {
+fn scan_ops(h: &History, lo: usize, hi: usize, info_reads: bool) -> OpChunk {
     let mut ki = KeyIndex::default();
     // Room for this range's share of the micro-ops, so the vectors seldom grow.
     let guess = (h.mops.len() as u64 * (hi - lo) as u64 / h.ops.len().max(1) as u64) as usize / 2 + 64;
@@ -466,6 +514,12 @@ fn scan_ops(h: &History, lo: usize, hi: usize) -> OpChunk {
         }
         ar[base..].reverse();
         ak[base..].reverse();
+        // A failed transaction did not happen: its reads are no observation.
+        // An info transaction may not have happened: its reads count only
+        // when asked for (Elle counts them).
+        if kind == K_FAIL || (kind == K_INFO && !info_reads) {
+            continue;
+        }
         let mops = &h.mops[r_s..r_s + r_l];
         for (j, m) in mops.iter().enumerate() {
             if m.kind != MopKind::Read {
@@ -473,7 +527,8 @@ fn scan_ops(h: &History, lo: usize, hi: usize) -> OpChunk {
             }
             let (start, len, nil) = match m.val {
                 MopVal::List { start, len } => (start, len, false),
-                MopVal::Nil => (0, 0, true),
+                // `[:r k]` (no value) is a read of nil, as `[:r k nil]`.
+                MopVal::Nil | MopVal::Absent => (0, 0, true),
                 _ => continue,
             };
             let k = ki.intern(m.key);
@@ -499,13 +554,15 @@ fn scan_ops(h: &History, lo: usize, hi: usize) -> OpChunk {
     OpChunk { keys: ki.keys, e_off, ents, r_off, reads, l_off, lus, err, anoms }
 }
 
-fn analyze_keys<'h>(h: &'h History) -> Result<KeysOut<'h>, CheckError> {
+fn analyze_keys<'h>(h: &'h History, info_reads: bool) -> Result<KeysOut<'h>, CheckError> {
     // Records of every append and read, per range of ops, in parallel.
     let n = h.ops.len();
     let nchunks = (rayon::current_num_threads() * 4).clamp(1, n.div_ceil(1 << 12).max(1));
     let step = n.div_ceil(nchunks).max(1);
-    let mut ocs: Vec<OpChunk> =
-        (0..n.div_ceil(step)).into_par_iter().map(|c| scan_ops(h, c * step, ((c + 1) * step).min(n))).collect();
+    let mut ocs: Vec<OpChunk> = (0..n.div_ceil(step))
+        .into_par_iter()
+        .map(|c| scan_ops(h, c * step, ((c + 1) * step).min(n), info_reads))
+        .collect();
     if let Some(e) = ocs.iter().find_map(|c| c.err.clone()) {
         return Err(e);
     }
@@ -835,6 +892,29 @@ fn analyze_key(c: KeyCtx<'_>, s: &mut Scratch, out: &mut ChunkOut) {
     }
     s.slots = slots;
 
+    // appends-out-of-order: only keys to which some transaction appended twice.
+    // A read that is a prefix of l is misordered iff it reaches l's first misordering.
+    if ents.iter().any(|e| e.inter) {
+        let l_mis = first_misordered(l, ents, &mut s.seen_mop);
+        for (i, r) in reads.iter().enumerate() {
+            if r.len < 2 {
+                continue;
+            }
+            let mis = if s.prefix[i] {
+                l_mis.filter(|(j, _)| *j < r.len as usize).map(|(j, e)| (list(h, r)[j], e.txn))
+            } else {
+                first_misordered(list(h, r), ents, &mut s.seen_mop).map(|(j, e)| (list(h, r)[j], e.txn))
+            };
+            if let Some((x, w)) = mis {
+                out.anomalies.push((
+                    r.txn,
+                    r.mop,
+                    Anomaly::Read { kind: APPENDS_OUT_OF_ORDER, op: r.txn, mop: r.mop, writer: Some(w), element: x },
+                ));
+            }
+        }
+    }
+
     // wr, and the per-read detectors.
     for (i, r) in reads.iter().enumerate() {
         if r.len == 0 || r.kind == K_FAIL {
@@ -905,31 +985,16 @@ fn analyze_key(c: KeyCtx<'_>, s: &mut Scratch, out: &mut ChunkOut) {
         }
     }
 
-    // dirty-update: only keys with failed appends. The version order here comes
-    // from the reads of all client ops, failed ones included.
+    // dirty-update: only keys with failed appends. The version order is the
+    // one observed (failed transactions' reads are no observation; Elle uses them).
     if has_fail {
-        let mut dv: Vec<Id> = vers.to_vec();
-        let mut best: Option<&ReadRec> = None;
-        for r in reads {
-            if r.kind == K_FAIL && r.len as usize > l.len() && best.is_none_or(|b| r.len > b.len) {
-                best = Some(r);
-            }
-        }
-        if let Some(b) = best {
-            dv.clear();
-            s.set.clear();
-            for &x in list(h, b) {
-                if s.set.insert(x) {
-                    dv.push(x);
-                }
-            }
-        }
+        let dv: &[Id] = vers;
         // anchor: (kind, txn); the virtual initial anchor is committed.
         let mut anchor: (u8, u32) = (K_OK, NONE);
         let mut range: Vec<Id> = Vec::new();
-        for &v in &dv {
+        for &v in dv {
             range.push(v);
-            let Some(w) = find(ents, v).filter(|w| w.kind != K_INV) else { continue };
+            let Some(w) = find(ents, v) else { continue };
             match (anchor.0, w.kind) {
                 (K_FAIL, K_OK) => {
                     out.anomalies.push((
@@ -1032,7 +1097,7 @@ fn internal(h: &History, t: u32, mops: &[Mop], st: &mut State, out: &mut Vec<(u3
     for (j, m) in mops.iter().enumerate() {
         if !matches!(
             (m.kind, m.val),
-            (MopKind::Append, MopVal::Atom(_)) | (MopKind::Read, MopVal::Nil | MopVal::List { .. })
+            (MopKind::Append, MopVal::Atom(_)) | (MopKind::Read, MopVal::Nil | MopVal::Absent | MopVal::List { .. })
         ) {
             continue;
         }
@@ -1059,7 +1124,7 @@ fn internal(h: &History, t: u32, mops: &[Mop], st: &mut State, out: &mut Vec<(u3
                     st.keys[p].2.push(v);
                 }
             },
-            (MopKind::Read, MopVal::Nil | MopVal::List { .. }) => {
+            (MopKind::Read, MopVal::Nil | MopVal::Absent | MopVal::List { .. }) => {
                 let vs = h.list(m.val).unwrap_or_default();
                 let p = match pos {
                     Some(p) => {

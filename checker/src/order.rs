@@ -24,7 +24,8 @@ pub fn add_process_edges(h: &History, g: &mut GraphBuilder) {
 
 /// Adds `realtime` edges: the transitive reduction of "a completed before b was
 /// invoked", with Elle's frontier. The frontier holds ok completions; an
-/// invocation links every frontier op to its completion (of any type); an ok
+/// invocation links every frontier op to its completion (of any type, or to
+/// itself when it never completed: Jepsen closes it as info at the end); an ok
 /// completion removes the ops linked at its invocation and joins the frontier.
 ///
 /// Ops join the frontier in history order, and an ok completion `c` removes
@@ -40,10 +41,11 @@ pub fn add_realtime_edges(h: &History, g: &mut GraphBuilder) {
         }
         match op.kind {
             OpType::Invoke => {
-                if let Some(c) = h.partner_of(i) {
-                    for &f in &frontier {
-                        g.add(f, c as u32, Rels::REALTIME);
-                    }
+                // An invocation that never completed is closed as info at the
+                // end of the history: it is its own vertex.
+                let c = h.partner_of(i).unwrap_or(i);
+                for &f in &frontier {
+                    g.add(f, c as u32, Rels::REALTIME);
                 }
             }
             OpType::Ok => {
@@ -87,10 +89,12 @@ pub fn explain_realtime(h: &History, a: Txn, b: Txn) -> Option<Step> {
     is_client_ok(h, a)?;
     let bo = h.ops.get(b as usize)?;
     bo.process.client()?;
-    if !bo.kind.is_completion() {
-        return None;
-    }
-    let inv = h.partner_of(b as usize)?;
+    let inv = match h.partner_of(b as usize) {
+        Some(inv) if bo.kind.is_completion() => inv,
+        // An invocation that never completed (closed as info at the end).
+        None if !bo.kind.is_completion() => b as usize,
+        _ => return None,
+    };
     if (a as usize) < inv {
         Some(Step::bare(Rels::REALTIME, a, b))
     } else {

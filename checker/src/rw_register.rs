@@ -17,8 +17,9 @@
 //!   every key's version graph stays acyclic; otherwise each cycle is reported as
 //!   `cyclic-versions` (with the sources merged so far plus this one) and the
 //!   source is left out, for every key, as Elle does.
-//! - **ww / rw**: for each direct edge `v1 → v2` of a key's version graph, the ok
-//!   writer of `v1` (ww) and every ok reader of `v1` (rw) precede the ok writer of `v2`.
+//! - **ww / rw**: for each direct edge `v1 → v2` of a key's version graph, the
+//!   committed writer of `v1` (ww) and every ok reader of `v1` (rw) precede the
+//!   committed writer of `v2` (committed: ok, or info and read by an ok transaction).
 //! - **Detectors**: G1a (a read of a value a failed transaction wrote), G1b (a
 //!   read of another transaction's intermediate write), internal, lost-update,
 //!   and `garbage-read` (an ok read of a value no op wrote; Elle ignores it).
@@ -37,6 +38,12 @@
 //! - `internal`: a read after a read of nil must be nil too (Elle's code lets it pass).
 //! - `transaction-order-keys` needs every ok transaction in the order; info
 //!   transactions in it are used, the others are ignored.
+//! - An info transaction whose final write of some key an ok transaction read
+//!   has committed: it gets its wr, ww and rw edges like an ok one (Elle gives
+//!   info transactions no edges at all). Its own reads still do not count.
+//! - An invocation that never completed is an info transaction (Jepsen closes
+//!   it so at the end of the history); Elle leaves it out.
+//! - A read with no value, `[:r k]`, is a read of nil (Elle skips it).
 
 use crate::anomaly::{Anomaly, CheckError, Expected, Explainer, Observed, Step, Version};
 use crate::graph::{GraphBuilder, Txn};
@@ -44,7 +51,7 @@ use crate::group::group;
 use crate::rel::Rels;
 use history::{History, Id, Mop, MopKind, MopVal, OpType, OpValue};
 use rayon::prelude::*;
-use rustc_hash::FxHashMap;
+use rustc_hash::{FxHashMap, FxHashSet};
 
 /// Which sources of version order to use, besides the initial state.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -91,12 +98,12 @@ pub struct Analysis<'h> {
     pub sources: Vec<&'static str>,
 }
 
-// Transaction kinds.
+// Transaction kinds. An invocation that never completed is an info
+// transaction (Jepsen closes it as `:info` at the end of the history): its
+// writes may have taken effect.
 const K_OK: u8 = 0;
 const K_INFO: u8 = 1;
 const K_FAIL: u8 = 2;
-/// An invocation that never completed (its writes may have taken effect).
-const K_INV: u8 = 3;
 
 /// One write micro-op of a transaction.
 #[derive(Clone, Copy, Debug)]
@@ -148,11 +155,11 @@ fn txn_of(h: &History, i: usize) -> Option<(u8, &[Mop])> {
             if h.partner_of(i).is_some() {
                 return None;
             }
-            K_INV
+            return Some((K_INFO, h.mops(op)));
         }
     };
     // A completion without a transaction value: its invocation's writes (not for ok ops).
-    if !matches!(op.value, OpValue::Txn { .. }) && kind != K_OK && kind != K_INV {
+    if !matches!(op.value, OpValue::Txn { .. }) && kind != K_OK {
         if let Some(inv) = h.partner_of(i) {
             return Some((kind, h.mops(&h.ops[inv])));
         }
@@ -256,8 +263,8 @@ fn scan(
                         "a write needs a value other than nil (nil is the initial state of every register)",
                     ))
                 }
-                (MopKind::Read, MopVal::Absent) => continue,
-                (MopKind::Read, MopVal::Nil) => None,
+                // `[:r k]` (no value) is a read of nil, as `[:r k nil]`.
+                (MopKind::Read, MopVal::Nil | MopVal::Absent) => None,
                 (_, MopVal::Atom(v)) => Some(v),
                 (_, MopVal::List { .. }) => unreachable!(),
             };
@@ -574,6 +581,30 @@ struct Grouped<'a> {
     r: &'a [RRec],
     l_off: &'a [u32],
     l: &'a [LRec],
+    /// Info transactions known to have committed (see [`committed_info`]).
+    committed: &'a FxHashSet<u32>,
+}
+
+/// The info transactions (and invocations that never completed) that an ok
+/// transaction read a final write of: they committed, so they are vertices
+/// with all their edges, like ok ones.
+fn committed_info(rec: &Records) -> FxHashSet<u32> {
+    let mut out = FxHashSet::default();
+    let info: FxHashMap<(u32, Id), u32> = rec
+        .w
+        .iter()
+        .zip(&rec.wk)
+        .filter(|(w, _)| w.kind == K_INFO && w.fin)
+        .map(|(w, &k)| ((k, w.val), w.txn))
+        .collect();
+    if !info.is_empty() {
+        for (r, &k) in rec.r.iter().zip(&rec.rk) {
+            if let Some(&t) = info.get(&(k, r.val)) {
+                out.insert(t);
+            }
+        }
+    }
+    out
 }
 
 /// What one chunk of keys produces.
@@ -709,17 +740,18 @@ fn finish_key(
     sc.acc.truncate(m);
     let exts = slice(g.e_off, g.e, k);
     let nv = o.vals.len() + 1;
-    // Each version's ok writer, and its ok readers (bucketed).
+    // Each version's committed writer (ok, or info that somebody read), and
+    // its ok readers (bucketed).
     sc.writer.clear();
     sc.writer.resize(nv, u32::MAX);
     sc.cnt.clear();
     sc.cnt.resize(nv + 1, 0);
-    for (x, e) in exts.iter().enumerate().filter(|(_, e)| e.kind == K_OK) {
+    for (x, e) in exts.iter().enumerate() {
         let (r, w) = o.ev[x];
-        if w != NO_V {
+        if w != NO_V && (e.kind == K_OK || g.committed.contains(&e.txn)) {
             sc.writer[w as usize] = e.txn;
         }
-        if r != NO_V {
+        if r != NO_V && e.kind == K_OK {
             sc.cnt[r as usize + 1] += 1;
         }
     }
@@ -812,6 +844,7 @@ pub fn analyze<'h>(h: &'h History, opts: &RwOptions) -> Result<Analysis<'h>, Che
     let mut anoms: Vec<(u32, u32, Anomaly)> = Vec::new();
     scan(h, &mut keys, &mut rec, &mut anoms)?;
     let nkeys = keys.keys.len();
+    let committed = committed_info(&rec);
 
     // The commit order, by op position.
     let order: Option<Vec<u32>> = match &opts.txn_order {
@@ -826,7 +859,7 @@ pub fn analyze<'h>(h: &'h History, opts: &RwOptions) -> Result<Analysis<'h>, Che
     drop(rec);
 
     let ctx = Ctx { h, order: order.as_deref(), opts };
-    let recs = Grouped { e_off: &e_off, e: &e, r_off: &r_off, r: &r, l_off: &l_off, l: &l };
+    let recs = Grouped { e_off: &e_off, e: &e, r_off: &r_off, r: &r, l_off: &l_off, l: &l, committed: &committed };
     let enabled = [true, order.is_some(), opts.wfr_keys, opts.sequential_keys, opts.linearizable_keys];
     let all_mask: u8 = (0..5).filter(|&s| enabled[s]).fold(0, |m, s| m | (1 << s));
     let n = h.ops.len();
@@ -967,7 +1000,7 @@ pub fn analyze<'h>(h: &'h History, opts: &RwOptions) -> Result<Analysis<'h>, Che
     anoms.sort_by(|x, y| x.2.name().cmp(y.2.name()).then((x.0, x.1).cmp(&(y.0, y.1))));
     let mut anomalies: Vec<Anomaly> = anoms.into_iter().map(|x| x.2).collect();
     anomalies.extend(cyclic);
-    let explainer = RwExplainer { h, keys: keys.map, vedges, voff };
+    let explainer = RwExplainer { h, keys: keys.map, vedges, voff, committed };
     Ok(Analysis { edges, anomalies, explainer, sources: source_names(accepted) })
 }
 
@@ -1031,13 +1064,13 @@ type External = (Id, Option<(Val, u32)>, Option<(Id, u32)>);
 /// A transaction's external values per key: (key, external read and its
 /// micro-op, external write and its micro-op). Reads count for ok ops only.
 fn externals(h: &History, t: Txn) -> Vec<External> {
-    let op = &h.ops[t as usize];
-    let ok = op.kind == OpType::Ok;
+    let Some((kind, mops)) = txn_of(h, t as usize) else { return Vec::new() };
+    let ok = kind == K_OK;
     let mut out: Vec<External> = Vec::new();
-    for (j, m) in h.mops(op).iter().enumerate() {
+    for (j, m) in mops.iter().enumerate() {
         let p = out.iter().position(|x| x.0 == m.key);
         match (m.kind, m.val) {
-            (MopKind::Read, MopVal::Nil | MopVal::Atom(_)) if ok && p.is_none() => {
+            (MopKind::Read, MopVal::Nil | MopVal::Absent | MopVal::Atom(_)) if ok && p.is_none() => {
                 let v = if let MopVal::Atom(v) = m.val { Some(v) } else { None };
                 out.push((m.key, Some((v, j as u32)), None));
             }
@@ -1058,6 +1091,7 @@ pub struct RwExplainer<'h> {
     /// Each key's direct version edges (`voff`), sorted, with their sources.
     vedges: Vec<(Val, Val, u8)>,
     voff: Vec<u32>,
+    committed: FxHashSet<u32>,
 }
 
 impl RwExplainer<'_> {
@@ -1074,8 +1108,10 @@ impl RwExplainer<'_> {
         es.binary_search_by(|x| (x.0, x.1).cmp(&(a, b))).ok().map(|i| es[i].2)
     }
 
+    /// Whether `t` is a committed transaction: ok, or info and read by an ok one.
     fn ok(&self, t: Txn) -> bool {
         self.h.ops.get(t as usize).is_some_and(|o| o.kind == OpType::Ok && o.process.client().is_some())
+            || self.committed.contains(&t)
     }
 }
 

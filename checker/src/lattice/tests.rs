@@ -90,13 +90,14 @@ G-single-realtime G1-realtime G2-item-realtime G-nonadjacent-realtime
 G2-realtime";
 
 #[test]
-fn depth_order_is_elles_60_then_garbage_read() {
+fn depth_order_is_elles_60_then_histchecks_two() {
     let elle: Vec<&str> = ELLE_60.split_whitespace().collect();
     assert_eq!(elle.len(), 60);
     let d = depth_order();
-    assert_eq!(d.len(), 61);
+    assert_eq!(d.len(), 62);
     assert_eq!(&d[..60], &elle[..]);
     assert_eq!(d[60], GARBAGE_READ);
+    assert_eq!(d[61], APPENDS_OUT_OF_ORDER);
 }
 
 #[test]
@@ -146,6 +147,7 @@ fn table_10_prohibited_per_model() {
             covered.insert(name.clone());
             let mut got = anomalies_prohibited_by(&[name.as_str()]);
             assert_eq!(got.remove(GARBAGE_READ), count > 0, "garbage-read for {name}");
+            assert_eq!(got.remove(APPENDS_OUT_OF_ORDER), count > 0, "appends-out-of-order for {name}");
             assert_eq!(got, expected, "prohibited by {name}");
             // The table lists the named anomalies in depth order.
             let in_order: Vec<&str> =
@@ -157,8 +159,8 @@ fn table_10_prohibited_per_model() {
     assert_eq!(rows, 22);
     let all: BTreeSet<String> = model_names().iter().map(|s| s.to_string()).collect();
     assert_eq!(covered, all, "every accepted name is in the table");
-    // The default model: 44 named plus 13 cycle-exists (57), and garbage-read.
-    assert_eq!(anomalies_prohibited_by(&["strict-serializable"]).len(), 57 + 1);
+    // The default model: 44 named plus 13 cycle-exists (57), garbage-read and appends-out-of-order.
+    assert_eq!(anomalies_prohibited_by(&["strict-serializable"]).len(), 57 + 2);
 }
 
 /// §11: boundary([a]) for every anomaly of the lattice.
@@ -183,6 +185,8 @@ fn table_11_boundary_per_anomaly() {
     // garbage-read is ruled out exactly like G0.
     assert_eq!(boundary(&[GARBAGE_READ]), boundary(&["G0"]));
     assert_eq!(boundary(&[GARBAGE_READ]).not, vec!["read-uncommitted"]);
+    // appends-out-of-order too (it is directly proscribed by PL-1).
+    assert_eq!(boundary(&[APPENDS_OUT_OF_ORDER]), boundary(&["G0"]));
     assert_eq!(boundary(&[EMPTY_TRANSACTION_GRAPH, CYCLE_SEARCH_TIMEOUT]), Boundary::default());
 }
 
@@ -200,6 +204,7 @@ fn lattice_fixtures() {
     assert_eq!(all_implied_anomalies(&["G-SI"]), fs(&["G-SI"]));
     let mut rc = anomalies_prohibited_by(&["read-committed"]);
     rc.remove(GARBAGE_READ);
+    rc.remove(APPENDS_OUT_OF_ORDER);
     assert_eq!(
         rc,
         fs(&[
@@ -400,4 +405,54 @@ fn verdicts() {
     // LA-11: only an empty graph with A=[dirty-update].
     let r = v(&[], &["dirty-update"], &[EMPTY_TRANSACTION_GRAPH]);
     assert_eq!((r.valid, r.boundary.clone()), (Validity::Unknown, Boundary::default()));
+}
+
+/// Issue 12 item 11: the models nothing here can rule out are exactly the 11
+/// that prohibit no anomaly (§10's first row); every other one prohibits G0.
+#[test]
+fn models_this_checker_can_rule_out() {
+    let c = catalog();
+    assert_eq!(c.models.len(), 54);
+    let cannot: Vec<&str> = c.models.iter().filter(|m| !m.can_rule_out).map(|m| m.name).collect();
+    assert_eq!(
+        cannot,
+        vec![
+            "1SR",
+            "PRAM",
+            "causal",
+            "linearizable",
+            "monotonic-reads",
+            "monotonic-writes",
+            "read-your-writes",
+            "sequential",
+            "session-serializable",
+            "view-serializable",
+            "writes-follow-reads"
+        ]
+    );
+    for m in &c.models {
+        assert_eq!(m.note.is_some(), !m.can_rule_out, "{}", m.name);
+        assert_eq!(m.can_rule_out, anomalies_prohibited_by(&[m.name]).contains("G0"), "{}", m.name);
+    }
+    let ser = c.models.iter().find(|m| m.name == "serializable").unwrap();
+    assert_eq!((ser.canonical, ser.friendly), ("PL-3", "serializable"));
+    assert_eq!(ser.aliases, vec!["PL-3", "conflict-serializable"]);
+    let strict = c.models.iter().find(|m| m.name == "PL-SS").unwrap();
+    assert_eq!(strict.aliases, vec!["strict-serializable", "strong-serializable"]);
+    assert!(unchecked_note("linearizable").unwrap().contains("linearizability checker"));
+    assert_eq!(unchecked_note("serializable"), None);
+
+    // Anomalies: 62 lattice names in depth order, then the two inconclusive ones.
+    assert_eq!(c.anomalies.len(), 64);
+    let a = |n: &str| c.anomalies.iter().find(|a| a.name == n).unwrap().clone();
+    assert_eq!(a("G2-item").found_in, vec!["list-append", "rw-register"]);
+    assert_eq!((a("G2").found_in.len(), a("G2").detectable_in.len()), (0, 2));
+    assert_eq!(a("cyclic-versions").found_in, vec!["rw-register"]);
+    assert_eq!(a("appends-out-of-order").found_in, vec!["list-append"]);
+    assert!(a("appends-out-of-order").histcheck_only && a("garbage-read").histcheck_only);
+    for never in ["G-cursor", "G-monotonic", "G-MSR", "G-SI", "G-SIb", "G-update", "GSIa", "predicate-read-miss"] {
+        assert!(a(never).detectable_in.is_empty(), "{never}");
+    }
+    assert!(a("cycle-search-timeout").inconclusive && a("cycle-search-timeout").rules_out.is_empty());
+    assert_eq!(a("G1a").rules_out, vec!["read-committed"]);
 }
