@@ -15,7 +15,7 @@ use checker::{Anomaly, Rels};
 use comfy_table::modifiers::UTF8_ROUND_CORNERS;
 use comfy_table::presets::UTF8_FULL_CONDENSED;
 use comfy_table::{CellAlignment, ContentArrangement, Table};
-use history::{snippet_of, History, MopKind, MopVal, OpValue, Process, SrcPos};
+use history::{snippet_of, History, MopKind, MopVal, OpType, OpValue, Process, SrcPos};
 use serde_json::{json, Map, Value as Json};
 use std::fmt::Write as _;
 use std::fs;
@@ -78,6 +78,34 @@ fn detect_model(locate: &Locate<'_>, h: &History) -> Result<ModelArg, String> {
                 _ => Ok(ModelArg::ListAppend),
             }
         }
+    }
+}
+
+/// Why a history holds nothing to check, if it does not: no client
+/// transaction at all (an empty file, only nemesis ops), or only failed ones,
+/// which did not happen. A verdict on such a history would claim a check that
+/// never ran, so it is an input error (exit 2), not `unknown`.
+fn nothing_to_check(h: &History) -> Option<String> {
+    let (mut total, mut failed) = (0u64, 0u64);
+    for (i, op) in h.ops.iter().enumerate() {
+        if op.process.client().is_none() || !matches!(op.value, OpValue::Txn { .. }) {
+            continue;
+        }
+        // One transaction per completion, and one per invocation never completed.
+        match op.kind {
+            OpType::Invoke if h.partner_of(i).is_some() => continue,
+            OpType::Fail => failed += 1,
+            _ => {}
+        }
+        total += 1;
+    }
+    if total == 0 {
+        Some("the history has no client transactions".into())
+    } else if failed == total {
+        let all = if total == 1 { "its only transaction".to_string() } else { format!("all {total} transactions") };
+        Some(format!("{all} failed (:fail), so none of them took effect"))
+    } else {
+        None
     }
 }
 
@@ -202,6 +230,9 @@ pub fn check_history<R>(
     } else {
         h
     };
+    if let Some(why) = nothing_to_check(&h) {
+        return Err(format!("{name}: nothing to check: {why}"));
+    }
     let txn_order = match spec.txn_order {
         Some(p) => Some(read_txn_order(p)?),
         None => None,

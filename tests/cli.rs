@@ -584,3 +584,74 @@ fn stats_says_when_it_cannot_tell_the_format() {
     expect_code(&o, 2);
     assert!(stderr(&o).contains("directory"), "{}", stderr(&o));
 }
+
+// ---------------------------------------------------------------- nothing to check
+
+/// An empty history, or one whose transactions all failed, has nothing for
+/// `elle` to check: exit 2 and "nothing to check" with the file's name, never
+/// exit 3 (issue 12, item 13).
+#[test]
+fn elle_with_nothing_to_check_exits_2() {
+    let d = scratch("nothing-to-check");
+    let cases = [
+        ("empty.edn", ""),
+        ("empty.json", "[]"),
+        ("comments-only.edn", "; nothing here\n"),
+        (
+            "all-failed.edn",
+            "{:type :invoke, :process 0, :f :txn, :value [[:append :x 1]]}\n\
+             {:type :fail, :process 0, :f :txn, :value [[:append :x 1]]}\n\
+             {:type :invoke, :process 1, :f :txn, :value [[:r :x nil]]}\n\
+             {:type :fail, :process 1, :f :txn, :value [[:r :x nil]]}\n",
+        ),
+        (
+            "all-failed-rw.edn",
+            "{:type :invoke, :process 0, :f :txn, :value [[:w :x 1]]}\n\
+             {:type :fail, :process 0, :f :txn, :value [[:w :x 1]]}\n",
+        ),
+        (
+            "register-all-failed.edn",
+            "{:type :invoke, :process 0, :f :write, :value 1}\n{:type :fail, :process 0, :f :write, :value 1}\n\
+             {:type :invoke, :process 1, :f :cas, :value [1 2]}\n{:type :fail, :process 1, :f :cas, :value [1 2]}\n",
+        ),
+        ("nemesis-only.edn", "{:type :info, :process :nemesis, :f :start, :value nil}\n"),
+    ];
+    for (name, text) in cases {
+        let f = d.join(name);
+        fs::write(&f, text).unwrap();
+        for json in [false, true] {
+            let mut c = histcheck();
+            c.arg("elle").arg(&f);
+            if json {
+                c.arg("--json");
+            }
+            let o = c.output().unwrap();
+            expect_code(&o, 2);
+            let err = stderr(&o);
+            assert!(err.contains(&format!("{}: nothing to check", f.display())), "{name}: {err}");
+            assert_eq!(stdout(&o), "", "{name}");
+        }
+    }
+    // Ok transactions are something to check.
+    let f = d.join("two-ok.edn");
+    fs::write(
+        &f,
+        "{:type :ok, :process 0, :f :txn, :value [[:append :x 1]]}\n{:type :ok, :process 0, :f :txn, :value [[:r :x [1]]]}\n",
+    )
+    .unwrap();
+    expect_code(&histcheck().arg("elle").arg(&f).output().unwrap(), 0);
+    // So is one that may have committed: an :info transaction stays unknown, not "nothing to check".
+    let f = d.join("one-info.edn");
+    fs::write(&f, "{:type :info, :process 0, :f :txn, :value [[:append :x 1]]}\n").unwrap();
+    expect_code(&histcheck().arg("elle").arg(&f).output().unwrap(), 3);
+    // A failed transaction beside an ok one is checked as before.
+    let f = d.join("one-failed-one-ok.edn");
+    fs::write(
+        &f,
+        "{:type :fail, :process 0, :f :txn, :value [[:append :x 1]]}\n{:type :ok, :process 1, :f :txn, :value [[:r :x [1]]]}\n",
+    )
+    .unwrap();
+    let o = histcheck().arg("elle").arg(&f).output().unwrap();
+    expect_code(&o, 1);
+    assert!(stdout(&o).contains("G1a"), "{}", stdout(&o));
+}

@@ -178,9 +178,11 @@ fn la_10_incompatible_order() {
 
 #[test]
 fn la_11_dirty_update() {
-    elle(LA11A, &only("dirty-update"))
-        .unknown(&["empty-transaction-graph"], &[])
-        .one("empty-transaction-graph", json!({"type": "empty-transaction-graph"}));
+    // Elle: unknown, empty-transaction-graph. A lone failed transaction did not
+    // happen, so histcheck has nothing to check: exit 2 (issue 12, item 13).
+    let out = histcheck().args(["elle", LA11A]).args(only("dirty-update")).output().unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    assert!(text(&out.stderr).contains(&format!("{LA11A}: nothing to check")), "{}", text(&out.stderr));
     // Elle's txns are [#0 … #1] with a literal ellipsis; histcheck gives the
     // aborted one, then the committed one.
     elle(LA11B, &only("dirty-update"))
@@ -608,7 +610,7 @@ fn la_23_generator_writes_a_readable_history() {
 
 /// A history of client ops none of which is a transaction (a mutex) is not
 /// "valid": nothing was checked. Exit 2, naming an op, file, line and column.
-/// Nemesis-only and empty histories are still checked as Elle does.
+/// Nemesis-only and empty histories have nothing to check: exit 2 too.
 #[test]
 fn a_history_without_transactions_is_refused() {
     let dir = scratch("no-txns");
@@ -635,8 +637,10 @@ fn a_history_without_transactions_is_refused() {
     )
     .unwrap();
     elle(mixed.to_str().unwrap(), &[]).code(0);
-    // Only nemesis ops: nothing is claimed either way (Elle's empty-transaction-graph).
+    // Only nemesis ops: nothing to check, exit 2 (Elle: unknown, empty-transaction-graph).
     let nemesis = dir.join("nemesis.edn");
     fs::write(&nemesis, "{:type :info, :f :kill, :process :nemesis, :index 0}\n").unwrap();
-    elle(nemesis.to_str().unwrap(), &[]).unknown(&["empty-transaction-graph"], &[]);
+    let out = histcheck().arg("elle").arg(&nemesis).output().unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    assert!(text(&out.stderr).contains("nemesis.edn: nothing to check"), "{}", text(&out.stderr));
 }
