@@ -655,3 +655,39 @@ fn elle_with_nothing_to_check_exits_2() {
     expect_code(&o, 1);
     assert!(stdout(&o).contains("G1a"), "{}", stdout(&o));
 }
+
+// ---------------------------------------------------------------- rust-version
+
+/// `rust-version` in Cargo.toml is at least what every locked dependency built
+/// on this platform declares (dev-dependencies included: `cargo test` needs
+/// them), and the histcheck package inherits it (issue 12, item 16).
+#[test]
+fn rust_version_covers_the_locked_dependencies() {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let v = Command::new(&cargo).arg("-vV").output().expect("cargo runs");
+    let host = stdout(&v)
+        .lines()
+        .find_map(|l| l.strip_prefix("host: ").map(str::to_string))
+        .expect("cargo -vV names the host");
+    let o = Command::new(&cargo)
+        .args(["metadata", "--format-version", "1", "--offline", "--filter-platform", &host])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .expect("cargo metadata runs");
+    assert!(o.status.success(), "cargo metadata: {}", stderr(&o));
+    let doc: Json = serde_json::from_slice(&o.stdout).unwrap();
+    let parse = |s: &str| -> Vec<u64> { s.split('.').map(|p| p.parse().unwrap()).collect() };
+    let mut ours = None;
+    let mut need: (Vec<u64>, String) = (vec![0], String::new());
+    for p in doc["packages"].as_array().unwrap() {
+        let Some(rv) = p["rust_version"].as_str() else { continue };
+        let name = p["name"].as_str().unwrap().to_string();
+        if name == "histcheck" {
+            ours = Some(parse(rv));
+        } else if p["source"].is_string() && parse(rv) > need.0 {
+            need = (parse(rv), name);
+        }
+    }
+    let ours = ours.expect("the histcheck package declares a rust-version");
+    assert!(ours >= need.0, "rust-version {ours:?} is older than {} needs ({:?})", need.1, need.0);
+}
