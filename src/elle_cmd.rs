@@ -3,20 +3,20 @@
 //! Exit codes: 0 valid, 1 invalid, 3 unknown, 2 bad input or usage.
 
 use crate::cli::{ElleArgs, ModelArg};
-use crate::elle_render::{anomaly_json, cycle_dot, explain, index};
+use crate::elle_render::{atom_json, cycle_dot, explain, index};
 use crate::input::{self, Loaded};
 use crate::output::{self, count, Exit};
 use checker::check::{self, Options, Report};
 use checker::cycles::SearchOptions;
 use checker::lattice::{self, Validity};
 use checker::register_history;
+use checker::report_json::{self, Document};
 use checker::rw_register::RwOptions;
-use checker::{Anomaly, Rels};
+use checker::Anomaly;
 use comfy_table::modifiers::UTF8_ROUND_CORNERS;
 use comfy_table::presets::UTF8_FULL_CONDENSED;
 use comfy_table::{CellAlignment, ContentArrangement, Table};
 use history::{snippet_of, History, MopKind, MopVal, OpType, OpValue, Process, SrcPos};
-use serde_json::{json, Map, Value as Json};
 use std::fmt::Write as _;
 use std::fs;
 use std::io::{self, Write};
@@ -170,7 +170,7 @@ pub struct Checked<'r, 'h> {
     pub h: &'h History,
     pub report: &'r Report<'h>,
     /// The `--json` document.
-    pub doc: Json,
+    pub doc: Document,
     pub opts: &'r Options,
     pub model_name: &'static str,
 }
@@ -334,11 +334,9 @@ fn run_stored(args: &ElleArgs) -> Exit {
     // As detsys's checker: a stored rw-register run's one key is linearizable.
     let linearizable = flavor == store::Flavor::RwRegister;
     check_and_print(args, &title, &locate, h, read_ms, linearizable, |doc| {
-        if let Json::Object(m) = doc {
-            m.insert("file".into(), Json::from(db.as_str()));
-            m.insert("test_id".into(), Json::from(test));
-            m.insert("run_id".into(), Json::from(run));
-        }
+        doc.file = db.clone();
+        doc.test_id = Some(test);
+        doc.run_id = Some(run);
     })
 }
 
@@ -351,7 +349,7 @@ fn check_and_print(
     h: History,
     read_ms: u64,
     linearizable_keys: bool,
-    amend: impl FnOnce(&mut Json),
+    amend: impl FnOnce(&mut Document),
 ) -> Exit {
     let mut spec = Spec::of(args, read_ms);
     spec.linearizable_keys |= linearizable_keys;
@@ -379,58 +377,16 @@ fn check_and_print(
     })
 }
 
-pub fn validity_json(v: Validity) -> Json {
-    match v {
-        Validity::True => Json::Bool(true),
-        Validity::False => Json::Bool(false),
-        Validity::Unknown => Json::from("unknown"),
-    }
-}
-
 /// The `--json` document (also `result.json` in `--directory`).
-fn document(file: &str, model: &str, h: &History, opts: &Options, r: &Report<'_>, read_ms: Option<u64>) -> Json {
-    let mut anomalies = Map::new();
-    for (ty, list) in &r.anomalies {
-        anomalies.insert((*ty).to_string(), Json::Array(list.iter().map(|a| anomaly_json(h, a)).collect()));
-    }
-    let mut edges = Map::new();
-    for (i, rel) in Rels::SINGLES.iter().enumerate() {
-        if r.stats.edges[i] > 0 {
-            edges.insert(rel.single_name().to_string(), Json::from(r.stats.edges[i]));
-        }
-    }
-    let s = &r.stats;
-    let mut stats = json!({
-        "ops": s.ops,
-        "transactions": s.transactions,
-        "edges": edges,
-        "additional_graph": s.additional_graph,
-        "sccs": s.search.sccs,
-        "largest_scc": s.search.largest_scc,
-        "search_work": s.search.work,
-    });
-    if model == "rw-register" {
-        stats["version_sources"] = json!(s.version_sources);
-    }
-    if let Some(read) = read_ms {
-        stats["time_ms"] = json!({
-            "read": read, "infer": s.infer_ms, "graph": s.graph_ms, "search": s.search_ms,
-        });
-    }
-    // Field order as documented: serde_json keeps insertion order only with its
-    // preserve_order feature, so build the top level as a struct-like list.
-    let mut top = Map::new();
-    top.insert("file".into(), Json::from(file));
-    top.insert("model".into(), Json::from(model));
-    top.insert("consistency_models".into(), json!(opts.models));
-    top.insert("anomalies_requested".into(), json!(opts.anomalies));
-    top.insert("valid".into(), validity_json(r.valid));
-    top.insert("anomaly_types".into(), json!(r.anomaly_types));
-    top.insert("not".into(), json!(r.boundary.not));
-    top.insert("also_not".into(), json!(r.boundary.also_not));
-    top.insert("anomalies".into(), Json::Object(anomalies));
-    top.insert("stats".into(), stats);
-    Json::Object(top)
+fn document(
+    file: &str,
+    model: &'static str,
+    h: &History,
+    opts: &Options,
+    r: &Report<'_>,
+    read_ms: Option<u64>,
+) -> Document {
+    report_json::document(file, model, h, opts, r, read_ms, &atom_json)
 }
 
 fn models_phrase(opts: &Options) -> String {
@@ -531,7 +487,7 @@ fn file_stem(ty: &str) -> String {
 
 /// `result.json`, `<type>.txt` for every reported type, and `<type>/<i>.dot`
 /// (plus `.svg` when Graphviz is installed) for every reported cycle.
-fn write_directory(dir: &Path, h: &History, r: &Report<'_>, doc: &Json) -> io::Result<()> {
+fn write_directory(dir: &Path, h: &History, r: &Report<'_>, doc: &Document) -> io::Result<()> {
     fs::create_dir_all(dir)?;
     let mut text = serde_json::to_string_pretty(doc).map_err(io::Error::from)?;
     text.push('\n');

@@ -685,3 +685,191 @@ fn rust_version_covers_the_locked_dependencies() {
     let ours = ours.expect("the histcheck package declares a rust-version");
     assert!(ours >= need.0, "rust-version {ours:?} is older than {} needs ({:?})", need.1, need.0);
 }
+
+// ---------------------------------------------------------------- golden --json
+
+/// Runs `histcheck ARGS…` and asserts its exit code and its exact stdout: a
+/// golden test of a `--json` document (or a converted history), whose keys must
+/// stay in the documented order.
+#[track_caller]
+fn golden(args: &[&str], want_code: i32, want: &str) {
+    let o = run(args);
+    assert_eq!(code(&o), want_code, "exit code of histcheck {}\n{}", args.join(" "), stderr(&o));
+    let got = stdout(&o);
+    assert!(
+        got == want,
+        "histcheck {}: stdout differs from the golden text\n--- got\n{got}--- want\n{want}",
+        args.join(" ")
+    );
+}
+
+/// `stats --json` of a good file and a bad one: the exact text, keys in the documented order (issue 12, item 14).
+#[test]
+fn golden_json_stats() {
+    golden(
+        &["stats", "--json", "fixtures/rw-register-small.edn", "fixtures/bad/bad-type.edn"],
+        2,
+        r#"{
+  "files": [
+    {
+      "file": "fixtures/rw-register-small.edn",
+      "format": "edn",
+      "stats": {
+        "ops": 8,
+        "ops_by_type": {
+          "invoke": 4,
+          "ok": 3,
+          "fail": 1,
+          "info": 0
+        },
+        "client_ops": 8,
+        "other_ops": 0,
+        "transactions": {
+          "total": 4,
+          "ok": 3,
+          "fail": 1,
+          "info": 0,
+          "pending": 0
+        },
+        "processes": 2,
+        "keys": 2,
+        "micro_ops": {
+          "append": 0,
+          "r": 3,
+          "w": 3
+        },
+        "read_elements": 0,
+        "time": {
+          "min_ns": 0,
+          "max_ns": 70,
+          "span_ns": 70
+        }
+      },
+      "warnings": []
+    },
+    {
+      "file": "fixtures/bad/bad-type.edn",
+      "error": {
+        "line": 2,
+        "col": 1,
+        "message": "expected :type to be :invoke, :ok, :fail or :info, found :okay"
+      }
+    }
+  ]
+}
+"#,
+    );
+}
+
+/// `convert --to json`: the exact text (op fields in Jepsen's order, histcheck's JSON convention).
+#[test]
+fn golden_convert_to_json() {
+    golden(
+        &["convert", "fixtures/rw-register-small.edn", "--to", "json"],
+        0,
+        r#"[{"index":0,"time":0,"type":"invoke","process":0,"f":"txn","value":[["w",1,1],["w",2,1]]},
+{"index":1,"time":10,"type":"invoke","process":1,"f":"txn","value":[["r",1,null]]},
+{"index":2,"time":20,"type":"ok","process":0,"f":"txn","value":[["w",1,1],["w",2,1]]},
+{"index":3,"time":30,"type":"ok","process":1,"f":"txn","value":[["r",1,1]]},
+{"index":4,"time":40,"type":"invoke","process":1,"f":"txn","value":[["r",2,null],["w",1,2]]},
+{"index":5,"time":50,"type":"ok","process":1,"f":"txn","value":[["r",2,1],["w",1,2]]},
+{"index":6,"time":60,"type":"invoke","process":0,"f":"txn","value":[["r",1,null]]},
+{"index":7,"time":70,"type":"fail","process":0,"f":"txn","value":[["r",1,null]]}]
+"#,
+    );
+}
+
+/// `convert --to jsonl`: the exact text.
+#[test]
+fn golden_convert_to_jsonl() {
+    golden(
+        &["convert", "fixtures/rw-register-small.edn", "--to", "jsonl"],
+        0,
+        r#"{"index":0,"time":0,"type":"invoke","process":0,"f":"txn","value":[["w",1,1],["w",2,1]]}
+{"index":1,"time":10,"type":"invoke","process":1,"f":"txn","value":[["r",1,null]]}
+{"index":2,"time":20,"type":"ok","process":0,"f":"txn","value":[["w",1,1],["w",2,1]]}
+{"index":3,"time":30,"type":"ok","process":1,"f":"txn","value":[["r",1,1]]}
+{"index":4,"time":40,"type":"invoke","process":1,"f":"txn","value":[["r",2,null],["w",1,2]]}
+{"index":5,"time":50,"type":"ok","process":1,"f":"txn","value":[["r",2,1],["w",1,2]]}
+{"index":6,"time":60,"type":"invoke","process":0,"f":"txn","value":[["r",1,null]]}
+{"index":7,"time":70,"type":"fail","process":0,"f":"txn","value":[["r",1,null]]}
+"#,
+    );
+}
+
+/// `gen --expect`: the sidecar's exact text, `config` then `injected`, each
+/// setting in the generator's order, not alphabetical (issue 12, item 14).
+#[test]
+fn golden_gen_sidecar() {
+    let d = scratch("golden-gen");
+    let (h, e) = (d.join("h.edn"), d.join("h.expect.json"));
+    let o = histcheck()
+        .args(["gen", "rw-register", "--txns", "2", "--processes", "1", "-o"])
+        .arg(&h)
+        .arg("--expect")
+        .arg(&e)
+        .output()
+        .unwrap();
+    expect_code(&o, 0);
+    assert_eq!(
+        fs::read_to_string(&e).unwrap(),
+        r#"{
+  "config": {
+    "workload": "rw-register",
+    "txns": 2,
+    "processes": 1,
+    "keys": 8,
+    "mops": 4,
+    "seed": 0,
+    "isolation": "strict-serializable",
+    "faults": {
+      "stale-read": 0.0,
+      "aborted-read": 0.0,
+      "lost-write": 0.0,
+      "intermediate-read": 0.0,
+      "duplicate-append": 0.0,
+      "crash": 0.0
+    },
+    "max_writes_per_key": 32,
+    "read_fraction": 0.5,
+    "think_ns": 100000,
+    "step_ns": 50000
+  },
+  "injected": []
+}
+"#
+    );
+    let (t, e) = (d.join("t.jsonl"), d.join("t.expect.json"));
+    let o = histcheck().args(["gen", "trace", "--steps", "2", "-o"]).arg(&t).arg("--expect").arg(&e).output().unwrap();
+    expect_code(&o, 0);
+    assert_eq!(
+        fs::read_to_string(&e).unwrap(),
+        r#"{
+  "config": {
+    "kind": "props",
+    "steps": 2,
+    "seed": 0,
+    "props": [
+      [
+        "p",
+        0.5
+      ],
+      [
+        "q",
+        0.1
+      ]
+    ],
+    "nodes": 3,
+    "violations": {
+      "leader-overlap": 0.0,
+      "missed-deadline": 0.0,
+      "lost-response": 0.0
+    },
+    "step_ns": 1000000,
+    "deadline_ns": 50000000
+  },
+  "injected": []
+}
+"#
+    );
+}

@@ -7,7 +7,8 @@
 //! - [`order`] adds process and realtime edges;
 //! - [`cycles`] finds and classifies cycles;
 //! - [`lattice`] says which models the anomalies rule out;
-//! - [`check`] runs the whole pipeline.
+//! - [`check`] runs the whole pipeline;
+//! - [`report_json`] gives its result as the typed `--json` document.
 
 #![forbid(unsafe_code)]
 
@@ -21,6 +22,7 @@ pub mod list_append;
 pub mod order;
 pub mod register_history;
 pub mod rel;
+pub mod report_json;
 pub mod rw_register;
 
 pub use anomaly::{Anomaly, CheckError, Cycle, Explainer, Step, Version};

@@ -19,6 +19,7 @@ pub mod fixture;
 pub mod import;
 pub mod jepsen;
 mod json;
+pub mod report_json;
 pub mod trace;
 
 use rusqlite::{Connection, ErrorCode, OpenFlags};
