@@ -1,6 +1,7 @@
 //! `histcheck elle FILE`: checks a transactional history as Jepsen's Elle does.
 //!
-//! Exit codes: 0 valid, 1 invalid, 3 unknown, 2 bad input or usage.
+//! Exit codes: 0 valid, 1 invalid, 3 unknown, 2 bad input or usage; with
+//! several files the worst of them, ranked 2 > 1 > 3 > 0.
 
 use crate::cli::{ElleArgs, ModelArg};
 use crate::elle_render::{atom_json, cycle_dot, explain, index};
@@ -17,6 +18,7 @@ use comfy_table::modifiers::UTF8_ROUND_CORNERS;
 use comfy_table::presets::UTF8_FULL_CONDENSED;
 use comfy_table::{CellAlignment, ContentArrangement, Table};
 use history::{snippet_of, History, MopKind, MopVal, OpType, OpValue, Process, SrcPos};
+use serde::Serialize;
 use std::fmt::Write as _;
 use std::fs;
 use std::io::{self, Write};
@@ -279,23 +281,129 @@ pub fn check_history<R>(
     Ok(then(Checked { h: &h, report: &report, doc, opts: &opts, model_name }))
 }
 
-pub fn run(args: &ElleArgs) -> Exit {
-    let Some(path) = &args.file else {
-        return run_stored(args);
+/// The worst of two exit statuses, for several files: bad input (a file was
+/// not checked at all) over a violation (a definite finding) over inconclusive
+/// over pass, as `runs check` and `ltl` with several formulas rank them.
+pub fn worst(a: Exit, b: Exit) -> Exit {
+    let rank = |e: Exit| match e {
+        Exit::Pass => 0,
+        Exit::Inconclusive => 1,
+        Exit::Violation => 2,
+        Exit::BadInput => 3,
     };
-    let file = path.display().to_string();
+    if rank(b) > rank(a) {
+        b
+    } else {
+        a
+    }
+}
+
+/// One file's entry of the `{"files": [...]}` document of `elle --json` with
+/// several files: its document, or why it could not be checked.
+#[derive(Serialize)]
+#[serde(untagged)]
+enum FileResult {
+    Checked(Box<Document>),
+    Failed { file: String, error: String },
+}
+
+/// `elle --json` with several files.
+#[derive(Serialize)]
+struct FilesDoc {
+    files: Vec<FileResult>,
+}
+
+/// Where a checked history's report goes.
+enum Sink<'a> {
+    /// Stdout: the document with --json, else the human report.
+    Print,
+    /// Collected into one document (`--json` with several files).
+    Collect(&'a mut Vec<FileResult>),
+}
+
+/// elle-cli's options that histcheck refuses, with the reason and what to use.
+fn refused_options(args: &ElleArgs) -> Option<&'static str> {
+    if args.cycle_search_timeout.is_some() {
+        return Some(
+            "--cycle-search-timeout (-s) is elle-cli's wall-clock limit on the cycle search; histcheck has none, so that the same history gives the same verdict on every machine and every run. Its search is bounded by work instead: use --budget N (path extensions per component and cycle type; when it runs out the verdict is unknown and says so)",
+        );
+    }
+    if args.plot_timeout.is_some() {
+        return Some(
+            "--plot-timeout (-t) is elle-cli's wall-clock limit on plotting; histcheck does not time anything (the output would depend on the machine). -d DIR writes every cycle's plot as DOT, and as SVG when Graphviz's dot is installed",
+        );
+    }
+    None
+}
+
+pub fn run(args: &ElleArgs) -> Exit {
+    if let Some(msg) = refused_options(args) {
+        output::error(msg);
+        return Exit::BadInput;
+    }
+    if args.files.is_empty() {
+        return run_stored(args);
+    }
+    if args.files.iter().filter(|p| input::is_stdin(p)).count() > 1 {
+        output::error("standard input (-) can be read only once: name it once among the files");
+        return Exit::BadInput;
+    }
+    let several = args.files.len() > 1;
+    if several && args.txn_order.is_some() {
+        output::error("--txn-order gives the commit order of one history: check one file with it");
+        return Exit::BadInput;
+    }
+    let mut status = Exit::Pass;
+    let mut docs = Vec::new();
+    for (i, path) in args.files.iter().enumerate() {
+        if several && !args.json && i > 0 {
+            // A blank line between the reports of two files.
+            let mut out = io::stdout().lock();
+            let r = writeln!(out).and_then(|_| out.flush());
+            if r.is_err() {
+                return output::stdout_result(r, status);
+            }
+        }
+        let dir = args.directory.as_ref().map(|d| {
+            if several {
+                let name = path.file_name().map_or("stdin".into(), |n| n.to_string_lossy().into_owned());
+                d.join(format!("{}-{}", i + 1, if input::is_stdin(path) { "stdin".into() } else { name }))
+            } else {
+                d.clone()
+            }
+        });
+        let sink = if several && args.json { Sink::Collect(&mut docs) } else { Sink::Print };
+        status = worst(status, check_file(args, path, dir.as_deref(), sink));
+    }
+    if several && args.json {
+        let mut out = io::stdout().lock();
+        let written = serde_json::to_writer_pretty(&mut out, &FilesDoc { files: docs })
+            .map_err(io::Error::from)
+            .and_then(|_| writeln!(out))
+            .and_then(|_| out.flush());
+        return output::stdout_result(written, status);
+    }
+    status
+}
+
+/// Reads and checks one file of `elle FILE…`.
+fn check_file(args: &ElleArgs, path: &Path, dir: Option<&Path>, sink: Sink<'_>) -> Exit {
+    let file = input::display_name(path);
     let t0 = Instant::now();
     let Loaded { history: h, .. } = match input::load(path, args.format.map(Into::into)) {
         Ok(l) => l,
         Err(e) => {
             output::eline(&e);
+            if let Sink::Collect(docs) = sink {
+                docs.push(FileResult::Failed { file, error: e.to_string() });
+            }
             return Exit::BadInput;
         }
     };
     let read_ms = t0.elapsed().as_millis() as u64;
     output::print_warnings(&file, &h.warnings);
     let locate = |p: SrcPos| format!("{file}:{}:{}", p.line, p.col);
-    check_and_print(args, &file, &locate, h, read_ms, false, |_| {})
+    check_and_print(args, &file, &locate, h, read_ms, false, dir, sink, |_| {})
 }
 
 /// `histcheck elle --db DB --test-id T --run-id R`: the run's history, rebuilt
@@ -333,15 +441,16 @@ fn run_stored(args: &ElleArgs) -> Exit {
     let title = format!("{db} ({id})");
     // As detsys's checker: a stored rw-register run's one key is linearizable.
     let linearizable = flavor == store::Flavor::RwRegister;
-    check_and_print(args, &title, &locate, h, read_ms, linearizable, |doc| {
+    check_and_print(args, &title, &locate, h, read_ms, linearizable, args.directory.as_deref(), Sink::Print, |doc| {
         doc.file = db.clone();
         doc.test_id = Some(test);
         doc.run_id = Some(run);
     })
 }
 
-/// Checks, then writes the directory, the document or the human report, which
-/// starts with `title`.
+/// Checks, then writes the directory `dir`, and the document or the human
+/// report (which starts with `title`) to `sink`.
+#[allow(clippy::too_many_arguments)]
 fn check_and_print(
     args: &ElleArgs,
     title: &str,
@@ -349,19 +458,28 @@ fn check_and_print(
     h: History,
     read_ms: u64,
     linearizable_keys: bool,
+    dir: Option<&Path>,
+    sink: Sink<'_>,
     amend: impl FnOnce(&mut Document),
 ) -> Exit {
     let mut spec = Spec::of(args, read_ms);
     spec.linearizable_keys |= linearizable_keys;
+    let mut collect = match sink {
+        Sink::Collect(docs) => Some(docs),
+        Sink::Print => None,
+    };
     let out = check_history(title, locate, h, &spec, |c| {
         let mut doc = c.doc;
         amend(&mut doc);
         let status = status_of(c.report.valid);
-        if let Some(dir) = &args.directory {
+        if let Some(dir) = dir {
             if let Err(e) = write_directory(dir, c.h, c.report, &doc) {
-                output::error(format_args!("cannot write to {}: {e}", dir.display()));
-                return Exit::BadInput;
+                return Err(format!("cannot write to {}: {e}", dir.display()));
             }
+        }
+        if let Some(docs) = collect.as_deref_mut() {
+            docs.push(FileResult::Checked(Box::new(doc)));
+            return Ok(status);
         }
         let mut out = io::stdout().lock();
         let written = if args.json {
@@ -369,12 +487,18 @@ fn check_and_print(
         } else {
             write_human(&mut out, title, c.model_name, c.h, c.opts, c.report, args.explain)
         };
-        output::stdout_result(written.and_then(|_| out.flush()), status)
+        Ok(output::stdout_result(written.and_then(|_| out.flush()), status))
     });
-    out.unwrap_or_else(|e| {
-        output::error(e);
-        Exit::BadInput
-    })
+    match out.and_then(|r| r) {
+        Ok(status) => status,
+        Err(e) => {
+            output::error(&e);
+            if let Some(docs) = collect {
+                docs.push(FileResult::Failed { file: title.to_string(), error: e });
+            }
+            Exit::BadInput
+        }
+    }
 }
 
 /// The `--json` document (also `result.json` in `--directory`).

@@ -873,3 +873,142 @@ fn golden_gen_sidecar() {
 "#
     );
 }
+
+// ---------------------------------------------------------------- elle-cli habits
+
+const VALID: &str = "fixtures/list-append-small.edn";
+const INVALID: &str = "fixtures/elle/stale-read.edn";
+
+/// A history that is checked and unknown: one :info transaction, no edges.
+fn unknown_history(d: &Path) -> PathBuf {
+    let f = d.join("unknown.edn");
+    fs::write(&f, "{:type :info, :process 0, :f :txn, :value [[:append :x 1]]}\n").unwrap();
+    f
+}
+
+/// elle-cli's option names work where their meaning carries: `--model`,
+/// `--consistency-models`, `--anomalies`, `--directory`, `-f`/`--format`,
+/// `-v`/`--verbose` (the whole result as JSON) (issue 12, item 15).
+#[test]
+fn elle_accepts_elle_cli_option_names() {
+    let d = scratch("elle-cli-names");
+    let out = d.join("out");
+    let o = histcheck()
+        .args(["elle", "--model", "list-append", "--consistency-models", "strict-serializable", "--anomalies", "G1"])
+        .arg("--directory")
+        .arg(&out)
+        .args(["-f", "edn", "--verbose", INVALID])
+        .output()
+        .unwrap();
+    expect_code(&o, 1);
+    let doc: Json = serde_json::from_slice(&o.stdout).expect("--verbose prints the JSON document");
+    assert_eq!(doc["valid"], Json::Bool(false));
+    assert_eq!(doc["anomalies_requested"], serde_json::json!(["G1"]));
+    assert!(out.join("result.json").is_file());
+    let short = run(&["elle", "-m", "list-append", "-c", "strict-serializable", "-a", "G1", "-v", INVALID]);
+    expect_code(&short, 1);
+    assert_eq!(short.stdout, o.stdout);
+}
+
+/// Several files: a verdict per file, and the exit code is the worst, ranked
+/// 2 (not checked) > 1 (invalid) > 3 (unknown) > 0.
+#[test]
+fn elle_checks_several_files_and_exits_with_the_worst() {
+    let d = scratch("elle-several");
+    let unknown = unknown_history(&d);
+    let unknown = unknown.to_str().unwrap();
+    let missing = d.join("missing.edn");
+    let missing = missing.to_str().unwrap();
+    for (files, want) in [
+        (vec![VALID, VALID], 0),
+        (vec![VALID, unknown], 3),
+        (vec![unknown, INVALID, VALID], 1),
+        (vec![INVALID, unknown], 1),
+        (vec![VALID, missing, INVALID], 2),
+        (vec![missing, unknown], 2),
+    ] {
+        let mut args = vec!["elle"];
+        args.extend(&files);
+        let o = run(&args);
+        expect_code(&o, want);
+        // Every readable file gets its report, in order, the unreadable one an error.
+        let text = stdout(&o);
+        let mut at = 0;
+        for f in &files {
+            if *f == missing {
+                assert!(stderr(&o).contains("missing.edn"), "{}", stderr(&o));
+                continue;
+            }
+            let i = text[at..].find(&format!("{f}: list-append")).unwrap_or_else(|| panic!("{f} in\n{text}"));
+            at += i + 1;
+        }
+        // --json: one document, an entry per file in order.
+        args.push("--json");
+        let o = run(&args);
+        expect_code(&o, want);
+        let doc: Json = serde_json::from_slice(&o.stdout).unwrap();
+        let entries = doc["files"].as_array().unwrap();
+        assert_eq!(entries.len(), files.len());
+        for (e, f) in entries.iter().zip(&files) {
+            assert_eq!(e["file"], Json::from(*f));
+            if *f == missing {
+                assert!(e["error"].as_str().unwrap().contains("cannot read"), "{e}");
+            } else {
+                assert!(e["valid"].is_boolean() || e["valid"] == "unknown", "{e}");
+            }
+        }
+    }
+    // One file keeps its document as it was: no "files" wrapper.
+    let o = run(&["elle", VALID, "--json"]);
+    let doc: Json = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(doc["file"], VALID);
+    // -d with several files: a directory per file.
+    let out = d.join("out");
+    let o = histcheck().args(["elle", VALID, INVALID, "-d"]).arg(&out).output().unwrap();
+    expect_code(&o, 1);
+    assert!(out.join("1-list-append-small.edn/result.json").is_file());
+    assert!(out.join("2-stale-read.edn/result.json").is_file());
+    // --txn-order is one history's commit order.
+    let o = run(&["elle", "--model", "rw-register", "--txn-order", "fixtures/elle-rw/rw-06.order", RW_EDN, RW_EDN]);
+    expect_code(&o, 2);
+    assert!(stderr(&o).contains("--txn-order"), "{}", stderr(&o));
+}
+
+/// `-` reads the history from standard input; only once.
+#[test]
+fn elle_reads_standard_input_from_dash() {
+    let mut child =
+        histcheck().args(["elle", "-", "--json"]).stdin(Stdio::piped()).stdout(Stdio::piped()).spawn().unwrap();
+    child.stdin.take().unwrap().write_all(&fs::read(fixture(INVALID)).unwrap()).unwrap();
+    let o = child.wait_with_output().unwrap();
+    expect_code(&o, 1);
+    let doc: Json = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(doc["file"], "<stdin>");
+    let from_file: Json = serde_json::from_slice(&run(&["elle", INVALID, "--json"]).stdout).unwrap();
+    assert_eq!(doc["anomalies"], from_file["anomalies"]);
+    let o = run(&["elle", "-", "-"]);
+    expect_code(&o, 2);
+    assert!(stderr(&o).contains("standard input"), "{}", stderr(&o));
+}
+
+/// elle-cli's `--cycle-search-timeout` gets a message pointing to --budget and
+/// saying why (determinism), not clap's `--` tip.
+#[test]
+fn elle_explains_cycle_search_timeout() {
+    for args in [
+        &["elle", "--cycle-search-timeout", "1000", VALID][..],
+        &["elle", "-s", "1000", VALID][..],
+        &["elle", VALID, "--cycle-search-timeout=10"][..],
+    ] {
+        let o = run(args);
+        expect_code(&o, 2);
+        let err = stderr(&o);
+        assert!(err.contains("--budget"), "{args:?}: {err}");
+        assert!(err.contains("same verdict on every machine"), "{args:?}: {err}");
+        assert!(!err.contains("tip:"), "{args:?}: {err}");
+        assert_eq!(stdout(&o), "");
+    }
+    let o = run(&["elle", "--plot-timeout", "5000", VALID]);
+    expect_code(&o, 2);
+    assert!(stderr(&o).contains("plot"), "{}", stderr(&o));
+}
