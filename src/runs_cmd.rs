@@ -17,6 +17,7 @@ use history::SrcPos;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use rayon::prelude::*;
 use serde::Serialize;
+use serde_json::value::{to_raw_value, RawValue};
 use serde_json::{json, Value as Json};
 use std::io::{self, IsTerminal, Write};
 use std::path::{Path, PathBuf};
@@ -182,14 +183,14 @@ struct Verdict {
     not: Json,
     /// The LTL formulas that failed (or are pending).
     ltl_failing: Vec<String>,
-    /// Per checker: its name, verdict and full result, until written.
-    docs: Vec<(String, Json, Json)>,
+    /// Per checker: its name, verdict and full result (as JSON text), until written.
+    docs: Vec<(String, Json, Box<RawValue>)>,
     /// The Analysis rows written.
     rows: Vec<i64>,
 }
 
 impl Verdict {
-    fn add(&mut self, name: String, valid: Json, status: Exit, doc: Json) {
+    fn add(&mut self, name: String, valid: Json, status: Exit, doc: Box<RawValue>) {
         let rank = |e: Exit| match e {
             Exit::Violation => 2,
             Exit::Inconclusive => 1,
@@ -230,7 +231,11 @@ fn ltl_formulas(a: &RunsCheckArgs) -> Result<Vec<LtlFormula>, String> {
 }
 
 /// Checks a run's trace against the formulas: (valid, status, failing formula names, result).
-fn check_ltl(tests: &Scan, rr: &RunRows, formulas: &[LtlFormula]) -> Result<(Json, Exit, Vec<String>, Json), String> {
+fn check_ltl(
+    tests: &Scan,
+    rr: &RunRows,
+    formulas: &[LtlFormula],
+) -> Result<(Json, Exit, Vec<String>, Box<RawValue>), String> {
     let t = rr.trace(tests).map_err(|e| e.message)?;
     let copts =
         ltl::compile::CompileOptions { time_unit: ltl::syntax::Unit::Ms, nodes: t.nodes.clone(), end_time: None };
@@ -277,7 +282,8 @@ fn check_ltl(tests: &Scan, rr: &RunRows, formulas: &[LtlFormula]) -> Result<(Jso
     };
     let id = rr.id.unwrap_or(RunId { test: -1, run: -1 });
     let doc = LtlRunDoc { test_id: id.test, run_id: id.run, valid: valid.clone(), steps: t.steps.len(), results };
-    Ok((valid, status, failing, json!(doc)))
+    let doc = to_raw_value(&doc).map_err(|e| e.to_string())?;
+    Ok((valid, status, failing, doc))
 }
 
 fn check_run(db: &str, tests: &Scan, rr: RunRows, a: &RunsCheckArgs, formulas: &[LtlFormula]) -> Checked {
@@ -327,7 +333,10 @@ fn check_run(db: &str, tests: &Scan, rr: RunRows, a: &RunsCheckArgs, formulas: &
                 v.anomaly_types = json!(doc.anomaly_types);
                 v.not = json!(doc.not);
                 let valid = json!(doc.valid);
-                v.add(format!("elle {}", model_name(model)), valid, status, json!(doc));
+                match to_raw_value(&doc) {
+                    Ok(doc) => v.add(format!("elle {}", model_name(model)), valid, status, doc),
+                    Err(e) => return Checked { id, ops, outcome: Err(e.to_string()) },
+                }
             }
             Err(e) => return Checked { id, ops, outcome: Err(e) },
         }

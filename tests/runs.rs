@@ -781,7 +781,16 @@ fn check_runs_ltl_formulas_over_stored_traces() {
 fn golden(db: &Path, args: &[&str], want_code: i32, want: &str) {
     let o = run(args);
     expect_code(&o, want_code);
-    let got = stdout(&o).replace(&d(db), "DB");
+    // The insert time of an Analysis varies: `"at": "…"` becomes `"at": "AT"`.
+    let got: Vec<String> = stdout(&o)
+        .replace(&d(db), "DB")
+        .lines()
+        .map(|l| match l.find("\"at\": \"") {
+            Some(i) => format!("{}\"at\": \"AT\"{}", &l[..i], if l.ends_with(',') { "," } else { "" }),
+            None => l.to_string(),
+        })
+        .collect();
+    let got = got.join("\n") + "\n";
     assert!(
         got == want,
         "histcheck {}: stdout differs from the golden text\n--- got\n{got}--- want\n{want}",
@@ -909,6 +918,31 @@ fn golden_json_runs() {
     "largest_scc": 0,
     "search_work": 0
   }
+}
+"#,
+    );
+    // A written analysis, shown with its result as it was written (keys in order).
+    let o = run(&["runs", "check", "--db", &p, "--elle", "list-append", "--test-id", "0", "--run-id", "0"]);
+    expect_code(&o, 0);
+    golden(
+        &db,
+        &["runs", "show", "--db", &p, "--test-id", "0", "--run-id", "0", "--json"],
+        0,
+        r#"{
+  "db": "DB",
+  "test_id": 0,
+  "run_id": 0,
+  "analyses": [
+    {
+      "row": 58,
+      "at": "AT",
+      "component": "histcheck",
+      "checker": "elle list-append",
+      "checker_version": "histcheck 0.1.0",
+      "valid": true,
+      "result": {"file":"DB","test_id":0,"run_id":0,"model":"list-append","consistency_models":["strict-serializable"],"anomalies_requested":[],"valid":true,"anomaly_types":[],"not":[],"also_not":[],"anomalies":{},"stats":{"ops":4,"transactions":2,"edges":{"wr":1,"realtime":1},"additional_graph":"realtime","sccs":0,"largest_scc":0,"search_work":0}}
+    }
+  ]
 }
 "#,
     );

@@ -5,6 +5,7 @@
 
 use crate::{Analysis, RunSummary};
 use serde::Serialize;
+use serde_json::value::RawValue;
 use serde_json::Value as Json;
 
 /// One `Analysis` event: `runs list`'s `last_analysis` (without `result`) and
@@ -17,9 +18,10 @@ pub struct AnalysisDoc<'a> {
     pub checker: Option<&'a str>,
     pub checker_version: Option<&'a str>,
     pub valid: &'a Json,
-    /// The checker's whole result, as stored (`runs show` only).
+    /// The checker's whole result, as stored, keys in the writer's order
+    /// (`runs show` only).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub result: Option<&'a Json>,
+    pub result: Option<StoredResult<'a>>,
 }
 
 impl<'a> AnalysisDoc<'a> {
@@ -31,9 +33,20 @@ impl<'a> AnalysisDoc<'a> {
             checker: a.checker.as_deref(),
             checker_version: a.checker_version.as_deref(),
             valid: &a.valid,
-            result: with_result.then_some(&a.result),
+            result: with_result.then(|| match &a.result_text {
+                Some(text) => StoredResult::Text(text),
+                None => StoredResult::Value(&a.result),
+            }),
         }
     }
+}
+
+/// A stored result: its text as written, else (no `result` key) its value.
+#[derive(Clone, Debug, Serialize)]
+#[serde(untagged)]
+pub enum StoredResult<'a> {
+    Text(&'a RawValue),
+    Value(&'a Json),
 }
 
 /// `runs list --json`.
