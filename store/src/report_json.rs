@@ -33,7 +33,7 @@ impl<'a> AnalysisDoc<'a> {
             checker: a.checker.as_deref(),
             checker_version: a.checker_version.as_deref(),
             valid: &a.valid,
-            result: with_result.then(|| match &a.result_text {
+            result: with_result.then_some(match &a.result_text {
                 Some(text) => StoredResult::Text(text),
                 None => StoredResult::Value(&a.result),
             }),
