@@ -61,7 +61,7 @@ impl From<FormatArg> for Format {
 
 #[derive(Debug, Args)]
 pub struct StatsArgs {
-    /// History files to summarise.
+    /// History files to summarise (`-` reads standard input).
     #[arg(required = true, value_name = "FILE")]
     pub files: Vec<PathBuf>,
 
@@ -76,7 +76,7 @@ pub struct StatsArgs {
 
 #[derive(Debug, Args)]
 pub struct ConvertArgs {
-    /// The history to convert.
+    /// The history to convert (`-` reads standard input).
     #[arg(value_name = "FILE")]
     pub file: PathBuf,
 
@@ -122,9 +122,11 @@ pub struct StoredRunArgs {
 
 #[derive(Debug, Args)]
 pub struct ElleArgs {
-    /// The history to check (or --test-id and --run-id of a run in a detsys store).
+    /// The histories to check, each on its own (`-` reads standard input), or
+    /// --test-id and --run-id of a run in a detsys store. With several files
+    /// the exit code is the worst: 2, then 1, then 3, then 0.
     #[arg(value_name = "FILE", required_unless_present_any = ["db", "test_id", "run_id"], conflicts_with_all = ["db", "test_id", "run_id"])]
-    pub file: Option<PathBuf>,
+    pub files: Vec<PathBuf>,
 
     #[command(flatten)]
     pub stored: StoredRunArgs,
@@ -168,12 +170,23 @@ pub struct ElleArgs {
     #[arg(long, value_name = "N", default_value_t = checker::cycles::SearchOptions::default().budget)]
     pub budget: u64,
 
-    /// Print one JSON document on stdout instead of tables and explanations.
-    #[arg(long)]
+    /// Print one JSON document on stdout instead of tables and explanations
+    /// (with several files, `{"files": [...]}`). `-v`/`--verbose` is elle-cli's name for it.
+    #[arg(long, short = 'v', visible_alias = "verbose")]
     pub json: bool,
 
+    /// elle-cli's `-s`/`--cycle-search-timeout MS` is refused with a pointer to
+    /// --budget: a wall-clock limit would make the verdict depend on the machine.
+    #[arg(short = 's', long, hide = true, value_name = "MS", num_args = 0..=1, allow_hyphen_values = true)]
+    pub cycle_search_timeout: Option<Option<String>>,
+
+    /// elle-cli's `-t`/`--plot-timeout MS`, refused likewise (plots are not timed here).
+    #[arg(short = 't', long, hide = true, value_name = "MS", num_args = 0..=1, allow_hyphen_values = true)]
+    pub plot_timeout: Option<Option<String>>,
+
     /// Also write result.json, an explanation file per anomaly type, and a Graphviz
-    /// plot (DOT, and SVG when `dot` is installed) per cycle into this directory.
+    /// plot (DOT, and SVG when `dot` is installed) per cycle into this directory
+    /// (with several files, into DIR/<i>-<file name>/ for the i-th file).
     #[arg(short = 'd', long, value_name = "DIR")]
     pub directory: Option<PathBuf>,
 
@@ -186,8 +199,8 @@ pub struct ElleArgs {
     #[arg(long)]
     pub timings: bool,
 
-    /// Input format; by default from the extension, else from the content.
-    #[arg(long, value_enum, value_name = "FORMAT")]
+    /// Input format; by default from the extension, else from the content (`-f` as in elle-cli).
+    #[arg(short = 'f', long, value_enum, value_name = "FORMAT")]
     pub format: Option<FormatArg>,
 }
 

@@ -16,7 +16,7 @@ use std::path::Path;
 
 pub fn run(args: &ConvertArgs) -> Exit {
     let to: Format = args.to.into();
-    let file = args.file.display().to_string();
+    let file = input::display_name(&args.file);
     let out = args.output.as_deref().filter(|o| o.as_os_str() != "-");
     if let Some(out) = out {
         if let Err(msg) = check_output(&args.file, out) {

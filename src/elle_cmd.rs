@@ -1,22 +1,24 @@
 //! `histcheck elle FILE`: checks a transactional history as Jepsen's Elle does.
 //!
-//! Exit codes: 0 valid, 1 invalid, 3 unknown, 2 bad input or usage.
+//! Exit codes: 0 valid, 1 invalid, 3 unknown, 2 bad input or usage; with
+//! several files the worst of them, ranked 2 > 1 > 3 > 0.
 
 use crate::cli::{ElleArgs, ModelArg};
-use crate::elle_render::{anomaly_json, cycle_dot, explain, index};
+use crate::elle_render::{atom_json, cycle_dot, explain, index};
 use crate::input::{self, Loaded};
 use crate::output::{self, count, Exit};
 use checker::check::{self, Options, Report};
 use checker::cycles::SearchOptions;
 use checker::lattice::{self, Validity};
 use checker::register_history;
+use checker::report_json::{self, Document};
 use checker::rw_register::RwOptions;
-use checker::{Anomaly, DetectError, Rels};
+use checker::{Anomaly, DetectError};
 use comfy_table::modifiers::UTF8_ROUND_CORNERS;
 use comfy_table::presets::UTF8_FULL_CONDENSED;
 use comfy_table::{CellAlignment, ContentArrangement, Table};
-use history::{snippet_of, History, SrcPos};
-use serde_json::{json, Map, Value as Json};
+use history::{snippet_of, History, OpType, OpValue, SrcPos};
+use serde::Serialize;
 use std::fmt::Write as _;
 use std::fs;
 use std::io::{self, Write};
@@ -53,6 +55,34 @@ fn detect_model(locate: &Locate<'_>, h: &History) -> Result<ModelArg, String> {
         Err(e @ DetectError::UnknownFunction { op, pos, .. }) => {
             Err(format!("{}: {e}\n  {}", locate(pos), snippet_of(&h.op_to_value(&h.ops[op]))))
         }
+    }
+}
+
+/// Why a history holds nothing to check, if it does not: no client
+/// transaction at all (an empty file, only nemesis ops), or only failed ones,
+/// which did not happen. A verdict on such a history would claim a check that
+/// never ran, so it is an input error (exit 2), not `unknown`.
+fn nothing_to_check(h: &History) -> Option<String> {
+    let (mut total, mut failed) = (0u64, 0u64);
+    for (i, op) in h.ops.iter().enumerate() {
+        if op.process.client().is_none() || !matches!(op.value, OpValue::Txn { .. }) {
+            continue;
+        }
+        // One transaction per completion, and one per invocation never completed.
+        match op.kind {
+            OpType::Invoke if h.partner_of(i).is_some() => continue,
+            OpType::Fail => failed += 1,
+            _ => {}
+        }
+        total += 1;
+    }
+    if total == 0 {
+        Some("the history has no client transactions".into())
+    } else if failed == total {
+        let all = if total == 1 { "its only transaction".to_string() } else { format!("all {total} transactions") };
+        Some(format!("{all} failed (:fail), so none of them took effect"))
+    } else {
+        None
     }
 }
 
@@ -117,7 +147,7 @@ pub struct Checked<'r, 'h> {
     pub h: &'h History,
     pub report: &'r Report<'h>,
     /// The `--json` document.
-    pub doc: Json,
+    pub doc: Document,
     pub opts: &'r Options,
     pub model_name: &'static str,
 }
@@ -182,6 +212,9 @@ pub fn check_history<R>(
     } else {
         h
     };
+    if let Some(why) = nothing_to_check(&h) {
+        return Err(format!("{name}: nothing to check: {why}"));
+    }
     let txn_order = match spec.txn_order {
         Some(p) => Some(read_txn_order(p)?),
         None => None,
@@ -228,23 +261,129 @@ pub fn check_history<R>(
     Ok(then(Checked { h: &h, report: &report, doc, opts: &opts, model_name }))
 }
 
-pub fn run(args: &ElleArgs) -> Exit {
-    let Some(path) = &args.file else {
-        return run_stored(args);
+/// The worst of two exit statuses, for several files: bad input (a file was
+/// not checked at all) over a violation (a definite finding) over inconclusive
+/// over pass, as `runs check` and `ltl` with several formulas rank them.
+pub fn worst(a: Exit, b: Exit) -> Exit {
+    let rank = |e: Exit| match e {
+        Exit::Pass => 0,
+        Exit::Inconclusive => 1,
+        Exit::Violation => 2,
+        Exit::BadInput => 3,
     };
-    let file = path.display().to_string();
+    if rank(b) > rank(a) {
+        b
+    } else {
+        a
+    }
+}
+
+/// One file's entry of the `{"files": [...]}` document of `elle --json` with
+/// several files: its document, or why it could not be checked.
+#[derive(Serialize)]
+#[serde(untagged)]
+enum FileResult {
+    Checked(Box<Document>),
+    Failed { file: String, error: String },
+}
+
+/// `elle --json` with several files.
+#[derive(Serialize)]
+struct FilesDoc {
+    files: Vec<FileResult>,
+}
+
+/// Where a checked history's report goes.
+enum Sink<'a> {
+    /// Stdout: the document with --json, else the human report.
+    Print,
+    /// Collected into one document (`--json` with several files).
+    Collect(&'a mut Vec<FileResult>),
+}
+
+/// elle-cli's options that histcheck refuses, with the reason and what to use.
+fn refused_options(args: &ElleArgs) -> Option<&'static str> {
+    if args.cycle_search_timeout.is_some() {
+        return Some(
+            "--cycle-search-timeout (-s) is elle-cli's wall-clock limit on the cycle search; histcheck has none, so that the same history gives the same verdict on every machine and every run. Its search is bounded by work instead: use --budget N (path extensions per component and cycle type; when it runs out the verdict is unknown and says so)",
+        );
+    }
+    if args.plot_timeout.is_some() {
+        return Some(
+            "--plot-timeout (-t) is elle-cli's wall-clock limit on plotting; histcheck does not time anything (the output would depend on the machine). -d DIR writes every cycle's plot as DOT, and as SVG when Graphviz's dot is installed",
+        );
+    }
+    None
+}
+
+pub fn run(args: &ElleArgs) -> Exit {
+    if let Some(msg) = refused_options(args) {
+        output::error(msg);
+        return Exit::BadInput;
+    }
+    if args.files.is_empty() {
+        return run_stored(args);
+    }
+    if args.files.iter().filter(|p| input::is_stdin(p)).count() > 1 {
+        output::error("standard input (-) can be read only once: name it once among the files");
+        return Exit::BadInput;
+    }
+    let several = args.files.len() > 1;
+    if several && args.txn_order.is_some() {
+        output::error("--txn-order gives the commit order of one history: check one file with it");
+        return Exit::BadInput;
+    }
+    let mut status = Exit::Pass;
+    let mut docs = Vec::new();
+    for (i, path) in args.files.iter().enumerate() {
+        if several && !args.json && i > 0 {
+            // A blank line between the reports of two files.
+            let mut out = io::stdout().lock();
+            let r = writeln!(out).and_then(|_| out.flush());
+            if r.is_err() {
+                return output::stdout_result(r, status);
+            }
+        }
+        let dir = args.directory.as_ref().map(|d| {
+            if several {
+                let name = path.file_name().map_or("stdin".into(), |n| n.to_string_lossy().into_owned());
+                d.join(format!("{}-{}", i + 1, if input::is_stdin(path) { "stdin".into() } else { name }))
+            } else {
+                d.clone()
+            }
+        });
+        let sink = if several && args.json { Sink::Collect(&mut docs) } else { Sink::Print };
+        status = worst(status, check_file(args, path, dir.as_deref(), sink));
+    }
+    if several && args.json {
+        let mut out = io::stdout().lock();
+        let written = serde_json::to_writer_pretty(&mut out, &FilesDoc { files: docs })
+            .map_err(io::Error::from)
+            .and_then(|_| writeln!(out))
+            .and_then(|_| out.flush());
+        return output::stdout_result(written, status);
+    }
+    status
+}
+
+/// Reads and checks one file of `elle FILE…`.
+fn check_file(args: &ElleArgs, path: &Path, dir: Option<&Path>, sink: Sink<'_>) -> Exit {
+    let file = input::display_name(path);
     let t0 = Instant::now();
     let Loaded { history: h, .. } = match input::load(path, args.format.map(Into::into)) {
         Ok(l) => l,
         Err(e) => {
             output::eline(&e);
+            if let Sink::Collect(docs) = sink {
+                docs.push(FileResult::Failed { file, error: e.to_string() });
+            }
             return Exit::BadInput;
         }
     };
     let read_ms = t0.elapsed().as_millis() as u64;
     output::print_warnings(&file, &h.warnings);
     let locate = |p: SrcPos| format!("{file}:{}:{}", p.line, p.col);
-    check_and_print(args, &file, &locate, h, read_ms, false, |_| {})
+    check_and_print(args, &file, &locate, h, read_ms, false, dir, sink, |_| {})
 }
 
 /// `histcheck elle --db DB --test-id T --run-id R`: the run's history, rebuilt
@@ -282,17 +421,16 @@ fn run_stored(args: &ElleArgs) -> Exit {
     let title = format!("{db} ({id})");
     // As detsys's checker: a stored rw-register run's one key is linearizable.
     let linearizable = flavor == store::Flavor::RwRegister;
-    check_and_print(args, &title, &locate, h, read_ms, linearizable, |doc| {
-        if let Json::Object(m) = doc {
-            m.insert("file".into(), Json::from(db.as_str()));
-            m.insert("test_id".into(), Json::from(test));
-            m.insert("run_id".into(), Json::from(run));
-        }
+    check_and_print(args, &title, &locate, h, read_ms, linearizable, args.directory.as_deref(), Sink::Print, |doc| {
+        doc.file = db.clone();
+        doc.test_id = Some(test);
+        doc.run_id = Some(run);
     })
 }
 
-/// Checks, then writes the directory, the document or the human report, which
-/// starts with `title`.
+/// Checks, then writes the directory `dir`, and the document or the human
+/// report (which starts with `title`) to `sink`.
+#[allow(clippy::too_many_arguments)]
 fn check_and_print(
     args: &ElleArgs,
     title: &str,
@@ -300,19 +438,28 @@ fn check_and_print(
     h: History,
     read_ms: u64,
     linearizable_keys: bool,
-    amend: impl FnOnce(&mut Json),
+    dir: Option<&Path>,
+    sink: Sink<'_>,
+    amend: impl FnOnce(&mut Document),
 ) -> Exit {
     let mut spec = Spec::of(args, read_ms);
     spec.linearizable_keys |= linearizable_keys;
+    let mut collect = match sink {
+        Sink::Collect(docs) => Some(docs),
+        Sink::Print => None,
+    };
     let out = check_history(title, locate, h, &spec, |c| {
         let mut doc = c.doc;
         amend(&mut doc);
         let status = status_of(c.report.valid);
-        if let Some(dir) = &args.directory {
+        if let Some(dir) = dir {
             if let Err(e) = write_directory(dir, c.h, c.report, &doc) {
-                output::error(format_args!("cannot write to {}: {e}", dir.display()));
-                return Exit::BadInput;
+                return Err(format!("cannot write to {}: {e}", dir.display()));
             }
+        }
+        if let Some(docs) = collect.as_deref_mut() {
+            docs.push(FileResult::Checked(Box::new(doc)));
+            return Ok(status);
         }
         let mut out = io::stdout().lock();
         let written = if args.json {
@@ -320,66 +467,30 @@ fn check_and_print(
         } else {
             write_human(&mut out, title, c.model_name, c.h, c.opts, c.report, args.explain)
         };
-        output::stdout_result(written.and_then(|_| out.flush()), status)
+        Ok(output::stdout_result(written.and_then(|_| out.flush()), status))
     });
-    out.unwrap_or_else(|e| {
-        output::error(e);
-        Exit::BadInput
-    })
-}
-
-pub fn validity_json(v: Validity) -> Json {
-    match v {
-        Validity::True => Json::Bool(true),
-        Validity::False => Json::Bool(false),
-        Validity::Unknown => Json::from("unknown"),
+    match out.and_then(|r| r) {
+        Ok(status) => status,
+        Err(e) => {
+            output::error(&e);
+            if let Some(docs) = collect {
+                docs.push(FileResult::Failed { file: title.to_string(), error: e });
+            }
+            Exit::BadInput
+        }
     }
 }
 
 /// The `--json` document (also `result.json` in `--directory`).
-fn document(file: &str, model: &str, h: &History, opts: &Options, r: &Report<'_>, read_ms: Option<u64>) -> Json {
-    let mut anomalies = Map::new();
-    for (ty, list) in &r.anomalies {
-        anomalies.insert((*ty).to_string(), Json::Array(list.iter().map(|a| anomaly_json(h, a)).collect()));
-    }
-    let mut edges = Map::new();
-    for (i, rel) in Rels::SINGLES.iter().enumerate() {
-        if r.stats.edges[i] > 0 {
-            edges.insert(rel.single_name().to_string(), Json::from(r.stats.edges[i]));
-        }
-    }
-    let s = &r.stats;
-    let mut stats = json!({
-        "ops": s.ops,
-        "transactions": s.transactions,
-        "edges": edges,
-        "additional_graph": s.additional_graph,
-        "sccs": s.search.sccs,
-        "largest_scc": s.search.largest_scc,
-        "search_work": s.search.work,
-    });
-    if model == "rw-register" {
-        stats["version_sources"] = json!(s.version_sources);
-    }
-    if let Some(read) = read_ms {
-        stats["time_ms"] = json!({
-            "read": read, "infer": s.infer_ms, "graph": s.graph_ms, "search": s.search_ms,
-        });
-    }
-    // Field order as documented: serde_json keeps insertion order only with its
-    // preserve_order feature, so build the top level as a struct-like list.
-    let mut top = Map::new();
-    top.insert("file".into(), Json::from(file));
-    top.insert("model".into(), Json::from(model));
-    top.insert("consistency_models".into(), json!(opts.models));
-    top.insert("anomalies_requested".into(), json!(opts.anomalies));
-    top.insert("valid".into(), validity_json(r.valid));
-    top.insert("anomaly_types".into(), json!(r.anomaly_types));
-    top.insert("not".into(), json!(r.boundary.not));
-    top.insert("also_not".into(), json!(r.boundary.also_not));
-    top.insert("anomalies".into(), Json::Object(anomalies));
-    top.insert("stats".into(), stats);
-    Json::Object(top)
+fn document(
+    file: &str,
+    model: &'static str,
+    h: &History,
+    opts: &Options,
+    r: &Report<'_>,
+    read_ms: Option<u64>,
+) -> Document {
+    report_json::document(file, model, h, opts, r, read_ms, &atom_json)
 }
 
 fn models_phrase(opts: &Options) -> String {
@@ -480,7 +591,7 @@ fn file_stem(ty: &str) -> String {
 
 /// `result.json`, `<type>.txt` for every reported type, and `<type>/<i>.dot`
 /// (plus `.svg` when Graphviz is installed) for every reported cycle.
-fn write_directory(dir: &Path, h: &History, r: &Report<'_>, doc: &Json) -> io::Result<()> {
+fn write_directory(dir: &Path, h: &History, r: &Report<'_>, doc: &Document) -> io::Result<()> {
     fs::create_dir_all(dir)?;
     let mut text = serde_json::to_string_pretty(doc).map_err(io::Error::from)?;
     text.push('\n');

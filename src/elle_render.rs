@@ -1,5 +1,6 @@
-//! How `histcheck elle` shows what it found: anomalies as JSON (with stable
-//! field names), explained in plain English, and cycles as Graphviz plots.
+//! How `histcheck elle` shows what it found: explained in plain English, and
+//! cycles as Graphviz plots. (The `--json` document is
+//! [`checker::report_json`]; keys and values go into it through [`atom_json`].)
 //!
 //! Ops are named by their `:index`; keys and values are shown as the user wrote
 //! them (EDN in text, histcheck's JSON convention in JSON).
@@ -7,7 +8,7 @@
 use checker::anomaly::{Anomaly, Cycle, Expected, Observed, Step, Version};
 use checker::{Rels, Txn};
 use history::{History, Id, Mop, MopVal};
-use serde_json::{json, Map, Value as Json};
+use serde_json::Value as Json;
 use std::fmt::Write as _;
 
 /// The `:index` of a transaction's completion.
@@ -26,18 +27,6 @@ pub fn atom_edn(h: &History, id: Id) -> String {
     h.atoms.to_value(id).to_string()
 }
 
-fn version_json(h: &History, v: Option<Version>) -> Json {
-    match v {
-        None => Json::Null,
-        Some(Version::Init) => json!({"init": true}),
-        Some(Version::Value(id)) => atom_json(h, id),
-    }
-}
-
-fn list_json(h: &History, ids: &[Id]) -> Json {
-    Json::Array(ids.iter().map(|&id| atom_json(h, id)).collect())
-}
-
 fn list_edn(h: &History, ids: &[Id]) -> String {
     let parts: Vec<String> = ids.iter().map(|&id| atom_edn(h, id)).collect();
     format!("[{}]", parts.join(" "))
@@ -47,149 +36,11 @@ fn txn_mop(h: &History, t: Txn, mop: u32) -> Option<&Mop> {
     h.mops(&h.ops[t as usize]).get(mop as usize)
 }
 
-/// A micro-op as a JSON array: `["r", ":x", [1, 2]]`, `["append", ":x", 3]`.
-fn mop_json(h: &History, m: &Mop) -> Json {
-    let mut v = vec![Json::from(m.kind.name()), atom_json(h, m.key)];
-    match m.val {
-        MopVal::Absent => {}
-        MopVal::Nil => v.push(Json::Null),
-        MopVal::Atom(id) => v.push(atom_json(h, id)),
-        MopVal::List { .. } => v.push(list_json(h, h.list(m.val).unwrap_or_default())),
-    }
-    Json::Array(v)
-}
-
 fn mop_edn(h: &History, t: Txn, mop: u32) -> String {
     match txn_mop(h, t, mop) {
         Some(m) => h.mop_to_value(m).to_string(),
         None => format!("micro-op {mop}"),
     }
-}
-
-fn op_mop_json(h: &History, t: Txn, mop: u32) -> Json {
-    txn_mop(h, t, mop).map(|m| mop_json(h, m)).unwrap_or(Json::Null)
-}
-
-/// A step of a cycle as JSON.
-pub fn step_json(h: &History, s: &Step) -> Json {
-    let mut m = Map::new();
-    m.insert("type".into(), Json::from(s.rel.single_name()));
-    if let Some(k) = s.key {
-        m.insert("key".into(), atom_json(h, k));
-    }
-    // rw-register's initial state is nil, rendered as null.
-    let vj = |v: Option<Version>| match v {
-        Some(Version::Init) if is_register_step(h, s) => Json::Null,
-        v => version_json(h, v),
-    };
-    if s.value.is_some() {
-        m.insert("value".into(), vj(s.value));
-    }
-    if s.value2.is_some() {
-        m.insert("value2".into(), vj(s.value2));
-    }
-    if let Some(p) = s.process {
-        m.insert("process".into(), Json::from(p));
-    }
-    m.insert("from".into(), Json::from(index(h, s.from)));
-    m.insert("to".into(), Json::from(index(h, s.to)));
-    if let Some(a) = s.a_mop {
-        m.insert("a_mop".into(), Json::from(a));
-    }
-    if let Some(b) = s.b_mop {
-        m.insert("b_mop".into(), Json::from(b));
-    }
-    if !s.sources.is_empty() {
-        m.insert("sources".into(), json!(s.sources));
-    }
-    Json::Object(m)
-}
-
-fn txns_json(h: &History, ts: &[Txn]) -> Json {
-    Json::Array(ts.iter().map(|&t| Json::from(index(h, t))).collect())
-}
-
-/// An anomaly as JSON, with `type` first among its fields' names in meaning
-/// (serde_json orders keys alphabetically, which keeps the output stable).
-pub fn anomaly_json(h: &History, a: &Anomaly) -> Json {
-    let mut m = Map::new();
-    m.insert("type".into(), Json::from(a.name()));
-    match a {
-        Anomaly::Cycle { cycle, .. } => {
-            m.insert("cycle".into(), txns_json(h, &cycle.txns()));
-            m.insert("steps".into(), Json::Array(cycle.steps.iter().map(|s| step_json(h, s)).collect()));
-        }
-        Anomaly::Read { op, mop, writer, element, .. } => {
-            m.insert("op".into(), Json::from(index(h, *op)));
-            m.insert("mop".into(), op_mop_json(h, *op, *mop));
-            if let Some(w) = writer {
-                if w != op {
-                    m.insert("writer".into(), Json::from(index(h, *w)));
-                }
-            }
-            m.insert("element".into(), atom_json(h, *element));
-        }
-        Anomaly::Internal { op, mop, expected } => {
-            m.insert("op".into(), Json::from(index(h, *op)));
-            m.insert("mop".into(), op_mop_json(h, *op, *mop));
-            let e = match expected {
-                Expected::List { unknown_prefix, elems } => {
-                    json!({"unknown_prefix": unknown_prefix, "elements": list_json(h, elems)})
-                }
-                Expected::Register(v) => json!({"value": v.map(|id| atom_json(h, id))}),
-            };
-            m.insert("expected".into(), e);
-        }
-        Anomaly::DuplicateElements { op, mop, duplicates } => {
-            m.insert("op".into(), Json::from(index(h, *op)));
-            m.insert("mop".into(), op_mop_json(h, *op, *mop));
-            m.insert(
-                "duplicates".into(),
-                Json::Array(duplicates.iter().map(|(e, n)| json!([atom_json(h, *e), n])).collect()),
-            );
-        }
-        Anomaly::IncompatibleOrder { key, values } => {
-            m.insert("key".into(), atom_json(h, *key));
-            m.insert("values".into(), json!([list_json(h, &values[0]), list_json(h, &values[1])]));
-        }
-        Anomaly::DirtyUpdate { key, values, txns } => {
-            m.insert("key".into(), atom_json(h, *key));
-            m.insert("values".into(), list_json(h, values));
-            m.insert("txns".into(), txns_json(h, txns));
-        }
-        Anomaly::LostUpdate { key, value, txns } => {
-            m.insert("key".into(), atom_json(h, *key));
-            let v = match value {
-                Observed::List(l) => list_json(h, l),
-                Observed::Register(v) => v.map(|id| atom_json(h, id)).unwrap_or(Json::Null),
-            };
-            m.insert("value".into(), v);
-            m.insert("txns".into(), txns_json(h, txns));
-        }
-        Anomaly::CyclicVersions { key, scc, sources } => {
-            m.insert("key".into(), atom_json(h, *key));
-            let vj = |v: &Version| match v {
-                Version::Init => Json::Null,
-                v => version_json(h, Some(*v)),
-            };
-            m.insert("scc".into(), Json::Array(scc.iter().map(vj).collect()));
-            m.insert("sources".into(), json!(sources));
-        }
-        Anomaly::CycleExists { model, subgraph, scc, .. } => {
-            m.insert("not".into(), Json::from(*model));
-            m.insert("subgraph".into(), Json::from(*subgraph));
-            m.insert("scc_size".into(), Json::from(scc.len()));
-            m.insert("scc".into(), txns_json(h, scc));
-        }
-        Anomaly::CycleSearchTimeout { spec, does_not_contain, scc_size, budget } => {
-            m.insert("spec".into(), Json::from(*spec));
-            m.insert("does_not_contain".into(), json!(does_not_contain));
-            m.insert("scc_size".into(), Json::from(*scc_size));
-            m.insert("budget".into(), Json::from(*budget));
-        }
-        Anomaly::EmptyTransactionGraph => {}
-    }
-    Json::Object(m)
 }
 
 // ---------------------------------------------------------------------------

@@ -15,7 +15,6 @@ use history::sim::{self, SimConfig, Workload};
 use parsers::stream::OpWriter;
 use parsers::{write_history, Format};
 use serde::Serialize;
-use serde_json::json;
 use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
 
@@ -163,7 +162,7 @@ fn emit<T: Serialize>(
         }
     };
     if let Some(expect) = expect {
-        let doc = json!({"config": cfg, "injected": injected});
+        let doc = Sidecar { config: cfg, injected: &injected };
         if let Err(e) = write_json(expect, &doc) {
             output::error(format_args!("cannot write {}: {e}", expect.display()));
             return Exit::BadInput;
@@ -172,7 +171,14 @@ fn emit<T: Serialize>(
     Exit::Pass
 }
 
-fn write_json(path: &Path, doc: &serde_json::Value) -> io::Result<()> {
+/// The `--expect` sidecar: every setting of the generator, then what was injected where.
+#[derive(Serialize)]
+struct Sidecar<'a, C, T> {
+    config: &'a C,
+    injected: &'a [T],
+}
+
+fn write_json(path: &Path, doc: &impl Serialize) -> io::Result<()> {
     write_atomically(path, |f| {
         let mut w = BufWriter::new(f);
         serde_json::to_writer_pretty(&mut w, doc)?;

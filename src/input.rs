@@ -27,6 +27,9 @@ pub struct Loaded {
 /// the reader, so a pipe (`/dev/stdin`) works as well as a regular file; a big
 /// regular file is read on all cores (see [`parsers::read_history_from_file`]).
 pub fn load(path: &Path, format: Option<Format>) -> Result<Loaded, InputError> {
+    if is_stdin(path) {
+        return load_stdin(format);
+    }
     let name = path.display().to_string();
     let io_err = |e: io::Error| InputError::io(&name, &e);
     let mut file = File::open(path).map_err(io_err)?;
@@ -66,6 +69,44 @@ pub fn load(path: &Path, format: Option<Format>) -> Result<Loaded, InputError> {
             &name,
             SrcPos { line: 1, col: 1 },
             "cannot tell the format from the name or the content; use --format".to_string(),
+            String::new(),
+        )),
+    }
+}
+
+/// The name messages give standard input.
+pub const STDIN_NAME: &str = "<stdin>";
+
+/// Whether a FILE argument is `-`, standard input.
+pub fn is_stdin(path: &Path) -> bool {
+    path.as_os_str() == "-"
+}
+
+/// The name of a FILE argument in messages and documents: `<stdin>` for `-`.
+pub fn display_name(path: &Path) -> String {
+    if is_stdin(path) {
+        STDIN_NAME.to_string()
+    } else {
+        path.display().to_string()
+    }
+}
+
+/// Reads a history from standard input (`-`): the format is `format`, else
+/// sniffed from the first bytes (there is no extension to go by).
+fn load_stdin(format: Option<Format>) -> Result<Loaded, InputError> {
+    let name = STDIN_NAME;
+    let mut stdin = io::stdin().lock();
+    let mut head = Vec::with_capacity(SNIFF_BYTES);
+    (&mut stdin).take(SNIFF_BYTES as u64).read_to_end(&mut head).map_err(|e| InputError::io(name, &e))?;
+    let detected = format.or_else(|| Format::sniff(&head));
+    let opts = ReadOptions { format: detected, progress: None, parallel: Parallel::Auto };
+    let history = read_history(io::Cursor::new(head).chain(stdin), name, None, opts)?;
+    match detected {
+        Some(format) => Ok(Loaded { history, format }),
+        None => Err(InputError::at(
+            name,
+            SrcPos { line: 1, col: 1 },
+            "cannot tell the format from the content; use --format".to_string(),
             String::new(),
         )),
     }

@@ -8,7 +8,7 @@ use crate::cli::{
     ModelArg, RunFilterArgs, RunsArgs, RunsCheckArgs, RunsCommand, RunsImportArgs, RunsListArgs, RunsShowArgs,
     RunsTraceArgs, StoreArgs, SyntaxArg,
 };
-use crate::elle_cmd::{self, validity_json};
+use crate::elle_cmd;
 use crate::output::{self, count, Exit};
 use comfy_table::modifiers::UTF8_ROUND_CORNERS;
 use comfy_table::presets::UTF8_FULL_CONDENSED;
@@ -16,11 +16,17 @@ use comfy_table::{CellAlignment, ContentArrangement, Table};
 use history::SrcPos;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use rayon::prelude::*;
-use serde_json::{json, Map, Value as Json};
+use serde::Serialize;
+use serde_json::value::{to_raw_value, RawValue};
+use serde_json::{json, Value as Json};
 use std::io::{self, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::sync::mpsc;
 use store::import::{fnv1a64, ImportItem};
+use store::report_json::{
+    AnalysisDoc, CheckDoc, CheckSummary, ImportDoc, ImportedDoc, ListDoc, ListedRun, LtlFormulaDoc, LtlRunDoc,
+    RunVerdict, ShowDoc, StepTime,
+};
 use store::{Filter, NewAnalysis, RunId, RunRows, Scan, Store, Wants};
 
 pub fn run(args: &RunsArgs) -> Exit {
@@ -50,11 +56,6 @@ fn warn_skipped(db: &str, rows: &[store::SkippedRow]) {
     }
 }
 
-/// The rows left out, for `--json`: row, event, meta field and the value found.
-fn skipped_json(rows: &[store::SkippedRow]) -> Json {
-    rows.iter().map(|r| json!({"row": r.row, "event": r.event, "field": r.field, "value": r.value})).collect()
-}
-
 fn filter(f: &RunFilterArgs) -> Filter {
     Filter { test: f.test_id, run: f.run_id }
 }
@@ -74,7 +75,7 @@ fn right(t: &mut Table, cols: &[usize]) {
     }
 }
 
-fn print_doc(doc: &Json, status: Exit) -> Exit {
+fn print_doc(doc: &impl Serialize, status: Exit) -> Exit {
     let mut out = io::stdout().lock();
     let r = serde_json::to_writer_pretty(&mut out, doc).map_err(io::Error::from).and_then(|_| writeln!(out));
     output::stdout_result(r.and_then(|_| out.flush()), status)
@@ -112,20 +113,6 @@ fn faults_summary(f: &Json) -> String {
     kinds.iter().map(|(k, c)| format!("{c} {k}")).collect::<Vec<_>>().join(", ")
 }
 
-fn analysis_json(a: &store::Analysis, full: bool) -> Json {
-    let mut m = Map::new();
-    m.insert("row".into(), json!(a.row));
-    m.insert("at".into(), json!(a.at));
-    m.insert("component".into(), json!(a.component));
-    m.insert("checker".into(), json!(a.checker));
-    m.insert("checker_version".into(), json!(a.checker_version));
-    m.insert("valid".into(), a.valid.clone());
-    if full {
-        m.insert("result".into(), a.result.clone());
-    }
-    Json::Object(m)
-}
-
 // ---------------------------------------------------------------------------
 // list
 // ---------------------------------------------------------------------------
@@ -149,22 +136,8 @@ fn list(a: &RunsListArgs) -> Exit {
         }
     };
     if a.json {
-        let list: Vec<Json> = runs
-            .iter()
-            .map(|r| {
-                json!({
-                    "test_id": r.id.test,
-                    "run_id": r.id.run,
-                    "seed": r.seed,
-                    "faults": r.faults,
-                    "ops": r.ops,
-                    "steps": r.steps,
-                    "imported_from": r.imported_from,
-                    "last_analysis": r.last_analysis.as_ref().map(|x| analysis_json(x, false)),
-                })
-            })
-            .collect();
-        return print_doc(&json!({"db": s.name(), "runs": list, "skipped_rows": skipped_json(&skipped)}), Exit::Pass);
+        let doc = ListDoc { db: s.name(), runs: runs.iter().map(ListedRun::new).collect(), skipped_rows: &skipped };
+        return print_doc(&doc, Exit::Pass);
     }
     let mut t = table();
     t.set_header(vec!["test", "run", "seed", "faults", "ops", "steps", "last analysis"]);
@@ -226,8 +199,8 @@ struct Verdict {
     not: Json,
     /// The LTL formulas that failed (or are pending).
     ltl_failing: Vec<String>,
-    /// Per checker: its name, verdict and full result, until written.
-    docs: Vec<(String, Json, Json)>,
+    /// Per checker: its name, verdict and full result (as JSON text), until written.
+    docs: Vec<(String, Json, Box<RawValue>)>,
     /// The Analysis rows written.
     rows: Vec<i64>,
     /// Why the Analysis events were not written (the run then counts as an error).
@@ -235,7 +208,7 @@ struct Verdict {
 }
 
 impl Verdict {
-    fn add(&mut self, name: String, valid: Json, status: Exit, doc: Json) {
+    fn add(&mut self, name: String, valid: Json, status: Exit, doc: Box<RawValue>) {
         let rank = |e: Exit| match e {
             Exit::Violation => 2,
             Exit::Inconclusive => 1,
@@ -276,7 +249,11 @@ fn ltl_formulas(a: &RunsCheckArgs) -> Result<Vec<LtlFormula>, String> {
 }
 
 /// Checks a run's trace against the formulas: (valid, status, failing formula names, result).
-fn check_ltl(tests: &Scan, rr: &RunRows, formulas: &[LtlFormula]) -> Result<(Json, Exit, Vec<String>, Json), String> {
+fn check_ltl(
+    tests: &Scan,
+    rr: &RunRows,
+    formulas: &[LtlFormula],
+) -> Result<(Json, Exit, Vec<String>, Box<RawValue>), String> {
     let t = rr.trace(tests).map_err(|e| e.message)?;
     let copts =
         ltl::compile::CompileOptions { time_unit: ltl::syntax::Unit::Ms, nodes: t.nodes.clone(), end_time: None };
@@ -305,14 +282,14 @@ fn check_ltl(tests: &Scan, rr: &RunRows, formulas: &[LtlFormula]) -> Result<(Jso
             }
             ltl::Verdict::Holds => {}
         }
-        results.push(json!({
-            "name": f.name,
-            "formula": f.src,
-            "verdict": o.verdict.name(),
-            "definite": o.definite,
-            "first_failure": o.first_failure.map_or(Json::Null, |(s, time)| json!({"step": s, "time": time})),
-            "proof": o.proof.to_json(&tr.times),
-        }));
+        results.push(LtlFormulaDoc {
+            name: f.name.clone(),
+            formula: f.src.clone(),
+            verdict: o.verdict.name(),
+            definite: o.definite,
+            first_failure: o.first_failure.map(|(step, time)| StepTime { step, time }),
+            proof: o.proof.to_json(&tr.times),
+        });
     }
     let (valid, status) = if fails {
         (json!(false), Exit::Violation)
@@ -322,7 +299,8 @@ fn check_ltl(tests: &Scan, rr: &RunRows, formulas: &[LtlFormula]) -> Result<(Jso
         (json!(true), Exit::Pass)
     };
     let id = rr.id.unwrap_or(RunId { test: -1, run: -1 });
-    let doc = json!({"test_id": id.test, "run_id": id.run, "valid": valid, "steps": t.steps.len(), "results": results});
+    let doc = LtlRunDoc { test_id: id.test, run_id: id.run, valid: valid.clone(), steps: t.steps.len(), results };
+    let doc = to_raw_value(&doc).map_err(|e| e.to_string())?;
     Ok((valid, status, failing, doc))
 }
 
@@ -365,17 +343,19 @@ fn check_run(db: &str, tests: &Scan, rr: RunRows, a: &RunsCheckArgs, formulas: &
         };
         let elle = elle_cmd::check_history(db, &locate, stored.history, &spec, |c| {
             let mut doc = c.doc;
-            if let Json::Object(m) = &mut doc {
-                m.insert("test_id".into(), json!(id.test));
-                m.insert("run_id".into(), json!(id.run));
-            }
-            (validity_json(c.report.valid), elle_cmd::status_of(c.report.valid), doc)
+            doc.test_id = Some(id.test);
+            doc.run_id = Some(id.run);
+            (elle_cmd::status_of(c.report.valid), doc)
         });
         match elle {
-            Ok((valid, status, doc)) => {
-                v.anomaly_types = doc["anomaly_types"].clone();
-                v.not = doc["not"].clone();
-                v.add(format!("elle {}", model_name(model)), valid, status, doc);
+            Ok((status, doc)) => {
+                v.anomaly_types = json!(doc.anomaly_types);
+                v.not = json!(doc.not);
+                let valid = json!(doc.valid);
+                match to_raw_value(&doc) {
+                    Ok(doc) => v.add(format!("elle {}", model_name(model)), valid, status, doc),
+                    Err(e) => return Checked { id, ops, outcome: Err(e.to_string()) },
+                }
             }
             Err(e) => return Checked { id, ops, outcome: Err(e) },
         }
@@ -600,48 +580,51 @@ fn summarise(
         Exit::Pass
     };
     if a.json {
-        let runs: Vec<Json> = results
+        let ltl = !a.ltl.is_empty() || a.spec.is_some();
+        let runs: Vec<RunVerdict> = results
             .iter()
             .map(|c| {
-                let mut m = Map::new();
-                m.insert("test_id".into(), json!(c.id.test));
-                m.insert("run_id".into(), json!(c.id.run));
-                m.insert("ops".into(), json!(c.ops));
+                let mut r = RunVerdict {
+                    test_id: c.id.test,
+                    run_id: c.id.run,
+                    ops: c.ops,
+                    valid: Json::Null,
+                    anomaly_types: None,
+                    not: None,
+                    ltl_failing: None,
+                    analysis_row: None,
+                    analysis_rows: None,
+                    error: None,
+                };
                 match &c.outcome {
                     Ok(v) => {
-                        m.insert("valid".into(), v.valid.clone());
+                        r.valid = v.valid.clone();
                         if a.elle.is_some() {
-                            m.insert("anomaly_types".into(), v.anomaly_types.clone());
-                            m.insert("not".into(), v.not.clone());
+                            r.anomaly_types = Some(v.anomaly_types.clone());
+                            r.not = Some(v.not.clone());
                         }
-                        if !a.ltl.is_empty() || a.spec.is_some() {
-                            m.insert("ltl_failing".into(), json!(v.ltl_failing));
+                        if ltl {
+                            r.ltl_failing = Some(v.ltl_failing.clone());
                         }
-                        m.insert("analysis_row".into(), json!(v.rows.first()));
-                        m.insert("analysis_rows".into(), json!(v.rows));
-                        if let Some(e) = &v.write_error {
-                            m.insert("error".into(), json!(e));
-                        }
+                        r.analysis_row = Some(v.rows.first().copied());
+                        r.analysis_rows = Some(v.rows.clone());
+                        r.error = v.write_error.clone();
                     }
-                    Err(e) => {
-                        m.insert("valid".into(), Json::Null);
-                        m.insert("error".into(), json!(e));
-                    }
+                    Err(e) => r.error = Some(e.clone()),
                 }
-                Json::Object(m)
+                r
             })
             .collect();
-        let doc = json!({
-            "db": db,
-            "checker": checker_name,
-            "consistency_models": opts.models,
-            "anomalies_requested": opts.anomalies,
-            "write": !a.no_write,
-            "runs": runs,
-            "skipped_rows": skipped_json(skipped),
-            "summary": {"runs": results.len(), "valid": valid, "invalid": invalid, "unknown": unknown,
-                        "errors": errors, "written": written},
-        });
+        let doc = CheckDoc {
+            db,
+            checker: checker_name,
+            consistency_models: &opts.models,
+            anomalies_requested: &opts.anomalies,
+            write: !a.no_write,
+            runs,
+            skipped_rows: skipped,
+            summary: CheckSummary { runs: results.len(), valid, invalid, unknown, errors, written },
+        };
         return print_doc(&doc, status);
     }
     // Every run when there are few; else the ones that did not pass.
@@ -734,8 +717,13 @@ fn show(a: &RunsShowArgs) -> Exit {
         }
     };
     if a.json {
-        let l: Vec<Json> = list.iter().map(|x| analysis_json(x, true)).collect();
-        return print_doc(&json!({"db": s.name(), "test_id": id.test, "run_id": id.run, "analyses": l}), Exit::Pass);
+        let doc = ShowDoc {
+            db: s.name(),
+            test_id: id.test,
+            run_id: id.run,
+            analyses: list.iter().map(|x| AnalysisDoc::new(x, true)).collect(),
+        };
+        return print_doc(&doc, Exit::Pass);
     }
     if list.is_empty() {
         return print_text(&format!("{} ({id}): no analyses\n", s.name()), Exit::Pass);
@@ -898,11 +886,8 @@ fn import(a: &RunsImportArgs) -> Exit {
     };
     let db = path.display().to_string();
     if a.json {
-        let l: Vec<Json> = done
-            .iter()
-            .map(|d| json!({"source": d.source, "test_id": d.id.test, "run_id": d.id.run, "ops": d.ops, "new_test": d.new_test}))
-            .collect();
-        return print_doc(&json!({"db": db, "imported": l}), Exit::Pass);
+        let doc = ImportDoc { db: &db, imported: done.iter().map(ImportedDoc::from).collect() };
+        return print_doc(&doc, Exit::Pass);
     }
     let mut t = table();
     t.set_header(vec!["history", "test", "run", "ops"]);

@@ -52,7 +52,7 @@ pub fn run(args: &StatsArgs) -> Exit {
     let mut out = io::stdout().lock();
     let mut written: io::Result<()> = Ok(());
     for (i, path) in args.files.iter().enumerate() {
-        let file = path.display().to_string();
+        let file = input::display_name(path);
         match input::load(path, format) {
             Ok(Loaded { history, format }) => {
                 let stats = history.stats();

@@ -178,9 +178,11 @@ fn la_10_incompatible_order() {
 
 #[test]
 fn la_11_dirty_update() {
-    elle(LA11A, &only("dirty-update"))
-        .unknown(&["empty-transaction-graph"], &[])
-        .one("empty-transaction-graph", json!({"type": "empty-transaction-graph"}));
+    // Elle: unknown, empty-transaction-graph. A lone failed transaction did not
+    // happen, so histcheck has nothing to check: exit 2 (issue 12, item 13).
+    let out = histcheck().args(["elle", LA11A]).args(only("dirty-update")).output().unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    assert!(text(&out.stderr).contains(&format!("{LA11A}: nothing to check")), "{}", text(&out.stderr));
     // Elle's txns are [#0 … #1] with a literal ellipsis; histcheck gives the
     // aborted one, then the committed one.
     elle(LA11B, &only("dirty-update"))
@@ -608,7 +610,7 @@ fn la_23_generator_writes_a_readable_history() {
 
 /// A history of client ops none of which is a transaction (a mutex) is not
 /// "valid": nothing was checked. Exit 2, naming an op, file, line and column.
-/// Nemesis-only and empty histories are still checked as Elle does.
+/// Nemesis-only and empty histories have nothing to check: exit 2 too.
 #[test]
 fn a_history_without_transactions_is_refused() {
     let dir = scratch("no-txns");
@@ -635,8 +637,263 @@ fn a_history_without_transactions_is_refused() {
     )
     .unwrap();
     elle(mixed.to_str().unwrap(), &[]).code(0);
-    // Only nemesis ops: nothing is claimed either way (Elle's empty-transaction-graph).
+    // Only nemesis ops: nothing to check, exit 2 (Elle: unknown, empty-transaction-graph).
     let nemesis = dir.join("nemesis.edn");
     fs::write(&nemesis, "{:type :info, :f :kill, :process :nemesis, :index 0}\n").unwrap();
-    elle(nemesis.to_str().unwrap(), &[]).unknown(&["empty-transaction-graph"], &[]);
+    let out = histcheck().arg("elle").arg(&nemesis).output().unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    assert!(text(&out.stderr).contains("nemesis.edn: nothing to check"), "{}", text(&out.stderr));
+}
+
+// ---------------------------------------------------------------- golden --json
+
+/// `elle --json` on a list-append G-single: the exact text, keys in the documented order (issue 12, item 14).
+#[test]
+fn golden_json_list_append_cycle() {
+    golden(
+        &["elle", "fixtures/elle/la-05-g-single.edn", "--json"],
+        1,
+        r#"{
+  "file": "fixtures/elle/la-05-g-single.edn",
+  "model": "list-append",
+  "consistency_models": [
+    "strict-serializable"
+  ],
+  "anomalies_requested": [],
+  "valid": false,
+  "anomaly_types": [
+    "G-single-item"
+  ],
+  "not": [
+    "consistent-view",
+    "repeatable-read"
+  ],
+  "also_not": [
+    "forward-consistent-view",
+    "serializable",
+    "snapshot-isolation",
+    "strong-serializable",
+    "strong-session-serializable",
+    "strong-session-snapshot-isolation",
+    "strong-snapshot-isolation",
+    "update-serializable"
+  ],
+  "anomalies": {
+    "G-single-item": [
+      {
+        "type": "G-single-item",
+        "cycle": [
+          0,
+          1
+        ],
+        "steps": [
+          {
+            "type": "ww",
+            "key": ":x",
+            "value": 1,
+            "value2": 2,
+            "from": 0,
+            "to": 1,
+            "a_mop": 0,
+            "b_mop": 0
+          },
+          {
+            "type": "rw",
+            "key": ":y",
+            "value": {
+              "init": true
+            },
+            "value2": 1,
+            "from": 1,
+            "to": 0,
+            "a_mop": 1,
+            "b_mop": 1
+          }
+        ]
+      }
+    ]
+  },
+  "stats": {
+    "ops": 3,
+    "transactions": 3,
+    "edges": {
+      "ww": 1,
+      "wr": 1,
+      "rw": 1
+    },
+    "additional_graph": "realtime",
+    "sccs": 1,
+    "largest_scc": 2,
+    "search_work": 2
+  }
+}
+"#,
+    );
+}
+
+/// `elle --json` with read anomalies (G1a, `writer`, `element`) and no model: the exact text.
+#[test]
+fn golden_json_list_append_reads() {
+    golden(
+        &["elle", "fixtures/elle/la-02-g1a.edn", "-c", "none", "-a", "G1a", "--json"],
+        1,
+        r#"{
+  "file": "fixtures/elle/la-02-g1a.edn",
+  "model": "list-append",
+  "consistency_models": [],
+  "anomalies_requested": [
+    "G1a"
+  ],
+  "valid": false,
+  "anomaly_types": [
+    "G1a",
+    "empty-transaction-graph"
+  ],
+  "not": [
+    "read-committed"
+  ],
+  "also_not": [
+    "causal-cerone",
+    "consistent-view",
+    "cursor-stability",
+    "forward-consistent-view",
+    "monotonic-atomic-view",
+    "monotonic-snapshot-read",
+    "monotonic-view",
+    "parallel-snapshot-isolation",
+    "prefix",
+    "read-atomic",
+    "repeatable-read",
+    "serializable",
+    "snapshot-isolation",
+    "strong-read-committed",
+    "strong-serializable",
+    "strong-session-read-committed",
+    "strong-session-serializable",
+    "strong-session-snapshot-isolation",
+    "strong-snapshot-isolation",
+    "update-atomic",
+    "update-serializable"
+  ],
+  "anomalies": {
+    "G1a": [
+      {
+        "type": "G1a",
+        "op": 1,
+        "mop": [
+          "r",
+          ":x",
+          [
+            1
+          ]
+        ],
+        "writer": 0,
+        "element": 1
+      }
+    ],
+    "empty-transaction-graph": [
+      {
+        "type": "empty-transaction-graph"
+      }
+    ]
+  },
+  "stats": {
+    "ops": 2,
+    "transactions": 2,
+    "edges": {},
+    "additional_graph": null,
+    "sccs": 0,
+    "largest_scc": 0,
+    "search_work": 0
+  }
+}
+"#,
+    );
+}
+
+/// `elle --json` with an `internal` anomaly (`expected`): the exact text.
+#[test]
+fn golden_json_list_append_internal() {
+    golden(
+        &["elle", "fixtures/elle/la-13-internal.edn", "-c", "none", "-a", "internal", "--json"],
+        1,
+        r#"{
+  "file": "fixtures/elle/la-13-internal.edn",
+  "model": "list-append",
+  "consistency_models": [],
+  "anomalies_requested": [
+    "internal"
+  ],
+  "valid": false,
+  "anomaly_types": [
+    "internal"
+  ],
+  "not": [
+    "read-uncommitted"
+  ],
+  "also_not": [
+    "causal-cerone",
+    "consistent-view",
+    "cursor-stability",
+    "forward-consistent-view",
+    "monotonic-atomic-view",
+    "monotonic-snapshot-read",
+    "monotonic-view",
+    "parallel-snapshot-isolation",
+    "prefix",
+    "read-atomic",
+    "read-committed",
+    "repeatable-read",
+    "serializable",
+    "snapshot-isolation",
+    "strong-read-committed",
+    "strong-read-uncommitted",
+    "strong-serializable",
+    "strong-session-read-committed",
+    "strong-session-read-uncommitted",
+    "strong-session-serializable",
+    "strong-session-snapshot-isolation",
+    "strong-snapshot-isolation",
+    "update-atomic",
+    "update-serializable"
+  ],
+  "anomalies": {
+    "internal": [
+      {
+        "type": "internal",
+        "op": 1,
+        "mop": [
+          "r",
+          ":x",
+          [
+            1,
+            2,
+            3,
+            4
+          ]
+        ],
+        "expected": {
+          "unknown_prefix": true,
+          "elements": [
+            3
+          ]
+        }
+      }
+    ]
+  },
+  "stats": {
+    "ops": 2,
+    "transactions": 2,
+    "edges": {
+      "ww": 2,
+      "wr": 1
+    },
+    "additional_graph": null,
+    "sccs": 1,
+    "largest_scc": 2,
+    "search_work": 2
+  }
+}
+"#,
+    );
 }

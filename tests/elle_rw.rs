@@ -359,3 +359,130 @@ fn output_is_deterministic() {
         assert_eq!(text(&run("1")), text(&run("2")), "{f}");
     }
 }
+
+// ---------------------------------------------------------------- golden --json
+
+/// `elle --json` on rw-register with `--wfr-keys`: steps with `sources`, `stats.version_sources`; the exact text, keys in the documented order (issue 12, item 14).
+#[test]
+fn golden_json_rw_register() {
+    golden(
+        &["elle", "fixtures/elle-rw/rw-13-wfr.edn", "--wfr-keys", "-c", "serializable", "--json"],
+        1,
+        r#"{
+  "file": "fixtures/elle-rw/rw-13-wfr.edn",
+  "model": "rw-register",
+  "consistency_models": [
+    "serializable"
+  ],
+  "anomalies_requested": [],
+  "valid": false,
+  "anomaly_types": [
+    "G-single-item",
+    "garbage-read"
+  ],
+  "not": [
+    "read-uncommitted"
+  ],
+  "also_not": [
+    "causal-cerone",
+    "consistent-view",
+    "cursor-stability",
+    "forward-consistent-view",
+    "monotonic-atomic-view",
+    "monotonic-snapshot-read",
+    "monotonic-view",
+    "parallel-snapshot-isolation",
+    "prefix",
+    "read-atomic",
+    "read-committed",
+    "repeatable-read",
+    "serializable",
+    "snapshot-isolation",
+    "strong-read-committed",
+    "strong-read-uncommitted",
+    "strong-serializable",
+    "strong-session-read-committed",
+    "strong-session-read-uncommitted",
+    "strong-session-serializable",
+    "strong-session-snapshot-isolation",
+    "strong-snapshot-isolation",
+    "update-atomic",
+    "update-serializable"
+  ],
+  "anomalies": {
+    "G-single-item": [
+      {
+        "type": "G-single-item",
+        "cycle": [
+          0,
+          1
+        ],
+        "steps": [
+          {
+            "type": "wr",
+            "key": ":x",
+            "value": 1,
+            "from": 0,
+            "to": 1,
+            "a_mop": 1,
+            "b_mop": 0
+          },
+          {
+            "type": "rw",
+            "key": ":y",
+            "value": 1,
+            "value2": 2,
+            "from": 1,
+            "to": 0,
+            "a_mop": 1,
+            "b_mop": 2,
+            "sources": [
+              "wfr-keys"
+            ]
+          }
+        ]
+      }
+    ],
+    "garbage-read": [
+      {
+        "type": "garbage-read",
+        "op": 0,
+        "mop": [
+          "r",
+          ":y",
+          1
+        ],
+        "element": 1
+      },
+      {
+        "type": "garbage-read",
+        "op": 1,
+        "mop": [
+          "r",
+          ":y",
+          1
+        ],
+        "element": 1
+      }
+    ]
+  },
+  "stats": {
+    "ops": 2,
+    "transactions": 2,
+    "edges": {
+      "wr": 1,
+      "rw": 1
+    },
+    "additional_graph": null,
+    "sccs": 1,
+    "largest_scc": 2,
+    "search_work": 2,
+    "version_sources": [
+      "initial-state",
+      "wfr-keys"
+    ]
+  }
+}
+"#,
+    );
+}

@@ -771,3 +771,201 @@ fn check_runs_ltl_formulas_over_stored_traces() {
     expect_code(&run(&["runs", "check", "--db", &d(&db)]), 2);
     assert_eq!(analyses(&db).len(), 6);
 }
+
+// ---------------------------------------------------------------- golden --json
+
+/// Runs `histcheck ARGS…` and asserts its exit code and its exact stdout, with
+/// the database's path written `DB`: a golden test of a `--json` document,
+/// whose keys must stay in the documented order (issue 12, item 14).
+#[track_caller]
+fn golden(db: &Path, args: &[&str], want_code: i32, want: &str) {
+    let o = run(args);
+    expect_code(&o, want_code);
+    // The insert time of an Analysis varies: `"at": "…"` becomes `"at": "AT"`.
+    let got: Vec<String> = stdout(&o)
+        .replace(&d(db), "DB")
+        .lines()
+        .map(|l| match l.find("\"at\": \"") {
+            Some(i) => format!("{}\"at\": \"AT\"{}", &l[..i], if l.ends_with(',') { "," } else { "" }),
+            None => l.to_string(),
+        })
+        .collect();
+    let got = got.join("\n") + "\n";
+    assert!(
+        got == want,
+        "histcheck {}: stdout differs from the golden text\n--- got\n{got}--- want\n{want}",
+        args.join(" ")
+    );
+}
+
+#[test]
+fn golden_json_runs() {
+    let db = register_db("golden");
+    let p = d(&db);
+    golden(
+        &db,
+        &["runs", "list", "--db", &p, "--run-id", "1", "--json"],
+        0,
+        r#"{
+  "db": "DB",
+  "runs": [
+    {
+      "test_id": 0,
+      "run_id": 1,
+      "seed": 5,
+      "faults": [
+        {
+          "at": 3,
+          "from": "frontend",
+          "kind": "omission",
+          "to": "register2"
+        }
+      ],
+      "ops": 4,
+      "steps": 6,
+      "imported_from": null,
+      "last_analysis": null
+    }
+  ],
+  "skipped_rows": []
+}
+"#,
+    );
+    golden(
+        &db,
+        &["runs", "check", "--db", &p, "--elle", "list-append", "--no-write", "--json"],
+        1,
+        r#"{
+  "db": "DB",
+  "checker": "elle list-append",
+  "consistency_models": [
+    "strict-serializable"
+  ],
+  "anomalies_requested": [],
+  "write": false,
+  "runs": [
+    {
+      "test_id": 0,
+      "run_id": 0,
+      "ops": 4,
+      "valid": true,
+      "anomaly_types": [],
+      "not": [],
+      "analysis_row": null,
+      "analysis_rows": []
+    },
+    {
+      "test_id": 0,
+      "run_id": 1,
+      "ops": 4,
+      "valid": false,
+      "anomaly_types": [
+        "G-single-item-realtime"
+      ],
+      "not": [
+        "strong-snapshot-isolation"
+      ],
+      "analysis_row": null,
+      "analysis_rows": []
+    },
+    {
+      "test_id": 0,
+      "run_id": 2,
+      "ops": 4,
+      "valid": true,
+      "anomaly_types": [],
+      "not": [],
+      "analysis_row": null,
+      "analysis_rows": []
+    }
+  ],
+  "skipped_rows": [],
+  "summary": {
+    "runs": 3,
+    "valid": 2,
+    "invalid": 1,
+    "unknown": 0,
+    "errors": 0,
+    "written": 0
+  }
+}
+"#,
+    );
+    golden(
+        &db,
+        &["elle", "--db", &p, "--test-id", "0", "--run-id", "0", "-c", "serializable", "--json"],
+        0,
+        r#"{
+  "file": "DB",
+  "test_id": 0,
+  "run_id": 0,
+  "model": "list-append",
+  "consistency_models": [
+    "serializable"
+  ],
+  "anomalies_requested": [],
+  "valid": true,
+  "anomaly_types": [],
+  "not": [],
+  "also_not": [],
+  "anomalies": {},
+  "stats": {
+    "ops": 4,
+    "transactions": 2,
+    "edges": {
+      "wr": 1
+    },
+    "additional_graph": null,
+    "sccs": 0,
+    "largest_scc": 0,
+    "search_work": 0
+  }
+}
+"#,
+    );
+    // A written analysis, shown with its result as it was written (keys in order).
+    let o = run(&["runs", "check", "--db", &p, "--elle", "list-append", "--test-id", "0", "--run-id", "0"]);
+    expect_code(&o, 0);
+    golden(
+        &db,
+        &["runs", "show", "--db", &p, "--test-id", "0", "--run-id", "0", "--json"],
+        0,
+        r#"{
+  "db": "DB",
+  "test_id": 0,
+  "run_id": 0,
+  "analyses": [
+    {
+      "row": 58,
+      "at": "AT",
+      "component": "histcheck",
+      "checker": "elle list-append",
+      "checker_version": "histcheck 0.1.0",
+      "valid": true,
+      "result": {"file":"DB","test_id":0,"run_id":0,"model":"list-append","consistency_models":["strict-serializable"],"anomalies_requested":[],"valid":true,"anomaly_types":[],"not":[],"also_not":[],"anomalies":{},"stats":{"ops":4,"transactions":2,"edges":{"wr":1,"realtime":1},"additional_graph":"realtime","sccs":0,"largest_scc":0,"search_work":0}}
+    }
+  ]
+}
+"#,
+    );
+    let dir = scratch("golden-import");
+    let fresh = dir.join("imported.db");
+    golden(
+        &fresh,
+        &["runs", "import", "--db", &d(&fresh), "fixtures/rw-register-small.edn", "--json"],
+        0,
+        r#"{
+  "db": "DB",
+  "imported": [
+    {
+      "source": "fixtures/rw-register-small.edn",
+      "test_id": 0,
+      "run_id": 0,
+      "ops": 8,
+      "new_test": true
+    }
+  ]
+}
+"#,
+    );
+}

@@ -9,6 +9,7 @@
 //! - [`lattice`] says which models the anomalies rule out;
 //! - [`check`] runs the whole pipeline;
 //! - [`detect`] tells the workload of a history ([`Model::detect`]).
+//! - [`report_json`] gives its result as the typed `--json` document.
 
 #![forbid(unsafe_code)]
 
@@ -23,6 +24,7 @@ pub mod list_append;
 pub mod order;
 pub mod register_history;
 pub mod rel;
+pub mod report_json;
 pub mod rw_register;
 
 pub use anomaly::{Anomaly, CheckError, Cycle, Explainer, Step, Version};

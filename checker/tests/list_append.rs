@@ -711,7 +711,7 @@ fn acyclic(g: &Graph, mask: Rels) -> bool {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(300))]
+    #![proptest_config(ProptestConfig::with_cases(testkit::cases(300)))]
     #[test]
     fn serial_executions_are_clean(txns in prop::collection::vec(arb_txn(), 0..40), paired in any::<bool>()) {
         let h = serial_history(&txns, paired);
@@ -969,7 +969,7 @@ fn reference_edges(h: &History, info_reads: bool) -> std::collections::BTreeMap<
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(400))]
+    #![proptest_config(ProptestConfig::with_cases(testkit::cases(400)))]
     #[test]
     fn random_histories_match_the_reference(txns in prop::collection::vec(arb_rtxn(), 0..25)) {
         let h = random_history(&txns);

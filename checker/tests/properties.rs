@@ -152,7 +152,7 @@ fn aborted_candidates(txns: &[Txn]) -> Vec<usize> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: testkit::cases(64), ..ProptestConfig::default() })]
 
     /// (a) A serial execution is strictly serializable.
     #[test]

@@ -46,7 +46,7 @@ fn pos_of(h: &History, index: u64) -> u32 {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: testkit::cases(48), ..ProptestConfig::default() })]
 
     #[test]
     fn strict_serializable_is_valid_under_every_source(

@@ -28,7 +28,7 @@ fn check(h: &history::History, model: &str) -> (Validity, Vec<&'static str>, std
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 12, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: testkit::cases(12), ..ProptestConfig::default() })]
 
     /// No fault: valid under the store's level and each weaker one.
     #[test]

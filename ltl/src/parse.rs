@@ -1078,7 +1078,7 @@ mod index_props {
     }
 
     proptest! {
-        #![proptest_config(ProptestConfig { cases: 2000, ..ProptestConfig::default() })]
+        #![proptest_config(ProptestConfig { cases: testkit::cases(2000), ..ProptestConfig::default() })]
         #[test]
         fn indexed_terms_round_trip(a in term(), b in term()) {
             let f = Formula::Cmp(CmpOp::Eq, a, b);

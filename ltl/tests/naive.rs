@@ -536,7 +536,7 @@ fn check_sound_until(
 // ---------------------------------------------------------------------------------
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 1500, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: testkit::cases(1500), ..ProptestConfig::default() })]
 
     /// The neutral view is plain LTLf at every step, for the formula and each closed
     /// subformula, and the verdict is `holds` exactly when LTLf says so.

@@ -15,7 +15,7 @@ mod common;
 use common::{formula, opts, strip_named, trace_text};
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 1500, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: testkit::cases(1500), ..ProptestConfig::default() })]
 
     /// Also with `--end-time` a little after the last step (`end` of 0..3 ms past
     /// it, or none).
@@ -73,7 +73,7 @@ proptest! {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 2000, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: testkit::cases(2000), ..ProptestConfig::default() })]
 
     /// Bad traces are errors, never panics, and both readers agree on what is bad.
     #[test]
@@ -116,7 +116,7 @@ fn json_value() -> impl Strategy<Value = Json> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 1000, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: testkit::cases(1000), ..ProptestConfig::default() })]
 
     /// Near-valid traces: JSON objects, one byte possibly cut out. The fast reader
     /// must accept exactly what serde_json accepts and extract the same values.

@@ -2604,11 +2604,7 @@ mod tests {
 
     #[test]
     fn every_corpus_file_reads() {
-        let dir = corpus_dir();
-        if !dir.is_dir() {
-            eprintln!("note: {} is absent; skipping the corpus test", dir.display());
-            return;
-        }
+        let Some(dir) = testkit::corpus("edn::every_corpus_file_reads", "") else { return };
         let mut files = Vec::new();
         edn_files(&dir, &mut files);
         assert!(!files.is_empty());

@@ -2696,11 +2696,7 @@ mod tests {
 
     #[test]
     fn corpus_files_read() {
-        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/corpus");
-        if !dir.is_dir() {
-            println!("note: {} is absent; skipping the corpus test", dir.display());
-            return;
-        }
+        let Some(dir) = testkit::corpus("json::corpus_files_read", "") else { return };
         let mut files = Vec::new();
         let mut stack = vec![dir];
         while let Some(d) = stack.pop() {

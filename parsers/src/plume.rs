@@ -472,11 +472,7 @@ mod tests {
 
     #[test]
     fn corpus_files_read() {
-        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/corpus/isolation-text");
-        if !dir.is_dir() {
-            println!("note: {} is absent; skipping the corpus test", dir.display());
-            return;
-        }
+        let Some(dir) = testkit::corpus("plume::corpus_files_read", "isolation-text") else { return };
         for name in ["galera.txt", "yugabyte.txt"] {
             let p = dir.join(name);
             let opts = ReadOptions { format: Some(Format::Plume), ..Default::default() };

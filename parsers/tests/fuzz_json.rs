@@ -5,7 +5,6 @@ use history::{History, SrcPos};
 use parsers::source::Trickle;
 use parsers::{read_history, Format, InputError, ReadOptions};
 use proptest::prelude::*;
-use std::path::Path;
 
 const FORMATS: [Format; 3] = [Format::Json, Format::Jsonl, Format::Plume];
 
@@ -39,16 +38,18 @@ fn check(bytes: &[u8]) {
 /// Real files to mutate: the corpus (first 4 KiB of each), else the samples above.
 fn bases() -> Vec<Vec<u8>> {
     let mut out = vec![JSON_SAMPLE.as_bytes().to_vec(), PLUME_SAMPLE.as_bytes().to_vec()];
-    let corpus = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/corpus");
-    for rel in [
-        "list-append/paper-example.json",
-        "rw-register/rw-register.json",
-        "linearizability/elle-cli/mutex/bad/etcd.json",
-        "linearizability/elle-cli/cas-register/good/memstress3-9.json",
-        "isolation-text/galera.txt",
-        "isolation-text/yugabyte.txt",
-    ] {
-        if let Ok(mut b) = std::fs::read(corpus.join(rel)) {
+    // Without the corpus only the samples are mutated (and under CI that fails).
+    if let Some(corpus) = testkit::corpus("fuzz_json bases", "") {
+        for rel in [
+            "list-append/paper-example.json",
+            "rw-register/rw-register.json",
+            "linearizability/elle-cli/mutex/bad/etcd.json",
+            "linearizability/elle-cli/cas-register/good/memstress3-9.json",
+            "isolation-text/galera.txt",
+            "isolation-text/yugabyte.txt",
+        ] {
+            let p = corpus.join(rel);
+            let mut b = std::fs::read(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
             b.truncate(4096);
             out.push(b);
         }
@@ -155,7 +156,7 @@ fn apply(mut b: Vec<u8>, edits: &[Edit]) -> Vec<u8> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: testkit::cases(64), ..ProptestConfig::default() })]
 
     #[test]
     fn arbitrary_bytes(bytes in prop::collection::vec(any::<u8>(), 0..200)) {

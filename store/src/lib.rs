@@ -25,11 +25,13 @@ pub mod fixture;
 pub mod import;
 pub mod jepsen;
 mod json;
+pub mod report_json;
 pub mod trace;
 
 use rusqlite::types::ValueRef;
 use rusqlite::{Connection, ErrorCode, OpenFlags};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
 use serde_json::{json, Value as Json};
 use std::collections::BTreeMap;
 use std::fmt;
@@ -262,7 +264,7 @@ pub struct RunRows {
 /// `run-id`) is missing, null or not an integer that fits an i64 (`"3"`,
 /// `1.5`, `true`, `1e30`, 2^64−1). Such rows are left out and reported; the
 /// other runs are read as usual.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
 pub struct SkippedRow {
     /// The `event_log` row id.
     pub row: i64,
@@ -271,7 +273,8 @@ pub struct SkippedRow {
     pub field: &'static str,
     /// The value found: `None` when the field is missing or `meta` is not JSON.
     pub value: Option<Json>,
-    /// Why `meta` could not be read (when `field` is `meta`).
+    /// Why `meta` could not be read (when `field` is `meta`); not in `--json`.
+    #[serde(skip)]
     pub detail: Option<String>,
 }
 
@@ -306,7 +309,7 @@ pub struct Scan {
 }
 
 /// What [`Store::list`] says about one run.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug)]
 pub struct RunSummary {
     pub id: RunId,
     /// `CreateRun`'s `seed` (null when there is no `CreateRun`, or for an import).
@@ -324,7 +327,7 @@ pub struct RunSummary {
 }
 
 /// One stored `Analysis` event.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug)]
 pub struct Analysis {
     /// The `event_log` row id.
     pub row: i64,
@@ -339,14 +342,17 @@ pub struct Analysis {
     pub checker_version: Option<String>,
     /// `data.result`.
     pub result: Json,
+    /// `data.result` as it is stored, keys in the writer's order.
+    pub result_text: Option<Box<RawValue>>,
 }
 
 /// A result to write back.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug)]
 pub struct NewAnalysis {
     pub id: RunId,
     pub valid: Json,
-    pub result: Json,
+    /// The checker's result document as JSON text (its keys keep their order).
+    pub result: Box<RawValue>,
     pub checker: String,
     pub checker_version: String,
 }
@@ -789,13 +795,16 @@ impl Store {
                 .map_err(|e| StoreError::new(format!("{name}: cannot write an Analysis event: {e}")))?;
             for a in list {
                 let meta = json!({"component": "histcheck", "test-id": a.id.test, "run-id": a.id.run});
-                let data = json!({
-                    "valid": a.valid,
-                    "result": a.result,
-                    "checker": a.checker,
-                    "checker-version": a.checker_version,
-                });
-                st.execute([meta.to_string(), data.to_string()]).map_err(|e| {
+                let data = AnalysisData {
+                    valid: &a.valid,
+                    result: &a.result,
+                    checker: &a.checker,
+                    checker_version: &a.checker_version,
+                };
+                let data = serde_json::to_string(&data).map_err(|e| {
+                    StoreError::new(format!("{name}: cannot write the Analysis event of {}: {e}", a.id))
+                })?;
+                st.execute([meta.to_string(), data]).map_err(|e| {
                     StoreError::new(format!("{name}: cannot write the Analysis event of {}: {e}", a.id))
                 })?;
                 ids.push(tx.last_insert_rowid());
@@ -1058,9 +1067,28 @@ pub(crate) fn parse_data(db: &str, raw: &RawRow, event: &str) -> Result<Json> {
         .map_err(|e| StoreError::new(format!("{db}: event_log row {} ({event}): data is not valid JSON: {e}", raw.id)))
 }
 
+/// The `data` of an Analysis event histcheck writes, keys in this order.
+#[derive(Serialize)]
+struct AnalysisData<'a> {
+    valid: &'a Json,
+    result: &'a RawValue,
+    checker: &'a str,
+    #[serde(rename = "checker-version")]
+    checker_version: &'a str,
+}
+
+/// An Analysis's `data.result` as its stored text.
+#[derive(Deserialize)]
+struct ResultText<'a> {
+    #[serde(borrow)]
+    result: Option<&'a RawValue>,
+}
+
 fn analysis_of(db: &str, a: &AnalysisRow) -> Result<Analysis> {
     let raw = &a.raw;
     let data = parse_data(db, raw, "Analysis")?;
+    let result_text =
+        serde_json::from_str::<ResultText<'_>>(&raw.data).ok().and_then(|r| r.result.map(RawValue::to_owned));
     let (at, component) = (a.at.clone(), a.component.clone());
     let s = |k: &str| data.get(k).and_then(Json::as_str).map(str::to_string);
     Ok(Analysis {
@@ -1071,6 +1099,7 @@ fn analysis_of(db: &str, a: &AnalysisRow) -> Result<Analysis> {
         checker: s("checker"),
         checker_version: s("checker-version"),
         result: data.get("result").cloned().unwrap_or(Json::Null),
+        result_text,
     })
 }
 
