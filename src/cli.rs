@@ -125,7 +125,7 @@ pub struct ElleArgs {
     /// The histories to check, each on its own (`-` reads standard input), or
     /// --test-id and --run-id of a run in a detsys store. With several files
     /// the exit code is the worst: 2, then 1, then 3, then 0.
-    #[arg(value_name = "FILE", required_unless_present_any = ["db", "test_id", "run_id"], conflicts_with_all = ["db", "test_id", "run_id"])]
+    #[arg(value_name = "FILE", required_unless_present_any = ["db", "test_id", "run_id", "list_models"], conflicts_with_all = ["db", "test_id", "run_id"])]
     pub files: Vec<PathBuf>,
 
     #[command(flatten)]
@@ -169,6 +169,17 @@ pub struct ElleArgs {
     /// extensions). When it runs out the result says so and is unknown.
     #[arg(long, value_name = "N", default_value_t = checker::cycles::SearchOptions::default().budget)]
     pub budget: u64,
+
+    /// list-append: take the reads of :info completions as observations, as
+    /// Elle does. By default they are ignored: an :info transaction may never
+    /// have committed, so what it read proves nothing.
+    #[arg(long)]
+    pub info_reads: bool,
+
+    /// Print every consistency model and anomaly name this command accepts,
+    /// with aliases and whether this checker can rule it out, and exit.
+    #[arg(long, conflicts_with_all = ["files", "db", "test_id", "run_id"])]
+    pub list_models: bool,
 
     /// Print one JSON document on stdout instead of tables and explanations
     /// (with several files, `{"files": [...]}`). `-v`/`--verbose` is elle-cli's name for it.

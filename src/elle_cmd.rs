@@ -118,6 +118,8 @@ pub struct Spec<'a> {
     pub consistency_models: &'a str,
     pub anomalies: &'a str,
     pub budget: u64,
+    /// Elle's reading of :info completions' reads (`--info-reads`).
+    pub info_reads: bool,
     pub wfr_keys: bool,
     pub sequential_keys: bool,
     pub linearizable_keys: bool,
@@ -133,6 +135,7 @@ impl<'a> Spec<'a> {
             consistency_models: &args.consistency_models,
             anomalies: &args.anomalies,
             budget: args.budget,
+            info_reads: args.info_reads,
             wfr_keys: args.wfr_keys,
             sequential_keys: args.sequential_keys,
             linearizable_keys: args.linearizable_keys,
@@ -153,12 +156,12 @@ pub struct Checked<'r, 'h> {
 }
 
 /// The checker options from the flags.
-pub fn options(consistency_models: &str, anomalies: &str, budget: u64) -> Options {
+pub fn options(consistency_models: &str, anomalies: &str, budget: u64, info_reads: bool) -> Options {
     Options {
         models: names(consistency_models),
         anomalies: names(anomalies),
         search: SearchOptions { budget },
-        ..Options::default()
+        info_reads,
     }
 }
 
@@ -226,7 +229,7 @@ pub fn check_history<R>(
         linearizable_keys: spec.linearizable_keys || plain,
         txn_order,
     };
-    let opts = options(spec.consistency_models, spec.anomalies, spec.budget);
+    let opts = options(spec.consistency_models, spec.anomalies, spec.budget, spec.info_reads);
     let report = match model {
         ModelArg::ListAppend => check::check_list_append(&h, &opts),
         ModelArg::RwRegister => check::check_rw_register(&h, &opts, &rw),
@@ -320,6 +323,9 @@ pub fn run(args: &ElleArgs) -> Exit {
     if let Some(msg) = refused_options(args) {
         output::error(msg);
         return Exit::BadInput;
+    }
+    if args.list_models {
+        return list_models(args.json);
     }
     if args.files.is_empty() {
         return run_stored(args);
@@ -508,6 +514,58 @@ fn models_phrase(opts: &Options) -> String {
     }
 }
 
+/// `--list-models`: every model and anomaly name, as a table or (`--json`)
+/// the catalog document.
+fn list_models(json: bool) -> Exit {
+    let c = lattice::catalog();
+    if json {
+        return output::print_json(&c, Exit::Pass);
+    }
+    let mut text = String::new();
+    let mut t = Table::new();
+    t.load_preset(UTF8_FULL_CONDENSED).apply_modifier(UTF8_ROUND_CORNERS);
+    t.set_content_arrangement(ContentArrangement::Dynamic);
+    t.set_header(vec!["model (-c)", "same as", "can be ruled out"]);
+    for m in &c.models {
+        let can = if m.can_rule_out { "yes" } else { "no (below)" };
+        t.add_row(vec![m.name.to_string(), m.aliases.join(", "), can.to_string()]);
+    }
+    let _ = writeln!(text, "{t}");
+    text.push_str("Asking for a model that cannot be ruled out gives `unknown` (exit 3), never `valid`:\n");
+    for m in c.models.iter().filter(|m| !m.can_rule_out) {
+        let _ = writeln!(text, "  {}: {}", m.name, m.note.unwrap_or(""));
+    }
+    text.push('\n');
+    let mut t = Table::new();
+    t.load_preset(UTF8_FULL_CONDENSED).apply_modifier(UTF8_ROUND_CORNERS);
+    t.set_content_arrangement(ContentArrangement::Dynamic);
+    t.set_header(vec!["anomaly (-a)", "found in", "rules out"]);
+    for a in &c.anomalies {
+        let found = if a.detectable_in.is_empty() { "-".to_string() } else { a.detectable_in.join(", ") };
+        let rules = if a.inconclusive {
+            "nothing: the verdict is unknown".to_string()
+        } else if a.rules_out.is_empty() {
+            "-".to_string()
+        } else {
+            a.rules_out.join(", ")
+        };
+        let name = if a.histcheck_only { format!("{} (histcheck's own)", a.name) } else { a.name.to_string() };
+        t.add_row(vec![name, found, rules]);
+    }
+    let _ = writeln!(text, "{t}");
+    text.push_str("`none` asks for no model (only the anomalies given with -a); next to models it is ignored.\n");
+    output::print_text(&text, Exit::Pass)
+}
+
+/// The requested models and anomalies this checker cannot decide, each with
+/// what it would take.
+fn write_unchecked(out: &mut impl Write, r: &Report<'_>) -> io::Result<()> {
+    for u in &r.unchecked {
+        writeln!(out, "  Not checked: {} {}: {}.", u.what, u.name, u.note)?;
+    }
+    Ok(())
+}
+
 fn write_human(
     out: &mut impl Write,
     file: &str,
@@ -528,7 +586,12 @@ fn write_human(
         models_phrase(opts)
     )?;
     if r.anomaly_types.is_empty() {
-        writeln!(out, "Valid: no anomaly that these models prohibit was found.")?;
+        if r.valid == Validity::True {
+            writeln!(out, "Valid: no anomaly that these models prohibit was found.")?;
+        } else {
+            writeln!(out, "Unknown: no anomaly that these models prohibit was found, but not everything asked for could be checked.")?;
+            write_unchecked(out, r)?;
+        }
         return Ok(());
     }
     let mut table = Table::new();
@@ -557,6 +620,7 @@ fn write_human(
             if !r.boundary.not.is_empty() {
                 writeln!(out, "Still, the anomalies found rule out {}.", r.boundary.not.join(", "))?;
             }
+            write_unchecked(out, r)?;
         }
     }
     for ty in &r.anomaly_types {

@@ -76,6 +76,20 @@ pub fn stdout_result(r: io::Result<()>, status: Exit) -> Exit {
     }
 }
 
+/// Prints `doc` as one pretty JSON document on stdout, through a buffer (stdout
+/// itself is line-buffered: one write call per line), and ends with `status`.
+pub fn print_json(doc: &impl serde::Serialize, status: Exit) -> Exit {
+    let mut out = io::BufWriter::with_capacity(1 << 16, io::stdout().lock());
+    let r = serde_json::to_writer_pretty(&mut out, doc).map_err(io::Error::from).and_then(|_| writeln!(out));
+    stdout_result(r.and_then(|_| out.flush()), status)
+}
+
+/// Prints `text` on stdout and ends with `status`.
+pub fn print_text(text: &str, status: Exit) -> Exit {
+    let mut out = io::stdout().lock();
+    stdout_result(out.write_all(text.as_bytes()).and_then(|_| out.flush()), status)
+}
+
 /// `1234567` → `1,234,567`.
 pub fn count(n: u64) -> String {
     let digits = n.to_string();

@@ -16,7 +16,6 @@ use comfy_table::{CellAlignment, ContentArrangement, Table};
 use history::SrcPos;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use rayon::prelude::*;
-use serde::Serialize;
 use serde_json::value::{to_raw_value, RawValue};
 use serde_json::{json, Value as Json};
 use std::io::{self, IsTerminal, Write};
@@ -75,16 +74,7 @@ fn right(t: &mut Table, cols: &[usize]) {
     }
 }
 
-fn print_doc(doc: &impl Serialize, status: Exit) -> Exit {
-    let mut out = io::stdout().lock();
-    let r = serde_json::to_writer_pretty(&mut out, doc).map_err(io::Error::from).and_then(|_| writeln!(out));
-    output::stdout_result(r.and_then(|_| out.flush()), status)
-}
-
-fn print_text(text: &str, status: Exit) -> Exit {
-    let mut out = io::stdout().lock();
-    output::stdout_result(out.write_all(text.as_bytes()).and_then(|_| out.flush()), status)
-}
+use output::{print_json as print_doc, print_text};
 
 fn valid_word(v: &Json) -> String {
     match v {
@@ -334,6 +324,7 @@ fn check_run(db: &str, tests: &Scan, rr: RunRows, a: &RunsCheckArgs, formulas: &
             consistency_models: &a.consistency_models,
             anomalies: &a.anomalies,
             budget: a.budget,
+            info_reads: false,
             wfr_keys: false,
             sequential_keys: false,
             // As detsys's checker: the one register is linearizable.
@@ -430,7 +421,7 @@ fn check(a: &RunsCheckArgs) -> Exit {
         }
     };
     warn_skipped(&db, &scan.skipped);
-    let opts = elle_cmd::options(&a.consistency_models, &a.anomalies, a.budget);
+    let opts = elle_cmd::options(&a.consistency_models, &a.anomalies, a.budget, false);
     // A bad model name is a usage error before any run is checked.
     if let Err(e) = checker::lattice::reportable(
         &opts.models.iter().map(String::as_str).collect::<Vec<_>>(),

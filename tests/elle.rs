@@ -678,6 +678,7 @@ fn golden_json_list_append_cycle() {
     "strong-snapshot-isolation",
     "update-serializable"
   ],
+  "unchecked": [],
   "anomalies": {
     "G-single-item": [
       {
@@ -775,6 +776,7 @@ fn golden_json_list_append_reads() {
     "update-atomic",
     "update-serializable"
   ],
+  "unchecked": [],
   "anomalies": {
     "G1a": [
       {
@@ -857,6 +859,7 @@ fn golden_json_list_append_internal() {
     "update-atomic",
     "update-serializable"
   ],
+  "unchecked": [],
   "anomalies": {
     "internal": [
       {

@@ -409,6 +409,7 @@ fn golden_json_rw_register() {
     "update-atomic",
     "update-serializable"
   ],
+  "unchecked": [],
   "anomalies": {
     "G-single-item": [
       {

@@ -209,7 +209,7 @@ fn models_nothing_here_can_rule_out_are_never_a_vacuous_valid() {
     assert_eq!(r.valid, Validity::Unknown);
     assert_eq!(r.unchecked.len(), 1);
     assert_eq!((r.unchecked[0].name.as_str(), r.unchecked[0].what), ("linearizable", "consistency model"));
-    assert!(r.unchecked[0].note.starts_with("linearizable: "), "{}", r.unchecked[0].note);
+    assert!(r.unchecked[0].note.contains("linearizability checker"), "{}", r.unchecked[0].note);
     // An anomaly this workload never shows is not checked either.
     let opts = Options { models: vec![], anomalies: vec!["cyclic-versions".into()], ..Options::default() };
     let h = load(ok);
@@ -230,4 +230,53 @@ fn none_next_to_a_model_is_ignored() {
     assert_eq!((r.valid, r.anomaly_types.clone()), (Validity::False, vec!["G-single-item"]));
     let opts = Options { models: vec!["none".into()], anomalies: vec!["G1".into()], ..Options::default() };
     assert_eq!(check::check(&h, &Model::ListAppend, &opts).unwrap().valid, Validity::True);
+}
+
+#[test]
+fn unchecked_models_are_named_in_json_and_text() {
+    let g = "fixtures/elle/g-single-unrulable.edn";
+    let r = elle(g, &["-c", "linearizable"]);
+    r.unknown(&[], &[]);
+    assert_eq!(r.doc["unchecked"][0]["name"], "linearizable");
+    assert_eq!(r.doc["unchecked"][0]["what"], "consistency model");
+    assert!(r.doc["unchecked"][0]["note"].as_str().unwrap().contains("linearizability checker"), "{}", r.ctx());
+    // The key sits between also_not and anomalies, and is [] when everything asked for was checked.
+    let raw = String::from_utf8_lossy(&r.out.stdout);
+    let at = |k: &str| raw.find(&format!("\n  \"{k}\":")).unwrap();
+    assert!(at("also_not") < at("unchecked") && at("unchecked") < at("anomalies"), "{raw}");
+    assert_eq!(elle(g, &["-c", "serializable"]).doc["unchecked"], serde_json::json!([]));
+    // The human output says unknown, never valid, and names what was not checked.
+    let out = histcheck().args(["elle", g, "-c", "linearizable"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(3));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("Unknown:") && !text.contains("Valid"), "{text}");
+    assert!(text.contains("Not checked: consistency model linearizable: "), "{text}");
+}
+
+#[test]
+fn list_models_names_every_model_and_what_cannot_be_ruled_out() {
+    let out = histcheck().args(["elle", "--list-models", "--json"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let models = doc["models"].as_array().unwrap();
+    assert_eq!(models.len(), 54);
+    let m = |n: &str| models.iter().find(|m| m["name"] == n).unwrap().clone();
+    assert_eq!(m("linearizable")["can_rule_out"], false);
+    assert_eq!(m("serializable")["can_rule_out"], true);
+    assert_eq!(m("serializable")["canonical"], "PL-3");
+    let anomalies = doc["anomalies"].as_array().unwrap();
+    assert!(anomalies.iter().any(|a| a["name"] == "appends-out-of-order" && a["histcheck_only"] == true));
+    let out = histcheck().args(["elle", "--list-models"]).output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("linearizable: ") && text.contains("strict-serializable"), "{text}");
+    // It takes no file, and is refused next to one.
+    let out = histcheck().args(["elle", "--list-models", "fixtures/elle/stale-read.edn"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn info_reads_flag_restores_elles_reading() {
+    let f = "fixtures/elle/info-reads-g2.edn";
+    elle(f, &["-c", "serializable"]).unknown(&["empty-transaction-graph"], &[]);
+    elle(f, &["-c", "serializable", "--info-reads"]).invalid(&["G2-item"], &["repeatable-read"]);
 }

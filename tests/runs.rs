@@ -908,6 +908,7 @@ fn golden_json_runs() {
   "anomaly_types": [],
   "not": [],
   "also_not": [],
+  "unchecked": [],
   "anomalies": {},
   "stats": {
     "ops": 4,
@@ -942,7 +943,7 @@ fn golden_json_runs() {
       "checker": "elle list-append",
       "checker_version": "histcheck 0.1.0",
       "valid": true,
-      "result": {"file":"DB","test_id":0,"run_id":0,"model":"list-append","consistency_models":["strict-serializable"],"anomalies_requested":[],"valid":true,"anomaly_types":[],"not":[],"also_not":[],"anomalies":{},"stats":{"ops":4,"transactions":2,"edges":{"wr":1,"realtime":1},"additional_graph":"realtime","sccs":0,"largest_scc":0,"search_work":0}}
+      "result": {"file":"DB","test_id":0,"run_id":0,"model":"list-append","consistency_models":["strict-serializable"],"anomalies_requested":[],"valid":true,"anomaly_types":[],"not":[],"also_not":[],"unchecked":[],"anomalies":{},"stats":{"ops":4,"transactions":2,"edges":{"wr":1,"realtime":1},"additional_graph":"realtime","sccs":0,"largest_scc":0,"search_work":0}}
     }
   ]
 }

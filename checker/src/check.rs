@@ -67,7 +67,7 @@ pub struct Stats {
 
 /// A requested model (or anomaly) that this checker cannot rule out (find)
 /// in this workload; a check that asked for one is never simply valid.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct Unchecked {
     /// The name as requested.
     pub name: String,
@@ -174,20 +174,16 @@ pub fn check<'h>(h: &'h History, model: &Model, opts: &Options) -> Result<Report
     for m in &models {
         if let Some(note) = lattice::unchecked_note(m) {
             if !unchecked.iter().any(|u| u.name == *m) {
-                unchecked.push(Unchecked {
-                    name: m.to_string(),
-                    what: "consistency model",
-                    note: format!("{m}: {note}"),
-                });
+                unchecked.push(Unchecked { name: m.to_string(), what: "consistency model", note: note.to_string() });
             }
         }
     }
     for a in &anomalies {
         if !lattice::detectable_in(a, model.name()) && !unchecked.iter().any(|u| u.name == *a) {
             let how = if lattice::WORKLOADS.iter().any(|w| lattice::detectable_in(a, w)) {
-                format!("{a}: histcheck elle finds it only in other workloads than {}", model.name())
+                format!("histcheck elle finds it only in other workloads than {}", model.name())
             } else {
-                format!("{a}: histcheck elle does not find it (nor any anomaly that implies it)")
+                "histcheck elle does not find it (nor any anomaly that implies it)".to_string()
             };
             unchecked.push(Unchecked { name: a.to_string(), what: "anomaly", note: how });
         }

@@ -67,6 +67,10 @@ pub struct Document {
     pub anomaly_types: Vec<&'static str>,
     pub not: Vec<&'static str>,
     pub also_not: Vec<&'static str>,
+    /// Requested models (and anomalies) this checker cannot rule out (find)
+    /// here: `{name, what, note}`. When there are any and nothing invalid was
+    /// found, `valid` is `"unknown"`.
+    pub unchecked: Vec<crate::check::Unchecked>,
     /// Every reported anomaly, by type (types in byte order, as `anomaly_types`).
     pub anomalies: BTreeMap<&'static str, Vec<AnomalyDoc>>,
     pub stats: StatsDoc,
@@ -268,6 +272,7 @@ pub fn document(
         anomaly_types: r.anomaly_types.clone(),
         not: r.boundary.not.clone(),
         also_not: r.boundary.also_not.clone(),
+        unchecked: r.unchecked.clone(),
         anomalies,
         stats,
     }
