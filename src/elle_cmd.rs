@@ -362,7 +362,7 @@ pub fn run(args: &ElleArgs) -> Exit {
         status = worst(status, check_file(args, path, dir.as_deref(), sink));
     }
     if several && args.json {
-        let mut out = io::stdout().lock();
+        let mut out = io::BufWriter::with_capacity(1 << 16, io::stdout().lock());
         let written = serde_json::to_writer_pretty(&mut out, &FilesDoc { files: docs })
             .map_err(io::Error::from)
             .and_then(|_| writeln!(out))
@@ -467,7 +467,8 @@ fn check_and_print(
             docs.push(FileResult::Checked(Box::new(doc)));
             return Ok(status);
         }
-        let mut out = io::stdout().lock();
+        // Buffered: stdout alone is line-buffered, a write call per line.
+        let mut out = io::BufWriter::with_capacity(1 << 16, io::stdout().lock());
         let written = if args.json {
             serde_json::to_writer_pretty(&mut out, &doc).map_err(io::Error::from).and_then(|_| writeln!(out))
         } else {
