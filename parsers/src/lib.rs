@@ -68,6 +68,8 @@ impl Format {
     /// By content: `[{"` / `[` newline `{"` is JSON, `{"` JSON Lines, `{:` / `[{:` / `#` /
     /// `(` / `;` EDN, `r(` / `w(` Plume.
     pub fn sniff(head: &[u8]) -> Option<Format> {
+        // A UTF-8 byte-order mark, which every reader skips, says nothing.
+        let head = head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(head);
         let mut it = head.iter().copied().filter(|b| !b.is_ascii_whitespace() && *b != b',');
         let a = it.next()?;
         let b = it.next();

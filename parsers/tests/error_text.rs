@@ -177,3 +177,19 @@ fn op_snippets_escape_keywords_and_symbols_too() {
     assert!(s.starts_with("[0 1 2 3") && s.ends_with(" more chars]"), "{s}");
     assert!(s.chars().count() < 150, "{s}");
 }
+
+/// A leading byte-order mark is skipped when the format is told by the content too.
+#[test]
+fn a_byte_order_mark_does_not_hide_the_format() {
+    let cases: [(&[u8], usize); 4] = [
+        (b"\xEF\xBB\xBF{:type :ok, :process 0, :value 1}\n", 1),
+        (b"\xEF\xBB\xBF[{\"type\":\"ok\",\"process\":0}]", 1),
+        (b"\xEF\xBB\xBF{\"type\":\"ok\",\"process\":0}\n{\"type\":\"ok\",\"process\":1}\n", 2),
+        (b"\xEF\xBB\xBFw(1,1,1,1)\nr(1,1,2,2)\n", 2),
+    ];
+    for (text, ops) in cases {
+        let h = read_history(text, "t", None, ReadOptions::default())
+            .unwrap_or_else(|e| panic!("{:?}: {e}", String::from_utf8_lossy(text)));
+        assert_eq!(h.ops.len(), ops);
+    }
+}
