@@ -2187,7 +2187,17 @@ impl Lossy {
         let mut out = Vec::new();
         let tag_total: usize = self.tags.values().sum();
         if tag_total > 0 {
-            let names: Vec<String> = self.tags.keys().map(|t| format!("#{t}")).collect();
+            // Tags come from the input: shown escaped and cut, and only the first few.
+            const SHOWN_TAGS: usize = 5;
+            let mut names: Vec<String> = self
+                .tags
+                .keys()
+                .take(SHOWN_TAGS)
+                .map(|t| format!("#{}", history::builder::shown_text(t, crate::error::QUOTE_CHARS)))
+                .collect();
+            if self.tags.len() > SHOWN_TAGS {
+                names.push(format!("and {} other tags", self.tags.len() - SHOWN_TAGS));
+            }
             out.push(format!(
                 "{} ({}) written as {} value",
                 n(tag_total, "tagged literal", "tagged literals"),

@@ -193,3 +193,18 @@ fn a_byte_order_mark_does_not_hide_the_format() {
         assert_eq!(h.ops.len(), ops);
     }
 }
+
+/// The warning that tagged literals were written as their values names the
+/// tags, which come from the input: escaped, and only the first few.
+#[test]
+fn lossy_tag_names_are_escaped_and_few() {
+    let mut text = String::from("{:type :ok, :process 0, :value 1, :x #a\u{9b}31m 1}\n");
+    for i in 0..20 {
+        text.push_str(&format!("{{:type :ok, :process 0, :value 1, :x #tag{i} 1}}\n"));
+    }
+    let h = read(text.as_bytes(), Format::Edn).unwrap();
+    let warnings = parsers::json::lossy_constructs(&h).join("\n");
+    assert_printable(&warnings);
+    assert!(warnings.contains(r"#a\u{9b}31m"), "{warnings}");
+    assert!(warnings.contains("and 16 other tags"), "{warnings}");
+}
