@@ -28,18 +28,137 @@ impl fmt::Display for OpError {
 
 impl std::error::Error for OpError {}
 
-const SNIPPET_CHARS: usize = 120;
+/// Longest op snippet shown, in characters (more is cut, with a count of what was cut).
+pub const SNIPPET_CHARS: usize = 120;
 
-/// An op shown as one line of EDN, cut to [`SNIPPET_CHARS`] characters.
-pub fn snippet_of(v: &Value) -> String {
-    let s = v.to_string();
-    if s.chars().count() <= SNIPPET_CHARS {
-        s
-    } else {
-        let cut: String = s.chars().take(SNIPPET_CHARS).collect();
-        format!("{cut}…")
+/// Longest piece of input quoted inside a message, in characters.
+pub const QUOTE_CHARS: usize = 48;
+
+/// Whether `c` is shown escaped when input is quoted in a message: control
+/// characters (C0, DEL, C1), which a terminal may act on (an escape sequence can
+/// retitle the window or move the cursor), and the invisible format characters
+/// that hide or reorder text (zero-width characters, bidirectional controls,
+/// line and paragraph separators, the byte-order mark).
+pub fn is_unsafe_char(c: char) -> bool {
+    c.is_control()
+        || matches!(
+            c,
+            '\u{00AD}'
+                | '\u{061C}'
+                | '\u{180E}'
+                | '\u{200B}'..='\u{200F}'
+                | '\u{2028}'..='\u{202E}'
+                | '\u{2060}'..='\u{2064}'
+                | '\u{2066}'..='\u{206F}'
+                | '\u{FEFF}'
+                | '\u{FFF9}'..='\u{FFFB}'
+        )
+}
+
+/// Appends `c` as it is shown in a message: `\t`, `\n` and `\r` for those,
+/// `\u{1b}` for another unsafe character (see [`is_unsafe_char`]), else itself.
+pub fn push_shown_char(out: &mut String, c: char) {
+    match c {
+        '\t' => out.push_str("\\t"),
+        '\n' => out.push_str("\\n"),
+        '\r' => out.push_str("\\r"),
+        c if is_unsafe_char(c) => {
+            use fmt::Write;
+            let _ = write!(out, "\\u{{{:x}}}", c as u32);
+        }
+        c => out.push(c),
     }
 }
+
+/// How many characters [`push_shown_char`] writes for `c`.
+pub fn shown_width(c: char) -> usize {
+    match c {
+        '\t' | '\n' | '\r' => 2,
+        c if is_unsafe_char(c) => 4 + format!("{:x}", c as u32).len(),
+        _ => 1,
+    }
+}
+
+/// The marker put where text was cut: `…[N more chars]`.
+pub fn cut_marker(n: u64, at_least: bool) -> String {
+    format!("…[{n}{} more char{}]", if at_least { "+" } else { "" }, if n == 1 && !at_least { "" } else { "s" })
+}
+
+/// A text that `fmt` writes into, kept safe to print: unsafe characters
+/// escaped, at most `max` characters kept and the rest only counted, so
+/// showing a huge value costs no memory.
+struct Capped {
+    out: String,
+    max: usize,
+    shown: usize,
+    rest: u64,
+}
+
+impl Capped {
+    fn new(max: usize) -> Self {
+        Capped { out: String::new(), max, shown: 0, rest: 0 }
+    }
+
+    fn finish(mut self) -> String {
+        if self.rest > 0 {
+            self.out.push_str(&cut_marker(self.rest, false));
+        }
+        self.out
+    }
+}
+
+impl fmt::Write for Capped {
+    fn write_str(&mut self, s: &str) -> fmt::Result {
+        for c in s.chars() {
+            let w = shown_width(c);
+            if self.rest == 0 && self.shown + w <= self.max {
+                push_shown_char(&mut self.out, c);
+                self.shown += w;
+            } else {
+                self.rest += 1;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A piece of input text for a message: unsafe characters escaped (see
+/// [`is_unsafe_char`]) and at most `max` characters shown, followed by a
+/// count of what was cut.
+pub fn shown_text(s: &str, max: usize) -> String {
+    let mut c = Capped::new(max);
+    let _ = fmt::Write::write_str(&mut c, s);
+    c.finish()
+}
+
+/// A value as EDN, as [`shown_text`] shows it: escaped and cut to `max`
+/// characters, without ever formatting more than that into memory.
+pub fn shown_value(v: &Value, max: usize) -> String {
+    let mut c = Capped::new(max);
+    let _ = fmt::Write::write_fmt(&mut c, format_args!("{v}"));
+    c.finish()
+}
+
+/// An op shown as one line of EDN, cut to [`SNIPPET_CHARS`] characters (with a
+/// count of the rest), control characters escaped.
+pub fn snippet_of(v: &Value) -> String {
+    shown_value(v, SNIPPET_CHARS)
+}
+
+/// What a value shown in a message is (formats write some differently).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Shown {
+    /// A whole op map.
+    Op,
+    /// The value of `:type` or `:f` (JSON writes their keywords as plain strings).
+    Name,
+    /// Any other value.
+    Value,
+}
+
+/// How a reader's format writes a value, for messages: see
+/// [`HistoryBuilder::show_values_with`].
+pub type ShowFn = fn(&Value, Shown) -> String;
 
 /// Builds a [`History`] one op at a time.
 ///
@@ -59,6 +178,8 @@ pub struct HistoryBuilder {
     draft: Draft,
     /// Keywords and strings recently interned, by a hash of their text.
     name_cache: Vec<Option<(bool, Box<str>, Id)>>,
+    /// How messages show values of the input: EDN unless a reader said otherwise.
+    show: Option<ShowFn>,
 }
 
 /// The op being decoded.
@@ -107,8 +228,23 @@ impl Default for Draft {
 
 const NAME_CACHE: usize = 256;
 
-fn err(pos: SrcPos, op: &Value, message: impl Into<String>) -> OpError {
-    OpError { pos, message: message.into(), snippet: snippet_of(op) }
+/// A value as `show` writes it, escaped and cut like [`snippet_of`]; a piece
+/// inside a message is cut shorter than an op.
+fn show_with(show: Option<ShowFn>, v: &Value, what: Shown) -> String {
+    let max = if what == Shown::Op { SNIPPET_CHARS } else { QUOTE_CHARS };
+    match show {
+        Some(f) => shown_text(&f(v, what), max),
+        None => shown_value(v, max),
+    }
+}
+
+/// What is wrong with an integer field's value that is not a 64-bit integer.
+fn not_an_i64(v: &Value) -> &'static str {
+    match v {
+        Value::BigInt(d) if d.starts_with('-') => " (an integer below -9223372036854775808, the least 64-bit integer)",
+        Value::BigInt(_) => " (an integer above 9223372036854775807, the greatest 64-bit integer)",
+        _ => "",
+    }
 }
 
 fn field_bit(field: &str) -> u8 {
@@ -126,6 +262,17 @@ fn field_bit(field: &str) -> u8 {
 impl HistoryBuilder {
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// Makes messages show values of the input with `f` (e.g. as JSON for a
+    /// JSON reader) instead of as EDN. What `f` returns is escaped and cut.
+    pub fn show_values_with(&mut self, f: ShowFn) {
+        self.show = Some(f);
+    }
+
+    /// A value from the input as messages quote it.
+    fn quote(&self, v: &Value) -> String {
+        show_with(self.show, v, Shown::Value)
     }
 
     /// Reserves room for about `ops` ops, when a reader can estimate it.
@@ -405,10 +552,10 @@ impl HistoryBuilder {
 
     /// Decodes one op map (tags such as `#jepsen.history.Op` are looked through).
     pub fn push(&mut self, value: &Value, pos: SrcPos) -> Result<(), OpError> {
+        let err = |show, message: String| OpError { pos, message, snippet: show_with(show, value, Shown::Op) };
         let Value::Map(entries) = value.untagged() else {
             return Err(err(
-                pos,
-                value,
+                self.show,
                 format!("expected an op map such as {{:type :ok, :process 0, :value …}}, found {}", value.kind_name()),
             ));
         };
@@ -416,7 +563,7 @@ impl HistoryBuilder {
         let res = self.push_fields(entries).and_then(|()| self.finish_op());
         res.map_err(|m| {
             self.drop_draft();
-            err(pos, value, m)
+            err(self.show, m)
         })
     }
 
@@ -433,19 +580,31 @@ impl HistoryBuilder {
             match field {
                 "index" => match v {
                     Value::Int(i) if *i >= 0 => self.draft.index = Some(*i as u64),
-                    _ => return Err(format!("expected :index to be a non-negative integer, found {}", snippet_of(v))),
+                    _ => {
+                        return Err(format!(
+                            "expected :index to be a non-negative 64-bit integer, found {}{}",
+                            self.quote(v),
+                            not_an_i64(v)
+                        ))
+                    }
                 },
                 "time" => match v {
                     Value::Int(t) => self.draft.time = Some(*t),
                     Value::Nil => {}
-                    _ => return Err(format!("expected :time to be an integer (nanoseconds), found {}", snippet_of(v))),
+                    _ => {
+                        return Err(format!(
+                            "expected :time to be a 64-bit integer (nanoseconds), found {}{}",
+                            self.quote(v),
+                            not_an_i64(v)
+                        ))
+                    }
                 },
                 "type" => match v.as_name().and_then(OpType::from_name) {
                     Some(t) => self.draft.kind = Some(t),
                     None => {
                         return Err(format!(
                             "expected :type to be :invoke, :ok, :fail or :info, found {}",
-                            snippet_of(v)
+                            show_with(self.show, v, Shown::Name)
                         ))
                     }
                 },
@@ -522,7 +681,7 @@ impl HistoryBuilder {
                 return Err(format!(
                     "micro-op {} of :value should be [:append k v], [:r k v] or [:w k v] like the first, found {}",
                     n + 1,
-                    snippet_of(m)
+                    self.quote(m)
                 ));
             };
             let parts = m.as_seq().unwrap_or_default();
@@ -676,7 +835,7 @@ impl HistoryBuilder {
                 });
             }
         }
-        pair(h)?;
+        pair(h, self.show)?;
         key_kind_warning(h);
         Ok(self.h)
     }
@@ -729,7 +888,7 @@ impl InFlight {
 }
 
 /// Pairs each client completion with the invocation in flight on its process.
-fn pair(h: &mut History) -> Result<(), OpError> {
+fn pair(h: &mut History, show: Option<ShowFn>) -> Result<(), OpError> {
     let n = h.ops.len();
     h.partner = vec![NO_PARTNER; n];
     let any_invoke = h.ops.iter().any(|o| o.kind == OpType::Invoke && o.process.client().is_some());
@@ -751,7 +910,7 @@ fn pair(h: &mut History) -> Result<(), OpError> {
                         "process {p} invokes a second op (index {}) while its op at line {} (index {}) is still in flight.{why}",
                         op.index, first.pos.line, first.index
                     ),
-                    snippet: snippet_of(&h.op_to_value(op)),
+                    snippet: show_with(show, &h.op_to_value(op), Shown::Op),
                 });
             }
             in_flight.insert(p, i);
@@ -766,7 +925,7 @@ fn pair(h: &mut History) -> Result<(), OpError> {
                     op.kind.name(),
                     op.index
                 ),
-                snippet: snippet_of(&h.op_to_value(op)),
+                snippet: show_with(show, &h.op_to_value(op), Shown::Op),
             });
         }
     }

@@ -191,14 +191,7 @@ fn fail(at: usize, msg: impl Into<String>) -> PErr {
 
 /// A value shown in a message, cut to a readable length.
 fn short(v: &Value) -> String {
-    let s = v.to_string();
-    if s.chars().count() <= 40 {
-        s
-    } else {
-        let mut c: String = s.chars().take(40).collect();
-        c.push('…');
-        c
-    }
+    history::builder::shown_value(v, crate::error::QUOTE_CHARS)
 }
 
 /// What is at `at`, as a short quoted token for "found …" messages.
@@ -207,20 +200,8 @@ fn describe(buf: &[u8], at: usize) -> String {
         return "end of input".to_string();
     };
     let quote = |bytes: &[u8]| -> String {
-        let text = String::from_utf8_lossy(bytes);
-        let mut s = String::from("'");
-        for (n, c) in text.chars().enumerate() {
-            if n == 24 {
-                s.push('…');
-                break;
-            }
-            if c == '\n' {
-                break;
-            }
-            s.push(c);
-        }
-        s.push('\'');
-        s
+        let line = bytes.iter().position(|&c| c == b'\n').map_or(bytes, |n| &bytes[..n]);
+        format!("'{}'", crate::error::quote_bytes(line, crate::error::QUOTE_CHARS))
     };
     match b {
         b'"' => {
@@ -1117,7 +1098,7 @@ impl<'s, 'r> Parser<'s, 'r> {
                 start,
                 format!(
                     "invalid character literal \\{} (expected \\c, \\newline, \\space, \\tab, \\return, \\backspace, \\formfeed, \\uXXXX or \\oNNN)",
-                    String::from_utf8_lossy(&buf[p..j])
+                    crate::error::quote_bytes(&buf[p..j], crate::error::QUOTE_CHARS)
                 ),
             )),
         }
@@ -1510,7 +1491,14 @@ impl<'s, 'r> Parser<'s, 'r> {
         match self.buf.get(self.pos) {
             None => return Err(more(OpenKind::Tag, start)),
             Some(&c) if is_closer(c) => {
-                return Err(fail(self.pos, format!("expected a form after the tag #{tag}, found '{}'", c as char)))
+                return Err(fail(
+                    self.pos,
+                    format!(
+                        "expected a form after the tag #{}, found '{}'",
+                        history::builder::shown_text(tag, crate::error::QUOTE_CHARS),
+                        c as char
+                    ),
+                ))
             }
             _ => {}
         }
@@ -1535,7 +1523,11 @@ impl<'s, 'r> Parser<'s, 'r> {
             Some(_) => {
                 return Err(fail(
                     self.pos,
-                    format!("expected '{{' after #:{ns}, found {}", describe(self.buf, self.pos)),
+                    format!(
+                        "expected '{{' after #:{}, found {}",
+                        history::builder::shown_text(ns, crate::error::QUOTE_CHARS),
+                        describe(self.buf, self.pos)
+                    ),
                 ))
             }
         }

@@ -63,6 +63,7 @@
 
 use crate::fast::{self, text, FField, FMop, FVal, Fast, Lit};
 use crate::{InputError, OpSink, Source};
+use history::builder::Shown;
 use history::{
     Atom, AtomRef, History, HistoryBuilder, Id, MopKind, MopVal, Op, OpError, OpType, OpValue, Process, SrcPos, Value,
 };
@@ -111,13 +112,8 @@ pub(crate) fn describe(b: &[u8], i: usize) -> String {
         b' ' => "a space".into(),
         b'"' => "'\"'".into(),
         c if c.is_ascii_alphabetic() => {
-            let word: String = b[i..]
-                .iter()
-                .take_while(|c| c.is_ascii_alphanumeric() || **c == b'_')
-                .take(20)
-                .map(|&c| c as char)
-                .collect();
-            format!("'{word}'")
+            let n = b[i..].iter().take_while(|c| c.is_ascii_alphanumeric() || **c == b'_').count();
+            format!("'{}'", crate::error::quote_bytes(&b[i..i + n], 20))
         }
         c if c.is_ascii_graphic() => format!("'{}'", c as char),
         c if c < 0x80 => format!("the control character U+{c:04X}"),
@@ -1359,7 +1355,7 @@ fn io_err(src: &Source<'_>, e: io::Error) -> InputError {
 }
 
 /// Skips a UTF-8 byte-order mark at the start of the input.
-fn skip_bom(src: &mut Source<'_>) -> Result<(), InputError> {
+pub(crate) fn skip_bom(src: &mut Source<'_>) -> Result<(), InputError> {
     let bom = match src.peek_head(3) {
         Ok(head) => head == b"\xEF\xBB\xBF",
         Err(e) => return Err(io_err(src, e)),
@@ -1521,6 +1517,7 @@ pub fn read_array(src: &mut Source<'_>, sink: &mut OpSink<'_>) -> Result<(), Inp
 /// errors, but op objects of the common shape are decoded without building a
 /// [`Value`].
 pub fn read_array_into(src: &mut Source<'_>, b: &mut HistoryBuilder) -> Result<(), InputError> {
+    b.show_values_with(show_json);
     array_target(src, &mut Target::Builder(b))
 }
 
@@ -1680,6 +1677,7 @@ pub fn read_lines(src: &mut Source<'_>, sink: &mut OpSink<'_>) -> Result<(), Inp
 /// [`HistoryBuilder::push`], with the same result and the same errors, but op
 /// objects of the common shape are decoded without building a [`Value`].
 pub fn read_lines_into(src: &mut Source<'_>, b: &mut HistoryBuilder) -> Result<(), InputError> {
+    b.show_values_with(show_json);
     lines_target(src, &mut Target::Builder(b))
 }
 
@@ -2025,6 +2023,62 @@ fn out_flush<W: Write>(mut out: W) -> io::Result<()> {
     out.flush()
 }
 
+/// How messages about JSON input show a value or an op object: as the JSON it
+/// was read from, by the reading convention in reverse (see the module docs),
+/// not as EDN.
+pub fn show_json(v: &Value, what: Shown) -> String {
+    let mut buf = Vec::new();
+    match (v, what) {
+        (Value::Keyword(n), Shown::Name) => push_name(&mut buf, n),
+        (Value::Map(entries), Shown::Op) => {
+            buf.push(b'{');
+            for (i, (k, x)) in entries.iter().enumerate() {
+                if i > 0 {
+                    buf.extend_from_slice(b", ");
+                }
+                push_field(&mut buf, k);
+                buf.extend_from_slice(b": ");
+                let field = match k {
+                    Value::Keyword(s) | Value::Str(s) => &**s,
+                    _ => "",
+                };
+                match (field, x) {
+                    ("type" | "f", Value::Keyword(n)) => push_name(&mut buf, n),
+                    ("value", Value::Vector(items)) if items.first().is_some_and(is_mop) => {
+                        buf.push(b'[');
+                        for (j, m) in items.iter().enumerate() {
+                            if j > 0 {
+                                buf.push(b',');
+                            }
+                            match m {
+                                Value::Vector(parts) if matches!(parts.first(), Some(Value::Keyword(_))) => {
+                                    buf.push(b'[');
+                                    for (n, part) in parts.iter().enumerate() {
+                                        match (n, part) {
+                                            (0, Value::Keyword(name)) => push_name(&mut buf, name),
+                                            _ => {
+                                                buf.push(b',');
+                                                push_value(&mut buf, part);
+                                            }
+                                        }
+                                    }
+                                    buf.push(b']');
+                                }
+                                other => push_value(&mut buf, other),
+                            }
+                        }
+                        buf.push(b']');
+                    }
+                    _ => push_value(&mut buf, x),
+                }
+            }
+            buf.push(b'}');
+        }
+        _ => push_value(&mut buf, v),
+    }
+    String::from_utf8_lossy(&buf).into_owned()
+}
+
 /// A value as JSON text by the generic convention (the colon rule everywhere).
 pub fn value_to_json(v: &Value) -> String {
     let mut buf = Vec::new();
@@ -2133,7 +2187,17 @@ impl Lossy {
         let mut out = Vec::new();
         let tag_total: usize = self.tags.values().sum();
         if tag_total > 0 {
-            let names: Vec<String> = self.tags.keys().map(|t| format!("#{t}")).collect();
+            // Tags come from the input: shown escaped and cut, and only the first few.
+            const SHOWN_TAGS: usize = 5;
+            let mut names: Vec<String> = self
+                .tags
+                .keys()
+                .take(SHOWN_TAGS)
+                .map(|t| format!("#{}", history::builder::shown_text(t, crate::error::QUOTE_CHARS)))
+                .collect();
+            if self.tags.len() > SHOWN_TAGS {
+                names.push(format!("and {} other tags", self.tags.len() - SHOWN_TAGS));
+            }
             out.push(format!(
                 "{} ({}) written as {} value",
                 n(tag_total, "tagged literal", "tagged literals"),

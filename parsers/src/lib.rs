@@ -68,6 +68,8 @@ impl Format {
     /// By content: `[{"` / `[` newline `{"` is JSON, `{"` JSON Lines, `{:` / `[{:` / `#` /
     /// `(` / `;` EDN, `r(` / `w(` Plume.
     pub fn sniff(head: &[u8]) -> Option<Format> {
+        // A UTF-8 byte-order mark, which every reader skips, says nothing.
+        let head = head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(head);
         let mut it = head.iter().copied().filter(|b| !b.is_ascii_whitespace() && *b != b',');
         let a = it.next()?;
         let b = it.next();
@@ -163,7 +165,10 @@ pub fn read_history_from_file(
             let format = format.unwrap_or(Format::Edn);
             let threads = if matches!(opts.parallel, Parallel::Blocks(_)) { threads.max(2) } else { threads };
             let progress = opts.progress.as_mut().map(|p| &mut **p as &mut dyn FnMut(u64));
-            if let Some(b) = par::read(&mut file, name, format, block, threads, progress) {
+            if let Some(mut b) = par::read(&mut file, name, format, block, threads, progress) {
+                if format == Format::Jsonl {
+                    b.show_values_with(json::show_json);
+                }
                 return b.finish().map_err(|e| InputError::from_op(name, e));
             }
             file.seek(SeekFrom::Start(0)).map_err(io_err)?;

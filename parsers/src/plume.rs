@@ -102,7 +102,10 @@ impl LineParser<'_> {
                 };
                 Err((start, format!("expected the {what} to be {kind}, found {n}")))
             }
-            Err(_) => Err((start, format!("the {what} {text} is out of range (at most {})", i64::MAX))),
+            Err(_) => {
+                let text = crate::error::quote_bytes(text.as_bytes(), crate::error::QUOTE_CHARS);
+                Err((start, format!("the {what} {text} is out of range (at most {})", i64::MAX)))
+            }
         }
     }
 
@@ -161,6 +164,7 @@ struct Txn {
 
 /// Reads Plume text, one op per transaction (see the module docs).
 pub fn read_ops(src: &mut Source<'_>, sink: &mut OpSink<'_>) -> Result<(), InputError> {
+    crate::json::skip_bom(src)?;
     let mut index: i64 = 0;
     let mut cur: Option<Txn> = None;
     // First line of every transaction read so far, to catch one that resumes.

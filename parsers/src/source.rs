@@ -185,30 +185,42 @@ impl<'a> Source<'a> {
     /// The text of the line the available byte at `offset` is on (as far as it is
     /// in the buffer), for error snippets.
     pub fn line_text_at(&self, offset: usize) -> String {
-        let at = (self.start + offset).min(self.end);
-        let before = &self.buf[..at];
-        let from = match before.iter().rposition(|&b| b == b'\n') {
-            Some(nl) => nl + 1,
-            None => self.line_start.unwrap_or(self.start).min(at),
-        };
-        let to = self.buf[at..self.end].iter().position(|&b| b == b'\n').map_or(self.end, |p| at + p);
+        let (from, to, _) = self.line_bounds(offset);
         String::from_utf8_lossy(&self.buf[from..to]).into_owned()
     }
 
-    /// The column of the available byte at `offset` relative to the start of
-    /// [`Source::line_text_at`]'s text (they differ when the line start was dropped).
-    pub fn error_at(&self, offset: usize, message: String) -> crate::InputError {
-        let pos = self.pos_at(offset);
+    /// The part of the line of available byte `offset` that is in the buffer:
+    /// its start, its end, and whether the line goes on past the buffer.
+    fn line_bounds(&self, offset: usize) -> (usize, usize, bool) {
         let at = (self.start + offset).min(self.end);
         let from = match self.buf[..at].iter().rposition(|&b| b == b'\n') {
             Some(nl) => nl + 1,
             None => self.line_start.unwrap_or(self.start).min(at),
         };
-        let text = self.line_text_at(offset);
-        let caret_col = 1 + count_chars(&self.buf[from..at]);
-        let mut e = crate::InputError::at(&self.name, SrcPos { line: pos.line, col: caret_col }, message, text);
-        e.pos = pos;
-        e
+        match self.buf[at..self.end].iter().position(|&b| b == b'\n') {
+            Some(p) => (from, at + p, false),
+            None => (from, self.end, !self.eof),
+        }
+    }
+
+    /// An error at the available byte `offset`, showing the part of its line
+    /// around it (at most a few hundred bytes of it are looked at, however long
+    /// the line), with counts of what was cut.
+    pub fn error_at(&self, offset: usize, message: String) -> crate::InputError {
+        let pos = self.pos_at(offset);
+        let at = (self.start + offset).min(self.end);
+        let (from, mut to, goes_on) = self.line_bounds(offset);
+        if to > from && self.buf[to - 1] == b'\r' && !goes_on {
+            to -= 1;
+        }
+        let line = &self.buf[from..to.max(at)];
+        let (lo, hi) = crate::error::window(line, at - from);
+        let shown_before = crate::error::count_chars(&line[lo..at - from]);
+        // `pos.col` counts every character of the line, also those no longer in the buffer.
+        let before = (pos.col as u64).saturating_sub(1 + shown_before);
+        let cut = crate::error::count_chars(&line[hi..]);
+        let after = if goes_on { crate::error::After::AtLeast(cut) } else { crate::error::After::Exactly(cut) };
+        crate::InputError::at_window(&self.name, pos, message, &line[lo..hi], at - from - lo, before, after)
     }
 }
 

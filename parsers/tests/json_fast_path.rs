@@ -33,6 +33,8 @@ fn fast<R: Read>(r: R, form: Form) -> Result<History, InputError> {
 fn generic<R: Read>(r: R, form: Form) -> Result<History, InputError> {
     let mut src = Source::new(r, NAME);
     let mut b = HistoryBuilder::new();
+    // As the readers into a builder do: messages show values as JSON.
+    b.show_values_with(json::show_json);
     let mut sink = |v: &Value, p: SrcPos| b.push(v, p);
     match form {
         Form::Array => json::read_array(&mut src, &mut sink)?,
