@@ -88,7 +88,8 @@ fn history_cmd(a: &HistGenArgs, workload: Workload) -> Exit {
         ow.finish()?;
         Ok(injected)
     };
-    emit(out, a.expect.as_deref(), &cfg, generate)
+    let expected = |injected: &[sim::Injected]| Some(json!(sim::expected(&cfg, injected)));
+    emit(out, a.expect.as_deref(), &cfg, generate, expected)
 }
 
 fn trace_cmd(a: &TraceGenArgs) -> Exit {
@@ -134,16 +135,19 @@ fn trace_cmd(a: &TraceGenArgs) -> Exit {
         bw.flush()?;
         Ok(injected)
     };
-    emit(out, a.expect.as_deref(), &cfg, generate)
+    emit(out, a.expect.as_deref(), &cfg, generate, |_| None)
 }
 
 /// Writes what `generate` produces to `out` (stdout when `None`), then the
-/// `--expect` sidecar: the configuration and what was injected.
+/// `--expect` sidecar: the configuration, what was injected and, for
+/// histories, the anomaly types a checker should report under each model the
+/// store guarantees (`expected`, from [`sim::expected`]).
 fn emit<T: Serialize>(
     out: Option<&Path>,
     expect: Option<&Path>,
     cfg: &impl Serialize,
     generate: impl FnOnce(&mut dyn Write) -> io::Result<Vec<T>>,
+    expected: impl FnOnce(&[T]) -> Option<serde_json::Value>,
 ) -> Exit {
     let injected = match out {
         None => match generate(&mut io::stdout().lock()) {
@@ -163,7 +167,10 @@ fn emit<T: Serialize>(
         }
     };
     if let Some(expect) = expect {
-        let doc = json!({"config": cfg, "injected": injected});
+        let mut doc = json!({"config": cfg, "injected": injected});
+        if let Some(e) = expected(&injected) {
+            doc["expected"] = e;
+        }
         if let Err(e) = write_json(expect, &doc) {
             output::error(format_args!("cannot write {}: {e}", expect.display()));
             return Exit::BadInput;

@@ -111,6 +111,22 @@ fn expect_records_the_injected_faults() {
     let s = stats(Path::new(&out));
     assert_eq!(s["ops_by_type"]["info"].as_u64().unwrap() as usize, count("crash"));
     assert!(s["ops_by_type"]["fail"].as_u64().unwrap() as usize >= count("aborted-read"));
+    // What a checker should report, per model the store guarantees: the checker
+    // reports exactly that.
+    let expected = doc["expected"].as_object().unwrap();
+    assert_eq!(expected.len(), 5, "{doc}");
+    assert_eq!(expected["strict-serializable"], serde_json::json!(["G-single-item-realtime", "G1a"]));
+    assert_eq!(expected["serializable"], serde_json::json!(["G1a"]));
+    assert_eq!(expected["read-uncommitted"], serde_json::json!([]));
+    for (model, want) in expected {
+        let want: Vec<String> = want.as_array().unwrap().iter().map(|t| t.as_str().unwrap().to_string()).collect();
+        let (code, types) = elle_types(&out, &["-c", model]);
+        assert_eq!(types, want, "{model}");
+        assert_eq!(code, if want.is_empty() { 0 } else { 1 }, "{model}");
+    }
+    for i in injected {
+        assert_eq!(i["expected"].as_object().unwrap().len(), 5, "{i}");
+    }
 }
 
 #[test]
