@@ -138,6 +138,30 @@ impl LineParser<'_> {
     }
 }
 
+/// For a line that is not Plume text: a hint at what the file may be instead.
+/// Jepsen's `history.txt` (`1\t:invoke\t:txn\t[…]`, or a log's `INFO jepsen.util
+/// - 1 :invoke :read nil`) is a log for people, not a history; the run's
+/// `history.edn` is. Other text is only hinted at on the first line.
+fn not_plume_hint(b: &[u8], first: bool) -> &'static str {
+    let jepsen = [&b":invoke"[..], b":ok", b":fail", b":info"]
+        .iter()
+        .any(|t| b.windows(t.len() + 1).any(|w| matches!(w[0], b' ' | b'\t') && &w[1..] == *t));
+    let structured = matches!(b.iter().find(|c| !c.is_ascii_whitespace()), Some(b'{' | b'[' | b'(' | b';'));
+    if structured {
+        if first {
+            "; this looks like EDN or JSON, but a .txt file is read as Plume text: pass --format edn, json or jsonl"
+        } else {
+            ""
+        }
+    } else if jepsen {
+        "; this looks like Jepsen's history.txt, a log for people that histcheck does not read: check the run's history.edn instead (or pass --format edn, json or jsonl if this is one of those)"
+    } else if !first {
+        ""
+    } else {
+        "; a .txt file is read as Plume text (r(key,value,session,txn) / w(…)): pass --format edn, json or jsonl if this is another format"
+    }
+}
+
 fn kw(s: &str) -> Value {
     Value::keyword(s)
 }
@@ -187,7 +211,10 @@ pub fn read_ops(src: &mut Source<'_>, sink: &mut OpSink<'_>) -> Result<(), Input
                 src.consume(len + usize::from(newline));
                 continue;
             }
-            Err((off, msg)) => return Err(src.error_at(off, msg)),
+            Err((off, msg)) => {
+                let first = index == 0 && cur.is_none();
+                return Err(src.error_at(off, format!("{msg}{}", not_plume_hint(b, first))));
+            }
         };
         let lead = b.iter().position(|&c| !matches!(c, b' ' | b'\t' | b'\r')).unwrap_or(0);
         src.consume(lead);
@@ -453,6 +480,27 @@ mod tests {
         assert!(e.starts_with("h.txt:1:10: expected ')' after the transaction id, found the end of the line"), "{e}");
         let e = read("w(0,1,1,1)\nw(0,2,2,2)\nw(0,3,1,1)\n").unwrap_err().to_string();
         assert!(e.starts_with("h.txt:3:1: transaction 1 of session 1 started at line 1"), "{e}");
+    }
+
+    /// Jepsen's history.txt and other text in a .txt file get a hint (issue 12 item 15).
+    #[test]
+    fn text_that_is_not_plume_gets_a_hint() {
+        for text in ["1\t:invoke\t:txn\t[[:append 5 1]]\n", "INFO jepsen.util - 1 :invoke :read nil\n"] {
+            let e = read(text).unwrap_err().to_string();
+            assert!(e.starts_with("h.txt:1:1: expected r(...) or w(...), found "), "{e}");
+            assert!(e.contains("this looks like Jepsen's history.txt"), "{e}");
+            assert!(e.contains("history.edn"), "{e}");
+        }
+        // Further down the file, too.
+        let e = read("w(0,1,1,1)\n2\t:ok\t:txn\t[[:r 5 [1]]]\n").unwrap_err().to_string();
+        assert!(e.starts_with("h.txt:2:1: ") && e.contains("Jepsen's history.txt"), "{e}");
+        let e = read("{:type :ok, :process 0, :value []}\n").unwrap_err().to_string();
+        assert!(e.contains("this looks like EDN or JSON") && e.contains("--format edn"), "{e}");
+        let e = read("hello\n").unwrap_err().to_string();
+        assert!(e.contains("a .txt file is read as Plume text") && e.contains("--format"), "{e}");
+        // A typo in a later Plume line gets no hint.
+        let e = read("w(0,1,1,1)\nx(0,1,1,1)\n").unwrap_err().to_string();
+        assert!(!e.contains("--format") && !e.contains("Jepsen"), "{e}");
     }
 
     fn build(ops: &[&str]) -> History {
