@@ -530,7 +530,7 @@ mod tests {
     }
 
     proptest! {
-        #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+        #![proptest_config(ProptestConfig { cases: (64 * u64::from(ProptestConfig::default().cases) / 256).max(1) as u32, ..ProptestConfig::default() })]
 
         /// Random histories, random block sizes, and random damage (a byte
         /// changed or a line break inserted somewhere): the outcome is the

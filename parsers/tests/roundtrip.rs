@@ -173,7 +173,7 @@ fn assert_same(a: &History, b: &History) {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 128, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: (128 * u64::from(ProptestConfig::default().cases) / 256).max(1) as u32, ..ProptestConfig::default() })]
 
     #[test]
     fn every_format_reads_back_what_it_wrote(steps in steps(), with_index: bool, with_time: bool) {

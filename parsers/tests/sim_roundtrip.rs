@@ -52,7 +52,7 @@ fn config() -> impl Strategy<Value = SimConfig> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: (48 * u64::from(ProptestConfig::default().cases) / 256).max(1) as u32, ..ProptestConfig::default() })]
 
     #[test]
     fn generated_histories_round_trip(cfg in config()) {

@@ -35,6 +35,23 @@ pub fn same(a: &Result<History, InputError>, b: &Result<History, InputError>) ->
     }
 }
 
+/// `base` proptest cases at proptest's default of 256, scaled by `PROPTEST_CASES`.
+pub fn cases(base: u32) -> u32 {
+    (u64::from(base) * u64::from(proptest::test_runner::Config::default().cases) / 256).max(1) as u32
+}
+
+/// The shared corpus (`../shared/corpus`), if it is here. Its absence is a
+/// failure under `CI=true` (a test must not pass by skipping there), else a note.
+pub fn corpus_dir() -> Option<PathBuf> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/corpus");
+    if dir.is_dir() {
+        return Some(dir);
+    }
+    assert!(std::env::var("CI").map_or(true, |v| v != "true"), "CI=true but {} is absent", dir.display());
+    eprintln!("note: {} is absent; checking the fixtures only", dir.display());
+    None
+}
+
 /// The files below `dir` (recursively, in sorted order) with one of the
 /// extensions `exts`; nothing when `dir` does not exist (no corpus here).
 pub fn files_with(dir: &Path, exts: &[&str], out: &mut Vec<PathBuf>) {
