@@ -167,10 +167,7 @@ fn emit<T: Serialize>(
         }
     };
     if let Some(expect) = expect {
-        let mut doc = json!({"config": cfg, "injected": injected});
-        if let Some(e) = expected(&injected) {
-            doc["expected"] = e;
-        }
+        let doc = Sidecar { config: cfg, injected: &injected, expected: expected(&injected) };
         if let Err(e) = write_json(expect, &doc) {
             output::error(format_args!("cannot write {}: {e}", expect.display()));
             return Exit::BadInput;
@@ -179,7 +176,16 @@ fn emit<T: Serialize>(
     Exit::Pass
 }
 
-fn write_json(path: &Path, doc: &serde_json::Value) -> io::Result<()> {
+/// The `--expect` document, keys in this order.
+#[derive(Serialize)]
+struct Sidecar<'a, C: Serialize, T: Serialize> {
+    config: &'a C,
+    injected: &'a [T],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    expected: Option<serde_json::Value>,
+}
+
+fn write_json(path: &Path, doc: &impl Serialize) -> io::Result<()> {
     write_atomically(path, |f| {
         let mut w = BufWriter::new(f);
         serde_json::to_writer_pretty(&mut w, doc)?;

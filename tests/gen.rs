@@ -96,7 +96,10 @@ fn expect_records_the_injected_faults() {
         &exp,
     ]);
     expect_code(&o, 0);
-    let doc: Json = serde_json::from_slice(&fs::read(&exp).unwrap()).unwrap();
+    let text = fs::read_to_string(&exp).unwrap();
+    let at = |k: &str| text.find(&format!("\n  \"{k}\": ")).unwrap_or_else(|| panic!("no top-level {k}"));
+    assert!(at("config") < at("injected") && at("injected") < at("expected"), "sidecar keys in order");
+    let doc: Json = serde_json::from_str(&text).unwrap();
     assert_eq!(doc["config"]["txns"], 500);
     assert_eq!(doc["config"]["isolation"], "strict-serializable");
     assert_eq!(doc["config"]["faults"]["crash"], 0.05);
