@@ -87,7 +87,8 @@ fn history_cmd(a: &HistGenArgs, workload: Workload) -> Exit {
         ow.finish()?;
         Ok(injected)
     };
-    emit(out, a.expect.as_deref(), &cfg, generate)
+    let expected = |injected: &[sim::Injected]| Some(sim::expected(&cfg, injected));
+    emit(out, a.expect.as_deref(), &cfg, generate, expected)
 }
 
 fn trace_cmd(a: &TraceGenArgs) -> Exit {
@@ -133,16 +134,19 @@ fn trace_cmd(a: &TraceGenArgs) -> Exit {
         bw.flush()?;
         Ok(injected)
     };
-    emit(out, a.expect.as_deref(), &cfg, generate)
+    emit(out, a.expect.as_deref(), &cfg, generate, |_| None)
 }
 
 /// Writes what `generate` produces to `out` (stdout when `None`), then the
-/// `--expect` sidecar: the configuration and what was injected.
+/// `--expect` sidecar: the configuration, what was injected and, for
+/// histories, the anomaly types a checker should report under each model the
+/// store guarantees (`expected`, from [`sim::expected`]).
 fn emit<T: Serialize>(
     out: Option<&Path>,
     expect: Option<&Path>,
     cfg: &impl Serialize,
     generate: impl FnOnce(&mut dyn Write) -> io::Result<Vec<T>>,
+    expected: impl FnOnce(&[T]) -> Option<Expected>,
 ) -> Exit {
     let injected = match out {
         None => match generate(&mut io::stdout().lock()) {
@@ -162,7 +166,7 @@ fn emit<T: Serialize>(
         }
     };
     if let Some(expect) = expect {
-        let doc = Sidecar { config: cfg, injected: &injected };
+        let doc = Sidecar { config: cfg, injected: &injected, expected: expected(&injected) };
         if let Err(e) = write_json(expect, &doc) {
             output::error(format_args!("cannot write {}: {e}", expect.display()));
             return Exit::BadInput;
@@ -171,11 +175,16 @@ fn emit<T: Serialize>(
     Exit::Pass
 }
 
-/// The `--expect` sidecar: every setting of the generator, then what was injected where.
+/// Anomaly types expected under each model (`sim::expected`).
+type Expected = std::collections::BTreeMap<&'static str, Vec<&'static str>>;
+
+/// The `--expect` document, keys in this order.
 #[derive(Serialize)]
-struct Sidecar<'a, C, T> {
+struct Sidecar<'a, C: Serialize, T: Serialize> {
     config: &'a C,
     injected: &'a [T],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    expected: Option<Expected>,
 }
 
 fn write_json(path: &Path, doc: &impl Serialize) -> io::Result<()> {

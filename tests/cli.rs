@@ -797,7 +797,7 @@ fn golden_convert_to_jsonl() {
     );
 }
 
-/// `gen --expect`: the sidecar's exact text, `config` then `injected`, each
+/// `gen --expect`: the sidecar's exact text, `config`, `injected`, then `expected`, each
 /// setting in the generator's order, not alphabetical (issue 12, item 14).
 #[test]
 fn golden_gen_sidecar() {
@@ -835,7 +835,14 @@ fn golden_gen_sidecar() {
     "think_ns": 100000,
     "step_ns": 50000
   },
-  "injected": []
+  "injected": [],
+  "expected": {
+    "read-committed": [],
+    "read-uncommitted": [],
+    "serializable": [],
+    "snapshot-isolation": [],
+    "strict-serializable": []
+  }
 }
 "#
     );

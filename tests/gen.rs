@@ -96,7 +96,10 @@ fn expect_records_the_injected_faults() {
         &exp,
     ]);
     expect_code(&o, 0);
-    let doc: Json = serde_json::from_slice(&fs::read(&exp).unwrap()).unwrap();
+    let text = fs::read_to_string(&exp).unwrap();
+    let at = |k: &str| text.find(&format!("\n  \"{k}\": ")).unwrap_or_else(|| panic!("no top-level {k}"));
+    assert!(at("config") < at("injected") && at("injected") < at("expected"), "sidecar keys in order");
+    let doc: Json = serde_json::from_str(&text).unwrap();
     assert_eq!(doc["config"]["txns"], 500);
     assert_eq!(doc["config"]["isolation"], "strict-serializable");
     assert_eq!(doc["config"]["faults"]["crash"], 0.05);
@@ -111,6 +114,22 @@ fn expect_records_the_injected_faults() {
     let s = stats(Path::new(&out));
     assert_eq!(s["ops_by_type"]["info"].as_u64().unwrap() as usize, count("crash"));
     assert!(s["ops_by_type"]["fail"].as_u64().unwrap() as usize >= count("aborted-read"));
+    // What a checker should report, per model the store guarantees: the checker
+    // reports exactly that.
+    let expected = doc["expected"].as_object().unwrap();
+    assert_eq!(expected.len(), 5, "{doc}");
+    assert_eq!(expected["strict-serializable"], serde_json::json!(["G-single-item-realtime", "G1a"]));
+    assert_eq!(expected["serializable"], serde_json::json!(["G1a"]));
+    assert_eq!(expected["read-uncommitted"], serde_json::json!([]));
+    for (model, want) in expected {
+        let want: Vec<String> = want.as_array().unwrap().iter().map(|t| t.as_str().unwrap().to_string()).collect();
+        let (code, types) = elle_types(&out, &["-c", model]);
+        assert_eq!(types, want, "{model}");
+        assert_eq!(code, if want.is_empty() { 0 } else { 1 }, "{model}");
+    }
+    for i in injected {
+        assert_eq!(i["expected"].as_object().unwrap().len(), 5, "{i}");
+    }
 }
 
 #[test]
@@ -122,6 +141,82 @@ fn plume_for_rw_register_only() {
     assert_eq!(stats(Path::new(&out))["transactions"]["ok"], 50);
     let o = run(&["gen", "list-append", "--txns", "50", "--format", "plume"]);
     expect_code(&o, 2);
+}
+
+/// `histcheck elle --json` on `file`: the exit code and the anomaly types.
+fn elle_types(file: &str, extra: &[&str]) -> (i32, Vec<String>) {
+    let mut args = vec!["elle", file, "--json"];
+    args.extend_from_slice(extra);
+    let o = run(&args);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(!err.contains("panicked"), "{err}");
+    let doc: Json = serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("{args:?}: {e}; stderr:\n{err}"));
+    let types = doc["anomaly_types"].as_array().unwrap().iter().map(|t| t.as_str().unwrap().to_string()).collect();
+    (o.status.code().unwrap(), types)
+}
+
+/// Plume text starts every key at 0, and a read of 0 is a read of that initial
+/// state: the same simulation written as Plume (by gen, or by convert from EDN)
+/// gets the verdict it gets as EDN, under every model that needs no real-time
+/// order (Plume text has none). It used to be a garbage read of 0.
+#[test]
+fn plume_and_edn_give_the_same_verdicts() {
+    let d = scratch("plume-verdicts");
+    let (edn, plume, conv) = (p(&d, "g.edn"), p(&d, "g.plume"), p(&d, "c.plume"));
+    let runs = [
+        ("strict-serializable", ""),
+        ("serializable", ""),
+        ("snapshot-isolation", ""),
+        ("read-committed", ""),
+        ("strict-serializable", "aborted-read=0.02,intermediate-read=0.02"),
+    ];
+    for (iso, faults) in runs {
+        for seed in ["1", "2"] {
+            let gen = |out: &str| {
+                let o = run(&[
+                    "gen",
+                    "rw-register",
+                    "--txns",
+                    "500",
+                    "--isolation",
+                    iso,
+                    "--faults",
+                    faults,
+                    "--seed",
+                    seed,
+                    "-o",
+                    out,
+                ]);
+                expect_code(&o, 0);
+            };
+            gen(&edn);
+            gen(&plume);
+            expect_code(&run(&["convert", &edn, "--to", "plume", "-o", &conv]), 0);
+            assert_eq!(
+                fs::read(&plume).unwrap(),
+                fs::read(&conv).unwrap(),
+                "gen and convert write the same Plume text"
+            );
+            let models: &[&str] = if iso == "strict-serializable" {
+                &["serializable", "read-committed"]
+            } else {
+                &[iso, "read-committed"]
+            };
+            for model in models {
+                let want = elle_types(&edn, &["-c", model]);
+                let got = elle_types(&plume, &["-c", model]);
+                assert_eq!(got, want, "{iso} store, faults '{faults}', seed {seed}, checked for {model}");
+                if faults.is_empty() {
+                    assert_eq!(got, (0, vec![]), "{iso} store, seed {seed}, checked for {model}");
+                } else {
+                    assert_eq!(got.0, 1, "{iso} store, faults '{faults}', seed {seed}: {got:?}");
+                }
+            }
+        }
+    }
+    // The issue's own example: the default model.
+    expect_code(&run(&["gen", "rw-register", "--txns", "500", "-o", &plume]), 0);
+    assert_eq!(elle_types(&plume, &[]), (0, vec![]));
 }
 
 #[test]

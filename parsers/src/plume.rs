@@ -17,9 +17,11 @@
 //! is an error rather than silently split in two.
 //!
 //! Plume's histories start from an implicit transaction that writes `0` to every
-//! key, so a read of `0` is a read of the initial state. Reads of `0` are kept as
-//! `0` here (not turned into `nil`); mapping them to the initial value is the
-//! rw-register checker's job.
+//! key, so a read of `0` is a read of the initial state: it is read as `[:r K nil]`,
+//! Jepsen's initial state, not as a read of the value 0 (which nobody wrote, and
+//! which the rw-register checker would call a garbage read). A write of `0` keeps
+//! its value, but a key that is both written `0` and read as `0` is an input error:
+//! the read could be of the initial state or of that write.
 //!
 //! Writing ([`write_history`]) is for rw-register histories only: the micro-ops of
 //! `:ok` completions as `w(k,v,process,index)` / `r(k,v,process,index)` (a read
@@ -27,6 +29,9 @@
 //! Invocations and non-client ops (the nemesis) are left out. Anything else
 //! (list-append, keys or values that are not non-negative integers, `:info`
 //! completions) cannot be represented, and the writer says which op is at fault.
+//! Nor can what would come back meaning something else: a read of the value `0`
+//! (it would come back as a read of the initial state), or a write of `0` to a
+//! key that some op reads as `nil` (the reader refuses that file).
 
 use crate::json::{describe, next_line, push_i64, push_u64};
 use crate::{InputError, OpSink, Source};
@@ -136,12 +141,38 @@ impl LineParser<'_> {
     }
 }
 
+/// For a line that is not Plume text: a hint at what the file may be instead.
+/// Jepsen's `history.txt` (`1\t:invoke\t:txn\t[…]`, or a log's `INFO jepsen.util
+/// - 1 :invoke :read nil`) is a log for people, not a history; the run's
+/// `history.edn` is. Other text is only hinted at on the first line.
+fn not_plume_hint(b: &[u8], first: bool) -> &'static str {
+    let jepsen = [&b":invoke"[..], b":ok", b":fail", b":info"]
+        .iter()
+        .any(|t| b.windows(t.len() + 1).any(|w| matches!(w[0], b' ' | b'\t') && &w[1..] == *t));
+    let structured = matches!(b.iter().find(|c| !c.is_ascii_whitespace()), Some(b'{' | b'[' | b'(' | b';'));
+    if structured {
+        if first {
+            "; this looks like EDN or JSON, but a .txt file is read as Plume text: pass --format edn, json or jsonl"
+        } else {
+            ""
+        }
+    } else if jepsen {
+        "; this looks like Jepsen's history.txt, a log for people that histcheck does not read: check the run's history.edn instead (or pass --format edn, json or jsonl if this is one of those)"
+    } else if !first {
+        ""
+    } else {
+        "; a .txt file is read as Plume text (r(key,value,session,txn) / w(…)): pass --format edn, json or jsonl if this is another format"
+    }
+}
+
 fn kw(s: &str) -> Value {
     Value::keyword(s)
 }
 
 fn mop(l: &Line) -> Value {
-    Value::Vector(vec![kw(if l.read { "r" } else { "w" }), Value::Int(l.k), Value::Int(l.v)])
+    // 0 is every key's initial value: a read of it is a read of the initial state.
+    let v = if l.read && l.v == 0 { Value::Nil } else { Value::Int(l.v) };
+    Value::Vector(vec![kw(if l.read { "r" } else { "w" }), Value::Int(l.k), v])
 }
 
 fn op_map(index: i64, kind: &str, process: i64, mops: Vec<Value>) -> Value {
@@ -169,6 +200,9 @@ pub fn read_ops(src: &mut Source<'_>, sink: &mut OpSink<'_>) -> Result<(), Input
     let mut cur: Option<Txn> = None;
     // First line of every transaction read so far, to catch one that resumes.
     let mut started: HashMap<(i64, i64), u32> = HashMap::new();
+    // The first line that reads 0 from a key, and the first that writes 0 to it.
+    let mut zero_read: HashMap<i64, u32> = HashMap::new();
+    let mut zero_written: HashMap<i64, u32> = HashMap::new();
     let mut emit = |src: &Source<'_>, v: Value, pos: SrcPos| -> Result<(), InputError> {
         sink(&v, pos).map_err(|e| InputError::from_op(src.name(), e))
     };
@@ -181,12 +215,31 @@ pub fn read_ops(src: &mut Source<'_>, sink: &mut OpSink<'_>) -> Result<(), Input
                 src.consume(len + usize::from(newline));
                 continue;
             }
-            Err((off, msg)) => return Err(src.error_at(off, msg)),
+            Err((off, msg)) => {
+                let first = index == 0 && cur.is_none();
+                return Err(src.error_at(off, format!("{msg}{}", not_plume_hint(b, first))));
+            }
         };
         let lead = b.iter().position(|&c| !matches!(c, b' ' | b'\t' | b'\r')).unwrap_or(0);
         src.consume(lead);
         let pos = src.pos();
         let line_no = pos.line;
+        if line.v == 0 {
+            let (mine, theirs) =
+                if line.read { (&mut zero_read, &zero_written) } else { (&mut zero_written, &zero_read) };
+            mine.entry(line.k).or_insert(line_no);
+            if let Some(other) = theirs.get(&line.k) {
+                let (this, that) =
+                    if line.read { ("read as 0 here", "written 0") } else { ("written 0 here", "read as 0") };
+                return Err(src.error_at(
+                    0,
+                    format!(
+                        "key {} is {this} and {that} at line {other}, but 0 is the initial value of every key in Plume text, so the read cannot be told from a read of the initial state; write values other than 0",
+                        line.k
+                    ),
+                ));
+            }
+        }
         if line.t == -1 {
             emit(src, op_map(index, "fail", line.s, vec![mop(&line)]), pos)?;
             index += 1;
@@ -314,6 +367,11 @@ fn plume_lines(h: &History) -> io::Result<Vec<PlumeLine>> {
             if !read && v == 0 {
                 zero_writes.entry(k).or_insert(op.index);
             }
+            if read && v == 0 && matches!(m.val, MopVal::Atom(_)) {
+                return Err(invalid(format!(
+                    "{at} reads the value 0 from key {k}; in Plume text 0 is every key's initial value, so the read would come back as a read of the initial state (nil) and could change the verdict"
+                )));
+            }
             lines.push((read, k, v, p, t));
         }
     }
@@ -397,7 +455,7 @@ mod tests {
             vals,
             [
                 "{:index 0, :type :fail, :process 0, :f :txn, :value [[:w 1 2]]}",
-                "{:index 1, :type :ok, :process 0, :f :txn, :value [[:r 1 0] [:r 2 0]]}",
+                "{:index 1, :type :ok, :process 0, :f :txn, :value [[:r 1 nil] [:r 2 nil]]}",
                 "{:index 2, :type :ok, :process 1, :f :txn, :value [[:r 1 2]]}",
             ]
         );
@@ -426,6 +484,27 @@ mod tests {
         assert!(e.starts_with("h.txt:1:10: expected ')' after the transaction id, found the end of the line"), "{e}");
         let e = read("w(0,1,1,1)\nw(0,2,2,2)\nw(0,3,1,1)\n").unwrap_err().to_string();
         assert!(e.starts_with("h.txt:3:1: transaction 1 of session 1 started at line 1"), "{e}");
+    }
+
+    /// Jepsen's history.txt and other text in a .txt file get a hint (issue 12 item 15).
+    #[test]
+    fn text_that_is_not_plume_gets_a_hint() {
+        for text in ["1\t:invoke\t:txn\t[[:append 5 1]]\n", "INFO jepsen.util - 1 :invoke :read nil\n"] {
+            let e = read(text).unwrap_err().to_string();
+            assert!(e.starts_with("h.txt:1:1: expected r(...) or w(...), found "), "{e}");
+            assert!(e.contains("this looks like Jepsen's history.txt"), "{e}");
+            assert!(e.contains("history.edn"), "{e}");
+        }
+        // Further down the file, too.
+        let e = read("w(0,1,1,1)\n2\t:ok\t:txn\t[[:r 5 [1]]]\n").unwrap_err().to_string();
+        assert!(e.starts_with("h.txt:2:1: ") && e.contains("Jepsen's history.txt"), "{e}");
+        let e = read("{:type :ok, :process 0, :value []}\n").unwrap_err().to_string();
+        assert!(e.contains("this looks like EDN or JSON") && e.contains("--format edn"), "{e}");
+        let e = read("hello\n").unwrap_err().to_string();
+        assert!(e.contains("a .txt file is read as Plume text") && e.contains("--format"), "{e}");
+        // A typo in a later Plume line gets no hint.
+        let e = read("w(0,1,1,1)\nx(0,1,1,1)\n").unwrap_err().to_string();
+        assert!(!e.contains("--format") && !e.contains("Jepsen"), "{e}");
     }
 
     fn build(ops: &[&str]) -> History {
@@ -474,16 +553,81 @@ mod tests {
         assert_eq!(write(&h).unwrap(), "w(1,3,0,-1)\nr(1,0,0,4)\n");
     }
 
+    /// Every key starts at 0 in Plume text: a read of 0 is a read of the initial
+    /// state, nil in the history (a read of the value 0, which nobody wrote, would
+    /// be a garbage read), and it is written back as 0.
     #[test]
-    fn corpus_files_read() {
-        let Some(dir) = testkit::corpus("plume::corpus_files_read", "isolation-text") else { return };
-        for name in ["galera.txt", "yugabyte.txt"] {
+    fn a_read_of_zero_is_a_read_of_the_initial_state() {
+        let h = read("r(3,0,1,1)\nw(3,1,1,1)\nr(3,1,2,2)\nw(4,0,2,2)\n").unwrap();
+        let vals: Vec<String> = h.ops.iter().map(|o| h.op_to_value(o).to_string()).collect();
+        assert_eq!(
+            vals,
+            [
+                "{:index 0, :type :ok, :process 1, :f :txn, :value [[:r 3 nil] [:w 3 1]]}",
+                // A write of 0 that nobody reads as 0 keeps its value.
+                "{:index 1, :type :ok, :process 2, :f :txn, :value [[:r 3 1] [:w 4 0]]}",
+            ]
+        );
+        assert_eq!(write(&h).unwrap(), "r(3,0,1,0)\nw(3,1,1,0)\nr(3,1,2,1)\nw(4,0,2,1)\n");
+    }
+
+    /// A key that is both written 0 and read as 0: the read could be of the initial
+    /// state or of that write, so the history means nothing definite.
+    #[test]
+    fn a_write_of_zero_read_back_as_zero_is_refused() {
+        for text in ["w(3,0,1,1)\nr(3,0,2,2)\n", "r(3,0,2,2)\nw(3,0,1,1)\n", "r(3,0,2,2)\nw(3,0,1,-1)\n"] {
+            let e = read(text).unwrap_err().to_string();
+            assert!(e.starts_with("h.txt:2:1: key 3 is "), "{e}");
+            assert!(e.contains("0 is the initial value of every key in Plume text"), "{e}");
+        }
+        // Zero written to one key and read from another is fine.
+        assert!(read("w(3,0,1,1)\nr(4,0,2,2)\n").is_ok());
+    }
+
+    /// The writer never changes what a history says: a read of the value 0 would
+    /// come back as a read of the initial state, so it is refused.
+    #[test]
+    fn writer_refuses_a_read_of_the_value_zero() {
+        let h = build(&[
+            r#"{":type":":ok",":process":0,":value":[[":w",1,5]]}"#,
+            r#"{":type":":ok",":process":1,":value":[[":r",2,0]]}"#,
+        ]);
+        let e = write(&h).unwrap_err().to_string();
+        assert!(e.contains("op index 1 (line 2) reads the value 0 from key 2"), "{e}");
+    }
+
+    /// The PolySI corpus files (MANIFEST §2.5): every read names a value some op
+    /// wrote, or the initial state, so none is a garbage read (yugabyte.txt's 29
+    /// reads of 0 used to be); written back and read again, they are the same.
+    #[test]
+    fn corpus_files_read_without_garbage() {
+        let Some(dir) = testkit::corpus("plume::corpus_files_read_without_garbage", "isolation-text") else { return };
+        for (name, nil_reads) in [("galera.txt", 0), ("yugabyte.txt", 29)] {
             let p = dir.join(name);
             let opts = ReadOptions { format: Some(Format::Plume), ..Default::default() };
             let h = crate::read_history_file(&p, opts).unwrap_or_else(|e| panic!("{e}"));
-            assert!(!h.is_empty());
+            let mut written = HashSet::new();
+            for op in &h.ops {
+                for m in h.mops(op).iter().filter(|m| m.kind == MopKind::Write) {
+                    written.insert((m.key, m.val));
+                }
+            }
+            let (mut nils, mut garbage) = (0, Vec::new());
+            for op in &h.ops {
+                for m in h.mops(op).iter().filter(|m| m.kind == MopKind::Read) {
+                    if m.val == MopVal::Nil {
+                        nils += 1;
+                    } else if !written.contains(&(m.key, m.val)) {
+                        garbage.push(h.op_to_value(op).to_string());
+                    }
+                }
+            }
+            assert!(garbage.is_empty(), "{name}: reads of values nobody wrote: {garbage:?}");
+            assert_eq!(nils, nil_reads, "{name}: reads of the initial state");
             let text = write(&h).unwrap();
-            assert_eq!(text.lines().count(), std::fs::read_to_string(&p).unwrap().lines().count());
+            let back = read(&text).unwrap();
+            let vals = |h: &History| h.ops.iter().map(|o| h.op_to_value(o).to_string()).collect::<Vec<_>>();
+            assert_eq!(vals(&back), vals(&h), "{name}");
         }
     }
 }

@@ -3,10 +3,10 @@
 //! [`crate::sim`] for what each level and fault does.
 
 use super::rng::Rng;
-use super::{Faults, Injected, Isolation, SimConfig, SimMop, SimOp, SimVal, Sink, Workload};
+use super::{expected_by_model, Faults, Injected, Isolation, SimConfig, SimMop, SimOp, SimVal, Sink, Workload};
 use crate::op::{MopKind, OpType};
 use std::cmp::Reverse;
-use std::collections::BinaryHeap;
+use std::collections::{BinaryHeap, VecDeque};
 
 /// The version of an uncommitted element (read uncommitted writes in place).
 const DIRTY: u64 = u64::MAX;
@@ -45,13 +45,13 @@ enum GhostKind {
     Intermediate,
 }
 
-/// A value the next eligible read of a key will be shown, by a fault.
-#[derive(Clone, Copy)]
+/// What the forced reader of a retired key will be shown, by a fault.
+#[derive(Clone)]
 struct Ghost {
     kind: GhostKind,
-    val: i64,
-    /// The second append, for intermediate reads.
-    val2: i64,
+    /// Aborted: every append (write) of the aborted transaction to the key, in
+    /// order. Intermediate: its two appends (writes).
+    vals: Vec<i64>,
     writer: u32,
     writer_invoke: u64,
 }
@@ -77,12 +77,12 @@ impl Key {
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 enum Fault {
     None,
-    /// The next read by the transaction of a key it does not write, if a suitable one exists.
+    /// A read-only transaction that reads an older consistent snapshot, if a suitable one exists.
     Stale,
     AbortedRead,
     Intermediate(i64),
     LostWrite(i64),
-    /// The transaction that follows a lost write: `[r k] [append k v]`.
+    /// The transaction that follows a lost write: `[r k] [append k v] [r k]`.
     LostFollow(i64),
     Dup(i64),
     /// Reads a key with a ghost first.
@@ -117,6 +117,9 @@ struct Slot {
     pending: Vec<Pending>,
     floor: u64,
     locks: Vec<i64>,
+    /// Keys a ghost was shown for, and what: later reads of the key in the same
+    /// transaction read the same.
+    sticky: Vec<(i64, SimVal)>,
 }
 
 enum Mode {
@@ -141,8 +144,12 @@ pub(super) struct Engine<'c> {
     done_at: Vec<u64>,
     owed: [u32; 6],
     rates: [f64; 6],
-    force_read: Option<i64>,
-    force_follow: Option<i64>,
+    /// Retired keys with a ghost, each to be read by the next transaction invoked.
+    force_read: VecDeque<i64>,
+    /// Keys of lost writes that completed, each to be written by the next transaction invoked.
+    force_follow: VecDeque<i64>,
+    /// Lost writes that completed, by key, recorded once their follow-up completes.
+    lost_waiting: Vec<(i64, Injected)>,
     injected: Vec<Injected>,
     emit: Vec<SimMop>,
 }
@@ -182,6 +189,7 @@ impl<'c> Engine<'c> {
                 pending: Vec::new(),
                 floor: 0,
                 locks: Vec::new(),
+                sticky: Vec::new(),
             })
             .collect();
         Engine {
@@ -199,8 +207,9 @@ impl<'c> Engine<'c> {
             done_at: Vec::with_capacity(cfg.txns),
             owed: [0; 6],
             rates: cfg.faults.rates(),
-            force_read: None,
-            force_follow: None,
+            force_read: VecDeque::new(),
+            force_follow: VecDeque::new(),
+            lost_waiting: Vec::new(),
             injected: Vec::new(),
             emit: Vec::new(),
         }
@@ -220,6 +229,7 @@ impl<'c> Engine<'c> {
                 _ => self.complete(t, s, sink)?,
             }
         }
+        self.injected.sort_by_key(|i| i.op_index);
         Ok(self.injected)
     }
 
@@ -249,13 +259,33 @@ impl<'c> Engine<'c> {
         key.next_val += 1;
         let v = key.next_val;
         if v as usize >= self.cfg.max_writes_per_key {
-            if let Some(slot) = self.active.iter().position(|&a| a == k) {
-                let fresh = self.keys.len() as i64;
-                self.keys.push(Key::new());
-                self.active[slot] = fresh;
-            }
+            self.retire(k);
         }
         v
+    }
+
+    /// Takes key `k` out of use: a fresh key takes its place, and no transaction
+    /// drawn from now on touches `k` (except a forced read).
+    fn retire(&mut self, k: i64) {
+        if let Some(slot) = self.active.iter().position(|&a| a == k) {
+            let fresh = self.keys.len() as i64;
+            self.keys.push(Key::new());
+            self.active[slot] = fresh;
+        }
+    }
+
+    /// Whether no transaction in flight other than slot `s`'s will write key `k`,
+    /// and no other fault is using it: a fault can then retire `k` and know its
+    /// final state.
+    fn quiet(&self, k: i64, s: usize) -> bool {
+        let key = &self.keys[k as usize];
+        !key.lost_pending
+            && key.ghost.is_none()
+            && !self.force_read.contains(&k)
+            && !self.force_follow.contains(&k)
+            && !(0..self.slots.len()).any(|o| {
+                o != s && self.is_busy(o) && self.slots[o].mops.iter().any(|m| m.key == k && m.kind != MopKind::Read)
+            })
     }
 
     fn random_key(&mut self) -> i64 {
@@ -264,18 +294,15 @@ impl<'c> Engine<'c> {
     }
 
     /// A random micro-op; never a write to `avoid` (a read instead) nor to a
-    /// key waiting for a lost write's follow-up. `None` when it would touch `skip`.
-    fn random_mop(&mut self, avoid: Option<i64>, skip: Option<i64>) -> Option<SimMop> {
+    /// key waiting for a lost write's follow-up.
+    fn random_mop(&mut self, avoid: Option<i64>) -> SimMop {
         let k = self.random_key();
         let read = self.rng.chance(self.cfg.read_fraction);
-        if Some(k) == skip {
-            return None;
-        }
         if read || Some(k) == avoid || self.keys[k as usize].lost_pending {
-            return Some(SimMop { kind: MopKind::Read, key: k, val: SimVal::Nil });
+            return SimMop { kind: MopKind::Read, key: k, val: SimVal::Nil };
         }
         let v = self.new_val(k);
-        Some(SimMop { kind: self.write_kind(), key: k, val: SimVal::Int(v) })
+        SimMop { kind: self.write_kind(), key: k, val: SimVal::Int(v) }
     }
 
     fn read_mop(k: i64) -> SimMop {
@@ -298,9 +325,9 @@ impl<'c> Engine<'c> {
         let (mut crash, mut effect, mut fault) = (false, false, Fault::None);
         let mut mops: Vec<SimMop> = std::mem::take(&mut self.slots[s].mops);
         mops.clear();
-        if let Some(k) = self.force_follow.take() {
+        if let Some(k) = self.force_follow.pop_front() {
             fault = Fault::LostFollow(k);
-        } else if let Some(k) = self.force_read.take() {
+        } else if let Some(k) = self.force_read.pop_front() {
             fault = Fault::ForcedRead;
             mops.push(Self::read_mop(k));
         } else if self.owed[CRASH] > 0 {
@@ -314,7 +341,7 @@ impl<'c> Engine<'c> {
                 ABORTED => Fault::AbortedRead,
                 _ => {
                     let k = self.random_key();
-                    if self.keys[k as usize].lost_pending || (i == LOST && self.force_follow.is_some()) {
+                    if self.keys[k as usize].lost_pending {
                         self.owed[i] += 1;
                         Fault::None
                     } else {
@@ -327,18 +354,20 @@ impl<'c> Engine<'c> {
                 }
             };
         }
-        let (mut avoid, mut skip) = (None, None);
+        let mut avoid = None;
         match fault {
             Fault::LostFollow(k) => {
+                // It reads its own append back, so that append is the last one seen.
                 mops.push(Self::read_mop(k));
                 let w = self.write_mop(k);
                 mops.push(w);
+                mops.push(Self::read_mop(k));
             }
             Fault::LostWrite(k) => {
+                // Nothing else: its other writes would be seen, and would order it.
                 mops.push(Self::read_mop(k));
                 let w = self.write_mop(k);
                 mops.push(w);
-                skip = Some(k);
             }
             Fault::Intermediate(k) => {
                 let a = self.write_mop(k);
@@ -360,18 +389,18 @@ impl<'c> Engine<'c> {
             Fault::ForcedRead => avoid = mops.first().map(|m| m.key),
             _ => {}
         }
-        if !matches!(fault, Fault::LostFollow(_)) {
+        if !matches!(fault, Fault::LostFollow(_) | Fault::LostWrite(_)) {
             while mops.len() < n {
-                match self.random_mop(avoid, skip) {
-                    Some(m) => mops.push(m),
-                    None => break,
-                }
+                let m = self.random_mop(avoid);
+                mops.push(m);
             }
         }
         match fault {
-            Fault::Stale if !mops.iter().any(|m| m.kind == MopKind::Read) => {
-                let k = self.random_key();
-                mops.push(Self::read_mop(k));
+            Fault::Stale => {
+                // Read-only: it can then sit at its snapshot in a serial order.
+                for m in mops.iter_mut() {
+                    *m = Self::read_mop(m.key);
+                }
             }
             Fault::AbortedRead if mops.iter().all(|m| m.kind == MopKind::Read) => {
                 let k = self.random_key();
@@ -413,6 +442,7 @@ impl<'c> Engine<'c> {
             slot.read_count = 0;
             slot.pending.clear();
             slot.locks.clear();
+            slot.sticky.clear();
         }
         let index = self.emit(t, s, OpType::Invoke, false, sink)?;
         self.slots[s].invoke_index = index;
@@ -429,6 +459,10 @@ impl<'c> Engine<'c> {
     /// committed / uncommitted: runs the next micro-op.
     fn step(&mut self, t: i64, s: usize) {
         let g = self.gap();
+        if self.slots[s].fault == Fault::Stale && self.slots[s].next_mop == 0 && self.stale_reads(s) {
+            self.schedule(t + g, s, COMMIT);
+            return;
+        }
         if self.cfg.isolation == Isolation::SnapshotIsolation {
             self.slots[s].snapshot = self.head;
             for i in 0..self.slots[s].mops.len() {
@@ -473,11 +507,73 @@ impl<'c> Engine<'c> {
         self.schedule(t + g, s, ev);
     }
 
-    /// Runs read `i` of slot `s`, fault hooks first.
+    /// The snapshot a stale read-only transaction in slot `s` reads: just before
+    /// the commit of a version of a key it reads whose writer completed `:ok`
+    /// before it was invoked; the latest such. (It may be older than what the
+    /// process saw before: a session guarantee broken too, which only models with
+    /// process order, none of the five levels, would report.) In rw-register the version is the key's first, so the stale read is
+    /// of the initial state, which a checker orders without any version source.
+    /// Returns (snapshot, key, missed element).
+    fn stale_snapshot(&self, s: usize) -> Option<(u64, i64, Elem)> {
+        let slot = &self.slots[s];
+        let inv = slot.invoke_index;
+        let first_only = self.cfg.workload == Workload::RwRegister;
+        let mut best: Option<(u64, i64, Elem)> = None;
+        for m in slot.mops.iter().filter(|m| m.kind == MopKind::Read) {
+            let elems = &self.keys[m.key as usize].elems;
+            let n = if first_only { elems.len().min(1) } else { elems.len() };
+            let found = elems[..n].iter().rev().find(|e| e.version != DIRTY && self.done_at[e.writer as usize] < inv);
+            if let Some(e) = found {
+                if !matches!(best, Some((at, _, _)) if at >= e.version - 1) {
+                    best = Some((e.version - 1, m.key, *e));
+                }
+            }
+        }
+        best
+    }
+
+    /// A stale read-only transaction: all its reads at one older snapshot, if one
+    /// fits ([`Self::stale_snapshot`]); returns whether it fired.
+    fn stale_reads(&mut self, s: usize) -> bool {
+        let Some((at, k, missed)) = self.stale_snapshot(s) else { return false };
+        for i in 0..self.slots[s].mops.len() {
+            self.read(s, i, Mode::At(at));
+        }
+        let inv = self.slots[s].invoke_index;
+        let done = self.done_at[missed.writer as usize];
+        let slot = &mut self.slots[s];
+        slot.fired = true;
+        slot.pending.push(Pending {
+            kind: STALE,
+            key: k,
+            detail: format!(
+                "a read-only txn read the state from before the write of {} to key {k}, by the txn that completed :ok at :index {done} before this txn was invoked at :index {inv}",
+                missed.val
+            ),
+            anomaly: anomaly_of(STALE, self.cfg.workload),
+            ghost: None,
+        });
+        true
+    }
+
+    /// Runs read `i` of slot `s`, ghosts first.
     fn read(&mut self, s: usize, i: usize, mode: Mode) {
         let k = self.slots[s].mops[i].key;
         let ku = k as usize;
         let list_append = self.cfg.workload == Workload::ListAppend;
+        // A key a ghost was shown for reads the same again in this transaction.
+        if let Some(&(_, shown)) = self.slots[s].sticky.iter().find(|(sk, _)| *sk == k) {
+            let slot = &mut self.slots[s];
+            slot.out[i] = match shown {
+                SimVal::List { start, len } => {
+                    let again = slot.reads.len() as u32;
+                    slot.reads.extend_from_within(start as usize..(start + len) as usize);
+                    SimVal::List { start: again, len }
+                }
+                v => v,
+            };
+            return;
+        }
         let elems = &self.keys[ku].elems;
         let end = match mode {
             Mode::At(v) => elems.partition_point(|e| e.version <= v),
@@ -486,43 +582,48 @@ impl<'c> Engine<'c> {
         let slot = &self.slots[s];
         let writes_k = slot.mops.iter().any(|m| m.key == k && m.kind != MopKind::Read);
         let start = slot.reads.len() as u32;
-        let (fault, fired, crash, inv) = (slot.fault, slot.fired, slot.crash, slot.invoke_index);
-        if !writes_k && !crash {
-            // A ghost: an aborted or intermediate value a fault shows to the next reader.
-            if let (Some(g), Fault::None | Fault::ForcedRead) = (self.keys[ku].ghost, fault) {
+        let (fault, crash) = (slot.fault, slot.crash);
+        if !writes_k && !crash && fault == Fault::ForcedRead {
+            // A ghost: what an aborted transaction wrote, or the first of a committed
+            // transaction's two writes, shown to the forced reader of a retired key.
+            if let Some(g) = self.keys[ku].ghost.clone() {
+                let elems = &self.keys[ku].elems;
                 let shown: Option<(SimVal, String)> = match g.kind {
                     GhostKind::Aborted => {
+                        // The key's final state (it is retired and quiet), then every
+                        // aborted write, so the read is at a transaction boundary.
                         let slot = &mut self.slots[s];
                         let val = if list_append {
-                            slot.reads.extend(self.keys[ku].elems[..end].iter().map(|e| e.val));
-                            slot.reads.push(g.val);
-                            SimVal::List { start, len: end as u32 + 1 }
+                            slot.reads.extend(elems.iter().map(|e| e.val));
+                            slot.reads.extend_from_slice(&g.vals);
+                            SimVal::List { start, len: (elems.len() + g.vals.len()) as u32 }
                         } else {
-                            SimVal::Int(g.val)
+                            SimVal::Int(*g.vals.last().expect("an aborted write"))
                         };
+                        let vals = g.vals.iter().map(i64::to_string).collect::<Vec<_>>().join(", ");
                         Some((
                             val,
                             format!(
-                                "read of key {k} saw {}, written by the txn invoked at :index {}, which aborted (:fail)",
-                                g.val, g.writer_invoke
+                                "read of key {k} saw {vals}, written by the txn invoked at :index {}, which aborted (:fail)",
+                                g.writer_invoke
                             ),
                         ))
                     }
                     GhostKind::Intermediate => {
-                        let pos = self.keys[ku].elems.iter().position(|e| e.writer == g.writer && e.val == g.val);
+                        let pos = elems.iter().position(|e| e.writer == g.writer && e.val == g.vals[0]);
                         pos.map(|p| {
                             let slot = &mut self.slots[s];
                             let val = if list_append {
-                                slot.reads.extend(self.keys[ku].elems[..=p].iter().map(|e| e.val));
+                                slot.reads.extend(elems[..=p].iter().map(|e| e.val));
                                 SimVal::List { start, len: p as u32 + 1 }
                             } else {
-                                SimVal::Int(g.val)
+                                SimVal::Int(g.vals[0])
                             };
                             (
                                 val,
                                 format!(
                                     "read of key {k} ended at {}, the first of the two writes ({}, then {}) of the txn invoked at :index {}",
-                                    g.val, g.val, g.val2, g.writer_invoke
+                                    g.vals[0], g.vals[0], g.vals[1], g.writer_invoke
                                 ),
                             )
                         })
@@ -533,43 +634,13 @@ impl<'c> Engine<'c> {
                     let kind = if g.kind == GhostKind::Aborted { ABORTED } else { INTER };
                     let slot = &mut self.slots[s];
                     slot.out[i] = val;
+                    slot.sticky.push((k, val));
                     slot.pending.push(Pending {
                         kind,
                         key: k,
                         detail,
                         anomaly: anomaly_of(kind, self.cfg.workload),
                         ghost: Some(g),
-                    });
-                    return;
-                }
-            }
-            // A stale read: miss the latest write of a transaction that completed before this one began.
-            if fault == Fault::Stale && !fired {
-                let elems = &self.keys[ku].elems;
-                let j =
-                    (0..end).rev().find(|&j| elems[j].version != DIRTY && self.done_at[elems[j].writer as usize] < inv);
-                if let Some(j) = j {
-                    let missed = elems[j];
-                    let slot = &mut self.slots[s];
-                    let val = if list_append {
-                        slot.reads.extend(elems[..j].iter().map(|e| e.val));
-                        SimVal::List { start, len: j as u32 }
-                    } else if j == 0 {
-                        SimVal::Nil
-                    } else {
-                        SimVal::Int(elems[j - 1].val)
-                    };
-                    slot.out[i] = val;
-                    slot.fired = true;
-                    slot.pending.push(Pending {
-                        kind: STALE,
-                        key: k,
-                        detail: format!(
-                            "read of key {k} missed {}, written by the txn that completed :ok at :index {} before this txn was invoked at :index {inv}",
-                            missed.val, self.done_at[missed.writer as usize]
-                        ),
-                        anomaly: anomaly_of(STALE, self.cfg.workload),
-                        ghost: None,
                     });
                     return;
                 }
@@ -613,9 +684,12 @@ impl<'c> Engine<'c> {
         let n = self.slots[s].mops.len();
         let has_writes = self.slots[s].mops.iter().any(|m| m.kind != MopKind::Read);
         match iso {
+            Isolation::StrictSerializable | Isolation::Serializable
+                if !abort && self.slots[s].fault == Fault::Stale && self.stale_reads(s) => {}
             Isolation::StrictSerializable | Isolation::Serializable if !abort => {
                 let mut at = self.head;
-                if iso == Isolation::Serializable && !has_writes && self.rng.below(2) == 0 {
+                let forced = self.slots[s].fault == Fault::ForcedRead;
+                if iso == Isolation::Serializable && !has_writes && !forced && self.rng.below(2) == 0 {
                     let floor = self.slots[s].floor;
                     let back = self.rng.below((self.head - floor).min(16) + 1);
                     at = self.head - back;
@@ -639,19 +713,24 @@ impl<'c> Engine<'c> {
         let slot = &self.slots[s];
         let txn = slot.txn;
         if slot.fault == Fault::AbortedRead && !slot.crash {
-            // Make it abort, and show its first write to the next reader of that key.
-            if let Some(m) = slot.mops.iter().find(|m| m.kind != MopKind::Read) {
-                if let SimVal::Int(v) = m.val {
-                    let g = Ghost {
-                        kind: GhostKind::Aborted,
-                        val: v,
-                        val2: v,
-                        writer: txn,
-                        writer_invoke: slot.invoke_index,
-                    };
-                    let key = m.key;
+            // Make it abort, retire the key it wrote first, and show all it wrote
+            // there to the next transaction, once nothing else will write the key.
+            if let Some(k) = slot.mops.iter().find(|m| m.kind != MopKind::Read).map(|m| m.key) {
+                if self.quiet(k, s) {
+                    let slot = &self.slots[s];
+                    let vals: Vec<i64> = slot
+                        .mops
+                        .iter()
+                        .filter(|m| m.key == k && m.kind != MopKind::Read)
+                        .filter_map(|m| match m.val {
+                            SimVal::Int(v) => Some(v),
+                            _ => None,
+                        })
+                        .collect();
+                    let g = Ghost { kind: GhostKind::Aborted, vals, writer: txn, writer_invoke: slot.invoke_index };
                     abort = true;
-                    self.install_ghost(key, g);
+                    self.retire(k);
+                    self.install_ghost(k, g);
                     self.slots[s].fired = true;
                 }
             }
@@ -667,14 +746,12 @@ impl<'c> Engine<'c> {
                 });
                 let key = &self.keys[k as usize];
                 let visible = key.elems.iter().filter(|e| e.writer != txn).count();
-                if !others_write
-                    && visible == self.slots[s].read_count
-                    && !key.lost_pending
-                    && self.force_follow.is_none()
-                {
+                // In rw-register, a read of the initial state would be ordered (before
+                // both writes) and so add a G2-item: only a non-nil read will do.
+                let seen = self.slots[s].read_count > 0 || self.cfg.workload == Workload::ListAppend;
+                if !others_write && seen && visible == self.slots[s].read_count && !key.lost_pending {
                     drop_key = Some(k);
                     self.keys[k as usize].lost_pending = true;
-                    self.force_follow = Some(k);
                     let slot = &mut self.slots[s];
                     slot.fired = true;
                     let v = slot.mops.iter().find_map(|m| match (m.kind, m.val) {
@@ -736,7 +813,11 @@ impl<'c> Engine<'c> {
                 }
             }
             match self.slots[s].fault {
-                Fault::LostFollow(k) => self.keys[k as usize].lost_pending = false,
+                Fault::LostFollow(k) => {
+                    // Its append is the key's last: the lost one then follows it.
+                    self.keys[k as usize].lost_pending = false;
+                    self.retire(k);
+                }
                 Fault::Intermediate(k) => {
                     let vals: Vec<i64> = self.slots[s]
                         .mops
@@ -747,14 +828,15 @@ impl<'c> Engine<'c> {
                             _ => None,
                         })
                         .collect();
-                    if vals.len() >= 2 && !self.slots[s].crash {
+                    // Retire the key, so the second write stays its last.
+                    if vals.len() >= 2 && !self.slots[s].crash && self.quiet(k, s) {
                         let g = Ghost {
                             kind: GhostKind::Intermediate,
-                            val: vals[0],
-                            val2: vals[1],
+                            vals: vals[..2].to_vec(),
                             writer: txn,
                             writer_invoke: self.slots[s].invoke_index,
                         };
+                        self.retire(k);
                         self.install_ghost(k, g);
                         self.slots[s].fired = true;
                     }
@@ -785,9 +867,7 @@ impl<'c> Engine<'c> {
             // Never shown: owe it to a later transaction.
             self.owed[if old.kind == GhostKind::Aborted { ABORTED } else { INTER }] += 1;
         }
-        if self.force_read.is_none() {
-            self.force_read = Some(k);
-        }
+        self.force_read.push_back(k);
     }
 
     fn complete<S: Sink>(&mut self, t: i64, s: usize, sink: &mut S) -> Result<(), S::Error> {
@@ -811,13 +891,21 @@ impl<'c> Engine<'c> {
         let w = self.cfg.workload;
         for p in std::mem::take(&mut slot.pending) {
             if kind == OpType::Ok {
-                self.injected.push(Injected {
+                let rec = Injected {
                     kind: Faults::NAMES[p.kind],
                     op_index: index,
                     key: Some(p.key),
                     detail: p.detail,
                     anomaly: p.anomaly,
-                });
+                    expected: expected_by_model(Faults::NAMES[p.kind], w, self.cfg.isolation),
+                };
+                if p.kind == LOST {
+                    // Nothing shows until the follow-up has written the key too:
+                    // recorded then (never, if the history ends first).
+                    self.lost_waiting.push((p.key, rec));
+                } else {
+                    self.injected.push(rec);
+                }
             } else if let Some(g) = p.ghost {
                 // The reader did not complete: show the value to another one.
                 self.install_ghost(p.key, g);
@@ -827,6 +915,17 @@ impl<'c> Engine<'c> {
         }
         let slot = &mut self.slots[s];
         match slot.fault {
+            // The follow-up is invoked after the lost write completed, so the lost
+            // write, which ends up after it in the key's order, also precedes it in
+            // real time: G0-realtime against strict serializability, always.
+            Fault::LostWrite(k) if slot.fired => self.force_follow.push_back(k),
+            Fault::LostFollow(k) => {
+                // It always commits (nothing else writes the key meanwhile).
+                if let Some(i) = self.lost_waiting.iter().position(|(lk, _)| *lk == k) {
+                    let (_, rec) = self.lost_waiting.swap_remove(i);
+                    self.injected.push(rec);
+                }
+            }
             Fault::Dup(k) => {
                 let v = slot.mops.iter().rev().find_map(|m| match m.val {
                     SimVal::Int(v) if m.key == k && m.kind != MopKind::Read => Some(v),
@@ -842,6 +941,7 @@ impl<'c> Engine<'c> {
                         kind.name()
                     ),
                     anomaly: anomaly_of(DUP, w),
+                    expected: expected_by_model(Faults::NAMES[DUP], w, self.cfg.isolation),
                 });
             }
             Fault::Stale | Fault::AbortedRead | Fault::Intermediate(_) | Fault::LostWrite(_) if !slot.fired => {
@@ -875,6 +975,7 @@ impl<'c> Engine<'c> {
                     slot.process + self.cfg.processes as i64
                 ),
                 anomaly: "none",
+                expected: expected_by_model(Faults::NAMES[CRASH], self.cfg.workload, self.cfg.isolation),
             });
             slot.process += self.cfg.processes as i64;
         }

@@ -42,23 +42,35 @@
 //! [`Faults`] gives a probability per transaction for each bug. A fault that
 //! cannot fire where it was drawn (no suitable read, say) is carried over to a
 //! later transaction, so the counts follow the rates. Each fired fault is an
-//! [`Injected`] record naming the completion op it affects, the key, and the
-//! anomaly a checker should report:
+//! [`Injected`] record naming the completion op it affects, the key, the anomaly
+//! it stands for, and every anomaly type a checker should report because of it
+//! under each model the store guarantees ([`fault_anomalies`]). Injections are
+//! surgical, so that they make exactly those and nothing else:
 //!
-//! - `stale-read`: a read misses an append (write) of a transaction that
-//!   completed `:ok` before the reader was invoked, reading the list just before
-//!   it. Against strict serializability this is a realtime cycle, reported as
-//!   G-single-item-realtime (or a stronger realtime anomaly). It is legal under
-//!   serializable and weaker levels. In rw-register the checker needs realtime
-//!   version inference (`linearizable-keys`) to see it.
-//! - `aborted-read`: a transaction that appends is made to abort (`:fail`), and
-//!   the next read of its first appended key sees that value: G1a.
-//! - `intermediate-read`: a transaction appends twice to one key and commits; the
-//!   next read of that key ends at the first of the two appends: G1b.
-//! - `lost-write`: a transaction reads a key, appends to it and commits `:ok`, but
-//!   the append is dropped; the next transaction to append to that key read the
-//!   same list: lost-update (and so G2-item). Prohibited from snapshot isolation
-//!   up (cursor stability, update atomic); legal under read committed.
+//! - `stale-read`: a read-only transaction reads one consistent older snapshot:
+//!   the state just before the commit of a write to one of its keys by a
+//!   transaction that completed `:ok` before the reader was invoked. Any serial
+//!   order can put the reader at its snapshot, so only real time is violated:
+//!   G-single-item-realtime against strict serializability, nothing under the
+//!   other levels. In rw-register the missed write is the key's first, so the
+//!   read is of the initial state, which a checker orders without any
+//!   version-order source.
+//! - `aborted-read`: a transaction that writes is made to abort (`:fail`); its
+//!   first written key is retired (once no transaction in flight writes it), and
+//!   the next transaction reads that key: the key's final state followed by
+//!   every append of the aborted transaction (in rw-register, its last write):
+//!   G1a, at a transaction boundary, never followed by another append.
+//! - `intermediate-read`: a transaction appends twice to one key and commits;
+//!   the key is retired and the next transaction's read of it ends at the first
+//!   of the two appends: G1b (in list-append also G-single-item, the writer being
+//!   both before the reader, wr, and after it, rw).
+//! - `lost-write`: a transaction that only reads a key and appends to it
+//!   commits `:ok`, but the append is dropped; the next transaction invoked after
+//!   it completed reads the same list, appends, reads its append back and
+//!   commits, and the key is retired: lost-update (in list-append also
+//!   G-single-item, and G0-realtime against strict serializability). Recorded
+//!   only once that follow-up completed. In rw-register the lost write's read is
+//!   of a written value, never the initial state.
 //! - `duplicate-append`: an append reuses a value already appended to that key
 //!   (duplicate write in rw-register). Elle reports `duplicate-appends` as an
 //!   input error.
@@ -66,6 +78,9 @@
 //!   value, the transaction took effect or not (drawn at random and recorded),
 //!   and the process is replaced by `process + processes`, as Jepsen does. Not an
 //!   anomaly.
+//!
+//! A fault's reads are all in `:ok` completions: a reader that fails or crashes
+//! shows nothing, and the fault moves to another transaction.
 //!
 //! # Sinks
 //!
@@ -80,6 +95,7 @@ pub mod trace;
 use crate::builder::{HistoryBuilder, OpError};
 use crate::op::{History, MopKind, MopVal, OpType, Process, SrcPos};
 use serde::Serialize;
+use std::collections::BTreeMap;
 use std::fmt;
 use std::str::FromStr;
 
@@ -314,6 +330,87 @@ pub struct Injected {
     /// What a checker should report: `G-single-item-realtime`, `G1a`, `G1b`,
     /// `lost-update`, `duplicate-appends` (or `duplicate-writes`), or `none` for a crash.
     pub anomaly: &'static str,
+    /// Every anomaly type this fault makes an Elle-style checker report, with its
+    /// default options, under each model the store guarantees (its level and every
+    /// weaker one of [`Isolation::ALL`]), by model name; see [`fault_anomalies`].
+    pub expected: BTreeMap<&'static str, Vec<&'static str>>,
+}
+
+/// The anomaly types a fault makes a checker report, each with the weakest of
+/// the five levels of [`Isolation::ALL`] whose model reports it (it is then
+/// reported under that level and every stronger one). Each fault is injected so
+/// that it makes exactly these, and nothing else, whatever else is in the history:
+///
+/// - `stale-read`: `G-single-item-realtime`, only against strict serializability
+///   (a read-only transaction reads a consistent older snapshot, which every
+///   weaker level allows).
+/// - `aborted-read`: `G1a`.
+/// - `intermediate-read`: `G1b`; in list-append also `G-single-item`, because
+///   the writer both precedes the reader (wr: the reader saw its first append)
+///   and follows it (rw: the reader missed its second), and Elle-style inference
+///   reports that cycle.
+/// - `lost-write`: `lost-update`; in list-append also `G-single-item`: the lost
+///   append was never seen, so it follows the last one seen, the next writer's
+///   (ww from it), while the next writer read what the lost writer read (rw the
+///   other way); and, against strict serializability, `G0-realtime`, since the
+///   next writer was invoked after the lost write completed.
+/// - `duplicate-append`: none; the history is bad input (`duplicate-appends` /
+///   `duplicate-writes`), which a checker refuses.
+/// - `crash`: none.
+pub fn fault_anomalies(kind: &str, workload: Workload) -> &'static [(&'static str, Isolation)] {
+    use Isolation::*;
+    let la = workload == Workload::ListAppend;
+    match kind {
+        "stale-read" => &[("G-single-item-realtime", StrictSerializable)],
+        "aborted-read" => &[("G1a", ReadCommitted)],
+        "intermediate-read" if la => &[("G-single-item", SnapshotIsolation), ("G1b", ReadCommitted)],
+        "intermediate-read" => &[("G1b", ReadCommitted)],
+        "lost-write" if la => &[
+            ("G-single-item", SnapshotIsolation),
+            ("G0-realtime", StrictSerializable),
+            ("lost-update", SnapshotIsolation),
+        ],
+        "lost-write" => &[("lost-update", SnapshotIsolation)],
+        _ => &[],
+    }
+}
+
+/// [`fault_anomalies`] under each level from `store` down: model name -> sorted types.
+pub fn expected_by_model(
+    kind: &str,
+    workload: Workload,
+    store: Isolation,
+) -> BTreeMap<&'static str, Vec<&'static str>> {
+    store
+        .and_weaker()
+        .iter()
+        .map(|&model| {
+            let mut types: Vec<&'static str> = fault_anomalies(kind, workload)
+                .iter()
+                .filter(|(_, weakest)| model <= *weakest)
+                .map(|(a, _)| *a)
+                .collect();
+            types.sort_unstable();
+            (model.name(), types)
+        })
+        .collect()
+}
+
+/// What a checker should report for a whole simulated history, under each model
+/// the store guarantees: the union of [`Injected::expected`] (a store without
+/// faults gives nothing under those models).
+pub fn expected(cfg: &SimConfig, injected: &[Injected]) -> BTreeMap<&'static str, Vec<&'static str>> {
+    let mut out: BTreeMap<&'static str, Vec<&'static str>> =
+        cfg.isolation.and_weaker().iter().map(|m| (m.name(), Vec::new())).collect();
+    for i in injected {
+        for (model, types) in &i.expected {
+            let v = out.entry(model).or_default();
+            v.extend(types.iter().copied());
+            v.sort_unstable();
+            v.dedup();
+        }
+    }
+    out
 }
 
 /// A simulated history and the faults injected into it.
