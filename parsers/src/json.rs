@@ -40,7 +40,7 @@
 //! Neither reader holds the file or a document tree of it. The parser works
 //! through the [`Source`] buffer one op object at a time, builds each into a
 //! [`Value`], hands it to the sink with its position and then recycles it (its
-//! vectors and common names are reused for the next op: see [`Pool`]). When an
+//! vectors and common names are reused for the next op: see `Pool`). When an
 //! object runs past the end of the buffer, what came before it is consumed, the
 //! buffer refilled, and the object parsed again from its start. Line and column
 //! are tracked by the parser itself (newlines can only be in whitespace), so the
