@@ -280,3 +280,24 @@ fn info_reads_flag_restores_elles_reading() {
     elle(f, &["-c", "serializable"]).unknown(&["empty-transaction-graph"], &[]);
     elle(f, &["-c", "serializable", "--info-reads"]).invalid(&["G2-item"], &["repeatable-read"]);
 }
+
+/// issue 13 item 16: a plain register history's errors quote the op's `:f`
+/// escaped (a raw escape sequence would act on the user's terminal) and cut.
+#[test]
+fn register_history_errors_escape_control_characters() {
+    let d = std::env::temp_dir().join(format!("histcheck-esc-{}", std::process::id()));
+    std::fs::create_dir_all(&d).unwrap();
+    let long = "x".repeat(200_000);
+    for f in ["\\u001b]0;pwned\\u0007", long.as_str()] {
+        let p = d.join("h.jsonl");
+        let text = format!(
+            "{{\"type\":\"invoke\",\"process\":0,\"f\":\"read\",\"value\":null}}\n{{\"type\":\"ok\",\"process\":0,\"f\":\"read\",\"value\":1}}\n{{\"type\":\"invoke\",\"process\":0,\"f\":\"{f}\",\"value\":null}}\n"
+        );
+        std::fs::write(&p, text).unwrap();
+        let out = histcheck().arg("elle").arg(&p).output().unwrap();
+        assert_eq!(out.status.code(), Some(2));
+        assert!(!out.stderr.contains(&0x1b), "{}", String::from_utf8_lossy(&out.stderr));
+        assert!(out.stderr.len() < 2000, "{} bytes of stderr", out.stderr.len());
+    }
+    let _ = std::fs::remove_dir_all(&d);
+}

@@ -21,6 +21,7 @@
 //! `:process`, so reports point at the user's file.
 
 use crate::anomaly::CheckError;
+use history::builder::{shown_text, shown_value, QUOTE_CHARS};
 use history::{Atom, History, Id, Mop, MopKind, MopVal, OpType, OpValue, Value};
 
 /// The name of the single register's key.
@@ -151,7 +152,7 @@ pub fn to_transactions(h: &History) -> Result<History, CheckError> {
             Some("cas") => {
                 let (k, ov) = split(&mut out, &v)?;
                 let Some((old, new)) = pair(&ov) else {
-                    return Err(bad(i, format!("a cas value is [old new], found {ov}")));
+                    return Err(bad(i, format!("a cas value is [old new], found {}", shown_value(&ov, QUOTE_CHARS))));
                 };
                 match op.kind {
                     OpType::Ok => {
@@ -169,7 +170,13 @@ pub fn to_transactions(h: &History) -> Result<History, CheckError> {
                         out.ops[i].value = OpValue::Txn { start, len: 0 };
                         continue;
                     }
-                    return Err(bad(i, format!("a :txn value here is [[:read k v] [:write k v] …], found {v}")));
+                    return Err(bad(
+                        i,
+                        format!(
+                            "a :txn value here is [[:read k v] [:write k v] …], found {}",
+                            shown_value(&v, QUOTE_CHARS)
+                        ),
+                    ));
                 };
                 for (kind, k, x) in ms {
                     let k = out.atoms.intern_value(k);
@@ -181,7 +188,7 @@ pub fn to_transactions(h: &History) -> Result<History, CheckError> {
                 }
             }
             other => {
-                let f = other.map_or_else(|| "no :f".to_string(), |f| format!(":f :{f}"));
+                let f = other.map_or_else(|| "no :f".to_string(), |f| format!(":f :{}", shown_text(f, QUOTE_CHARS)));
                 return Err(bad(i, format!("it has {f}; a register history has only :read, :write and :cas ops")));
             }
         }
