@@ -64,7 +64,11 @@ pub fn neg(x: u8) -> u8 {
 #[derive(Clone, Copy, Debug)]
 pub enum Cur {
     Real(usize),
-    Beyond { time: f64, step: f64 },
+    /// Times and steps are exact integers (a time of nanoseconds since 1970 is past 2^53).
+    Beyond {
+        time: i64,
+        step: i64,
+    },
 }
 
 pub struct Eval<'a> {
@@ -142,11 +146,11 @@ impl<'a> Eval<'a> {
         match t {
             TE::Const(j) => Val::of_json(j),
             TE::Time(at) => match (at, cur) {
-                (At::Cur, Cur::Beyond { time, .. }) => num(time),
+                (At::Cur, Cur::Beyond { time, .. }) => Val::Int(time),
                 _ => self.pos_of(*at, cur, env).map_or(Val::Null, |p| Val::Int(self.tr.times[p])),
             },
             TE::Step(at) => match (at, cur) {
-                (At::Cur, Cur::Beyond { step, .. }) => num(step),
+                (At::Cur, Cur::Beyond { step, .. }) => Val::Int(step),
                 _ => self.pos_of(*at, cur, env).map_or(Val::Null, |p| Val::Int(p as i64)),
             },
             TE::Col { at, col, rest } => {
@@ -200,8 +204,8 @@ impl<'a> Eval<'a> {
         if refs[0] > 0 {
             return W;
         }
-        let t0 = self.horizon as f64;
-        let s0 = self.n as f64;
+        let t0 = self.horizon;
+        let s0 = self.n as i64;
         if refs[1] == 0 && refs[2] == 0 {
             return if self.atom(a, Cur::Beyond { time: t0, step: s0 }, env) { ALL } else { 0 };
         }
@@ -209,7 +213,8 @@ impl<'a> Eval<'a> {
         if !monotone || refs[1] > 1 || refs[2] > 1 {
             return W;
         }
-        let big = 1e300;
+        // No time or step of a trace is larger.
+        let big = i64::MAX;
         let corners = [(t0, s0), (big, s0), (t0, big), (big, big)];
         let first = self.atom(a, Cur::Beyond { time: t0, step: s0 }, env);
         if corners.iter().all(|&(time, step)| self.atom(a, Cur::Beyond { time, step }, env) == first) {
@@ -624,8 +629,8 @@ impl<'a> Eval<'a> {
         match v {
             Val::Null => Key::Null,
             Val::Bool(b) => Key::Bool(*b),
-            Val::Int(i) => num_key(*i as f64),
-            Val::Num(f) => num_key(*f),
+            Val::Int(i) => Key::Int(*i),
+            Val::Num(f) => dbl_key(*f),
             Val::Str(s) => self.tr.strs.lookup(s).map_or_else(|| Key::Text(s.to_string()), Key::Str),
             Val::J(j) => Key::Text(canonical(j)),
             Val::Own(j) => Key::Text(canonical(j)),
@@ -639,7 +644,7 @@ impl<'a> Eval<'a> {
                     match self.tr.cols[*col][p] {
                         CVal::Str(s) => return Key::Str(s),
                         CVal::Null => return Key::Null,
-                        CVal::Int(x) => return num_key(x as f64),
+                        CVal::Int(x) => return Key::Int(x),
                         _ => {}
                     }
                 }
@@ -893,14 +898,6 @@ impl<'a> Eval<'a> {
                 self.value(*body, i, &env2)
             }
         }
-    }
-}
-
-fn num<'x>(f: f64) -> Val<'x> {
-    if f.fract() == 0.0 && f.abs() < 9.0e15 {
-        Val::Int(f as i64)
-    } else {
-        Val::Num(f)
     }
 }
 

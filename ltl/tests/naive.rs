@@ -59,10 +59,23 @@ fn num(x: f64) -> Json {
     serde_json::Number::from_f64(x).map_or(Json::Null, Json::Number)
 }
 
+/// Numbers by exact value (README, the numeric model): i64 integers are never
+/// rounded; a double with a fraction is small enough that rounding the integer
+/// keeps the order, and a whole double is compared as a 128-bit integer.
+fn num_order(x: &serde_json::Number, y: &serde_json::Number) -> Option<Ordering> {
+    let whole = |f: f64| f.fract() == 0.0 && f.abs() < 1e38;
+    match (x.as_i64(), y.as_i64(), x.as_f64()?, y.as_f64()?) {
+        (Some(p), Some(q), _, _) => Some(p.cmp(&q)),
+        (Some(p), None, _, g) if whole(g) => Some((p as i128).cmp(&(g as i128))),
+        (None, Some(q), f, _) if whole(f) => Some((f as i128).cmp(&(q as i128))),
+        (_, _, f, g) => f.partial_cmp(&g),
+    }
+}
+
 /// JSON equality, numbers compared numerically at any depth.
 fn eq(a: &Json, b: &Json) -> bool {
     match (a, b) {
-        (Json::Number(x), Json::Number(y)) => x.as_f64() == y.as_f64(),
+        (Json::Number(x), Json::Number(y)) => num_order(x, y) == Some(Ordering::Equal),
         (Json::Array(x), Json::Array(y)) => x.len() == y.len() && x.iter().zip(y).all(|(a, b)| eq(a, b)),
         (Json::Object(x), Json::Object(y)) => {
             x.len() == y.len() && x.iter().all(|(k, v)| y.get(k).is_some_and(|u| eq(v, u)))
@@ -77,7 +90,7 @@ fn eq(a: &Json, b: &Json) -> bool {
 /// Numbers numerically, strings lexically; nothing else is ordered.
 fn order(a: &Json, b: &Json) -> Option<Ordering> {
     match (a, b) {
-        (Json::Number(x), Json::Number(y)) => x.as_f64()?.partial_cmp(&y.as_f64()?),
+        (Json::Number(x), Json::Number(y)) => num_order(x, y),
         (Json::String(x), Json::String(y)) => Some(x.cmp(y)),
         _ => None,
     }
@@ -862,6 +875,8 @@ fn json_equality_and_order() {
     assert_eq!(order(&json!("ab"), &json!("b")), Some(Ordering::Less));
     assert_eq!(order(&json!(2), &json!(10.5)), Some(Ordering::Less));
     assert_eq!(order(&json!(true), &json!(false)), None);
+    assert!(!eq(&json!(9007199254740993i64), &json!(9007199254740992.0)));
+    assert_eq!(order(&json!(9007199254740993i64), &json!(9007199254740992.0)), Some(Ordering::Greater));
     assert!(!truthy(&json!({})) && truthy(&json!({"a": null})) && !truthy(&json!(0.0)) && truthy(&json!(-1)));
 }
 

@@ -169,3 +169,62 @@ fn floats_are_read_exactly_by_both_readers() {
     assert_eq!(st[0].record["state"]["x"].as_f64(), Some(0.22117889315424738));
     ltl::proof::check_proof(&st, &formula, &opts, &out.proof).unwrap();
 }
+
+/// The verdict of the fast evaluator, checked against the reference evaluator's
+/// verdict and by the proof checker.
+fn verdict_everywhere(f: &str, text: &str) -> Verdict {
+    let formula = ltl::parse::parse(f).unwrap_or_else(|e| panic!("{}", e.render(f)));
+    let opts = CompileOptions::default();
+    let plan = compile(&formula, &opts).unwrap();
+    let tr = load(text.as_bytes(), &plan.paths, &TraceOptions::default()).unwrap();
+    let out = ltl::evaluate(&plan, &tr, 3);
+    let st = load_steps(text.as_bytes(), &TraceOptions::default()).unwrap();
+    let r = ltl::reference::Ref::new(&plan, &st);
+    let env = vec![0; plan.n_vars as usize];
+    let reference = if r.value(plan.root, 0, ltl::eval::NV, &env) {
+        Holds
+    } else if !r.value(plan.root, 0, ltl::eval::W, &env) {
+        Fails
+    } else {
+        Pending
+    };
+    assert_eq!(out.verdict, reference, "{f}: the fast evaluator and the reference disagree");
+    ltl::proof::check_proof(&st, &formula, &opts, &out.proof).unwrap_or_else(|e| panic!("{f}: {e}"));
+    out.verdict
+}
+
+/// Integers compare exactly, never as doubles: a request whose id differs from
+/// the response's only past 2^53 is unanswered (the hash join of a compiled
+/// `bind` keyed integers by their f64 bits, so it matched and said `holds`).
+#[test]
+fn integers_compare_exactly_in_joins_and_comparisons() {
+    let req_resp = |a: &str, b: &str| {
+        format!(
+            "{{\"time\": 0, \"event\": {{\"kind\": \"request\", \"id\": {a}, \"ids\": [{a}]}}}}\n\
+             {{\"time\": 1, \"event\": {{\"kind\": \"response\", \"id\": {b}, \"ids\": [{b}]}}}}\n"
+        )
+    };
+    let answered = "always (event.kind == \"request\" -> bind w. eventually (event.kind == \"response\" && event.id == w.event.id))";
+    let answered_list = "always (event.kind == \"request\" -> bind w. eventually (event.kind == \"response\" && event.ids == w.event.ids))";
+    for (a, b) in [("9007199254740993", "9007199254740992"), ("12345678901234567", "12345678901234568")] {
+        assert_eq!(verdict_everywhere(answered, &req_resp(a, b)), Pending, "{a} vs {b}");
+        assert_eq!(verdict_everywhere(answered_list, &req_resp(a, b)), Pending, "[{a}] vs [{b}]");
+        assert_eq!(verdict_everywhere(answered, &req_resp(a, a)), Holds, "{a}");
+        assert_eq!(verdict_everywhere(answered_list, &req_resp(a, a)), Holds, "[{a}]");
+    }
+    // An integer and a double are equal only when they are the same number.
+    assert_eq!(verdict_everywhere(answered, &req_resp("7", "7.0")), Holds);
+    assert_eq!(verdict_everywhere(answered, &req_resp("9007199254740993", "9007199254740992.0")), Pending);
+    assert_eq!(verdict_everywhere(answered_list, &req_resp("9007199254740993", "9007199254740992.0")), Pending);
+    let t = "{\"time\": 0, \"state\": {\"a\": 9007199254740993, \"max\": 9223372036854775807}}\n";
+    assert_eq!(verdict_everywhere("state.a == 9007199254740992.0", t), Fails);
+    assert_eq!(verdict_everywhere("state.a > 9007199254740992.0", t), Holds);
+    assert_eq!(verdict_everywhere("state.a != 9007199254740992", t), Holds);
+    assert_eq!(verdict_everywhere("state.a - 1 == 9007199254740992", t), Holds);
+    // Past i64, the exact result is rounded to a double: 2^63 > 2^63 - 1.
+    assert_eq!(verdict_everywhere("state.max + 1 > state.max", t), Holds);
+    assert_eq!(verdict_everywhere("state.max * 2 > state.max", t), Holds);
+    // Doubles are doubles.
+    assert_eq!(verdict_everywhere("0.1 + 0.2 == 0.3", t), Fails);
+    assert_eq!(verdict_everywhere("1 == 1.0 && 7 / 2 == 3.5 && 6 / 3 == 2", t), Holds);
+}
