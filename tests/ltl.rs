@@ -347,4 +347,13 @@ fn before_prefers_the_records_own_before() {
     expect_code(&run(&["before.r.v == 0 && next before.r.v == 1", own]), 0);
     expect_code(&run(&["before.r.v == null && next before.r.v == 1", bare]), 0);
     expect_code(&run(&["always (before.r.v == null || before.r.v < state.r.v)", own]), 0);
+    // A record's own `before` is the whole before-state: a node it lacks is null,
+    // not the previous step's (the same rule for `len(before)` and `@n.path`).
+    let partial = &temp_trace(
+        "before-partial",
+        "{\"time\": 0, \"state\": {\"r\": {\"v\": 1}}}\n{\"time\": 1, \"state\": {\"r\": {\"v\": 2}}, \"before\": {\"s\": {\"v\": 0}}}\n",
+    );
+    expect_code(&run(&["next (before.r.v == null && len(before) == 1 && before.s.v == 0)", partial]), 0);
+    expect_code(&run(&["--syntax", "detsys", "<> (@s.v = `0`)", partial]), 0);
+    expect_code(&run(&["--syntax", "detsys", "[] ~(@r.v = `1`)", partial]), 0);
 }

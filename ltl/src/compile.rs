@@ -70,10 +70,11 @@ pub enum TE {
     /// never a `Col`, a `Sub` or an `Alt`, and the first segment of a `Const` base
     /// is dynamic.
     Sub(Box<TE>, Vec<TSeg>),
-    /// The first value if it is not null, else the second: `before…` is the
-    /// record's own `before` (a stored detsys run has the deployment state there at
-    /// step 0), else the previous step's state.
-    Alt(Box<TE>, Box<TE>),
+    /// `Alt(c, a, b)`: `a` if `c` is true, else `b`. `before…` is a path into
+    /// the record's own `before` when the record has one (not null: a stored
+    /// detsys run has the deployment state there at step 0), else into the
+    /// previous step's state; `c` reads whether it has one.
+    Alt(Box<TE>, Box<TE>, Box<TE>),
 }
 
 #[derive(Clone, Debug)]
@@ -462,12 +463,14 @@ impl C<'_> {
         })
     }
 
-    /// `before…` at a step: the record's own `before` there (`own`), where it gives
-    /// a value, else the state at the step before (`prev`).
+    /// `before…` at a step: the record's own `before` there (`own`) when the
+    /// record has one (not null), whole: a key it lacks is null; else the state at
+    /// the step before (`prev`).
     fn before(&mut self, own: At, prev: At, segs: Vec<TSeg>) -> Result<TE, CompileError> {
+        let has = self.path(own, vec![PSeg::Key("before".into()), PSeg::Present], vec![])?;
         let own = self.path(own, vec![PSeg::Key("before".into())], segs.clone())?;
         let prev = self.path(prev, vec![PSeg::Key("state".into())], segs)?;
-        Ok(TE::Alt(Box::new(own), Box::new(prev)))
+        Ok(TE::Alt(Box::new(has), Box::new(own), Box::new(prev)))
     }
 
     fn seg(&mut self, s: &Seg, env: &Env) -> Result<TSeg, CompileError> {
@@ -604,9 +607,9 @@ pub(crate) fn sub(mut base: TE, segs: Vec<TSeg>) -> TE {
                 rest.extend(it);
                 return TE::Col { at, col, rest };
             }
-            (TE::Alt(a, b), s) => {
+            (TE::Alt(c, a, b), s) => {
                 let segs: Vec<TSeg> = std::iter::once(s).chain(it).collect();
-                return TE::Alt(Box::new(sub(*a, segs.clone())), Box::new(sub(*b, segs)));
+                return TE::Alt(c, Box::new(sub(*a, segs.clone())), Box::new(sub(*b, segs)));
             }
             (TE::Sub(b, mut rest), s) => {
                 rest.push(s);
@@ -671,7 +674,7 @@ pub fn te_free(t: &TE) -> u64 {
         TE::Arith(_, a, b) => te_free(a) | te_free(b),
         TE::Neg(a) | TE::Len(a) => te_free(a),
         TE::Array(xs) => xs.iter().fold(0, |acc, x| acc | te_free(x)),
-        TE::Alt(a, b) => te_free(a) | te_free(b),
+        TE::Alt(c, a, b) => te_free(c) | te_free(a) | te_free(b),
         TE::Sub(b, rest) => rest.iter().fold(te_free(b), |acc, s| match s {
             TSeg::Dyn(t) => acc | te_free(t),
             _ => acc,
@@ -719,7 +722,8 @@ pub fn te_cur_refs(t: &TE) -> [usize; 3] {
             }
             TE::Neg(a) | TE::Len(a) => go(a, acc),
             TE::Array(xs) => xs.iter().for_each(|x| go(x, acc)),
-            TE::Alt(a, b) => {
+            TE::Alt(c, a, b) => {
+                go(c, acc);
                 go(a, acc);
                 go(b, acc);
             }

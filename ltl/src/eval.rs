@@ -158,10 +158,13 @@ impl<'a> Eval<'a> {
                 self.segs(self.cell(self.tr.cols[*col][p]), rest, cur, env)
             }
             TE::Sub(base, rest) => self.segs(self.term(base, cur, env), rest, cur, env),
-            TE::Alt(a, b) => match self.term(a, cur, env) {
-                Val::Null => self.term(b, cur, env),
-                v => v,
-            },
+            TE::Alt(c, a, b) => {
+                if truthy(&self.term(c, cur, env)) {
+                    self.term(a, cur, env)
+                } else {
+                    self.term(b, cur, env)
+                }
+            }
             TE::Arith(op, a, b) => arith(*op, &self.term(a, cur, env), &self.term(b, cur, env)),
             TE::Neg(a) => neg_val(&self.term(a, cur, env)),
             TE::Len(a) => len(&self.term(a, cur, env)),

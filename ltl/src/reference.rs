@@ -154,7 +154,8 @@ fn reads(t: &TE, acc: &mut [usize; 3]) {
         }
         TE::Neg(a) | TE::Len(a) => reads(a, acc),
         TE::Array(xs) => xs.iter().for_each(|x| reads(x, acc)),
-        TE::Alt(a, b) => {
+        TE::Alt(c, a, b) => {
+            reads(c, acc);
             reads(a, acc);
             reads(b, acc);
         }
@@ -222,19 +223,27 @@ impl<'a> Ref<'a> {
                     let next = match s {
                         crate::trace::PSeg::Key(k) => v.get(k.as_str()),
                         crate::trace::PSeg::Idx(i) => v.get(*i),
+                        // there and not null (a missing path stops the walk before: false)
+                        crate::trace::PSeg::Present => return Json::Bool(!v.is_null()),
                     };
                     match next {
                         Some(x) => v = x,
+                        None if self.plan.paths[*col].last() == Some(&crate::trace::PSeg::Present) => {
+                            return Json::Bool(false)
+                        }
                         None => return Json::Null,
                     }
                 }
                 self.segs(v.clone(), rest, pos, env)
             }
             TE::Sub(base, rest) => self.segs(self.term(base, pos, env), rest, pos, env),
-            TE::Alt(a, b) => match self.term(a, pos, env) {
-                Json::Null => self.term(b, pos, env),
-                v => v,
-            },
+            TE::Alt(c, a, b) => {
+                if truthy(&self.term(c, pos, env)) {
+                    self.term(a, pos, env)
+                } else {
+                    self.term(b, pos, env)
+                }
+            }
             TE::Arith(op, a, b) => arith(*op, &self.term(a, pos, env), &self.term(b, pos, env)),
             TE::Neg(a) => match self.term(a, pos, env) {
                 Json::Number(n) => match n.as_i64() {

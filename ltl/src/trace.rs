@@ -28,6 +28,9 @@ use std::fmt;
 pub enum PSeg {
     Key(String),
     Idx(usize),
+    /// Only as the last segment: whether the path so far is there and not null
+    /// (a boolean column; the value itself is not kept).
+    Present,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
@@ -128,6 +131,8 @@ struct TNode {
     keys: Vec<(Vec<u8>, u32)>,
     idxs: Vec<(usize, u32)>,
     col: Option<u32>,
+    /// The column of `PSeg::Present` after this node's path.
+    present: Option<u32>,
     time: bool,
 }
 
@@ -135,6 +140,11 @@ impl Trie {
     fn build(paths: &[Vec<PSeg>], time_field: &[String]) -> Trie {
         let mut t = Trie { nodes: vec![TNode::default()] };
         for (c, p) in paths.iter().enumerate() {
+            if let Some((PSeg::Present, prefix)) = p.split_last() {
+                let n = t.insert(prefix);
+                t.nodes[n as usize].present = Some(c as u32);
+                continue;
+            }
             let n = t.insert(p);
             t.nodes[n as usize].col = Some(c as u32);
         }
@@ -149,6 +159,7 @@ impl Trie {
             let next = match seg {
                 PSeg::Key(k) => self.nodes[cur as usize].keys.iter().find(|(kk, _)| kk == k.as_bytes()).map(|x| x.1),
                 PSeg::Idx(i) => self.nodes[cur as usize].idxs.iter().find(|(ii, _)| ii == i).map(|x| x.1),
+                PSeg::Present => continue,
             };
             cur = match next {
                 Some(n) => n,
@@ -158,6 +169,7 @@ impl Trie {
                     match seg {
                         PSeg::Key(k) => self.nodes[cur as usize].keys.push((k.as_bytes().to_vec(), n)),
                         PSeg::Idx(i) => self.nodes[cur as usize].idxs.push((*i, n)),
+                        PSeg::Present => {}
                     }
                     n
                 }
@@ -532,6 +544,9 @@ impl Scan<'_, '_> {
         }
         let (col, time, has_children) = {
             let n = &self.trie.nodes[node as usize];
+            if let Some(p) = n.present {
+                self.tr.cols[p as usize][self.step] = CVal::Bool(self.peek() != Some(b'n'));
+            }
             (n.col, n.time, !n.keys.is_empty() || !n.idxs.is_empty())
         };
         let start = self.i;
@@ -968,8 +983,12 @@ fn json_at<'a>(j: &'a Json, p: &[PSeg]) -> Option<&'a Json> {
     p.iter().try_fold(j, |v, s| match s {
         PSeg::Key(k) => v.get(k.as_str()),
         PSeg::Idx(i) => v.get(*i),
+        PSeg::Present => Some(if v.is_null() { &FALSE } else { &TRUE }),
     })
 }
+
+static TRUE: Json = Json::Bool(true);
+static FALSE: Json = Json::Bool(false);
 
 /// Every line as a [`Step`], with merge patches applied.
 pub fn load_steps(bytes: &[u8], opts: &TraceOptions) -> Result<Vec<Step>, TraceError> {
@@ -1040,6 +1059,7 @@ pub fn from_steps(steps: &[Step], paths: &[Vec<PSeg>]) -> Trace {
         let mut col = Vec::with_capacity(steps.len());
         for s in steps {
             let v = match json_at(&s.record, p) {
+                None if p.last() == Some(&PSeg::Present) => CVal::Bool(false),
                 None | Some(Json::Null) => CVal::Null,
                 Some(Json::Bool(b)) => CVal::Bool(*b),
                 Some(Json::Number(n)) => n.as_i64().map_or(CVal::Num(n.as_f64().unwrap_or(f64::NAN)), CVal::Int),

@@ -211,12 +211,12 @@ impl<'a> Naive<'a> {
                     Root::Time => json!(self.time(i)),
                     Root::Step => json!(i),
                     Root::Record => rec.clone(),
-                    // the record's own `before` where it gives a value, else the
-                    // previous step's state (null at step 0)
+                    // the record's own `before` when it has one (not null), whole,
+                    // else the previous step's state (null at step 0)
                     Root::Before => {
-                        let own = self.segs(rec.get("before").cloned().unwrap_or(Json::Null), segs, i, env);
+                        let own = rec.get("before").cloned().unwrap_or(Json::Null);
                         if !own.is_null() {
-                            return own;
+                            return self.segs(own, segs, i, env);
                         }
                         match i {
                             0 => Json::Null,
@@ -239,13 +239,13 @@ impl<'a> Naive<'a> {
                                 Some("time") => json!(self.time(*p)),
                                 Some("step") => json!(*p),
                                 Some("$") => self.steps[*p].record.clone(),
-                                // as `before` at w: w's record's own `before` where it gives a
-                                // value, else the state at the step before w (null at step 0)
+                                // as `before` at w: w's record's own `before` when it has
+                                // one (not null), else the state at the step before w (null
+                                // at step 0)
                                 Some("before") => {
                                     let own = self.steps[*p].record.get("before").cloned().unwrap_or(Json::Null);
-                                    let own = self.segs(own, rest, i, env);
                                     if !own.is_null() {
-                                        return own;
+                                        return self.segs(own, rest, i, env);
                                     }
                                     match *p {
                                         0 => Json::Null,

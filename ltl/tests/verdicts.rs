@@ -228,3 +228,32 @@ fn integers_compare_exactly_in_joins_and_comparisons() {
     assert_eq!(verdict_everywhere("0.1 + 0.2 == 0.3", t), Fails);
     assert_eq!(verdict_everywhere("1 == 1.0 && 7 / 2 == 3.5 && 6 / 3 == 2", t), Holds);
 }
+
+/// One rule for `before`: a record's own `before`, when it has one (not null), is
+/// the whole state before the step, so a key it lacks is null; only a record
+/// without one reads the previous step's state. `len(before)`, `before.x`,
+/// `w.before.x` and `before[k]` agree. (`before.x` used to fall back to the
+/// previous state key by key while `len(before)` read the record's own.)
+#[test]
+fn before_is_the_records_own_before_whole_or_the_previous_state() {
+    let text = concat!(
+        "{\"time\": 0, \"state\": {\"r\": {\"v\": 1}, \"k\": \"r\"}}\n",
+        "{\"time\": 1, \"state\": {\"r\": {\"v\": 2}, \"k\": \"r\"}, \"before\": {\"q\": 5}}\n",
+        "{\"time\": 2, \"state\": {\"r\": {\"v\": 3}, \"k\": \"r\"}, \"before\": null}\n",
+    );
+    for (f, want) in [
+        ("next before.r.v == null", Holds),
+        ("next before.q == 5", Holds),
+        ("next len(before) == 1", Holds),
+        ("next before[state.k].v == null", Holds),
+        ("next bind w. w.before.r == null", Holds),
+        ("next (bind w. w.before.q == 5)", Holds),
+        // A null `before` is no `before`: the previous state.
+        ("next next (before.r.v == 2 && len(before) == 2)", Holds),
+        ("next next before.q == null", Holds),
+        // Step 0 without one: null.
+        ("before == null && before.r.v == null", Holds),
+    ] {
+        assert_eq!(verdict_everywhere(f, text), want, "{f}");
+    }
+}
