@@ -357,3 +357,57 @@ fn before_prefers_the_records_own_before() {
     expect_code(&run(&["--syntax", "detsys", "<> (@s.v = `0`)", partial]), 0);
     expect_code(&run(&["--syntax", "detsys", "[] ~(@r.v = `1`)", partial]), 0);
 }
+
+/// The `--json` document, byte for byte: keys in the documented order (a typed
+/// document, not a map whose keys come out sorted), a warning for a path no
+/// record has, and ids past 2^53 compared exactly (the request is unanswered).
+#[test]
+fn json_output_is_the_documented_document_exactly() {
+    let f = "always (event.kind == \"request\" -> bind w. eventually (event.kind == \"response\" && event.id == w.event.id)) && always state.n1.rol != \"x\"";
+    let o = run(&["--json", "--samples", "1", f, "fixtures/ltl/golden.jsonl"]);
+    expect_code(&o, 3);
+    let want = std::fs::read_to_string(format!("{}/fixtures/ltl/golden.json", env!("CARGO_MANIFEST_DIR"))).unwrap();
+    assert_eq!(out(&o), want);
+    assert_eq!(
+        err(&o),
+        "warning: fixtures/ltl/golden.jsonl: no record of the trace has `state.n1.rol`, so it reads null at every step (did you mean `state.n1.role`?)\n"
+    );
+}
+
+/// A path no record has (a typo, a node the trace lacks) is named on stderr and
+/// in `--json`, with the closest existing path; detsys node names too.
+#[test]
+fn absent_paths_are_warned_about() {
+    let o = run(&["forall a in nodes. always state[a].rol != \"leader\"", CLUSTER]);
+    expect_code(&o, 0);
+    assert!(
+        err(&o).contains(
+            "no record of the trace has `state.n1.rol`, so it reads null at every step (did you mean `state.n1.role`?)"
+        ),
+        "{}",
+        err(&o)
+    );
+    let o = run(&["--syntax", "detsys", "[] ~(@n9'.role = `\"leader\"`)", CLUSTER]);
+    assert!(err(&o).contains("no record of the trace has `state.n9`, so `state.n9.role` reads null at every step (did you mean `state.n1`?)"), "{}", err(&o));
+    let (d, _) = json(&["-f", "a=always state.n1.rol == null", "-f", "b=always state.n1.role != null", CLUSTER]);
+    assert_eq!(d["results"][0]["warnings"][0]["closest"], "state.n1.role");
+    assert_eq!(d["results"][1]["warnings"], serde_json::json!([]));
+    // Paths that exist somewhere, even as null, are not warned about.
+    let o = run(&["always (event.node == null || event.node != null)", CLUSTER]);
+    assert_eq!(err(&o), "");
+}
+
+/// Proofs embed at most 64 elements of an array (and 256 characters of a
+/// string), with a count of what was cut, in JSON and in text.
+#[test]
+fn big_values_in_proofs_are_capped() {
+    let xs: Vec<String> = (0..1000).map(|i| i.to_string()).collect();
+    let t = temp_trace("big-values", &format!("{{\"time\": 0, \"state\": {{\"xs\": [{}]}}}}\n", xs.join(", ")));
+    let (d, o) = json(&["state.xs == []", &t]);
+    expect_code(&o, 1);
+    let left = &d["proof"]["left"];
+    assert_eq!(left["value"].as_array().map(Vec::len), Some(64));
+    assert_eq!(left["cut"], 936);
+    let o = run(&["state.xs == []", &t]);
+    assert!(out(&o).contains("(… 936 more elements, keys or characters cut)"), "{}", out(&o));
+}

@@ -137,6 +137,10 @@ pub struct Plan {
     pub paths: Vec<Vec<PSeg>>,
     pub pats: HashMap<N, BindPat>,
     pub n_vars: u32,
+    /// The columns the formula reads as paths of its own, ascending: a trace where
+    /// no record has one of them deserves a warning ([`crate::absent_paths`]).
+    /// (Not the record's own `before`, which most traces lack.)
+    pub warn_cols: Vec<usize>,
     pub uses_nodes: bool,
     /// [`CompileOptions::end_time`].
     pub end_time: Option<i64>,
@@ -173,6 +177,8 @@ struct C<'o> {
     plan: Plan,
     path_ids: HashMap<Vec<PSeg>, usize>,
     bind_slots: HashMap<*const Formula, u32>,
+    /// While compiling a path into a record's own `before`: no warning if absent.
+    quiet: bool,
 }
 
 /// Whether a formula uses the `nodes` domain (so the caller knows to compute it).
@@ -206,14 +212,18 @@ pub fn compile_with_paths(f: &Formula, opts: &CompileOptions, paths: Vec<Vec<PSe
             paths,
             pats: HashMap::new(),
             n_vars: 0,
+            warn_cols: vec![],
             uses_nodes: uses_nodes(f),
             end_time: opts.end_time,
         },
         path_ids,
         bind_slots: HashMap::new(),
+        quiet: false,
     };
     let root = c.formula(f, &HashMap::new())?;
     c.plan.root = root;
+    c.plan.warn_cols.sort_unstable();
+    c.plan.warn_cols.dedup();
     Ok(c.plan)
 }
 
@@ -467,8 +477,11 @@ impl C<'_> {
     /// record has one (not null), whole: a key it lacks is null; else the state at
     /// the step before (`prev`).
     fn before(&mut self, own: At, prev: At, segs: Vec<TSeg>) -> Result<TE, CompileError> {
-        let has = self.path(own, vec![PSeg::Key("before".into()), PSeg::Present], vec![])?;
-        let own = self.path(own, vec![PSeg::Key("before".into())], segs.clone())?;
+        self.quiet = true;
+        let has = self.path(own, vec![PSeg::Key("before".into()), PSeg::Present], vec![]);
+        let own = self.path(own, vec![PSeg::Key("before".into())], segs.clone());
+        self.quiet = false;
+        let (has, own) = (has?, own?);
         let prev = self.path(prev, vec![PSeg::Key("state".into())], segs)?;
         Ok(TE::Alt(Box::new(has), Box::new(own), Box::new(prev)))
     }
@@ -497,6 +510,9 @@ impl C<'_> {
             }
         }
         let col = self.col(prefix);
+        if !self.quiet {
+            self.plan.warn_cols.push(col);
+        }
         Ok(TE::Col { at, col, rest })
     }
 

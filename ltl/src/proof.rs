@@ -11,7 +11,8 @@
 use crate::compile::*;
 use crate::eval::{Eval, NV, S, W};
 use crate::syntax::{CmpOp, Quant};
-use serde_json::{json, Value as Json};
+use serde::Serialize;
+use serde_json::Value as Json;
 
 /// One proof node: that the node's formula is true (`sat`) or false at `step`, in
 /// one of the three views (`S`, `NV` or `W`).
@@ -428,14 +429,156 @@ impl Proof {
     }
 }
 
-fn at(times: &[i64], step: usize) -> Json {
-    json!({"step": step, "time": times.get(step).copied().unwrap_or(0)})
+/// A step and its time, in JSON: `{"step", "time"}`.
+#[derive(Clone, Copy, Debug, Serialize)]
+pub struct AtDoc {
+    pub step: usize,
+    pub time: i64,
 }
 
-fn range_json(r: &Range, times: &[i64]) -> Json {
-    let (from, to) = if r.count > 0 { (at(times, r.from), at(times, r.to - 1)) } else { (Json::Null, Json::Null) };
-    json!({"from": from, "to": to, "count": r.count, "open_end": r.open_end,
-           "samples": r.samples.iter().map(|p| p.to_json(times)).collect::<Vec<_>>()})
+fn at(times: &[i64], step: usize) -> AtDoc {
+    AtDoc { step, time: times.get(step).copied().unwrap_or(0) }
+}
+
+/// How much of a value a proof embeds: arrays and objects keep their first
+/// [`CAP_ITEMS`] elements or keys, strings their first [`CAP_CHARS`] characters,
+/// at any depth; what was cut is counted.
+pub const CAP_ITEMS: usize = 64;
+pub const CAP_CHARS: usize = 256;
+
+/// `v` cut to the caps, and how many elements, keys and characters were cut.
+pub fn capped(v: &Json) -> (Json, u64) {
+    fn go(v: &Json, cut: &mut u64) -> Json {
+        match v {
+            Json::String(s) => match s.char_indices().nth(CAP_CHARS) {
+                Some((b, _)) => {
+                    *cut += s[b..].chars().count() as u64;
+                    Json::String(s[..b].to_string())
+                }
+                None => v.clone(),
+            },
+            Json::Array(a) => {
+                *cut += a.len().saturating_sub(CAP_ITEMS) as u64;
+                Json::Array(a.iter().take(CAP_ITEMS).map(|x| go(x, cut)).collect())
+            }
+            Json::Object(o) => {
+                *cut += o.len().saturating_sub(CAP_ITEMS) as u64;
+                Json::Object(o.iter().take(CAP_ITEMS).map(|(k, x)| (k.clone(), go(x, cut))).collect())
+            }
+            _ => v.clone(),
+        }
+    }
+    let mut cut = 0;
+    let j = go(v, &mut cut);
+    (j, cut)
+}
+
+/// A compared value in a proof: `{"text", "value", "cut"?}`; `cut` (present only
+/// when the value was capped) counts the elements, keys and characters left out.
+#[derive(Clone, Debug, Serialize)]
+pub struct OperandDoc<'p> {
+    pub text: &'p str,
+    pub value: Json,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cut: Option<u64>,
+}
+
+impl<'p> OperandDoc<'p> {
+    fn of(text: &'p str, v: &Json) -> OperandDoc<'p> {
+        let (value, cut) = capped(v);
+        OperandDoc { text, value, cut: (cut > 0).then_some(cut) }
+    }
+}
+
+/// A range of steps: `{"from", "to", "count", "open_end", "samples"}` (`from` and
+/// `to` are null when the range is empty).
+#[derive(Clone, Debug, Serialize)]
+pub struct RangeDoc<'p> {
+    pub from: Option<AtDoc>,
+    pub to: Option<AtDoc>,
+    pub count: usize,
+    pub open_end: bool,
+    pub samples: Vec<ProofDoc<'p>>,
+}
+
+fn range_doc<'p>(r: &'p Range, times: &[i64]) -> RangeDoc<'p> {
+    let (from, to) = if r.count > 0 { (Some(at(times, r.from)), Some(at(times, r.to - 1))) } else { (None, None) };
+    RangeDoc {
+        from,
+        to,
+        count: r.count,
+        open_end: r.open_end,
+        samples: r.samples.iter().map(|p| p.doc(times)).collect(),
+    }
+}
+
+/// One element of a quantifier's domain and its proof: `{"value", "proof"}`.
+#[derive(Clone, Debug, Serialize)]
+pub struct SampleDoc<'p> {
+    pub value: Json,
+    pub proof: ProofDoc<'p>,
+}
+
+/// A proof node in JSON, with its keys in this order (absent ones left out):
+/// `kind`, `op`, `formula`, `step`, `time`, `view` (only when not neutral), then
+/// by operator `var`, `value`, `count` (`bind` and quantifiers); `compare`,
+/// `left`, `right` (atoms); `subs`; `side`, `sub`; `witness`; `reason`,
+/// `open_end` (`next`/`prev` without a usable step); `past_end`; `range`;
+/// `along`; `stop`, `right_false` (`until`/`since`); `samples` (quantifiers).
+#[derive(Clone, Debug, Serialize)]
+pub struct ProofDoc<'p> {
+    pub kind: &'static str,
+    pub op: &'static str,
+    pub formula: &'p str,
+    pub step: usize,
+    pub time: i64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub view: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub var: Option<&'p str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub value: Option<Json>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub count: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub compare: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub left: Option<OperandDoc<'p>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub right: Option<OperandDoc<'p>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub subs: Option<Vec<ProofDoc<'p>>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub side: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sub: Option<Box<ProofDoc<'p>>>,
+    /// `Some(None)`: an `until` witnessed only past the end (JSON null).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub witness: Option<Option<Box<ProofDoc<'p>>>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<&'p str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub open_end: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub past_end: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub range: Option<RangeDoc<'p>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub along: Option<RangeDoc<'p>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stop: Option<Option<Box<ProofDoc<'p>>>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub right_false: Option<RangeDoc<'p>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub samples: Option<Vec<SampleDoc<'p>>>,
+}
+
+/// A value for the text rendering: capped, with what was cut counted.
+fn shown(v: &Json) -> String {
+    match capped(v) {
+        (j, 0) => j.to_string(),
+        (j, cut) => format!("{j} (… {cut} more elements, keys or characters cut)"),
+    }
 }
 
 pub fn view_name(v: u8) -> &'static str {
@@ -447,69 +590,87 @@ pub fn view_name(v: u8) -> &'static str {
 }
 
 impl Proof {
-    pub fn to_json(&self, times: &[i64]) -> Json {
-        let mut o = serde_json::Map::new();
-        o.insert("kind".into(), Json::from(if self.sat { "satisfaction" } else { "violation" }));
-        o.insert("op".into(), Json::from(self.op));
-        o.insert("formula".into(), Json::from(self.text.clone()));
-        o.insert("step".into(), Json::from(self.step));
-        o.insert("time".into(), Json::from(self.time));
-        if self.view != NV {
-            o.insert("view".into(), Json::from(view_name(self.view)));
+    /// The JSON document of the proof ([`ProofDoc`]), values capped.
+    pub fn doc(&self, times: &[i64]) -> ProofDoc<'_> {
+        fn boxed<'q>(p: &'q Proof, times: &[i64]) -> Box<ProofDoc<'q>> {
+            Box::new(p.doc(times))
         }
-        let mut put = |k: &str, v: Json| {
-            o.insert(k.into(), v);
+        let mut d = ProofDoc {
+            kind: if self.sat { "satisfaction" } else { "violation" },
+            op: self.op,
+            formula: &self.text,
+            step: self.step,
+            time: self.time,
+            view: (self.view != NV).then(|| view_name(self.view)),
+            var: None,
+            value: None,
+            count: None,
+            compare: None,
+            left: None,
+            right: None,
+            subs: None,
+            side: None,
+            sub: None,
+            witness: None,
+            reason: None,
+            open_end: None,
+            past_end: None,
+            range: None,
+            along: None,
+            stop: None,
+            right_false: None,
+            samples: None,
         };
         match &self.detail {
             Detail::Leaf => {}
             Detail::Cmp { op, left, right } => {
-                if let Some(op) = op {
-                    put("compare", Json::from(op.symbol()));
-                }
-                put("left", json!({"text": left.text, "value": left.value}));
-                if let Some(r) = right {
-                    put("right", json!({"text": r.text, "value": r.value}));
-                }
+                d.compare = op.map(|o| o.symbol());
+                d.left = Some(OperandDoc::of(&left.text, &left.value));
+                d.right = right.as_ref().map(|r| OperandDoc::of(&r.text, &r.value));
             }
-            Detail::Subs(xs) => put("subs", Json::Array(xs.iter().map(|p| p.to_json(times)).collect())),
+            Detail::Subs(xs) => d.subs = Some(xs.iter().map(|p| p.doc(times)).collect()),
             Detail::Side { right, sub } => {
-                put("side", Json::from(if *right { "right" } else { "left" }));
-                put("sub", sub.to_json(times));
+                d.side = Some(if *right { "right" } else { "left" });
+                d.sub = Some(boxed(sub, times));
             }
-            Detail::Witness(sub) => put("witness", sub.to_json(times)),
+            Detail::Witness(sub) => d.witness = Some(Some(boxed(sub, times))),
             Detail::NoStep { reason, open_end } => {
-                put("reason", Json::from(reason.clone()));
-                put("open_end", Json::from(*open_end));
+                d.reason = Some(reason);
+                d.open_end = Some(*open_end);
             }
-            Detail::PastEnd => put("past_end", Json::Bool(true)),
-            Detail::Range(r) => put("range", range_json(r, times)),
+            Detail::PastEnd => d.past_end = Some(true),
+            Detail::Range(r) => d.range = Some(range_doc(r, times)),
             Detail::Sat2 { witness, along } => {
-                put("witness", witness.as_ref().map_or(Json::Null, |w| w.to_json(times)));
-                put("along", range_json(along, times));
+                d.witness = Some(witness.as_deref().map(|p| boxed(p, times)));
+                d.along = Some(range_doc(along, times));
             }
             Detail::Viol2 { stop, psi } => {
-                put("stop", stop.as_ref().map_or(Json::Null, |w| w.to_json(times)));
-                put("right_false", range_json(psi, times));
+                d.stop = Some(stop.as_deref().map(|p| boxed(p, times)));
+                d.right_false = Some(range_doc(psi, times));
             }
             Detail::Bind { var, sub } => {
-                put("var", Json::from(var.clone()));
-                put("sub", sub.to_json(times));
+                d.var = Some(var);
+                d.sub = Some(boxed(sub, times));
             }
             Detail::One { var, value, sub } => {
-                put("var", Json::from(var.clone()));
-                put("value", value.clone());
-                put("sub", sub.to_json(times));
+                d.var = Some(var);
+                d.value = Some(capped(value).0);
+                d.sub = Some(boxed(sub, times));
             }
             Detail::All { var, count, samples } => {
-                put("var", Json::from(var.clone()));
-                put("count", Json::from(*count));
-                put(
-                    "samples",
-                    Json::Array(samples.iter().map(|(v, p)| json!({"value": v, "proof": p.to_json(times)})).collect()),
-                );
+                d.var = Some(var);
+                d.count = Some(*count);
+                d.samples =
+                    Some(samples.iter().map(|(v, p)| SampleDoc { value: capped(v).0, proof: p.doc(times) }).collect());
             }
         }
-        Json::Object(o)
+        d
+    }
+
+    /// [`Proof::doc`] as a JSON value (for tests and callers that inspect it; its
+    /// object keys are then sorted: print [`Proof::doc`] for the documented order).
+    pub fn to_json(&self, times: &[i64]) -> Json {
+        serde_json::to_value(self.doc(times)).unwrap_or(Json::Null)
     }
 
     /// The proof as an indented tree, a step and time on every line.
@@ -539,9 +700,17 @@ impl Proof {
         let line = match &self.detail {
             Detail::Leaf => self.text.clone(),
             Detail::Cmp { op: Some(op), left, right: Some(r) } => {
-                format!("{} {} {}: {} {} {}", left.text, op.symbol(), r.text, left.value, op.symbol(), r.value)
+                format!(
+                    "{} {} {}: {} {} {}",
+                    left.text,
+                    op.symbol(),
+                    r.text,
+                    shown(&left.value),
+                    op.symbol(),
+                    shown(&r.value)
+                )
             }
-            Detail::Cmp { left, .. } => format!("{}: {}", left.text, left.value),
+            Detail::Cmp { left, .. } => format!("{}: {}", left.text, shown(&left.value)),
             Detail::Witness(w) => {
                 let verb = match (self.op, self.sat) {
                     ("always", false) | ("historically", false) => "false at",
@@ -577,7 +746,7 @@ impl Proof {
             Detail::Bind { var, .. } => format!("{}: {var} = {}", self.text, t(self.step)),
             Detail::One { var, value, .. } => {
                 let verb = if self.sat { "holds" } else { "fails" };
-                format!("{}: {verb} for {var} = {value}", self.text)
+                format!("{}: {verb} for {var} = {}", self.text, shown(value))
             }
             Detail::All { var, count, .. } => {
                 let verb = if self.sat { "holds" } else { "fails" };

@@ -101,6 +101,57 @@ pub struct Trace {
     /// Arrays and objects referred to by `CVal::Big`.
     pub big: Vec<Json>,
     pub strs: Interner,
+    /// Which projected paths some record has, for [`crate::absent_paths`].
+    pub presence: Presence,
+}
+
+/// What the readers note about the projected paths while they read, so that a
+/// path no record has can be reported with the closest one that exists, with no
+/// further pass over the trace: per node of the path trie (one per distinct
+/// prefix of the projected paths), whether some record has it, and the keys of
+/// the first object found there.
+#[derive(Debug, Default, Clone)]
+pub struct Presence {
+    /// Per column: the trie nodes along its path (its prefixes), the root excluded.
+    pub col_nodes: Vec<Vec<u32>>,
+    /// Per trie node: whether some record has that prefix (even as null).
+    pub seen: Vec<bool>,
+    /// Per trie node: the keys of the first object at that prefix (at most
+    /// [`KEYS_SAMPLED`]), `None` until one is found.
+    pub keys: Vec<Option<Vec<String>>>,
+}
+
+/// How many keys of an object are kept as candidates for suggestions.
+pub const KEYS_SAMPLED: usize = 100_000;
+
+impl Presence {
+    fn new(trie: &Trie, col_nodes: Vec<Vec<u32>>) -> Presence {
+        let n = trie.nodes.len();
+        let mut p = Presence { col_nodes, seen: vec![false; n], keys: vec![None; n] };
+        if n > 0 {
+            p.seen[0] = true;
+        }
+        p
+    }
+    /// The union of two readers' notes over the same trie.
+    fn join(&mut self, other: Presence) {
+        for (a, b) in self.seen.iter_mut().zip(other.seen) {
+            *a |= b;
+        }
+        for (a, b) in self.keys.iter_mut().zip(other.keys) {
+            if a.is_none() {
+                *a = b;
+            }
+        }
+    }
+    /// Notes the keys of an object at trie node `n` (every JSON value at a node
+    /// that has children is walked with this).
+    fn sample(&mut self, n: u32, v: &Json) {
+        self.seen[n as usize] = true;
+        if let (None, Json::Object(o)) = (&self.keys[n as usize], v) {
+            self.keys[n as usize] = Some(o.keys().take(KEYS_SAMPLED).cloned().collect());
+        }
+    }
 }
 
 impl Trace {
@@ -124,6 +175,8 @@ impl Trace {
 
 struct Trie {
     nodes: Vec<TNode>,
+    /// Per column: the nodes along its path.
+    col_nodes: Vec<Vec<u32>>,
 }
 
 #[derive(Default)]
@@ -138,22 +191,25 @@ struct TNode {
 
 impl Trie {
     fn build(paths: &[Vec<PSeg>], time_field: &[String]) -> Trie {
-        let mut t = Trie { nodes: vec![TNode::default()] };
+        let mut t = Trie { nodes: vec![TNode::default()], col_nodes: Vec::new() };
         for (c, p) in paths.iter().enumerate() {
+            let mut along = Vec::new();
             if let Some((PSeg::Present, prefix)) = p.split_last() {
-                let n = t.insert(prefix);
+                let n = t.insert(prefix, &mut along);
                 t.nodes[n as usize].present = Some(c as u32);
-                continue;
+            } else {
+                let n = t.insert(p, &mut along);
+                t.nodes[n as usize].col = Some(c as u32);
             }
-            let n = t.insert(p);
-            t.nodes[n as usize].col = Some(c as u32);
+            t.col_nodes.push(along);
         }
         let tp: Vec<PSeg> = time_field.iter().map(|k| PSeg::Key(k.clone())).collect();
-        let n = t.insert(&tp);
+        let n = t.insert(&tp, &mut Vec::new());
         t.nodes[n as usize].time = true;
         t
     }
-    fn insert(&mut self, p: &[PSeg]) -> u32 {
+    /// The node of path p, created where missing; `along` gets the nodes on the way.
+    fn insert(&mut self, p: &[PSeg], along: &mut Vec<u32>) -> u32 {
         let mut cur = 0u32;
         for seg in p {
             let next = match seg {
@@ -174,8 +230,25 @@ impl Trie {
                     n
                 }
             };
+            along.push(cur);
         }
         cur
+    }
+    /// Notes, for every trie node under `n`, whether `v` has it and the keys of
+    /// its objects (the serde reader's counterpart of what the scanner notes).
+    fn note(&self, n: u32, v: &Json, p: &mut Presence) {
+        p.sample(n, v);
+        let node = &self.nodes[n as usize];
+        for (k, c) in &node.keys {
+            if let Some(x) = std::str::from_utf8(k).ok().and_then(|k| v.get(k)) {
+                self.note(*c, x, p);
+            }
+        }
+        for (i, c) in &node.idxs {
+            if let Some(x) = v.get(*i) {
+                self.note(*c, x, p);
+            }
+        }
     }
 }
 
@@ -430,6 +503,11 @@ impl Scan<'_, '_> {
     fn object(&mut self, node: Option<u32>, depth: usize) -> SR<()> {
         self.i += 1;
         self.ws();
+        // The first object at a trie node: its keys are noted (for suggestions).
+        let sample = node.filter(|&n| self.tr.presence.keys[n as usize].is_none());
+        if let Some(n) = sample {
+            self.tr.presence.keys[n as usize] = Some(Vec::new());
+        }
         if self.peek() == Some(b'}') {
             self.i += 1;
             return Ok(());
@@ -450,6 +528,10 @@ impl Scan<'_, '_> {
                     }
                 }
                 if let Some((c, after)) = hit {
+                    if let Some(n) = sample {
+                        let kk = self.b[self.i + 1..after - 1].to_vec();
+                        self.note_key(n, &kk);
+                    }
                     self.i = after;
                     self.ws();
                     if self.peek() != Some(b':') {
@@ -473,6 +555,16 @@ impl Scan<'_, '_> {
                 }
             }
             let (s, e, esc) = self.string_span()?;
+            if let Some(n) = sample {
+                if esc {
+                    let k = self.str_of(s, e, esc)?;
+                    let k = self.tr.strs.get(k).as_bytes().to_vec();
+                    self.note_key(n, &k);
+                } else {
+                    let k = self.b[s..e].to_vec();
+                    self.note_key(n, &k);
+                }
+            }
             let child = match node {
                 Some(n) if !self.trie.nodes[n as usize].keys.is_empty() => {
                     let keys = &self.trie.nodes[n as usize].keys;
@@ -505,6 +597,13 @@ impl Scan<'_, '_> {
                     return Ok(());
                 }
                 _ => return self.err("',' or '}'"),
+            }
+        }
+    }
+    fn note_key(&mut self, n: u32, k: &[u8]) {
+        if let Some(keys) = &mut self.tr.presence.keys[n as usize] {
+            if keys.len() < KEYS_SAMPLED {
+                keys.push(String::from_utf8_lossy(k).into_owned());
             }
         }
     }
@@ -542,6 +641,7 @@ impl Scan<'_, '_> {
         if depth > 128 {
             return Err("values nested more than 128 deep".into());
         }
+        self.tr.presence.seen[node as usize] = true;
         let (col, time, has_children) = {
             let n = &self.trie.nodes[node as usize];
             if let Some(p) = n.present {
@@ -711,9 +811,14 @@ impl Loader<'_> {
 }
 
 fn loader<'t>(paths: &[Vec<PSeg>], opts: &'t TraceOptions) -> Loader<'t> {
+    let mut trie = Trie::build(paths, &opts.time_field);
+    let presence = {
+        let cn = std::mem::take(&mut trie.col_nodes);
+        Presence::new(&trie, cn)
+    };
     Loader {
-        trie: Trie::build(paths, &opts.time_field),
-        tr: Trace { cols: vec![Vec::new(); paths.len()], ..Trace::default() },
+        trie,
+        tr: Trace { cols: vec![Vec::new(); paths.len()], presence, ..Trace::default() },
         line: 0,
         blank: None,
         scratch: Vec::new(),
@@ -938,6 +1043,7 @@ fn join_parts(
         } else {
             a.timed = p.timed;
         }
+        a.presence.join(std::mem::take(&mut p.presence));
         let remap: Vec<u32> = (0..p.strs_len()).map(|k| a.strs.intern(p.strs.get(k as u32))).collect();
         let big_off = a.big.len() as u32;
         a.big.append(&mut p.big);
@@ -1053,7 +1159,15 @@ pub fn load_steps(bytes: &[u8], opts: &TraceOptions) -> Result<Vec<Step>, TraceE
 
 /// Columns from parsed steps (the slow path, and merge-patch mode).
 pub fn from_steps(steps: &[Step], paths: &[Vec<PSeg>]) -> Trace {
-    let mut tr = Trace { n: steps.len(), timed: true, ..Trace::default() };
+    let mut trie = Trie::build(paths, &[]);
+    let mut presence = {
+        let cn = std::mem::take(&mut trie.col_nodes);
+        Presence::new(&trie, cn)
+    };
+    for s in steps {
+        trie.note(0, &s.record, &mut presence);
+    }
+    let mut tr = Trace { n: steps.len(), timed: true, presence, ..Trace::default() };
     tr.times = steps.iter().map(|s| s.time).collect();
     for p in paths {
         let mut col = Vec::with_capacity(steps.len());

@@ -257,3 +257,40 @@ fn before_is_the_records_own_before_whole_or_the_previous_state() {
         assert_eq!(verdict_everywhere(f, text), want, "{f}");
     }
 }
+
+/// A path no record has reads null everywhere, silently: `absent_paths` names it
+/// with the closest existing key at the level where it goes missing, from what
+/// every reader noted while reading (fast, streamed in pieces, serde/merge-patch).
+#[test]
+fn paths_no_record_has_are_named_with_the_closest_one() {
+    let text = concat!(
+        "{\"time\": 0, \"state\": {\"n1\": {\"role\": \"leader\"}, \"n2\": {\"role\": null}}, \"event\": {\"kind\": \"tick\"}}\n",
+        "{\"time\": 1, \"state\": {\"n1\": {\"role\": \"follower\", \"log\": [1]}, \"n2\": {}}, \"faults\": []}\n",
+    );
+    let f = "forall a in nodes. always (state[a].rol != \"x\" && state[a].role != \"y\") && state.n9.role == null && $.faults == null && event.kind != null && state.n1.log[3] == null && before.n1.role == null";
+    let formula = ltl::parse::parse(f).unwrap();
+    let opts = CompileOptions { nodes: vec!["n1".into(), "n2".into()], ..CompileOptions::default() };
+    let plan = compile(&formula, &opts).unwrap();
+    let want = [
+        ("state.n1.log[3]", "state.n1.log[3]", None),
+        ("state.n1.rol", "state.n1.rol", Some("state.n1.role")),
+        ("state.n2.rol", "state.n2.rol", Some("state.n2.role")),
+        ("state.n9.role", "state.n9", Some("state.n1")),
+    ];
+    let check = |tr: &ltl::trace::Trace, reader: &str| {
+        let got: Vec<(String, String, Option<String>)> =
+            ltl::absent_paths(&plan, tr).into_iter().map(|w| (w.path, w.missing, w.closest)).collect();
+        let want: Vec<(String, String, Option<String>)> =
+            want.iter().map(|(p, m, c)| (p.to_string(), m.to_string(), c.map(String::from))).collect();
+        assert_eq!(got, want, "{reader}");
+    };
+    check(&load(text.as_bytes(), &plan.paths, &TraceOptions::default()).unwrap(), "load");
+    check(&ltl::trace::load_parallel(text.as_bytes(), &plan.paths, &TraceOptions::default(), 2).unwrap(), "parallel");
+    let steps = load_steps(text.as_bytes(), &TraceOptions::default()).unwrap();
+    check(&ltl::trace::from_steps(&steps, &plan.paths), "from_steps");
+    let w = &ltl::absent_paths(&plan, &load(text.as_bytes(), &plan.paths, &TraceOptions::default()).unwrap())[3];
+    assert_eq!(
+        w.to_string(),
+        "no record of the trace has `state.n9`, so `state.n9.role` reads null at every step (did you mean `state.n1`?)"
+    );
+}
