@@ -411,3 +411,26 @@ fn big_values_in_proofs_are_capped() {
     let o = run(&["state.xs == []", &t]);
     assert!(out(&o).contains("(… 936 more elements, keys or characters cut)"), "{}", out(&o));
 }
+
+/// Formulas that used to crash or blow up: exit 2 with the column, or a verdict
+/// at a cost linear in the text.
+#[test]
+fn pathological_formulas_are_errors_or_cheap() {
+    let t = &temp_trace("patho", "{\"time\": 0, \"state\": {\"p\": true}}\n");
+    let o = run(&["state.p /* never closed && false", t]);
+    expect_code(&o, 2);
+    assert!(err(&o).contains("unterminated comment"), "{}", err(&o));
+    assert!(err(&o).contains("column 9") || err(&o).contains(":9"), "{}", err(&o));
+    // A 16,000-segment path: a verdict, not a stack overflow.
+    expect_code(&run(&[&format!("state{} == null", ".a".repeat(16_000)), t]), 0);
+    expect_code(&run(&[&format!("state.p{} == null", "[0]".repeat(16_000)), t]), 0);
+    // 3,000 chained lets: nested too deeply once expanded.
+    let lets: String = (1..=3000).map(|k| format!("let a{k} = !a{};", k - 1)).collect();
+    let o = run(&[&format!("let a0 = state.p; {lets} a3000"), t]);
+    expect_code(&o, 2);
+    assert!(err(&o).contains("once `let` names are expanded"), "{}", err(&o));
+    // 40 doubling lets and 63 chained `<->`: a DAG, evaluated at once.
+    let lets: String = (1..=40).map(|k| format!("let a{k} = a{} && a{};", k - 1, k - 1)).collect();
+    expect_code(&run(&[&format!("let a0 = state.p; {lets} always a40"), t]), 0);
+    expect_code(&run(&[&vec!["state.p"; 64].join(" <-> "), t]), 0);
+}

@@ -11,6 +11,9 @@ use std::collections::HashMap;
 
 pub type N = usize;
 
+/// A node at a step in a view under bind positions: the key of per-evaluation memos.
+pub type NodeAt = (N, usize, u8, Vec<usize>);
+
 /// A window of distances, in whole steps or trace time units, both ends inclusive.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Win {
@@ -166,7 +169,7 @@ impl Default for CompileOptions {
 #[derive(Clone, Debug, PartialEq)]
 pub struct CompileError(pub String);
 
-#[derive(Clone)]
+#[derive(Clone, Debug)]
 enum Binding {
     Bind(u32),
     Value(Json),
@@ -177,22 +180,31 @@ struct C<'o> {
     plan: Plan,
     path_ids: HashMap<Vec<PSeg>, usize>,
     bind_slots: HashMap<*const Formula, u32>,
+    /// The node of each `let` body compiled so far, per environment (a parsed
+    /// body is closed, so there is one; an AST built by hand may name bound
+    /// variables): every use shares one node and the plan grows with the
+    /// formula's text, not with its expansion.
+    lets: HashMap<(*const Formula, String), N>,
     /// While compiling a path into a record's own `before`: no warning if absent.
     quiet: bool,
 }
 
 /// Whether a formula uses the `nodes` domain (so the caller knows to compute it).
+/// Each `let` body is looked at once, however often it is used.
 pub fn uses_nodes(f: &Formula) -> bool {
-    match f {
-        Formula::Quant(_, _, Domain::Nodes, _) => true,
-        Formula::Quant(_, _, _, a) | Formula::Not(a) | Formula::Unary(_, _, a) | Formula::Bind(_, a) => uses_nodes(a),
-        Formula::Named(_, a) => uses_nodes(a),
-        Formula::And(a, b) | Formula::Or(a, b) | Formula::Implies(a, b) | Formula::Iff(a, b) => {
-            uses_nodes(a) || uses_nodes(b)
+    fn go(f: &Formula, seen: &mut std::collections::HashSet<*const Formula>) -> bool {
+        match f {
+            Formula::Quant(_, _, Domain::Nodes, _) => true,
+            Formula::Quant(_, _, _, a) | Formula::Not(a) | Formula::Unary(_, _, a) | Formula::Bind(_, a) => go(a, seen),
+            Formula::Named(_, a) => seen.insert(std::sync::Arc::as_ptr(a)) && go(a, seen),
+            Formula::And(a, b) | Formula::Or(a, b) | Formula::Implies(a, b) | Formula::Iff(a, b) => {
+                go(a, seen) || go(b, seen)
+            }
+            Formula::Binary(_, _, a, b) => go(a, seen) || go(b, seen),
+            _ => false,
         }
-        Formula::Binary(_, _, a, b) => uses_nodes(a) || uses_nodes(b),
-        _ => false,
     }
+    go(f, &mut Default::default())
 }
 
 pub fn compile(f: &Formula, opts: &CompileOptions) -> Result<Plan, CompileError> {
@@ -218,6 +230,7 @@ pub fn compile_with_paths(f: &Formula, opts: &CompileOptions, paths: Vec<Vec<PSe
         },
         path_ids,
         bind_slots: HashMap::new(),
+        lets: HashMap::new(),
         quiet: false,
     };
     let root = c.formula(f, &HashMap::new())?;
@@ -313,11 +326,11 @@ impl C<'_> {
                 self.push(op, text)
             }
             Formula::Iff(a, b) => {
-                // a <-> b is (a -> b) && (b -> a); each side is compiled twice.
+                // a <-> b is (a -> b) && (b -> a), sharing the nodes of a and b (a
+                // chain of `<->` would otherwise double at each step).
                 let (x, y) = (self.formula(a, env)?, self.formula(b, env)?);
                 let l = self.push(Op::Implies(x, y), format!("{} -> {}", paren(a), paren(b)));
-                let (y2, x2) = (self.formula(b, env)?, self.formula(a, env)?);
-                let r = self.push(Op::Implies(y2, x2), format!("{} -> {}", paren(b), paren(a)));
+                let r = self.push(Op::Implies(y, x), format!("{} -> {}", paren(b), paren(a)));
                 self.push(Op::And(l, r), text)
             }
             Formula::Unary(op, iv, a) => {
@@ -395,8 +408,16 @@ impl C<'_> {
                 self.push(Op::Quant(*q, v.clone(), xs), text)
             }
             Formula::Named(name, a) => {
+                let mut names: Vec<String> = env.iter().map(|(k, b)| format!("{k}={b:?}")).collect();
+                names.sort_unstable();
+                let key = (std::sync::Arc::as_ptr(a), names.join("\u{0}"));
+                if let Some(&n) = self.lets.get(&key) {
+                    return Ok(n);
+                }
                 let x = self.formula(a, env)?;
-                self.push(Op::Named(name.clone(), x), text)
+                let n = self.push(Op::Named(name.clone(), x), text);
+                self.lets.insert(key, n);
+                n
             }
         })
     }

@@ -32,7 +32,7 @@ pub const ALL: u8 = 7;
 /// A cell of a lazily computed column that nothing needed: computed on demand by [`Eval::value`].
 pub const UNKNOWN: u8 = 0xFF;
 
-fn children(op: &Op) -> Vec<N> {
+pub(crate) fn children(op: &Op) -> Vec<N> {
     match op {
         Op::Const(_) | Op::Atom(_) => vec![],
         Op::Not(a) | Op::Next(_, a) | Op::Prev(_, a) | Op::Eventually(_, a) | Op::Always(_, a) => vec![*a],
@@ -81,6 +81,9 @@ pub struct Eval<'a> {
     pub horizon: i64,
     /// Whether some `bind` took the general (per-binding) path.
     pub fallback_used: bool,
+    /// [`Eval::bnd`] of the nodes with no free variable, once computed (a plan
+    /// is a DAG: a shared subformula is reached along many paths).
+    bnd_memo: Vec<std::cell::Cell<u8>>,
 }
 
 /// (first position, one past the last position, whether the window reaches past the end).
@@ -89,7 +92,15 @@ pub type FWin = (usize, usize, bool);
 impl<'a> Eval<'a> {
     pub fn new(plan: &'a Plan, tr: &'a Trace) -> Eval<'a> {
         let horizon = plan.end_time.map_or(tr.last_time(), |e| e.max(tr.last_time()));
-        let mut e = Eval { plan, tr, cols: vec![None; plan.nodes.len()], n: tr.n, horizon, fallback_used: false };
+        let mut e = Eval {
+            plan,
+            tr,
+            cols: vec![None; plan.nodes.len()],
+            n: tr.n,
+            horizon,
+            fallback_used: false,
+            bnd_memo: vec![std::cell::Cell::new(UNKNOWN); plan.nodes.len()],
+        };
         // A `bind` whose only parent is `x -> bind` or `x && bind` matters only where x
         // is not false in every view: elsewhere its cells are left UNKNOWN.
         let mut parents: Vec<Vec<N>> = vec![Vec::new(); plan.nodes.len()];
@@ -233,6 +244,18 @@ impl<'a> Eval<'a> {
 
     /// The views of a node at a generic step beyond the end (bits S and W matter).
     pub fn bnd(&self, k: N, env: &[usize]) -> u8 {
+        let closed = self.plan.nodes[k].free == 0;
+        if closed && self.bnd_memo[k].get() != UNKNOWN {
+            return self.bnd_memo[k].get();
+        }
+        let v = self.bnd_of(k, env);
+        if closed {
+            self.bnd_memo[k].set(v);
+        }
+        v
+    }
+
+    fn bnd_of(&self, k: N, env: &[usize]) -> u8 {
         match &self.plan.nodes[k].op {
             Op::Const(b) => {
                 if *b {

@@ -67,15 +67,19 @@ pub struct Outcome {
 /// How many pending obligations are listed.
 pub const PENDING_LISTED: usize = 10;
 
-/// The top-level `always` nodes, looking through `&&`, `forall` and `let` names.
-fn top_alwayses(plan: &Plan, k: usize, out: &mut Vec<usize>) {
+/// The top-level `always` nodes, looking through `&&`, `forall` and `let` names;
+/// each node once (a plan is a DAG: a `let` body may be reached many ways).
+fn top_alwayses(plan: &Plan, k: usize, out: &mut Vec<usize>, seen: &mut std::collections::HashSet<usize>) {
+    if !seen.insert(k) {
+        return;
+    }
     match &plan.nodes[k].op {
         Op::And(a, b) => {
-            top_alwayses(plan, *a, out);
-            top_alwayses(plan, *b, out);
+            top_alwayses(plan, *a, out, seen);
+            top_alwayses(plan, *b, out, seen);
         }
-        Op::Named(_, a) => top_alwayses(plan, *a, out),
-        Op::Quant(syntax::Quant::Forall, _, xs) => xs.iter().for_each(|(_, a)| top_alwayses(plan, *a, out)),
+        Op::Named(_, a) => top_alwayses(plan, *a, out, seen),
+        Op::Quant(syntax::Quant::Forall, _, xs) => xs.iter().for_each(|(_, a)| top_alwayses(plan, *a, out, seen)),
         Op::Always(..) => out.push(k),
         _ => {}
     }
@@ -98,10 +102,10 @@ pub fn evaluate(plan: &Plan, tr: &trace::Trace, samples: usize) -> Outcome {
         Verdict::Holds | Verdict::Pending => NV,
         Verdict::Fails => W,
     };
-    let prover = Prover { ev: &ev, samples };
+    let prover = Prover::new(&ev, samples);
     let proof = prover.prove(plan.root, 0, view, &env);
     let mut alw = Vec::new();
-    top_alwayses(plan, plan.root, &mut alw);
+    top_alwayses(plan, plan.root, &mut alw, &mut Default::default());
     let mut first_failure = None;
     let mut pending = Vec::new();
     let mut pending_count = 0;
@@ -157,11 +161,19 @@ pub struct PathWarning {
     pub closest: Option<String>,
 }
 
+/// A path for a message: at most 200 characters, with a count of the rest.
+fn short(p: &str) -> std::borrow::Cow<'_, str> {
+    match p.char_indices().nth(200) {
+        Some((b, _)) => format!("{}… ({} more characters)", &p[..b], p[b..].chars().count()).into(),
+        None => p.into(),
+    }
+}
+
 impl std::fmt::Display for PathWarning {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "no record of the trace has `{}`", self.missing)?;
+        write!(f, "no record of the trace has `{}`", short(&self.missing))?;
         if self.missing != self.path {
-            write!(f, ", so `{}` reads null at every step", self.path)?;
+            write!(f, ", so `{}` reads null at every step", short(&self.path))?;
         } else {
             f.write_str(", so it reads null at every step")?;
         }

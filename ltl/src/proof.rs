@@ -69,6 +69,9 @@ pub enum Detail {
     },
     /// Decided only by the steps after the end (true in the weak view, false in the strong one).
     PastEnd,
+    /// A subformula shared in the formula (a `let` body used more than once),
+    /// proved in full where it first occurs in this proof, at the same step and view.
+    Shared,
     Range(Range),
     /// `until`/`since` satisfied: the witness of the right side (None: past the end) and the left side along the way.
     Sat2 {
@@ -130,27 +133,57 @@ pub fn op_name(op: &Op) -> &'static str {
 pub struct Prover<'e, 'a> {
     pub ev: &'e Eval<'a>,
     pub samples: usize,
+    /// Nodes with more than one parent (a `let` body used twice, the sides of a
+    /// `<->`): their proof at a step is given once per proof, then referred to.
+    shared: Vec<bool>,
+    done: std::cell::RefCell<std::collections::HashSet<NodeAt>>,
 }
 
-impl Prover<'_, '_> {
+impl<'e, 'a> Prover<'e, 'a> {
+    pub fn new(ev: &'e Eval<'a>, samples: usize) -> Prover<'e, 'a> {
+        let plan = ev.plan;
+        let mut parents = vec![0u32; plan.nodes.len()];
+        for node in &plan.nodes {
+            for c in crate::eval::children(&node.op) {
+                parents[c] += 1;
+            }
+        }
+        let shared = parents
+            .iter()
+            .zip(&plan.nodes)
+            .map(|(&p, node)| p > 1 && !matches!(node.op, Op::Const(_) | Op::Atom(_)))
+            .collect();
+        Prover { ev, samples, shared, done: Default::default() }
+    }
+
+    /// The proof of node k at step i in `view`, under the bind positions `env`.
+    /// A subformula shared in the plan (a `let` body used more than once) is
+    /// proved in full where it first occurs in the proof and is a
+    /// [`Detail::Shared`] leaf where it occurs again at the same step and view,
+    /// so a proof grows with the formula's text, not its expansion.
+    pub fn prove(&self, k: N, i: usize, view: u8, env: &[usize]) -> Proof {
+        self.done.borrow_mut().clear();
+        self.prove_rec(k, i, view, env)
+    }
     fn holds(&self, k: N, i: usize, view: u8, env: &[usize]) -> bool {
         self.ev.value(k, i, env) & view != 0
     }
 
     fn range(&self, k: N, from: usize, to: usize, view: u8, env: &[usize], open_end: bool) -> Range {
         let to = to.max(from);
-        let samples = (from..to).take(self.samples).map(|j| self.prove(k, j, view, env)).collect();
+        let samples = (from..to).take(self.samples).map(|j| self.prove_rec(k, j, view, env)).collect();
         Range { from, to, count: to - from, samples, open_end }
     }
 
-    /// The proof of node k at step i in `view`, under the bind positions `env`.
-    pub fn prove(&self, k: N, i: usize, view: u8, env: &[usize]) -> Proof {
+    fn prove_rec(&self, k: N, i: usize, view: u8, env: &[usize]) -> Proof {
         let ev = self.ev;
         let plan = ev.plan;
         let node = &plan.nodes[k];
         let sat = self.holds(k, i, view, env);
         let n = ev.n;
+        let again = self.shared[k] && !self.done.borrow_mut().insert((k, i, view, env.to_vec()));
         let detail = match &node.op {
+            _ if again => Detail::Shared,
             Op::Const(_) => Detail::Leaf,
             Op::Atom(a) => {
                 let at = &plan.atoms[*a];
@@ -160,34 +193,34 @@ impl Prover<'_, '_> {
                     at.op.map(|_| Operand { text: at.r_text.clone(), value: ev.term(&at.r, cur, env).to_json() });
                 Detail::Cmp { op: at.op, left, right }
             }
-            Op::Not(x) => Detail::Subs(vec![self.prove(*x, i, dual(view), env)]),
-            Op::Named(_, x) => Detail::Subs(vec![self.prove(*x, i, view, env)]),
+            Op::Not(x) => Detail::Subs(vec![self.prove_rec(*x, i, dual(view), env)]),
+            Op::Named(_, x) => Detail::Subs(vec![self.prove_rec(*x, i, view, env)]),
             Op::And(x, y) => {
                 if sat {
-                    Detail::Subs(vec![self.prove(*x, i, view, env), self.prove(*y, i, view, env)])
+                    Detail::Subs(vec![self.prove_rec(*x, i, view, env), self.prove_rec(*y, i, view, env)])
                 } else if !self.holds(*x, i, view, env) {
-                    Detail::Side { right: false, sub: Box::new(self.prove(*x, i, view, env)) }
+                    Detail::Side { right: false, sub: Box::new(self.prove_rec(*x, i, view, env)) }
                 } else {
-                    Detail::Side { right: true, sub: Box::new(self.prove(*y, i, view, env)) }
+                    Detail::Side { right: true, sub: Box::new(self.prove_rec(*y, i, view, env)) }
                 }
             }
             Op::Or(x, y) => {
                 if !sat {
-                    Detail::Subs(vec![self.prove(*x, i, view, env), self.prove(*y, i, view, env)])
+                    Detail::Subs(vec![self.prove_rec(*x, i, view, env), self.prove_rec(*y, i, view, env)])
                 } else if self.holds(*x, i, view, env) {
-                    Detail::Side { right: false, sub: Box::new(self.prove(*x, i, view, env)) }
+                    Detail::Side { right: false, sub: Box::new(self.prove_rec(*x, i, view, env)) }
                 } else {
-                    Detail::Side { right: true, sub: Box::new(self.prove(*y, i, view, env)) }
+                    Detail::Side { right: true, sub: Box::new(self.prove_rec(*y, i, view, env)) }
                 }
             }
             Op::Implies(x, y) => {
                 let dv = dual(view);
                 if !sat {
-                    Detail::Subs(vec![self.prove(*x, i, dv, env), self.prove(*y, i, view, env)])
+                    Detail::Subs(vec![self.prove_rec(*x, i, dv, env), self.prove_rec(*y, i, view, env)])
                 } else if !self.holds(*x, i, dv, env) {
-                    Detail::Side { right: false, sub: Box::new(self.prove(*x, i, dv, env)) }
+                    Detail::Side { right: false, sub: Box::new(self.prove_rec(*x, i, dv, env)) }
                 } else {
-                    Detail::Side { right: true, sub: Box::new(self.prove(*y, i, view, env)) }
+                    Detail::Side { right: true, sub: Box::new(self.prove_rec(*y, i, view, env)) }
                 }
             }
             Op::Quant(q, var, xs) => {
@@ -198,13 +231,16 @@ impl Prover<'_, '_> {
                         Some((v, x)) => Detail::One {
                             var: var.clone(),
                             value: v.clone(),
-                            sub: Box::new(self.prove(*x, i, view, env)),
+                            sub: Box::new(self.prove_rec(*x, i, view, env)),
                         },
                         None => Detail::Leaf,
                     }
                 } else {
-                    let samples =
-                        xs.iter().take(self.samples).map(|(v, x)| (v.clone(), self.prove(*x, i, view, env))).collect();
+                    let samples = xs
+                        .iter()
+                        .take(self.samples)
+                        .map(|(v, x)| (v.clone(), self.prove_rec(*x, i, view, env)))
+                        .collect();
                     Detail::All { var: var.clone(), count: xs.len(), samples }
                 }
             }
@@ -216,7 +252,7 @@ impl Prover<'_, '_> {
                         let (a, b) = if next { (i, j) } else { (j, i) };
                         let d = if w.time { ev.tr.times[b] - ev.tr.times[a] } else { 1 };
                         if w.contains(d) {
-                            Detail::Witness(Box::new(self.prove(*x, j, view, env)))
+                            Detail::Witness(Box::new(self.prove_rec(*x, j, view, env)))
                         } else {
                             let unit = if w.time { " time units" } else { " step" };
                             Detail::NoStep {
@@ -252,7 +288,7 @@ impl Prover<'_, '_> {
                 if sat == evn {
                     // eventually satisfied / always violated: the first deciding step
                     match (lo..hi).find(|&j| self.holds(*x, j, view, env) == evn) {
-                        Some(j) => Detail::Witness(Box::new(self.prove(*x, j, view, env))),
+                        Some(j) => Detail::Witness(Box::new(self.prove_rec(*x, j, view, env))),
                         None => Detail::PastEnd,
                     }
                 } else {
@@ -266,7 +302,7 @@ impl Prover<'_, '_> {
                     Some((lo, hi)) => {
                         if sat == once {
                             match (lo..=hi).rev().find(|&j| self.holds(*x, j, view, env) == once) {
-                                Some(j) => Detail::Witness(Box::new(self.prove(*x, j, view, env))),
+                                Some(j) => Detail::Witness(Box::new(self.prove_rec(*x, j, view, env))),
                                 None => Detail::Leaf,
                             }
                         } else {
@@ -290,7 +326,7 @@ impl Prover<'_, '_> {
                     }
                     match witness {
                         Some(j) => Detail::Sat2 {
-                            witness: Some(Box::new(self.prove(*y, j, view, env))),
+                            witness: Some(Box::new(self.prove_rec(*y, j, view, env))),
                             along: self.range(*x, i, j, view, env, false),
                         },
                         None => Detail::Sat2 { witness: None, along: self.range(*x, i, n, view, env, true) },
@@ -299,7 +335,7 @@ impl Prover<'_, '_> {
                     let stop = (i..hi).find(|&k| !self.holds(*x, k, view, env));
                     match stop {
                         Some(k) => Detail::Viol2 {
-                            stop: Some(Box::new(self.prove(*x, k, view, env))),
+                            stop: Some(Box::new(self.prove_rec(*x, k, view, env))),
                             psi: self.range(*y, lo, (k + 1).min(hi), view, env, false),
                         },
                         None => Detail::Viol2 { stop: None, psi: self.range(*y, lo, hi, view, env, open) },
@@ -325,14 +361,14 @@ impl Prover<'_, '_> {
                         }
                         let j = witness.unwrap_or(i);
                         Detail::Sat2 {
-                            witness: witness.map(|j| Box::new(self.prove(*y, j, view, env))),
+                            witness: witness.map(|j| Box::new(self.prove_rec(*y, j, view, env))),
                             along: self.range(*x, j + 1, i + 1, view, env, false),
                         }
                     } else {
                         let stop = (lo..=i).rev().find(|&k| !self.holds(*x, k, view, env));
                         match stop {
                             Some(k) => Detail::Viol2 {
-                                stop: Some(Box::new(self.prove(*x, k, view, env))),
+                                stop: Some(Box::new(self.prove_rec(*x, k, view, env))),
                                 psi: self.range(*y, k.max(lo), hi + 1, view, env, false),
                             },
                             None => Detail::Viol2 { stop: None, psi: self.range(*y, lo, hi + 1, view, env, false) },
@@ -343,7 +379,7 @@ impl Prover<'_, '_> {
             Op::Bind(slot, var, body) => {
                 let mut env2 = env.to_vec();
                 env2[*slot as usize] = i;
-                Detail::Bind { var: var.clone(), sub: Box::new(self.prove(*body, i, view, &env2)) }
+                Detail::Bind { var: var.clone(), sub: Box::new(self.prove_rec(*body, i, view, &env2)) }
             }
         };
         Proof {
@@ -382,7 +418,7 @@ impl Proof {
                 psi.samples.iter().for_each(|p| p.walk(f));
             }
             Detail::All { samples, .. } => samples.iter().for_each(|(_, p)| p.walk(f)),
-            Detail::Leaf | Detail::Cmp { .. } | Detail::NoStep { .. } | Detail::PastEnd => {}
+            Detail::Leaf | Detail::Cmp { .. } | Detail::NoStep { .. } | Detail::PastEnd | Detail::Shared => {}
         }
     }
 
@@ -410,8 +446,10 @@ impl Proof {
         let mut best = usize::MAX;
         let mut leaves = 0;
         self.walk(&mut |p| {
-            let leaf = matches!(p.detail, Detail::Cmp { .. } | Detail::Leaf | Detail::NoStep { .. } | Detail::PastEnd)
-                || matches!(&p.detail, Detail::Range(r) if r.count > 0);
+            let leaf = matches!(
+                p.detail,
+                Detail::Cmp { .. } | Detail::Leaf | Detail::NoStep { .. } | Detail::PastEnd | Detail::Shared
+            ) || matches!(&p.detail, Detail::Range(r) if r.count > 0);
             if leaf {
                 leaves += 1;
                 let s = match &p.detail {
@@ -523,7 +561,8 @@ pub struct SampleDoc<'p> {
 /// `kind`, `op`, `formula`, `step`, `time`, `view` (only when not neutral), then
 /// by operator `var`, `value`, `count` (`bind` and quantifiers); `compare`,
 /// `left`, `right` (atoms); `subs`; `side`, `sub`; `witness`; `reason`,
-/// `open_end` (`next`/`prev` without a usable step); `past_end`; `range`;
+/// `open_end` (`next`/`prev` without a usable step); `past_end`; `shared` (a
+/// shared subformula proved above at the same step); `range`;
 /// `along`; `stop`, `right_false` (`until`/`since`); `samples` (quantifiers).
 #[derive(Clone, Debug, Serialize)]
 pub struct ProofDoc<'p> {
@@ -561,6 +600,9 @@ pub struct ProofDoc<'p> {
     pub open_end: Option<bool>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub past_end: Option<bool>,
+    /// A shared subformula proved above at this step ([`Detail::Shared`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub shared: Option<bool>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub range: Option<RangeDoc<'p>>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -615,6 +657,7 @@ impl Proof {
             reason: None,
             open_end: None,
             past_end: None,
+            shared: None,
             range: None,
             along: None,
             stop: None,
@@ -639,6 +682,7 @@ impl Proof {
                 d.open_end = Some(*open_end);
             }
             Detail::PastEnd => d.past_end = Some(true),
+            Detail::Shared => d.shared = Some(true),
             Detail::Range(r) => d.range = Some(range_doc(r, times)),
             Detail::Sat2 { witness, along } => {
                 d.witness = Some(witness.as_deref().map(|p| boxed(p, times)));
@@ -720,6 +764,7 @@ impl Proof {
                 format!("{}: {verb} {}", self.text, t(w.step))
             }
             Detail::NoStep { reason, .. } => format!("{}: {reason}", self.text),
+            Detail::Shared => format!("{}: as shown above for this step", self.text),
             Detail::PastEnd => {
                 if self.sat {
                     format!("{}: only the steps after the end could make it true", self.text)
@@ -803,13 +848,22 @@ pub fn check_proof(
     if proof.node != plan.root || proof.step != 0 {
         return Err("the proof is not about the whole formula at step 0".into());
     }
-    Checker { r: &r, plan: &plan }.check(proof, &env, "$")
+    let mut parents = vec![0u32; plan.nodes.len()];
+    for node in &plan.nodes {
+        for c in crate::eval::children(&node.op) {
+            parents[c] += 1;
+        }
+    }
+    let shared: Vec<bool> = parents.iter().map(|&p| p > 1).collect();
+    Checker { r: &r, plan: &plan, shared: &shared }.check(proof, &env, "$")
 }
 
 #[allow(clippy::too_many_arguments)]
 struct Checker<'c, 'a> {
     r: &'c crate::reference::Ref<'a>,
     plan: &'c Plan,
+    /// Nodes with more than one parent, which a proof may refer to once proved.
+    shared: &'c [bool],
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -881,6 +935,9 @@ impl Checker<'_, '_> {
         }
         let bad = |what: &str| Err(format!("{path}: {what} for `{}`", node.text));
         match (&node.op, &p.detail) {
+            // A node with several parents, proved where it first occurs (its
+            // claim was checked just above, like every node's).
+            (_, Detail::Shared) if self.shared[p.node] => Ok(()),
             (Op::Const(_), Detail::Leaf) => Ok(()),
             (Op::Atom(a), Detail::Cmp { op, left, right }) => {
                 let at = &plan.atoms[*a];

@@ -17,6 +17,10 @@ use serde_json::Value as Json;
 pub struct Ref<'a> {
     plan: &'a Plan,
     steps: &'a [Step],
+    /// Values computed so far: a subformula shared in the plan (a `let` body,
+    /// the sides of `<->`) is evaluated once per step, view and binding, not
+    /// once per path to it.
+    memo: std::cell::RefCell<std::collections::HashMap<NodeAt, bool>>,
 }
 
 const S: u8 = 1;
@@ -172,7 +176,7 @@ fn reads(t: &TE, acc: &mut [usize; 3]) {
 
 impl<'a> Ref<'a> {
     pub fn new(plan: &'a Plan, steps: &'a [Step]) -> Ref<'a> {
-        Ref { plan, steps }
+        Ref { plan, steps, memo: Default::default() }
     }
     pub fn n(&self) -> usize {
         self.steps.len()
@@ -410,11 +414,17 @@ impl<'a> Ref<'a> {
     /// does, so the strong view (every continuation) needs the neutral value, and
     /// the weak one (some continuation) has it.
     pub fn value(&self, k: N, i: usize, view: u8, env: &[usize]) -> bool {
-        match view {
+        let key = (k, i, view, env.to_vec());
+        if let Some(&v) = self.memo.borrow().get(&key) {
+            return v;
+        }
+        let v = match view {
             S => self.value_of(k, i, S, env) && self.value_of(k, i, NV, env),
             W => self.value_of(k, i, W, env) || self.value_of(k, i, NV, env),
             _ => self.value_of(k, i, NV, env),
-        }
+        };
+        self.memo.borrow_mut().insert(key, v);
+        v
     }
 
     /// The value of node k at step i in `view`, before the neutral value is

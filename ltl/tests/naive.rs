@@ -413,7 +413,8 @@ fn free(f: &Formula) -> BTreeSet<String> {
             term_free(a, &mut out);
             term_free(b, &mut out);
         }
-        Formula::Not(a) | Formula::Unary(_, _, a) | Formula::Named(_, a) => out = free(a),
+        Formula::Not(a) | Formula::Unary(_, _, a) => out = free(a),
+        Formula::Named(_, a) => out = free(a),
         Formula::And(a, b)
         | Formula::Or(a, b)
         | Formula::Implies(a, b)
@@ -437,11 +438,10 @@ fn closed_subformulas<'f>(f: &'f Formula, out: &mut Vec<&'f Formula>) {
     }
     match f {
         Formula::Const(_) | Formula::Truthy(_) | Formula::Cmp(..) => {}
-        Formula::Not(a)
-        | Formula::Unary(_, _, a)
-        | Formula::Named(_, a)
-        | Formula::Bind(_, a)
-        | Formula::Quant(_, _, _, a) => closed_subformulas(a, out),
+        Formula::Not(a) | Formula::Unary(_, _, a) | Formula::Bind(_, a) | Formula::Quant(_, _, _, a) => {
+            closed_subformulas(a, out)
+        }
+        Formula::Named(_, a) => closed_subformulas(a, out),
         Formula::And(a, b)
         | Formula::Or(a, b)
         | Formula::Implies(a, b)
@@ -480,7 +480,7 @@ fn without_future_windows(f: Formula) -> Formula {
     let b = |x: Box<Formula>| Box::new(without_future_windows(*x));
     match f {
         Formula::Const(_) | Formula::Truthy(_) | Formula::Cmp(..) => f,
-        Formula::Named(n, x) => Formula::Named(n, b(x)),
+        Formula::Named(n, x) => Formula::Named(n, std::sync::Arc::new(*b(Box::new((*x).clone())))),
         Formula::Not(x) => Formula::Not(b(x)),
         Formula::And(x, y) => Formula::And(b(x), b(y)),
         Formula::Or(x, y) => Formula::Or(b(x), b(y)),

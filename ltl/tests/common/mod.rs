@@ -275,7 +275,7 @@ pub fn formula() -> impl Strategy<Value = Formula> {
                 )),
                 1 => inner.clone().prop_map(|a| Formula::Bind("w".into(), Box::new(a))),
                 1 => (quant, domain, inner.clone()).prop_map(|(q, d, a)| Formula::Quant(q, "a".into(), d, Box::new(a))),
-                1 => inner.clone().prop_map(|a| Formula::Named("L".into(), Box::new(a))),
+                1 => inner.clone().prop_map(|a| Formula::Named("L".into(), std::sync::Arc::new(a))),
                 2 => inner.clone().prop_flat_map(bind_pattern),
             ]
         })
@@ -327,7 +327,7 @@ pub fn unbind(f: Formula, w: bool, a: bool) -> Formula {
             let a = a || v == "a";
             Formula::Quant(q, v, d, b(x, w, a))
         }
-        Formula::Named(n, x) => Formula::Named(n, b(x, w, a)),
+        Formula::Named(n, x) => Formula::Named(n, std::sync::Arc::new(*b(Box::new((*x).clone()), w, a))),
         f => f,
     }
 }
@@ -336,7 +336,7 @@ pub fn unbind(f: Formula, w: bool, a: bool) -> Formula {
 pub fn strip_named(f: Formula) -> Formula {
     let b = |x: Box<Formula>| Box::new(strip_named(*x));
     match f {
-        Formula::Named(_, x) => strip_named(*x),
+        Formula::Named(_, x) => strip_named((*x).clone()),
         Formula::Not(x) => Formula::Not(b(x)),
         Formula::And(x, y) => Formula::And(b(x), b(y)),
         Formula::Or(x, y) => Formula::Or(b(x), b(y)),
