@@ -103,6 +103,9 @@ pub struct Trace {
     pub strs: Interner,
     /// Which projected paths some record has, for [`crate::absent_paths`].
     pub presence: Presence,
+    /// How many times the fast reader compared a record's key with the path
+    /// trie's keys (a hash lookup counts one): a measure of its cost.
+    pub key_probes: u64,
 }
 
 /// What the readers note about the projected paths while they read, so that a
@@ -179,10 +182,17 @@ struct Trie {
     col_nodes: Vec<Vec<u32>>,
 }
 
+/// Up to this many children, a node's keys are compared one by one (cheaper
+/// than hashing); past it, they are looked up in the node's hash map.
+const SCAN_KEYS: usize = 8;
+
 #[derive(Default)]
 struct TNode {
     keys: Vec<(Vec<u8>, u32)>,
+    /// `keys` by key, for nodes with many children (a state of many nodes).
+    key_map: rustc_hash::FxHashMap<Vec<u8>, u32>,
     idxs: Vec<(usize, u32)>,
+    idx_map: rustc_hash::FxHashMap<usize, u32>,
     col: Option<u32>,
     /// The column of `PSeg::Present` after this node's path.
     present: Option<u32>,
@@ -213,8 +223,8 @@ impl Trie {
         let mut cur = 0u32;
         for seg in p {
             let next = match seg {
-                PSeg::Key(k) => self.nodes[cur as usize].keys.iter().find(|(kk, _)| kk == k.as_bytes()).map(|x| x.1),
-                PSeg::Idx(i) => self.nodes[cur as usize].idxs.iter().find(|(ii, _)| ii == i).map(|x| x.1),
+                PSeg::Key(k) => self.nodes[cur as usize].key_map.get(k.as_bytes()).copied(),
+                PSeg::Idx(i) => self.nodes[cur as usize].idx_map.get(i).copied(),
                 PSeg::Present => continue,
             };
             cur = match next {
@@ -223,8 +233,14 @@ impl Trie {
                     let n = self.nodes.len() as u32;
                     self.nodes.push(TNode::default());
                     match seg {
-                        PSeg::Key(k) => self.nodes[cur as usize].keys.push((k.as_bytes().to_vec(), n)),
-                        PSeg::Idx(i) => self.nodes[cur as usize].idxs.push((*i, n)),
+                        PSeg::Key(k) => {
+                            self.nodes[cur as usize].keys.push((k.as_bytes().to_vec(), n));
+                            self.nodes[cur as usize].key_map.insert(k.as_bytes().to_vec(), n);
+                        }
+                        PSeg::Idx(i) => {
+                            self.nodes[cur as usize].idxs.push((*i, n));
+                            self.nodes[cur as usize].idx_map.insert(*i, n);
+                        }
                         PSeg::Present => {}
                     }
                     n
@@ -518,9 +534,10 @@ impl Scan<'_, '_> {
                 return self.err("a key in quotes");
             }
             // Most keys are written plainly: match the trie's keys against the raw bytes first.
-            if let Some(n) = node {
+            if let Some(n) = node.filter(|&n| self.trie.nodes[n as usize].keys.len() <= SCAN_KEYS) {
                 let mut hit = None;
                 for (kk, c) in &self.trie.nodes[n as usize].keys {
+                    self.tr.key_probes += 1;
                     let (st, en) = (self.i + 1, self.i + 1 + kk.len());
                     if en < self.b.len() && self.b[en] == b'"' && same(&self.b[st..en], kk) && plain(kk) {
                         hit = Some((*c, en + 1));
@@ -567,14 +584,22 @@ impl Scan<'_, '_> {
             }
             let child = match node {
                 Some(n) if !self.trie.nodes[n as usize].keys.is_empty() => {
-                    let keys = &self.trie.nodes[n as usize].keys;
+                    let tn = &self.trie.nodes[n as usize];
+                    let find = |key: &[u8], probes: &mut u64| {
+                        if tn.keys.len() <= SCAN_KEYS {
+                            *probes += tn.keys.len() as u64;
+                            tn.keys.iter().find(|(kk, _)| same(kk, key)).map(|x| x.1)
+                        } else {
+                            *probes += 1;
+                            tn.key_map.get(key).copied()
+                        }
+                    };
                     if esc {
                         let k = self.str_of(s, e, esc)?;
                         let key = self.tr.strs.get(k).as_bytes();
-                        keys.iter().find(|(kk, _)| same(kk, key)).map(|x| x.1)
+                        find(key, &mut self.tr.key_probes)
                     } else {
-                        let key = &self.b[s..e];
-                        keys.iter().find(|(kk, _)| same(kk, key)).map(|x| x.1)
+                        find(&self.b[s..e], &mut self.tr.key_probes)
                     }
                 }
                 _ => None,
@@ -617,7 +642,14 @@ impl Scan<'_, '_> {
         let mut k = 0usize;
         loop {
             self.ws();
-            let child = node.and_then(|n| self.trie.nodes[n as usize].idxs.iter().find(|(i, _)| *i == k).map(|x| x.1));
+            let child = node.and_then(|n| {
+                let tn = &self.trie.nodes[n as usize];
+                if tn.idxs.len() <= SCAN_KEYS {
+                    tn.idxs.iter().find(|(i, _)| *i == k).map(|x| x.1)
+                } else {
+                    tn.idx_map.get(&k).copied()
+                }
+            });
             match child {
                 Some(c) => self.visit(c, depth + 1)?,
                 None => self.skip(depth + 1)?,
