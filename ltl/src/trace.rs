@@ -861,8 +861,7 @@ fn loader<'t>(paths: &[Vec<PSeg>], opts: &'t TraceOptions) -> Loader<'t> {
 /// The fast reader over bytes in memory: only `paths` (and the time) are kept.
 pub fn load(bytes: &[u8], paths: &[Vec<PSeg>], opts: &TraceOptions) -> Result<Trace, TraceError> {
     if opts.state_mode == StateMode::MergePatch {
-        let steps = load_steps(bytes, opts)?;
-        return Ok(from_steps(&steps, paths));
+        return load_merge_patch(bytes, paths, opts);
     }
     let mut l = loader(paths, opts);
     l.feed(bytes)?;
@@ -1131,11 +1130,20 @@ static FALSE: Json = Json::Bool(false);
 /// Every line as a [`Step`], with merge patches applied.
 pub fn load_steps(bytes: &[u8], opts: &TraceOptions) -> Result<Vec<Step>, TraceError> {
     let mut steps = Vec::new();
+    records(bytes, opts, |step, time, rec| steps.push(Step { step: step as u64, time, record: rec.clone() }))?;
+    Ok(steps)
+}
+
+/// Every line parsed by serde_json, in order, with merge patches applied, given
+/// to `f` as (step, time, record): the record's `state` is the running state,
+/// lent (not copied) for the call. Returns the number of steps.
+fn records(bytes: &[u8], opts: &TraceOptions, mut f: impl FnMut(usize, i64, &Json)) -> Result<usize, TraceError> {
     let mut state = Json::Object(Default::default());
     let mut times = Trace::default();
     let tp: Vec<PSeg> = opts.time_field.iter().map(|k| PSeg::Key(k.clone())).collect();
     // The first blank line since the last step: an error if another step follows.
     let mut blank: Option<usize> = None;
+    let mut step = 0usize;
     for (k, l) in bytes.split(|&b| b == b'\n').enumerate() {
         let line = k + 1;
         if is_blank(l) {
@@ -1154,13 +1162,13 @@ pub fn load_steps(bytes: &[u8], opts: &TraceOptions) -> Result<Vec<Step>, TraceE
         if !rec.is_object() {
             return Err(TraceError { line, message: "expected a JSON object".into() });
         }
-        if opts.state_mode == StateMode::MergePatch {
+        let merge = opts.state_mode == StateMode::MergePatch;
+        if merge {
             if let Some(p) = rec.get("state") {
                 merge_patch(&mut state, p);
             }
-            rec["state"] = state.clone();
+            rec["state"] = std::mem::take(&mut state);
         }
-        let step = steps.len();
         let t = json_at(&rec, &tp).map(|j| match j {
             Json::Number(n) => n.as_i64().map_or(CVal::Num(n.as_f64().unwrap_or(f64::NAN)), CVal::Int),
             Json::String(s) => {
@@ -1181,30 +1189,42 @@ pub fn load_steps(bytes: &[u8], opts: &TraceOptions) -> Result<Vec<Step>, TraceE
             t => t,
         };
         time_of(t, line, step, &mut times, &opts.time_field)?;
-        steps.push(Step { step: step as u64, time: times.times[step], record: rec });
+        f(step, times.times[step], &rec);
+        if merge {
+            state = rec["state"].take();
+        }
+        step += 1;
     }
-    if steps.is_empty() {
+    if step == 0 {
         return Err(TraceError { line: 0, message: "the trace is empty (no steps)".into() });
     }
-    Ok(steps)
+    Ok(step)
 }
 
-/// Columns from parsed steps (the slow path, and merge-patch mode).
-pub fn from_steps(steps: &[Step], paths: &[Vec<PSeg>]) -> Trace {
-    let mut trie = Trie::build(paths, &[]);
-    let mut presence = {
+/// Columns built from parsed records, one at a time (the serde readers).
+struct Columns<'p> {
+    trie: Trie,
+    paths: &'p [Vec<PSeg>],
+    tr: Trace,
+}
+
+impl<'p> Columns<'p> {
+    fn new(paths: &'p [Vec<PSeg>]) -> Columns<'p> {
+        let mut trie = Trie::build(paths, &[]);
         let cn = std::mem::take(&mut trie.col_nodes);
-        Presence::new(&trie, cn)
-    };
-    for s in steps {
-        trie.note(0, &s.record, &mut presence);
+        let presence = Presence::new(&trie, cn);
+        let tr = Trace { timed: true, presence, cols: vec![Vec::new(); paths.len()], ..Trace::default() };
+        Columns { trie, paths, tr }
     }
-    let mut tr = Trace { n: steps.len(), timed: true, presence, ..Trace::default() };
-    tr.times = steps.iter().map(|s| s.time).collect();
-    for p in paths {
-        let mut col = Vec::with_capacity(steps.len());
-        for s in steps {
-            let v = match json_at(&s.record, p) {
+
+    /// Only the projected paths of the record are kept.
+    fn push(&mut self, time: i64, rec: &Json) {
+        let tr = &mut self.tr;
+        self.trie.note(0, rec, &mut tr.presence);
+        tr.times.push(time);
+        tr.n += 1;
+        for (p, col) in self.paths.iter().zip(tr.cols.iter_mut()) {
+            let v = match json_at(rec, p) {
                 None if p.last() == Some(&PSeg::Present) => CVal::Bool(false),
                 None | Some(Json::Null) => CVal::Null,
                 Some(Json::Bool(b)) => CVal::Bool(*b),
@@ -1217,9 +1237,25 @@ pub fn from_steps(steps: &[Step], paths: &[Vec<PSeg>]) -> Trace {
             };
             col.push(v);
         }
-        tr.cols.push(col);
     }
-    tr
+}
+
+/// Columns from parsed steps (the slow path).
+pub fn from_steps(steps: &[Step], paths: &[Vec<PSeg>]) -> Trace {
+    let mut c = Columns::new(paths);
+    for s in steps {
+        c.push(s.time, &s.record);
+    }
+    c.tr
+}
+
+/// `--state-mode merge-patch`: the records parsed one at a time, the running
+/// state kept once and only the projected paths of each step kept (not every
+/// step's whole state).
+fn load_merge_patch(bytes: &[u8], paths: &[Vec<PSeg>], opts: &TraceOptions) -> Result<Trace, TraceError> {
+    let mut c = Columns::new(paths);
+    records(bytes, opts, |_, time, rec| c.push(time, rec))?;
+    Ok(c.tr)
 }
 
 #[cfg(test)]
