@@ -7,10 +7,13 @@ use comfy_table::modifiers::UTF8_ROUND_CORNERS;
 use comfy_table::presets::UTF8_FULL_CONDENSED;
 use comfy_table::{ContentArrangement, Table};
 use ltl::compile::{compile_with_paths, CompileOptions, Plan};
+use ltl::proof::{AtDoc, ProofDoc};
 use ltl::syntax::{Formula, Unit};
 use ltl::trace::{StateMode, TraceOptions};
+use ltl::PathWarning;
 use ltl::{Outcome, Verdict};
-use serde_json::{json, Value as Json};
+use serde::Serialize;
+use serde_json::Value as Json;
 use std::io::{self, Write};
 
 struct Named {
@@ -133,6 +136,8 @@ struct Result1 {
     outcome: Outcome,
     /// The verdict after `--end`.
     verdict: Verdict,
+    /// Paths the formula reads that no record has.
+    warnings: Vec<PathWarning>,
 }
 
 pub fn run(args: &LtlArgs) -> Exit {
@@ -250,7 +255,15 @@ pub fn run(args: &LtlArgs) -> Exit {
             (Verdict::Pending, EndArg::Lenient) => Verdict::Holds,
             (v, _) => v,
         };
-        results.push(Result1 { name: n.name, src: n.src, outcome, verdict });
+        let warnings = ltl::absent_paths(plan, &tr);
+        results.push(Result1 { name: n.name, src: n.src, outcome, verdict, warnings });
+    }
+    // Each path once, however many formulas read it.
+    let mut warned = std::collections::BTreeSet::new();
+    for w in results.iter().flat_map(|r| &r.warnings) {
+        if warned.insert(&w.path) {
+            output::eline(format_args!("warning: {trace_path}: {w}"));
+        }
     }
     // Exit: the worst verdict, fails > pending > holds.
     let status = if results.iter().any(|r| r.verdict == Verdict::Fails) {
@@ -260,20 +273,16 @@ pub fn run(args: &LtlArgs) -> Exit {
     } else {
         Exit::Pass
     };
-    let mut out = io::stdout().lock();
+    let mut out = io::BufWriter::with_capacity(1 << 16, io::stdout().lock());
     let written = if args.json {
-        let doc = if results.len() == 1 && args.formulas.is_empty() && args.spec.is_none() {
-            let mut d = result_json(&results[0], &tr.times);
-            d.as_object_mut().map(|o| o.insert("file".into(), Json::from(trace_path.clone())));
-            d
+        let docs: Vec<ResultDoc> = results.iter().map(|r| result_doc(r, &tr.times)).collect();
+        let w = if results.len() == 1 && args.formulas.is_empty() && args.spec.is_none() {
+            let result = docs.into_iter().next().expect("one result");
+            serde_json::to_writer_pretty(&mut out, &SingleDoc { file: &trace_path, end_time, result })
         } else {
-            json!({"file": trace_path, "results": results.iter().map(|r| result_json(r, &tr.times)).collect::<Vec<_>>()})
+            serde_json::to_writer_pretty(&mut out, &ManyDoc { file: &trace_path, end_time, results: docs })
         };
-        let mut doc = doc;
-        if let (Some(t), Some(o)) = (end_time, doc.as_object_mut()) {
-            o.insert("end_time".into(), Json::from(t));
-        }
-        serde_json::to_writer_pretty(&mut out, &doc).map_err(io::Error::from).and_then(|()| writeln!(out))
+        w.map_err(io::Error::from).and_then(|()| writeln!(out))
     } else if results.len() == 1 && args.formulas.is_empty() && args.spec.is_none() {
         write!(out, "{}", human(&results[0], &tr.times, end_time))
     } else {
@@ -282,28 +291,97 @@ pub fn run(args: &LtlArgs) -> Exit {
     output::stdout_result(written.and_then(|()| out.flush()), status)
 }
 
-fn at_json(s: usize, t: i64) -> Json {
-    json!({"step": s, "time": t})
+/// `ltl --json` with one formula: `file`, `end_time` (only with `--end-time`),
+/// then the keys of [`ResultDoc`], in this order.
+#[derive(Serialize)]
+struct SingleDoc<'a> {
+    file: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    end_time: Option<i64>,
+    #[serde(flatten)]
+    result: ResultDoc<'a>,
 }
 
-fn result_json(r: &Result1, times: &[i64]) -> Json {
+/// `ltl --json` with `-f` or `--spec`: `file`, `end_time` (only with
+/// `--end-time`), `results` (one [`ResultDoc`] per formula, in order).
+#[derive(Serialize)]
+struct ManyDoc<'a> {
+    file: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    end_time: Option<i64>,
+    results: Vec<ResultDoc<'a>>,
+}
+
+/// One formula's result: `name`, `formula`, `verdict` (after `--end`),
+/// `raw_verdict`, `definite`, `first_failure` ({step, time} or null), `pending`
+/// ({count, obligations} or null), `warnings` (paths no record has), `proof`.
+#[derive(Serialize)]
+struct ResultDoc<'a> {
+    name: &'a str,
+    formula: &'a str,
+    verdict: &'static str,
+    raw_verdict: &'static str,
+    definite: bool,
+    first_failure: Option<AtDoc>,
+    pending: Option<PendingDoc<'a>>,
+    warnings: Vec<WarningDoc<'a>>,
+    proof: ProofDoc<'a>,
+}
+
+#[derive(Serialize)]
+struct PendingDoc<'a> {
+    count: usize,
+    obligations: Vec<ObligationDoc<'a>>,
+}
+
+#[derive(Serialize)]
+struct ObligationDoc<'a> {
+    step: usize,
+    time: i64,
+    formula: &'a str,
+}
+
+/// A path the formula reads that no record has: `path`, `missing` (its first
+/// prefix no record has), `closest` (an existing path at that level, or null),
+/// `message`.
+#[derive(Serialize)]
+struct WarningDoc<'a> {
+    path: &'a str,
+    missing: &'a str,
+    closest: Option<&'a str>,
+    message: String,
+}
+
+fn result_doc<'a>(r: &'a Result1, times: &[i64]) -> ResultDoc<'a> {
     let o = &r.outcome;
-    let pending = if o.verdict == Verdict::Pending {
-        json!({"count": o.pending_count,
-               "obligations": o.pending.iter().map(|p| json!({"step": p.step, "time": p.time, "formula": p.formula})).collect::<Vec<_>>()})
-    } else {
-        Json::Null
-    };
-    json!({
-        "name": r.name,
-        "formula": r.src,
-        "verdict": r.verdict.name(),
-        "raw_verdict": o.verdict.name(),
-        "definite": o.definite,
-        "first_failure": o.first_failure.map_or(Json::Null, |(s, t)| at_json(s, t)),
-        "pending": pending,
-        "proof": o.proof.to_json(times),
-    })
+    let pending = (o.verdict == Verdict::Pending).then(|| PendingDoc {
+        count: o.pending_count,
+        obligations: o
+            .pending
+            .iter()
+            .map(|p| ObligationDoc { step: p.step, time: p.time, formula: &p.formula })
+            .collect(),
+    });
+    ResultDoc {
+        name: &r.name,
+        formula: &r.src,
+        verdict: r.verdict.name(),
+        raw_verdict: o.verdict.name(),
+        definite: o.definite,
+        first_failure: o.first_failure.map(|(step, time)| AtDoc { step, time }),
+        pending,
+        warnings: r
+            .warnings
+            .iter()
+            .map(|w| WarningDoc {
+                path: &w.path,
+                missing: &w.missing,
+                closest: w.closest.as_deref(),
+                message: w.to_string(),
+            })
+            .collect(),
+        proof: o.proof.doc(times),
+    }
 }
 
 fn human(r: &Result1, times: &[i64], end_time: Option<i64>) -> String {

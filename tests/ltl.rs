@@ -347,4 +347,90 @@ fn before_prefers_the_records_own_before() {
     expect_code(&run(&["before.r.v == 0 && next before.r.v == 1", own]), 0);
     expect_code(&run(&["before.r.v == null && next before.r.v == 1", bare]), 0);
     expect_code(&run(&["always (before.r.v == null || before.r.v < state.r.v)", own]), 0);
+    // A record's own `before` is the whole before-state: a node it lacks is null,
+    // not the previous step's (the same rule for `len(before)` and `@n.path`).
+    let partial = &temp_trace(
+        "before-partial",
+        "{\"time\": 0, \"state\": {\"r\": {\"v\": 1}}}\n{\"time\": 1, \"state\": {\"r\": {\"v\": 2}}, \"before\": {\"s\": {\"v\": 0}}}\n",
+    );
+    expect_code(&run(&["next (before.r.v == null && len(before) == 1 && before.s.v == 0)", partial]), 0);
+    expect_code(&run(&["--syntax", "detsys", "<> (@s.v = `0`)", partial]), 0);
+    expect_code(&run(&["--syntax", "detsys", "[] ~(@r.v = `1`)", partial]), 0);
+}
+
+/// The `--json` document, byte for byte: keys in the documented order (a typed
+/// document, not a map whose keys come out sorted), a warning for a path no
+/// record has, and ids past 2^53 compared exactly (the request is unanswered).
+#[test]
+fn json_output_is_the_documented_document_exactly() {
+    let f = "always (event.kind == \"request\" -> bind w. eventually (event.kind == \"response\" && event.id == w.event.id)) && always state.n1.rol != \"x\"";
+    let o = run(&["--json", "--samples", "1", f, "fixtures/ltl/golden.jsonl"]);
+    expect_code(&o, 3);
+    let want = std::fs::read_to_string(format!("{}/fixtures/ltl/golden.json", env!("CARGO_MANIFEST_DIR"))).unwrap();
+    assert_eq!(out(&o), want);
+    assert_eq!(
+        err(&o),
+        "warning: fixtures/ltl/golden.jsonl: no record of the trace has `state.n1.rol`, so it reads null at every step (did you mean `state.n1.role`?)\n"
+    );
+}
+
+/// A path no record has (a typo, a node the trace lacks) is named on stderr and
+/// in `--json`, with the closest existing path; detsys node names too.
+#[test]
+fn absent_paths_are_warned_about() {
+    let o = run(&["forall a in nodes. always state[a].rol != \"leader\"", CLUSTER]);
+    expect_code(&o, 0);
+    assert!(
+        err(&o).contains(
+            "no record of the trace has `state.n1.rol`, so it reads null at every step (did you mean `state.n1.role`?)"
+        ),
+        "{}",
+        err(&o)
+    );
+    let o = run(&["--syntax", "detsys", "[] ~(@n9'.role = `\"leader\"`)", CLUSTER]);
+    assert!(err(&o).contains("no record of the trace has `state.n9`, so `state.n9.role` reads null at every step (did you mean `state.n1`?)"), "{}", err(&o));
+    let (d, _) = json(&["-f", "a=always state.n1.rol == null", "-f", "b=always state.n1.role != null", CLUSTER]);
+    assert_eq!(d["results"][0]["warnings"][0]["closest"], "state.n1.role");
+    assert_eq!(d["results"][1]["warnings"], serde_json::json!([]));
+    // Paths that exist somewhere, even as null, are not warned about.
+    let o = run(&["always (event.node == null || event.node != null)", CLUSTER]);
+    assert_eq!(err(&o), "");
+}
+
+/// Proofs embed at most 64 elements of an array (and 256 characters of a
+/// string), with a count of what was cut, in JSON and in text.
+#[test]
+fn big_values_in_proofs_are_capped() {
+    let xs: Vec<String> = (0..1000).map(|i| i.to_string()).collect();
+    let t = temp_trace("big-values", &format!("{{\"time\": 0, \"state\": {{\"xs\": [{}]}}}}\n", xs.join(", ")));
+    let (d, o) = json(&["state.xs == []", &t]);
+    expect_code(&o, 1);
+    let left = &d["proof"]["left"];
+    assert_eq!(left["value"].as_array().map(Vec::len), Some(64));
+    assert_eq!(left["cut"], 936);
+    let o = run(&["state.xs == []", &t]);
+    assert!(out(&o).contains("(… 936 more elements, keys or characters cut)"), "{}", out(&o));
+}
+
+/// Formulas that used to crash or blow up: exit 2 with the column, or a verdict
+/// at a cost linear in the text.
+#[test]
+fn pathological_formulas_are_errors_or_cheap() {
+    let t = &temp_trace("patho", "{\"time\": 0, \"state\": {\"p\": true}}\n");
+    let o = run(&["state.p /* never closed && false", t]);
+    expect_code(&o, 2);
+    assert!(err(&o).contains("unterminated comment"), "{}", err(&o));
+    assert!(err(&o).contains("column 9") || err(&o).contains(":9"), "{}", err(&o));
+    // A 16,000-segment path: a verdict, not a stack overflow.
+    expect_code(&run(&[&format!("state{} == null", ".a".repeat(16_000)), t]), 0);
+    expect_code(&run(&[&format!("state.p{} == null", "[0]".repeat(16_000)), t]), 0);
+    // 3,000 chained lets: nested too deeply once expanded.
+    let lets: String = (1..=3000).map(|k| format!("let a{k} = !a{};", k - 1)).collect();
+    let o = run(&[&format!("let a0 = state.p; {lets} a3000"), t]);
+    expect_code(&o, 2);
+    assert!(err(&o).contains("once `let` names are expanded"), "{}", err(&o));
+    // 40 doubling lets and 63 chained `<->`: a DAG, evaluated at once.
+    let lets: String = (1..=40).map(|k| format!("let a{k} = a{} && a{};", k - 1, k - 1)).collect();
+    expect_code(&run(&[&format!("let a0 = state.p; {lets} always a40"), t]), 0);
+    expect_code(&run(&[&vec!["state.p"; 64].join(" <-> "), t]), 0);
 }

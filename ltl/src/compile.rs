@@ -11,6 +11,9 @@ use std::collections::HashMap;
 
 pub type N = usize;
 
+/// A node at a step in a view under bind positions: the key of per-evaluation memos.
+pub type NodeAt = (N, usize, u8, Vec<usize>);
+
 /// A window of distances, in whole steps or trace time units, both ends inclusive.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Win {
@@ -70,10 +73,11 @@ pub enum TE {
     /// never a `Col`, a `Sub` or an `Alt`, and the first segment of a `Const` base
     /// is dynamic.
     Sub(Box<TE>, Vec<TSeg>),
-    /// The first value if it is not null, else the second: `before…` is the
-    /// record's own `before` (a stored detsys run has the deployment state there at
-    /// step 0), else the previous step's state.
-    Alt(Box<TE>, Box<TE>),
+    /// `Alt(c, a, b)`: `a` if `c` is true, else `b`. `before…` is a path into
+    /// the record's own `before` when the record has one (not null: a stored
+    /// detsys run has the deployment state there at step 0), else into the
+    /// previous step's state; `c` reads whether it has one.
+    Alt(Box<TE>, Box<TE>, Box<TE>),
 }
 
 #[derive(Clone, Debug)]
@@ -136,6 +140,10 @@ pub struct Plan {
     pub paths: Vec<Vec<PSeg>>,
     pub pats: HashMap<N, BindPat>,
     pub n_vars: u32,
+    /// The columns the formula reads as paths of its own, ascending: a trace where
+    /// no record has one of them deserves a warning ([`crate::absent_paths`]).
+    /// (Not the record's own `before`, which most traces lack.)
+    pub warn_cols: Vec<usize>,
     pub uses_nodes: bool,
     /// [`CompileOptions::end_time`].
     pub end_time: Option<i64>,
@@ -161,7 +169,7 @@ impl Default for CompileOptions {
 #[derive(Clone, Debug, PartialEq)]
 pub struct CompileError(pub String);
 
-#[derive(Clone)]
+#[derive(Clone, Debug)]
 enum Binding {
     Bind(u32),
     Value(Json),
@@ -172,20 +180,31 @@ struct C<'o> {
     plan: Plan,
     path_ids: HashMap<Vec<PSeg>, usize>,
     bind_slots: HashMap<*const Formula, u32>,
+    /// The node of each `let` body compiled so far, per environment (a parsed
+    /// body is closed, so there is one; an AST built by hand may name bound
+    /// variables): every use shares one node and the plan grows with the
+    /// formula's text, not with its expansion.
+    lets: HashMap<(*const Formula, String), N>,
+    /// While compiling a path into a record's own `before`: no warning if absent.
+    quiet: bool,
 }
 
 /// Whether a formula uses the `nodes` domain (so the caller knows to compute it).
+/// Each `let` body is looked at once, however often it is used.
 pub fn uses_nodes(f: &Formula) -> bool {
-    match f {
-        Formula::Quant(_, _, Domain::Nodes, _) => true,
-        Formula::Quant(_, _, _, a) | Formula::Not(a) | Formula::Unary(_, _, a) | Formula::Bind(_, a) => uses_nodes(a),
-        Formula::Named(_, a) => uses_nodes(a),
-        Formula::And(a, b) | Formula::Or(a, b) | Formula::Implies(a, b) | Formula::Iff(a, b) => {
-            uses_nodes(a) || uses_nodes(b)
+    fn go(f: &Formula, seen: &mut std::collections::HashSet<*const Formula>) -> bool {
+        match f {
+            Formula::Quant(_, _, Domain::Nodes, _) => true,
+            Formula::Quant(_, _, _, a) | Formula::Not(a) | Formula::Unary(_, _, a) | Formula::Bind(_, a) => go(a, seen),
+            Formula::Named(_, a) => seen.insert(std::sync::Arc::as_ptr(a)) && go(a, seen),
+            Formula::And(a, b) | Formula::Or(a, b) | Formula::Implies(a, b) | Formula::Iff(a, b) => {
+                go(a, seen) || go(b, seen)
+            }
+            Formula::Binary(_, _, a, b) => go(a, seen) || go(b, seen),
+            _ => false,
         }
-        Formula::Binary(_, _, a, b) => uses_nodes(a) || uses_nodes(b),
-        _ => false,
     }
+    go(f, &mut Default::default())
 }
 
 pub fn compile(f: &Formula, opts: &CompileOptions) -> Result<Plan, CompileError> {
@@ -205,14 +224,19 @@ pub fn compile_with_paths(f: &Formula, opts: &CompileOptions, paths: Vec<Vec<PSe
             paths,
             pats: HashMap::new(),
             n_vars: 0,
+            warn_cols: vec![],
             uses_nodes: uses_nodes(f),
             end_time: opts.end_time,
         },
         path_ids,
         bind_slots: HashMap::new(),
+        lets: HashMap::new(),
+        quiet: false,
     };
     let root = c.formula(f, &HashMap::new())?;
     c.plan.root = root;
+    c.plan.warn_cols.sort_unstable();
+    c.plan.warn_cols.dedup();
     Ok(c.plan)
 }
 
@@ -302,11 +326,11 @@ impl C<'_> {
                 self.push(op, text)
             }
             Formula::Iff(a, b) => {
-                // a <-> b is (a -> b) && (b -> a); each side is compiled twice.
+                // a <-> b is (a -> b) && (b -> a), sharing the nodes of a and b (a
+                // chain of `<->` would otherwise double at each step).
                 let (x, y) = (self.formula(a, env)?, self.formula(b, env)?);
                 let l = self.push(Op::Implies(x, y), format!("{} -> {}", paren(a), paren(b)));
-                let (y2, x2) = (self.formula(b, env)?, self.formula(a, env)?);
-                let r = self.push(Op::Implies(y2, x2), format!("{} -> {}", paren(b), paren(a)));
+                let r = self.push(Op::Implies(y, x), format!("{} -> {}", paren(b), paren(a)));
                 self.push(Op::And(l, r), text)
             }
             Formula::Unary(op, iv, a) => {
@@ -384,8 +408,16 @@ impl C<'_> {
                 self.push(Op::Quant(*q, v.clone(), xs), text)
             }
             Formula::Named(name, a) => {
+                let mut names: Vec<String> = env.iter().map(|(k, b)| format!("{k}={b:?}")).collect();
+                names.sort_unstable();
+                let key = (std::sync::Arc::as_ptr(a), names.join("\u{0}"));
+                if let Some(&n) = self.lets.get(&key) {
+                    return Ok(n);
+                }
                 let x = self.formula(a, env)?;
-                self.push(Op::Named(name.clone(), x), text)
+                let n = self.push(Op::Named(name.clone(), x), text);
+                self.lets.insert(key, n);
+                n
             }
         })
     }
@@ -462,12 +494,17 @@ impl C<'_> {
         })
     }
 
-    /// `before…` at a step: the record's own `before` there (`own`), where it gives
-    /// a value, else the state at the step before (`prev`).
+    /// `before…` at a step: the record's own `before` there (`own`) when the
+    /// record has one (not null), whole: a key it lacks is null; else the state at
+    /// the step before (`prev`).
     fn before(&mut self, own: At, prev: At, segs: Vec<TSeg>) -> Result<TE, CompileError> {
-        let own = self.path(own, vec![PSeg::Key("before".into())], segs.clone())?;
+        self.quiet = true;
+        let has = self.path(own, vec![PSeg::Key("before".into()), PSeg::Present], vec![]);
+        let own = self.path(own, vec![PSeg::Key("before".into())], segs.clone());
+        self.quiet = false;
+        let (has, own) = (has?, own?);
         let prev = self.path(prev, vec![PSeg::Key("state".into())], segs)?;
-        Ok(TE::Alt(Box::new(own), Box::new(prev)))
+        Ok(TE::Alt(Box::new(has), Box::new(own), Box::new(prev)))
     }
 
     fn seg(&mut self, s: &Seg, env: &Env) -> Result<TSeg, CompileError> {
@@ -494,6 +531,9 @@ impl C<'_> {
             }
         }
         let col = self.col(prefix);
+        if !self.quiet {
+            self.plan.warn_cols.push(col);
+        }
         Ok(TE::Col { at, col, rest })
     }
 
@@ -604,9 +644,9 @@ pub(crate) fn sub(mut base: TE, segs: Vec<TSeg>) -> TE {
                 rest.extend(it);
                 return TE::Col { at, col, rest };
             }
-            (TE::Alt(a, b), s) => {
+            (TE::Alt(c, a, b), s) => {
                 let segs: Vec<TSeg> = std::iter::once(s).chain(it).collect();
-                return TE::Alt(Box::new(sub(*a, segs.clone())), Box::new(sub(*b, segs)));
+                return TE::Alt(c, Box::new(sub(*a, segs.clone())), Box::new(sub(*b, segs)));
             }
             (TE::Sub(b, mut rest), s) => {
                 rest.push(s);
@@ -671,7 +711,7 @@ pub fn te_free(t: &TE) -> u64 {
         TE::Arith(_, a, b) => te_free(a) | te_free(b),
         TE::Neg(a) | TE::Len(a) => te_free(a),
         TE::Array(xs) => xs.iter().fold(0, |acc, x| acc | te_free(x)),
-        TE::Alt(a, b) => te_free(a) | te_free(b),
+        TE::Alt(c, a, b) => te_free(c) | te_free(a) | te_free(b),
         TE::Sub(b, rest) => rest.iter().fold(te_free(b), |acc, s| match s {
             TSeg::Dyn(t) => acc | te_free(t),
             _ => acc,
@@ -719,7 +759,8 @@ pub fn te_cur_refs(t: &TE) -> [usize; 3] {
             }
             TE::Neg(a) | TE::Len(a) => go(a, acc),
             TE::Array(xs) => xs.iter().for_each(|x| go(x, acc)),
-            TE::Alt(a, b) => {
+            TE::Alt(c, a, b) => {
+                go(c, acc);
                 go(a, acc);
                 go(b, acc);
             }

@@ -5,7 +5,8 @@
 //!   to their right; `&&`/`/\` and `||`/`\/` share one level and associate to the
 //!   right; `->` is a suffix of one operand whose right side is a whole formula.
 //! - `@n'.path` is node n's state after the step (`state[n].path`), `@n.path` the
-//!   state before it (`before[n].path`, null at step 0); `$.path` is the step's
+//!   state before it (`before[n].path`: the record's own `before` when it has one,
+//!   whole, else the previous state; null at step 0); `$.path` is the step's
 //!   event (`event.path`); `` `json` `` is a JSON constant; `=` is the only comparison.
 //! - `forall n.` ranges over the nodes, `forall i in [1, 2].` over integers.
 //! - Keys are alphanumeric; a missing key is null.

@@ -32,7 +32,7 @@ pub const ALL: u8 = 7;
 /// A cell of a lazily computed column that nothing needed: computed on demand by [`Eval::value`].
 pub const UNKNOWN: u8 = 0xFF;
 
-fn children(op: &Op) -> Vec<N> {
+pub(crate) fn children(op: &Op) -> Vec<N> {
     match op {
         Op::Const(_) | Op::Atom(_) => vec![],
         Op::Not(a) | Op::Next(_, a) | Op::Prev(_, a) | Op::Eventually(_, a) | Op::Always(_, a) => vec![*a],
@@ -64,7 +64,11 @@ pub fn neg(x: u8) -> u8 {
 #[derive(Clone, Copy, Debug)]
 pub enum Cur {
     Real(usize),
-    Beyond { time: f64, step: f64 },
+    /// Times and steps are exact integers (a time of nanoseconds since 1970 is past 2^53).
+    Beyond {
+        time: i64,
+        step: i64,
+    },
 }
 
 pub struct Eval<'a> {
@@ -77,6 +81,9 @@ pub struct Eval<'a> {
     pub horizon: i64,
     /// Whether some `bind` took the general (per-binding) path.
     pub fallback_used: bool,
+    /// [`Eval::bnd`] of the nodes with no free variable, once computed (a plan
+    /// is a DAG: a shared subformula is reached along many paths).
+    bnd_memo: Vec<std::cell::Cell<u8>>,
 }
 
 /// (first position, one past the last position, whether the window reaches past the end).
@@ -85,7 +92,15 @@ pub type FWin = (usize, usize, bool);
 impl<'a> Eval<'a> {
     pub fn new(plan: &'a Plan, tr: &'a Trace) -> Eval<'a> {
         let horizon = plan.end_time.map_or(tr.last_time(), |e| e.max(tr.last_time()));
-        let mut e = Eval { plan, tr, cols: vec![None; plan.nodes.len()], n: tr.n, horizon, fallback_used: false };
+        let mut e = Eval {
+            plan,
+            tr,
+            cols: vec![None; plan.nodes.len()],
+            n: tr.n,
+            horizon,
+            fallback_used: false,
+            bnd_memo: vec![std::cell::Cell::new(UNKNOWN); plan.nodes.len()],
+        };
         // A `bind` whose only parent is `x -> bind` or `x && bind` matters only where x
         // is not false in every view: elsewhere its cells are left UNKNOWN.
         let mut parents: Vec<Vec<N>> = vec![Vec::new(); plan.nodes.len()];
@@ -142,11 +157,11 @@ impl<'a> Eval<'a> {
         match t {
             TE::Const(j) => Val::of_json(j),
             TE::Time(at) => match (at, cur) {
-                (At::Cur, Cur::Beyond { time, .. }) => num(time),
+                (At::Cur, Cur::Beyond { time, .. }) => Val::Int(time),
                 _ => self.pos_of(*at, cur, env).map_or(Val::Null, |p| Val::Int(self.tr.times[p])),
             },
             TE::Step(at) => match (at, cur) {
-                (At::Cur, Cur::Beyond { step, .. }) => num(step),
+                (At::Cur, Cur::Beyond { step, .. }) => Val::Int(step),
                 _ => self.pos_of(*at, cur, env).map_or(Val::Null, |p| Val::Int(p as i64)),
             },
             TE::Col { at, col, rest } => {
@@ -154,10 +169,13 @@ impl<'a> Eval<'a> {
                 self.segs(self.cell(self.tr.cols[*col][p]), rest, cur, env)
             }
             TE::Sub(base, rest) => self.segs(self.term(base, cur, env), rest, cur, env),
-            TE::Alt(a, b) => match self.term(a, cur, env) {
-                Val::Null => self.term(b, cur, env),
-                v => v,
-            },
+            TE::Alt(c, a, b) => {
+                if truthy(&self.term(c, cur, env)) {
+                    self.term(a, cur, env)
+                } else {
+                    self.term(b, cur, env)
+                }
+            }
             TE::Arith(op, a, b) => arith(*op, &self.term(a, cur, env), &self.term(b, cur, env)),
             TE::Neg(a) => neg_val(&self.term(a, cur, env)),
             TE::Len(a) => len(&self.term(a, cur, env)),
@@ -200,8 +218,8 @@ impl<'a> Eval<'a> {
         if refs[0] > 0 {
             return W;
         }
-        let t0 = self.horizon as f64;
-        let s0 = self.n as f64;
+        let t0 = self.horizon;
+        let s0 = self.n as i64;
         if refs[1] == 0 && refs[2] == 0 {
             return if self.atom(a, Cur::Beyond { time: t0, step: s0 }, env) { ALL } else { 0 };
         }
@@ -209,7 +227,8 @@ impl<'a> Eval<'a> {
         if !monotone || refs[1] > 1 || refs[2] > 1 {
             return W;
         }
-        let big = 1e300;
+        // No time or step of a trace is larger.
+        let big = i64::MAX;
         let corners = [(t0, s0), (big, s0), (t0, big), (big, big)];
         let first = self.atom(a, Cur::Beyond { time: t0, step: s0 }, env);
         if corners.iter().all(|&(time, step)| self.atom(a, Cur::Beyond { time, step }, env) == first) {
@@ -225,6 +244,18 @@ impl<'a> Eval<'a> {
 
     /// The views of a node at a generic step beyond the end (bits S and W matter).
     pub fn bnd(&self, k: N, env: &[usize]) -> u8 {
+        let closed = self.plan.nodes[k].free == 0;
+        if closed && self.bnd_memo[k].get() != UNKNOWN {
+            return self.bnd_memo[k].get();
+        }
+        let v = self.bnd_of(k, env);
+        if closed {
+            self.bnd_memo[k].set(v);
+        }
+        v
+    }
+
+    fn bnd_of(&self, k: N, env: &[usize]) -> u8 {
         match &self.plan.nodes[k].op {
             Op::Const(b) => {
                 if *b {
@@ -624,8 +655,8 @@ impl<'a> Eval<'a> {
         match v {
             Val::Null => Key::Null,
             Val::Bool(b) => Key::Bool(*b),
-            Val::Int(i) => num_key(*i as f64),
-            Val::Num(f) => num_key(*f),
+            Val::Int(i) => Key::Int(*i),
+            Val::Num(f) => dbl_key(*f),
             Val::Str(s) => self.tr.strs.lookup(s).map_or_else(|| Key::Text(s.to_string()), Key::Str),
             Val::J(j) => Key::Text(canonical(j)),
             Val::Own(j) => Key::Text(canonical(j)),
@@ -639,7 +670,7 @@ impl<'a> Eval<'a> {
                     match self.tr.cols[*col][p] {
                         CVal::Str(s) => return Key::Str(s),
                         CVal::Null => return Key::Null,
-                        CVal::Int(x) => return num_key(x as f64),
+                        CVal::Int(x) => return Key::Int(x),
                         _ => {}
                     }
                 }
@@ -893,14 +924,6 @@ impl<'a> Eval<'a> {
                 self.value(*body, i, &env2)
             }
         }
-    }
-}
-
-fn num<'x>(f: f64) -> Val<'x> {
-    if f.fract() == 0.0 && f.abs() < 9.0e15 {
-        Val::Int(f as i64)
-    } else {
-        Val::Num(f)
     }
 }
 

@@ -67,15 +67,19 @@ pub struct Outcome {
 /// How many pending obligations are listed.
 pub const PENDING_LISTED: usize = 10;
 
-/// The top-level `always` nodes, looking through `&&`, `forall` and `let` names.
-fn top_alwayses(plan: &Plan, k: usize, out: &mut Vec<usize>) {
+/// The top-level `always` nodes, looking through `&&`, `forall` and `let` names;
+/// each node once (a plan is a DAG: a `let` body may be reached many ways).
+fn top_alwayses(plan: &Plan, k: usize, out: &mut Vec<usize>, seen: &mut std::collections::HashSet<usize>) {
+    if !seen.insert(k) {
+        return;
+    }
     match &plan.nodes[k].op {
         Op::And(a, b) => {
-            top_alwayses(plan, *a, out);
-            top_alwayses(plan, *b, out);
+            top_alwayses(plan, *a, out, seen);
+            top_alwayses(plan, *b, out, seen);
         }
-        Op::Named(_, a) => top_alwayses(plan, *a, out),
-        Op::Quant(syntax::Quant::Forall, _, xs) => xs.iter().for_each(|(_, a)| top_alwayses(plan, *a, out)),
+        Op::Named(_, a) => top_alwayses(plan, *a, out, seen),
+        Op::Quant(syntax::Quant::Forall, _, xs) => xs.iter().for_each(|(_, a)| top_alwayses(plan, *a, out, seen)),
         Op::Always(..) => out.push(k),
         _ => {}
     }
@@ -98,10 +102,10 @@ pub fn evaluate(plan: &Plan, tr: &trace::Trace, samples: usize) -> Outcome {
         Verdict::Holds | Verdict::Pending => NV,
         Verdict::Fails => W,
     };
-    let prover = Prover { ev: &ev, samples };
+    let prover = Prover::new(&ev, samples);
     let proof = prover.prove(plan.root, 0, view, &env);
     let mut alw = Vec::new();
-    top_alwayses(plan, plan.root, &mut alw);
+    top_alwayses(plan, plan.root, &mut alw, &mut Default::default());
     let mut first_failure = None;
     let mut pending = Vec::new();
     let mut pending_count = 0;
@@ -142,4 +146,114 @@ pub fn evaluate(plan: &Plan, tr: &trace::Trace, samples: usize) -> Outcome {
     }
     let definite = verdict == Verdict::Fails || v & eval::S != 0;
     Outcome { verdict, definite, first_failure, pending_count, pending, proof, fallback_used: ev.fallback_used }
+}
+
+/// A path the formula reads that no record of the trace has, so it reads null at
+/// every step (a typo such as `state[a].rol` for `role`, or a node name the trace
+/// does not have): worth a warning, since the verdict may rest on it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PathWarning {
+    /// The path, as written from the record's root (`state.n1.rol`, `$.faults`).
+    pub path: String,
+    /// Its first prefix that no record has (`state.n1.rol`, or `state.n9` for `state.n9.role`).
+    pub missing: String,
+    /// The existing path at the same level closest to `missing` (by edit distance), if one is close.
+    pub closest: Option<String>,
+}
+
+/// A path for a message: at most 200 characters, with a count of the rest.
+fn short(p: &str) -> std::borrow::Cow<'_, str> {
+    match p.char_indices().nth(200) {
+        Some((b, _)) => format!("{}… ({} more characters)", &p[..b], p[b..].chars().count()).into(),
+        None => p.into(),
+    }
+}
+
+impl std::fmt::Display for PathWarning {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "no record of the trace has `{}`", short(&self.missing))?;
+        if self.missing != self.path {
+            write!(f, ", so `{}` reads null at every step", short(&self.path))?;
+        } else {
+            f.write_str(", so it reads null at every step")?;
+        }
+        if let Some(c) = &self.closest {
+            write!(f, " (did you mean `{c}`?)")?;
+        }
+        Ok(())
+    }
+}
+
+/// The text of a projected path: from `state`, `event` or `before` by name, any
+/// other field of the record from `$`.
+pub fn path_text(p: &[trace::PSeg]) -> String {
+    use trace::PSeg;
+    let mut s = String::new();
+    let mut rest = p;
+    match p.first() {
+        Some(PSeg::Key(k)) if k == "state" || k == "event" || k == "before" => {
+            s.push_str(k);
+            rest = &p[1..];
+        }
+        _ => s.push('$'),
+    }
+    for seg in rest {
+        match seg {
+            PSeg::Key(k) if syntax::is_plain_key(k) => {
+                s.push('.');
+                s.push_str(k);
+            }
+            PSeg::Key(k) => s.push_str(&format!("[{}]", serde_json::Value::from(k.as_str()))),
+            PSeg::Idx(i) => s.push_str(&format!("[{i}]")),
+            PSeg::Present => {}
+        }
+    }
+    s
+}
+
+/// Levenshtein distance over characters.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut diag = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let up = row[j + 1];
+            row[j + 1] = (diag + usize::from(ca != *cb)).min(up + 1).min(row[j] + 1);
+            diag = up;
+        }
+    }
+    row[b.len()]
+}
+
+/// The paths of `plan` that no record of `tr` has, from what the trace reader
+/// noted while reading (no further pass over the trace), each with the closest
+/// existing key at the level where it goes missing. `tr` must have been read
+/// with (a superset of) the plan's paths. Sorted by path. For `histcheck ltl` and
+/// `runs check --ltl`.
+pub fn absent_paths(plan: &Plan, tr: &trace::Trace) -> Vec<PathWarning> {
+    let pr = &tr.presence;
+    let mut out = Vec::new();
+    for &c in &plan.warn_cols {
+        let (Some(path), Some(nodes)) = (plan.paths.get(c), pr.col_nodes.get(c)) else { continue };
+        let Some(j) = nodes.iter().position(|&n| !pr.seen.get(n as usize).copied().unwrap_or(true)) else {
+            continue;
+        };
+        let parent = if j == 0 { 0 } else { nodes[j - 1] as usize };
+        let closest = match &path[j] {
+            trace::PSeg::Key(k) => pr.keys.get(parent).and_then(|ks| ks.as_ref()).and_then(|ks| {
+                let limit = 2.max(k.chars().count().div_ceil(3));
+                ks.iter().map(|x| (edit_distance(k, x), x)).filter(|(d, _)| *d <= limit).min().map(|(_, x)| {
+                    let mut p = path[..j].to_vec();
+                    p.push(trace::PSeg::Key(x.clone()));
+                    path_text(&p)
+                })
+            }),
+            _ => None,
+        };
+        out.push(PathWarning { path: path_text(path), missing: path_text(&path[..=j]), closest });
+    }
+    out.sort_by(|a, b| a.path.cmp(&b.path));
+    out
 }

@@ -16,6 +16,7 @@ use nom::IResult;
 use serde_json::Value as Json;
 use std::collections::HashMap;
 use std::fmt;
+use std::sync::Arc;
 
 /// A formula that does not parse: the byte offset and a message. `render` puts a
 /// caret under the column.
@@ -97,7 +98,8 @@ fn ws(i: &str) -> IResult<&str, ()> {
         } else if rest.starts_with("/*") {
             match take_until::<_, _, nom::error::Error<&str>>("*/")(&rest[2..]) {
                 Ok((r, _)) => rest = &r[2..],
-                Err(_) => return Ok(("", ())),
+                // Unterminated: left for the lexer to report.
+                Err(_) => return Ok((rest, ())),
             }
         } else {
             return Ok((rest, ()));
@@ -130,6 +132,9 @@ pub(crate) fn lex(src: &str) -> Result<Vec<Token>, ParseError> {
         if rest.is_empty() {
             out.push(Token { tok: Tok::Eof, pos });
             return Ok(out);
+        }
+        if rest.starts_with("/*") {
+            return Err(ParseError::new(pos, "unterminated comment: `/*` without a closing `*/`"));
         }
         let c = rest.chars().next().unwrap_or(' ');
         if c.is_ascii_digit() {
@@ -197,8 +202,9 @@ enum Ex {
     Array(Vec<(Ex, usize)>),
     Name(String),
     Root(Root),
-    Field(Box<(Ex, usize)>, String),
-    Index(Box<(Ex, usize)>, Box<(Ex, usize)>),
+    /// A base and its postfix segments, flat (a path of 16,000 segments is one
+    /// node, not 16,000 nested ones).
+    Post(Box<(Ex, usize)>, Vec<PostSeg>),
     Call(String, Vec<(Ex, usize)>),
     Neg(Box<(Ex, usize)>),
     Arith(ArithOp, Box<(Ex, usize)>, Box<(Ex, usize)>),
@@ -212,6 +218,12 @@ enum Ex {
     Binary(BOp, Interval, Box<(Ex, usize)>, Box<(Ex, usize)>),
     Bind(String, Box<(Ex, usize)>),
     Quant(Quant, String, Domain, Box<(Ex, usize)>),
+}
+
+#[derive(Clone, Debug)]
+enum PostSeg {
+    Field(String),
+    Index((Ex, usize)),
 }
 
 const KEYWORDS: &[&str] = &[
@@ -668,7 +680,9 @@ impl P {
         Ok((e, pos))
     }
 
-    fn postfix(&mut self, mut e: (Ex, usize)) -> R<(Ex, usize)> {
+    fn postfix(&mut self, e: (Ex, usize)) -> R<(Ex, usize)> {
+        let at = e.1;
+        let mut segs = Vec::new();
         loop {
             let pos = self.pos();
             if self.is_sym(".") {
@@ -678,13 +692,13 @@ impl P {
                     // `w.$.x`: the whole record of a bound step
                     Tok::Sym("$") => "$".to_string(),
                     Tok::Num { int: Some(i), unit: None, .. } => {
-                        e = (Ex::Index(Box::new(e), Box::new((Ex::Num(i as f64, Some(i)), pos))), pos);
+                        segs.push(PostSeg::Index((Ex::Num(i as f64, Some(i)), pos)));
                         continue;
                     }
                     // `x.0.1`: the lexer read `0.1` as one number.
                     Tok::Num { split: Some((i, j)), .. } => {
                         for k in [i, j] {
-                            e = (Ex::Index(Box::new(e), Box::new((Ex::Num(k as f64, Some(k)), pos))), pos);
+                            segs.push(PostSeg::Index((Ex::Num(k as f64, Some(k)), pos)));
                         }
                         continue;
                     }
@@ -695,14 +709,16 @@ impl P {
                         ))
                     }
                 };
-                e = (Ex::Field(Box::new(e), key), pos);
+                segs.push(PostSeg::Field(key));
             } else if self.is_sym("[") {
                 self.bump();
                 let idx = self.expr(0)?;
                 self.expect_sym("]", "to close the index")?;
-                e = (Ex::Index(Box::new(e), Box::new(idx)), pos);
-            } else {
+                segs.push(PostSeg::Index(idx));
+            } else if segs.is_empty() {
                 return Ok(e);
+            } else {
+                return Ok((Ex::Post(Box::new(e), segs), at));
             }
         }
     }
@@ -720,45 +736,106 @@ fn lit_of(e: &Ex) -> Option<Json> {
     })
 }
 
-/// Names in scope while typing: bound by `bind`, by a quantifier, or by `let`.
+/// Names in scope while typing: bound by `bind`, by a quantifier, or by `let`
+/// (each `let` with its body, shared by every use, and the body's height).
 #[derive(Default, Clone)]
 struct Scope {
     binds: Vec<String>,
     quants: Vec<String>,
-    lets: HashMap<String, Formula>,
+    lets: HashMap<String, (Arc<Formula>, usize)>,
+}
+
+/// How deep a formula may nest once its `let` names are expanded: the compiler,
+/// the printers and the evaluators recurse on its depth, and a `let` body under
+/// the parser's limit can be used inside another, and so on.
+pub const MAX_DEPTH: usize = 300;
+
+/// The height of a term's expression (terms are not shared, so this is bounded by the parser's nesting limit).
+fn ex_height(e: &(Ex, usize)) -> usize {
+    1 + match &e.0 {
+        Ex::Array(xs) | Ex::Call(_, xs) => xs.iter().map(ex_height).max().unwrap_or(0),
+        Ex::Post(b, segs) => segs
+            .iter()
+            .map(|s| match s {
+                PostSeg::Index(i) => ex_height(i),
+                PostSeg::Field(_) => 0,
+            })
+            .max()
+            .unwrap_or(0)
+            .max(ex_height(b)),
+        Ex::Neg(a) | Ex::Not(a) | Ex::Unary(_, _, a) | Ex::Bind(_, a) | Ex::Quant(_, _, _, a) => ex_height(a),
+        Ex::Arith(_, a, b)
+        | Ex::Cmp(_, a, b)
+        | Ex::And(a, b)
+        | Ex::Or(a, b)
+        | Ex::Implies(a, b)
+        | Ex::Iff(a, b)
+        | Ex::Binary(_, _, a, b) => ex_height(a).max(ex_height(b)),
+        _ => 0,
+    }
 }
 
 fn to_formula(e: &(Ex, usize), sc: &Scope) -> R<Formula> {
+    to_formula_h(e, sc).map(|(f, _)| f)
+}
+
+/// The formula and its height with `let` names expanded; an error where that
+/// height passes [`MAX_DEPTH`].
+fn to_formula_h(e: &(Ex, usize), sc: &Scope) -> R<(Formula, usize)> {
     let (ex, pos) = e;
-    let b = |x: &(Ex, usize), sc: &Scope| to_formula(x, sc).map(Box::new);
-    Ok(match ex {
-        Ex::Bool(v) => Formula::Const(*v),
-        Ex::Cmp(op, a, c) => Formula::Cmp(*op, to_term(a, sc)?, to_term(c, sc)?),
-        Ex::Not(a) => Formula::Not(b(a, sc)?),
-        Ex::And(a, c) => Formula::And(b(a, sc)?, b(c, sc)?),
-        Ex::Or(a, c) => Formula::Or(b(a, sc)?, b(c, sc)?),
-        Ex::Implies(a, c) => Formula::Implies(b(a, sc)?, b(c, sc)?),
-        Ex::Iff(a, c) => Formula::Iff(b(a, sc)?, b(c, sc)?),
-        Ex::Unary(op, iv, a) => Formula::Unary(*op, *iv, b(a, sc)?),
-        Ex::Binary(op, iv, a, c) => Formula::Binary(*op, *iv, b(a, sc)?, b(c, sc)?),
+    let b = |x: &(Ex, usize), sc: &Scope| to_formula_h(x, sc).map(|(f, h)| (Box::new(f), h));
+    let (f, h) = match ex {
+        Ex::Bool(v) => (Formula::Const(*v), 1),
+        Ex::Cmp(op, a, c) => (Formula::Cmp(*op, to_term(a, sc)?, to_term(c, sc)?), ex_height(e)),
+        Ex::Not(a) => {
+            let (a, h) = b(a, sc)?;
+            (Formula::Not(a), h + 1)
+        }
+        Ex::And(a, c) | Ex::Or(a, c) | Ex::Implies(a, c) | Ex::Iff(a, c) => {
+            let ((a, ha), (c, hc)) = (b(a, sc)?, b(c, sc)?);
+            let f = match ex {
+                Ex::And(..) => Formula::And(a, c),
+                Ex::Or(..) => Formula::Or(a, c),
+                Ex::Implies(..) => Formula::Implies(a, c),
+                _ => Formula::Iff(a, c),
+            };
+            (f, ha.max(hc) + 1)
+        }
+        Ex::Unary(op, iv, a) => {
+            let (a, h) = b(a, sc)?;
+            (Formula::Unary(*op, *iv, a), h + 1)
+        }
+        Ex::Binary(op, iv, a, c) => {
+            let ((a, ha), (c, hc)) = (b(a, sc)?, b(c, sc)?);
+            (Formula::Binary(*op, *iv, a, c), ha.max(hc) + 1)
+        }
         Ex::Bind(v, body) => {
             let mut inner = sc.clone();
             inner.binds.push(v.clone());
             inner.quants.retain(|q| q != v);
-            Formula::Bind(v.clone(), b(body, &inner)?)
+            let (body, h) = b(body, &inner)?;
+            (Formula::Bind(v.clone(), body), h + 1)
         }
         Ex::Quant(q, v, d, body) => {
             let mut inner = sc.clone();
             inner.quants.push(v.clone());
             inner.binds.retain(|q| q != v);
-            Formula::Quant(*q, v.clone(), d.clone(), b(body, &inner)?)
+            let (body, h) = b(body, &inner)?;
+            (Formula::Quant(*q, v.clone(), d.clone(), body), h + 1)
         }
         Ex::Name(n) if !sc.binds.contains(n) && !sc.quants.contains(n) => match sc.lets.get(n) {
-            Some(f) => Formula::Named(n.clone(), Box::new(f.clone())),
+            Some((f, h)) => (Formula::Named(n.clone(), Arc::clone(f)), h + 1),
             None => return Err(ParseError::new(*pos, format!("unknown name `{n}`"))),
         },
-        _ => Formula::Truthy(to_term(e, sc)?),
-    })
+        _ => (Formula::Truthy(to_term(e, sc)?), ex_height(e)),
+    };
+    if h > MAX_DEPTH {
+        return Err(ParseError::new(
+            *pos,
+            format!("formula nested too deeply: more than {MAX_DEPTH} levels once `let` names are expanded"),
+        ));
+    }
+    Ok((f, h))
 }
 
 fn to_term(e: &(Ex, usize), sc: &Scope) -> R<Term> {
@@ -775,20 +852,25 @@ fn to_term(e: &(Ex, usize), sc: &Scope) -> R<Term> {
         Ex::Name(n) => {
             if sc.binds.contains(n) || sc.quants.contains(n) {
                 Term::Path(Root::Var(n.clone()), vec![])
-            } else if sc.lets.contains_key(n) {
+            } else if sc.lets.contains_key(n.as_str()) {
                 return Err(ParseError::new(*pos, format!("`{n}` is a formula (a `let`), not a value")));
             } else {
                 return Err(ParseError::new(*pos, format!("unknown name `{n}`")));
             }
         }
-        Ex::Field(base, key) => with_seg(to_term(base, sc)?, Seg::Key(key.clone())),
-        Ex::Index(base, idx) => {
-            let base = to_term(base, sc)?;
-            let seg = match to_term(idx, sc)? {
-                Term::Lit(Json::String(s)) => Seg::Key(s),
-                t => Seg::Index(t),
-            };
-            with_seg(base, seg)
+        Ex::Post(base, segs) => {
+            let mut t = to_term(base, sc)?;
+            for s in segs {
+                let seg = match s {
+                    PostSeg::Field(key) => Seg::Key(key.clone()),
+                    PostSeg::Index(idx) => match to_term(idx, sc)? {
+                        Term::Lit(Json::String(s)) => Seg::Key(s),
+                        t => Seg::Index(t),
+                    },
+                };
+                t = with_seg(t, seg);
+            }
+            t
         }
         Ex::Call(name, args) => match (name.as_str(), args.len()) {
             ("len", 1) => Term::Len(b(&args[0])?),
@@ -828,8 +910,8 @@ pub fn parse(src: &str) -> Result<Formula, ParseError> {
         p.expect_sym("=", "after the name")?;
         let body = p.expr(0)?;
         p.expect_sym(";", "after a `let` definition")?;
-        let f = to_formula(&body, &sc)?;
-        sc.lets.insert(name, f);
+        let (f, h) = to_formula_h(&body, &sc)?;
+        sc.lets.insert(name, (Arc::new(f), h));
     }
     let e = p.expr(0)?;
     if p.peek() != &Tok::Eof {
@@ -1105,5 +1187,82 @@ mod depth_tests {
         assert!(crate::detsys::parse(&d).is_err());
         let d = format!("{}TT{}", "(".repeat(5000), ")".repeat(5000));
         assert!(crate::detsys::parse(&d).is_err());
+    }
+
+    /// The column of a parse error of `src` (1-based).
+    fn err_col(src: &str) -> usize {
+        match super::parse(src) {
+            Ok(f) => panic!("parsed: {}", crate::syntax::pretty(&f)),
+            Err(e) => e.column(src),
+        }
+    }
+
+    /// A path of 16,000 segments parses (flat, not 16,000 nested nodes), prints
+    /// and compiles, on a thread with a small stack.
+    #[test]
+    fn long_paths_are_flat() {
+        let run = || {
+            for src in [
+                format!("state{} == 1", ".a".repeat(16_000)),
+                format!("state.x{} == 1", "[0]".repeat(16_000)),
+                format!("state.x{} == 1", ".0".repeat(16_000)),
+            ] {
+                let f = super::parse(&src).unwrap();
+                let crate::syntax::Formula::Cmp(_, crate::syntax::Term::Path(_, segs), _) = &f else { panic!() };
+                assert!(segs.len() >= 16_000);
+                assert_eq!(super::parse(&f.to_string()).unwrap(), f);
+                let p = crate::compile::compile(&f, &Default::default()).unwrap();
+                assert_eq!(p.paths[0].len(), segs.len() + 1);
+            }
+        };
+        std::thread::Builder::new().stack_size(256 << 10).spawn(run).unwrap().join().unwrap();
+    }
+
+    /// `let` bodies each under the parser's limit, used inside one another: the
+    /// limit applies to the expanded formula, with the column of the use.
+    #[test]
+    fn the_depth_limit_applies_after_expansion() {
+        // 3,000 chained lets.
+        let mut src: String = (1..=3000).map(|k| format!("let a{k} = !a{};\n", k - 1)).collect();
+        src = format!("let a0 = state.p;\n{src}a3000");
+        let col = err_col(&src);
+        assert!(src[..col - 1].ends_with("let a150 = !"), "{}", &src[col.saturating_sub(20)..col + 10]);
+        // Bodies nested 20 deep, each using the previous one.
+        let nest = |k: usize| format!("let b{k} = {}b{}{};\n", "(!".repeat(20), k - 1, ")".repeat(20));
+        let src = format!("let b0 = state.p;\n{}b40", (1..=40).map(nest).collect::<String>());
+        let e = super::parse(&src).unwrap_err();
+        assert!(e.message.contains("once `let` names are expanded"), "{e}");
+        // Under the limit, it parses.
+        let src = format!("let b0 = state.p;\n{}b4", (1..=4).map(nest).collect::<String>());
+        assert!(super::parse(&src).is_ok());
+    }
+
+    /// A formula's plan grows with its text: `let` bodies are shared, `<->` does
+    /// not compile its sides twice (63 doubling lets or chained `<->` used to
+    /// expand to 2^63 nodes).
+    #[test]
+    fn lets_and_iff_compile_to_a_dag() {
+        let src: String = (1..=63).map(|k| format!("let a{k} = a{} && a{};", k - 1, k - 1)).collect();
+        let f = super::parse(&format!("let a0 = state.p; {src} always a63")).unwrap();
+        assert!(!crate::compile::uses_nodes(&f));
+        let p = crate::compile::compile(&f, &Default::default()).unwrap();
+        assert!(p.nodes.len() <= 3 * 64 + 4, "{} nodes", p.nodes.len());
+        assert_eq!(p.atoms.len(), 1);
+        let iff = vec!["state.p"; 63].join(" <-> ");
+        let p = crate::compile::compile(&super::parse(&iff).unwrap(), &Default::default()).unwrap();
+        assert!(p.nodes.len() <= 4 * 63, "{} nodes", p.nodes.len());
+        // And it evaluates, with a proof the checker accepts.
+        let text = "{\"state\": {\"p\": true}}\n{\"state\": {\"p\": false}}\n";
+        let tr = crate::trace::load(text.as_bytes(), &p.paths, &Default::default()).unwrap();
+        let out = crate::evaluate(&p, &tr, 3);
+        let steps = crate::trace::load_steps(text.as_bytes(), &Default::default()).unwrap();
+        crate::proof::check_proof(&steps, &super::parse(&iff).unwrap(), &Default::default(), &out.proof).unwrap();
+    }
+
+    #[test]
+    fn an_unterminated_comment_is_an_error() {
+        assert_eq!(err_col("state.p /* never closed && false"), 9);
+        assert_eq!(err_col("/*"), 1);
+        assert!(super::parse("state.p /* closed */ && true").is_ok());
     }
 }

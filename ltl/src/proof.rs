@@ -11,7 +11,8 @@
 use crate::compile::*;
 use crate::eval::{Eval, NV, S, W};
 use crate::syntax::{CmpOp, Quant};
-use serde_json::{json, Value as Json};
+use serde::Serialize;
+use serde_json::Value as Json;
 
 /// One proof node: that the node's formula is true (`sat`) or false at `step`, in
 /// one of the three views (`S`, `NV` or `W`).
@@ -68,6 +69,9 @@ pub enum Detail {
     },
     /// Decided only by the steps after the end (true in the weak view, false in the strong one).
     PastEnd,
+    /// A subformula shared in the formula (a `let` body used more than once),
+    /// proved in full where it first occurs in this proof, at the same step and view.
+    Shared,
     Range(Range),
     /// `until`/`since` satisfied: the witness of the right side (None: past the end) and the left side along the way.
     Sat2 {
@@ -129,27 +133,57 @@ pub fn op_name(op: &Op) -> &'static str {
 pub struct Prover<'e, 'a> {
     pub ev: &'e Eval<'a>,
     pub samples: usize,
+    /// Nodes with more than one parent (a `let` body used twice, the sides of a
+    /// `<->`): their proof at a step is given once per proof, then referred to.
+    shared: Vec<bool>,
+    done: std::cell::RefCell<std::collections::HashSet<NodeAt>>,
 }
 
-impl Prover<'_, '_> {
+impl<'e, 'a> Prover<'e, 'a> {
+    pub fn new(ev: &'e Eval<'a>, samples: usize) -> Prover<'e, 'a> {
+        let plan = ev.plan;
+        let mut parents = vec![0u32; plan.nodes.len()];
+        for node in &plan.nodes {
+            for c in crate::eval::children(&node.op) {
+                parents[c] += 1;
+            }
+        }
+        let shared = parents
+            .iter()
+            .zip(&plan.nodes)
+            .map(|(&p, node)| p > 1 && !matches!(node.op, Op::Const(_) | Op::Atom(_)))
+            .collect();
+        Prover { ev, samples, shared, done: Default::default() }
+    }
+
+    /// The proof of node k at step i in `view`, under the bind positions `env`.
+    /// A subformula shared in the plan (a `let` body used more than once) is
+    /// proved in full where it first occurs in the proof and is a
+    /// [`Detail::Shared`] leaf where it occurs again at the same step and view,
+    /// so a proof grows with the formula's text, not its expansion.
+    pub fn prove(&self, k: N, i: usize, view: u8, env: &[usize]) -> Proof {
+        self.done.borrow_mut().clear();
+        self.prove_rec(k, i, view, env)
+    }
     fn holds(&self, k: N, i: usize, view: u8, env: &[usize]) -> bool {
         self.ev.value(k, i, env) & view != 0
     }
 
     fn range(&self, k: N, from: usize, to: usize, view: u8, env: &[usize], open_end: bool) -> Range {
         let to = to.max(from);
-        let samples = (from..to).take(self.samples).map(|j| self.prove(k, j, view, env)).collect();
+        let samples = (from..to).take(self.samples).map(|j| self.prove_rec(k, j, view, env)).collect();
         Range { from, to, count: to - from, samples, open_end }
     }
 
-    /// The proof of node k at step i in `view`, under the bind positions `env`.
-    pub fn prove(&self, k: N, i: usize, view: u8, env: &[usize]) -> Proof {
+    fn prove_rec(&self, k: N, i: usize, view: u8, env: &[usize]) -> Proof {
         let ev = self.ev;
         let plan = ev.plan;
         let node = &plan.nodes[k];
         let sat = self.holds(k, i, view, env);
         let n = ev.n;
+        let again = self.shared[k] && !self.done.borrow_mut().insert((k, i, view, env.to_vec()));
         let detail = match &node.op {
+            _ if again => Detail::Shared,
             Op::Const(_) => Detail::Leaf,
             Op::Atom(a) => {
                 let at = &plan.atoms[*a];
@@ -159,34 +193,34 @@ impl Prover<'_, '_> {
                     at.op.map(|_| Operand { text: at.r_text.clone(), value: ev.term(&at.r, cur, env).to_json() });
                 Detail::Cmp { op: at.op, left, right }
             }
-            Op::Not(x) => Detail::Subs(vec![self.prove(*x, i, dual(view), env)]),
-            Op::Named(_, x) => Detail::Subs(vec![self.prove(*x, i, view, env)]),
+            Op::Not(x) => Detail::Subs(vec![self.prove_rec(*x, i, dual(view), env)]),
+            Op::Named(_, x) => Detail::Subs(vec![self.prove_rec(*x, i, view, env)]),
             Op::And(x, y) => {
                 if sat {
-                    Detail::Subs(vec![self.prove(*x, i, view, env), self.prove(*y, i, view, env)])
+                    Detail::Subs(vec![self.prove_rec(*x, i, view, env), self.prove_rec(*y, i, view, env)])
                 } else if !self.holds(*x, i, view, env) {
-                    Detail::Side { right: false, sub: Box::new(self.prove(*x, i, view, env)) }
+                    Detail::Side { right: false, sub: Box::new(self.prove_rec(*x, i, view, env)) }
                 } else {
-                    Detail::Side { right: true, sub: Box::new(self.prove(*y, i, view, env)) }
+                    Detail::Side { right: true, sub: Box::new(self.prove_rec(*y, i, view, env)) }
                 }
             }
             Op::Or(x, y) => {
                 if !sat {
-                    Detail::Subs(vec![self.prove(*x, i, view, env), self.prove(*y, i, view, env)])
+                    Detail::Subs(vec![self.prove_rec(*x, i, view, env), self.prove_rec(*y, i, view, env)])
                 } else if self.holds(*x, i, view, env) {
-                    Detail::Side { right: false, sub: Box::new(self.prove(*x, i, view, env)) }
+                    Detail::Side { right: false, sub: Box::new(self.prove_rec(*x, i, view, env)) }
                 } else {
-                    Detail::Side { right: true, sub: Box::new(self.prove(*y, i, view, env)) }
+                    Detail::Side { right: true, sub: Box::new(self.prove_rec(*y, i, view, env)) }
                 }
             }
             Op::Implies(x, y) => {
                 let dv = dual(view);
                 if !sat {
-                    Detail::Subs(vec![self.prove(*x, i, dv, env), self.prove(*y, i, view, env)])
+                    Detail::Subs(vec![self.prove_rec(*x, i, dv, env), self.prove_rec(*y, i, view, env)])
                 } else if !self.holds(*x, i, dv, env) {
-                    Detail::Side { right: false, sub: Box::new(self.prove(*x, i, dv, env)) }
+                    Detail::Side { right: false, sub: Box::new(self.prove_rec(*x, i, dv, env)) }
                 } else {
-                    Detail::Side { right: true, sub: Box::new(self.prove(*y, i, view, env)) }
+                    Detail::Side { right: true, sub: Box::new(self.prove_rec(*y, i, view, env)) }
                 }
             }
             Op::Quant(q, var, xs) => {
@@ -197,13 +231,16 @@ impl Prover<'_, '_> {
                         Some((v, x)) => Detail::One {
                             var: var.clone(),
                             value: v.clone(),
-                            sub: Box::new(self.prove(*x, i, view, env)),
+                            sub: Box::new(self.prove_rec(*x, i, view, env)),
                         },
                         None => Detail::Leaf,
                     }
                 } else {
-                    let samples =
-                        xs.iter().take(self.samples).map(|(v, x)| (v.clone(), self.prove(*x, i, view, env))).collect();
+                    let samples = xs
+                        .iter()
+                        .take(self.samples)
+                        .map(|(v, x)| (v.clone(), self.prove_rec(*x, i, view, env)))
+                        .collect();
                     Detail::All { var: var.clone(), count: xs.len(), samples }
                 }
             }
@@ -215,7 +252,7 @@ impl Prover<'_, '_> {
                         let (a, b) = if next { (i, j) } else { (j, i) };
                         let d = if w.time { ev.tr.times[b] - ev.tr.times[a] } else { 1 };
                         if w.contains(d) {
-                            Detail::Witness(Box::new(self.prove(*x, j, view, env)))
+                            Detail::Witness(Box::new(self.prove_rec(*x, j, view, env)))
                         } else {
                             let unit = if w.time { " time units" } else { " step" };
                             Detail::NoStep {
@@ -251,7 +288,7 @@ impl Prover<'_, '_> {
                 if sat == evn {
                     // eventually satisfied / always violated: the first deciding step
                     match (lo..hi).find(|&j| self.holds(*x, j, view, env) == evn) {
-                        Some(j) => Detail::Witness(Box::new(self.prove(*x, j, view, env))),
+                        Some(j) => Detail::Witness(Box::new(self.prove_rec(*x, j, view, env))),
                         None => Detail::PastEnd,
                     }
                 } else {
@@ -265,7 +302,7 @@ impl Prover<'_, '_> {
                     Some((lo, hi)) => {
                         if sat == once {
                             match (lo..=hi).rev().find(|&j| self.holds(*x, j, view, env) == once) {
-                                Some(j) => Detail::Witness(Box::new(self.prove(*x, j, view, env))),
+                                Some(j) => Detail::Witness(Box::new(self.prove_rec(*x, j, view, env))),
                                 None => Detail::Leaf,
                             }
                         } else {
@@ -289,7 +326,7 @@ impl Prover<'_, '_> {
                     }
                     match witness {
                         Some(j) => Detail::Sat2 {
-                            witness: Some(Box::new(self.prove(*y, j, view, env))),
+                            witness: Some(Box::new(self.prove_rec(*y, j, view, env))),
                             along: self.range(*x, i, j, view, env, false),
                         },
                         None => Detail::Sat2 { witness: None, along: self.range(*x, i, n, view, env, true) },
@@ -298,7 +335,7 @@ impl Prover<'_, '_> {
                     let stop = (i..hi).find(|&k| !self.holds(*x, k, view, env));
                     match stop {
                         Some(k) => Detail::Viol2 {
-                            stop: Some(Box::new(self.prove(*x, k, view, env))),
+                            stop: Some(Box::new(self.prove_rec(*x, k, view, env))),
                             psi: self.range(*y, lo, (k + 1).min(hi), view, env, false),
                         },
                         None => Detail::Viol2 { stop: None, psi: self.range(*y, lo, hi, view, env, open) },
@@ -324,14 +361,14 @@ impl Prover<'_, '_> {
                         }
                         let j = witness.unwrap_or(i);
                         Detail::Sat2 {
-                            witness: witness.map(|j| Box::new(self.prove(*y, j, view, env))),
+                            witness: witness.map(|j| Box::new(self.prove_rec(*y, j, view, env))),
                             along: self.range(*x, j + 1, i + 1, view, env, false),
                         }
                     } else {
                         let stop = (lo..=i).rev().find(|&k| !self.holds(*x, k, view, env));
                         match stop {
                             Some(k) => Detail::Viol2 {
-                                stop: Some(Box::new(self.prove(*x, k, view, env))),
+                                stop: Some(Box::new(self.prove_rec(*x, k, view, env))),
                                 psi: self.range(*y, k.max(lo), hi + 1, view, env, false),
                             },
                             None => Detail::Viol2 { stop: None, psi: self.range(*y, lo, hi + 1, view, env, false) },
@@ -342,7 +379,7 @@ impl Prover<'_, '_> {
             Op::Bind(slot, var, body) => {
                 let mut env2 = env.to_vec();
                 env2[*slot as usize] = i;
-                Detail::Bind { var: var.clone(), sub: Box::new(self.prove(*body, i, view, &env2)) }
+                Detail::Bind { var: var.clone(), sub: Box::new(self.prove_rec(*body, i, view, &env2)) }
             }
         };
         Proof {
@@ -381,7 +418,7 @@ impl Proof {
                 psi.samples.iter().for_each(|p| p.walk(f));
             }
             Detail::All { samples, .. } => samples.iter().for_each(|(_, p)| p.walk(f)),
-            Detail::Leaf | Detail::Cmp { .. } | Detail::NoStep { .. } | Detail::PastEnd => {}
+            Detail::Leaf | Detail::Cmp { .. } | Detail::NoStep { .. } | Detail::PastEnd | Detail::Shared => {}
         }
     }
 
@@ -409,8 +446,10 @@ impl Proof {
         let mut best = usize::MAX;
         let mut leaves = 0;
         self.walk(&mut |p| {
-            let leaf = matches!(p.detail, Detail::Cmp { .. } | Detail::Leaf | Detail::NoStep { .. } | Detail::PastEnd)
-                || matches!(&p.detail, Detail::Range(r) if r.count > 0);
+            let leaf = matches!(
+                p.detail,
+                Detail::Cmp { .. } | Detail::Leaf | Detail::NoStep { .. } | Detail::PastEnd | Detail::Shared
+            ) || matches!(&p.detail, Detail::Range(r) if r.count > 0);
             if leaf {
                 leaves += 1;
                 let s = match &p.detail {
@@ -428,14 +467,160 @@ impl Proof {
     }
 }
 
-fn at(times: &[i64], step: usize) -> Json {
-    json!({"step": step, "time": times.get(step).copied().unwrap_or(0)})
+/// A step and its time, in JSON: `{"step", "time"}`.
+#[derive(Clone, Copy, Debug, Serialize)]
+pub struct AtDoc {
+    pub step: usize,
+    pub time: i64,
 }
 
-fn range_json(r: &Range, times: &[i64]) -> Json {
-    let (from, to) = if r.count > 0 { (at(times, r.from), at(times, r.to - 1)) } else { (Json::Null, Json::Null) };
-    json!({"from": from, "to": to, "count": r.count, "open_end": r.open_end,
-           "samples": r.samples.iter().map(|p| p.to_json(times)).collect::<Vec<_>>()})
+fn at(times: &[i64], step: usize) -> AtDoc {
+    AtDoc { step, time: times.get(step).copied().unwrap_or(0) }
+}
+
+/// How much of a value a proof embeds: arrays and objects keep their first
+/// [`CAP_ITEMS`] elements or keys, strings their first [`CAP_CHARS`] characters,
+/// at any depth; what was cut is counted.
+pub const CAP_ITEMS: usize = 64;
+pub const CAP_CHARS: usize = 256;
+
+/// `v` cut to the caps, and how many elements, keys and characters were cut.
+pub fn capped(v: &Json) -> (Json, u64) {
+    fn go(v: &Json, cut: &mut u64) -> Json {
+        match v {
+            Json::String(s) => match s.char_indices().nth(CAP_CHARS) {
+                Some((b, _)) => {
+                    *cut += s[b..].chars().count() as u64;
+                    Json::String(s[..b].to_string())
+                }
+                None => v.clone(),
+            },
+            Json::Array(a) => {
+                *cut += a.len().saturating_sub(CAP_ITEMS) as u64;
+                Json::Array(a.iter().take(CAP_ITEMS).map(|x| go(x, cut)).collect())
+            }
+            Json::Object(o) => {
+                *cut += o.len().saturating_sub(CAP_ITEMS) as u64;
+                Json::Object(o.iter().take(CAP_ITEMS).map(|(k, x)| (k.clone(), go(x, cut))).collect())
+            }
+            _ => v.clone(),
+        }
+    }
+    let mut cut = 0;
+    let j = go(v, &mut cut);
+    (j, cut)
+}
+
+/// A compared value in a proof: `{"text", "value", "cut"?}`; `cut` (present only
+/// when the value was capped) counts the elements, keys and characters left out.
+#[derive(Clone, Debug, Serialize)]
+pub struct OperandDoc<'p> {
+    pub text: &'p str,
+    pub value: Json,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cut: Option<u64>,
+}
+
+impl<'p> OperandDoc<'p> {
+    fn of(text: &'p str, v: &Json) -> OperandDoc<'p> {
+        let (value, cut) = capped(v);
+        OperandDoc { text, value, cut: (cut > 0).then_some(cut) }
+    }
+}
+
+/// A range of steps: `{"from", "to", "count", "open_end", "samples"}` (`from` and
+/// `to` are null when the range is empty).
+#[derive(Clone, Debug, Serialize)]
+pub struct RangeDoc<'p> {
+    pub from: Option<AtDoc>,
+    pub to: Option<AtDoc>,
+    pub count: usize,
+    pub open_end: bool,
+    pub samples: Vec<ProofDoc<'p>>,
+}
+
+fn range_doc<'p>(r: &'p Range, times: &[i64]) -> RangeDoc<'p> {
+    let (from, to) = if r.count > 0 { (Some(at(times, r.from)), Some(at(times, r.to - 1))) } else { (None, None) };
+    RangeDoc {
+        from,
+        to,
+        count: r.count,
+        open_end: r.open_end,
+        samples: r.samples.iter().map(|p| p.doc(times)).collect(),
+    }
+}
+
+/// One element of a quantifier's domain and its proof: `{"value", "proof"}`.
+#[derive(Clone, Debug, Serialize)]
+pub struct SampleDoc<'p> {
+    pub value: Json,
+    pub proof: ProofDoc<'p>,
+}
+
+/// A proof node in JSON, with its keys in this order (absent ones left out):
+/// `kind`, `op`, `formula`, `step`, `time`, `view` (only when not neutral), then
+/// by operator `var`, `value`, `count` (`bind` and quantifiers); `compare`,
+/// `left`, `right` (atoms); `subs`; `side`, `sub`; `witness`; `reason`,
+/// `open_end` (`next`/`prev` without a usable step); `past_end`; `shared` (a
+/// shared subformula proved above at the same step); `range`;
+/// `along`; `stop`, `right_false` (`until`/`since`); `samples` (quantifiers).
+#[derive(Clone, Debug, Serialize)]
+pub struct ProofDoc<'p> {
+    pub kind: &'static str,
+    pub op: &'static str,
+    pub formula: &'p str,
+    pub step: usize,
+    pub time: i64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub view: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub var: Option<&'p str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub value: Option<Json>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub count: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub compare: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub left: Option<OperandDoc<'p>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub right: Option<OperandDoc<'p>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub subs: Option<Vec<ProofDoc<'p>>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub side: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sub: Option<Box<ProofDoc<'p>>>,
+    /// `Some(None)`: an `until` witnessed only past the end (JSON null).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub witness: Option<Option<Box<ProofDoc<'p>>>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<&'p str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub open_end: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub past_end: Option<bool>,
+    /// A shared subformula proved above at this step ([`Detail::Shared`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub shared: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub range: Option<RangeDoc<'p>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub along: Option<RangeDoc<'p>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stop: Option<Option<Box<ProofDoc<'p>>>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub right_false: Option<RangeDoc<'p>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub samples: Option<Vec<SampleDoc<'p>>>,
+}
+
+/// A value for the text rendering: capped, with what was cut counted.
+fn shown(v: &Json) -> String {
+    match capped(v) {
+        (j, 0) => j.to_string(),
+        (j, cut) => format!("{j} (… {cut} more elements, keys or characters cut)"),
+    }
 }
 
 pub fn view_name(v: u8) -> &'static str {
@@ -447,69 +632,89 @@ pub fn view_name(v: u8) -> &'static str {
 }
 
 impl Proof {
-    pub fn to_json(&self, times: &[i64]) -> Json {
-        let mut o = serde_json::Map::new();
-        o.insert("kind".into(), Json::from(if self.sat { "satisfaction" } else { "violation" }));
-        o.insert("op".into(), Json::from(self.op));
-        o.insert("formula".into(), Json::from(self.text.clone()));
-        o.insert("step".into(), Json::from(self.step));
-        o.insert("time".into(), Json::from(self.time));
-        if self.view != NV {
-            o.insert("view".into(), Json::from(view_name(self.view)));
+    /// The JSON document of the proof ([`ProofDoc`]), values capped.
+    pub fn doc(&self, times: &[i64]) -> ProofDoc<'_> {
+        fn boxed<'q>(p: &'q Proof, times: &[i64]) -> Box<ProofDoc<'q>> {
+            Box::new(p.doc(times))
         }
-        let mut put = |k: &str, v: Json| {
-            o.insert(k.into(), v);
+        let mut d = ProofDoc {
+            kind: if self.sat { "satisfaction" } else { "violation" },
+            op: self.op,
+            formula: &self.text,
+            step: self.step,
+            time: self.time,
+            view: (self.view != NV).then(|| view_name(self.view)),
+            var: None,
+            value: None,
+            count: None,
+            compare: None,
+            left: None,
+            right: None,
+            subs: None,
+            side: None,
+            sub: None,
+            witness: None,
+            reason: None,
+            open_end: None,
+            past_end: None,
+            shared: None,
+            range: None,
+            along: None,
+            stop: None,
+            right_false: None,
+            samples: None,
         };
         match &self.detail {
             Detail::Leaf => {}
             Detail::Cmp { op, left, right } => {
-                if let Some(op) = op {
-                    put("compare", Json::from(op.symbol()));
-                }
-                put("left", json!({"text": left.text, "value": left.value}));
-                if let Some(r) = right {
-                    put("right", json!({"text": r.text, "value": r.value}));
-                }
+                d.compare = op.map(|o| o.symbol());
+                d.left = Some(OperandDoc::of(&left.text, &left.value));
+                d.right = right.as_ref().map(|r| OperandDoc::of(&r.text, &r.value));
             }
-            Detail::Subs(xs) => put("subs", Json::Array(xs.iter().map(|p| p.to_json(times)).collect())),
+            Detail::Subs(xs) => d.subs = Some(xs.iter().map(|p| p.doc(times)).collect()),
             Detail::Side { right, sub } => {
-                put("side", Json::from(if *right { "right" } else { "left" }));
-                put("sub", sub.to_json(times));
+                d.side = Some(if *right { "right" } else { "left" });
+                d.sub = Some(boxed(sub, times));
             }
-            Detail::Witness(sub) => put("witness", sub.to_json(times)),
+            Detail::Witness(sub) => d.witness = Some(Some(boxed(sub, times))),
             Detail::NoStep { reason, open_end } => {
-                put("reason", Json::from(reason.clone()));
-                put("open_end", Json::from(*open_end));
+                d.reason = Some(reason);
+                d.open_end = Some(*open_end);
             }
-            Detail::PastEnd => put("past_end", Json::Bool(true)),
-            Detail::Range(r) => put("range", range_json(r, times)),
+            Detail::PastEnd => d.past_end = Some(true),
+            Detail::Shared => d.shared = Some(true),
+            Detail::Range(r) => d.range = Some(range_doc(r, times)),
             Detail::Sat2 { witness, along } => {
-                put("witness", witness.as_ref().map_or(Json::Null, |w| w.to_json(times)));
-                put("along", range_json(along, times));
+                d.witness = Some(witness.as_deref().map(|p| boxed(p, times)));
+                d.along = Some(range_doc(along, times));
             }
             Detail::Viol2 { stop, psi } => {
-                put("stop", stop.as_ref().map_or(Json::Null, |w| w.to_json(times)));
-                put("right_false", range_json(psi, times));
+                d.stop = Some(stop.as_deref().map(|p| boxed(p, times)));
+                d.right_false = Some(range_doc(psi, times));
             }
             Detail::Bind { var, sub } => {
-                put("var", Json::from(var.clone()));
-                put("sub", sub.to_json(times));
+                d.var = Some(var);
+                d.sub = Some(boxed(sub, times));
             }
             Detail::One { var, value, sub } => {
-                put("var", Json::from(var.clone()));
-                put("value", value.clone());
-                put("sub", sub.to_json(times));
+                d.var = Some(var);
+                d.value = Some(capped(value).0);
+                d.sub = Some(boxed(sub, times));
             }
             Detail::All { var, count, samples } => {
-                put("var", Json::from(var.clone()));
-                put("count", Json::from(*count));
-                put(
-                    "samples",
-                    Json::Array(samples.iter().map(|(v, p)| json!({"value": v, "proof": p.to_json(times)})).collect()),
-                );
+                d.var = Some(var);
+                d.count = Some(*count);
+                d.samples =
+                    Some(samples.iter().map(|(v, p)| SampleDoc { value: capped(v).0, proof: p.doc(times) }).collect());
             }
         }
-        Json::Object(o)
+        d
+    }
+
+    /// [`Proof::doc`] as a JSON value (for tests and callers that inspect it; its
+    /// object keys are then sorted: print [`Proof::doc`] for the documented order).
+    pub fn to_json(&self, times: &[i64]) -> Json {
+        serde_json::to_value(self.doc(times)).unwrap_or(Json::Null)
     }
 
     /// The proof as an indented tree, a step and time on every line.
@@ -539,9 +744,17 @@ impl Proof {
         let line = match &self.detail {
             Detail::Leaf => self.text.clone(),
             Detail::Cmp { op: Some(op), left, right: Some(r) } => {
-                format!("{} {} {}: {} {} {}", left.text, op.symbol(), r.text, left.value, op.symbol(), r.value)
+                format!(
+                    "{} {} {}: {} {} {}",
+                    left.text,
+                    op.symbol(),
+                    r.text,
+                    shown(&left.value),
+                    op.symbol(),
+                    shown(&r.value)
+                )
             }
-            Detail::Cmp { left, .. } => format!("{}: {}", left.text, left.value),
+            Detail::Cmp { left, .. } => format!("{}: {}", left.text, shown(&left.value)),
             Detail::Witness(w) => {
                 let verb = match (self.op, self.sat) {
                     ("always", false) | ("historically", false) => "false at",
@@ -551,6 +764,7 @@ impl Proof {
                 format!("{}: {verb} {}", self.text, t(w.step))
             }
             Detail::NoStep { reason, .. } => format!("{}: {reason}", self.text),
+            Detail::Shared => format!("{}: as shown above for this step", self.text),
             Detail::PastEnd => {
                 if self.sat {
                     format!("{}: only the steps after the end could make it true", self.text)
@@ -577,7 +791,7 @@ impl Proof {
             Detail::Bind { var, .. } => format!("{}: {var} = {}", self.text, t(self.step)),
             Detail::One { var, value, .. } => {
                 let verb = if self.sat { "holds" } else { "fails" };
-                format!("{}: {verb} for {var} = {value}", self.text)
+                format!("{}: {verb} for {var} = {}", self.text, shown(value))
             }
             Detail::All { var, count, .. } => {
                 let verb = if self.sat { "holds" } else { "fails" };
@@ -634,13 +848,22 @@ pub fn check_proof(
     if proof.node != plan.root || proof.step != 0 {
         return Err("the proof is not about the whole formula at step 0".into());
     }
-    Checker { r: &r, plan: &plan }.check(proof, &env, "$")
+    let mut parents = vec![0u32; plan.nodes.len()];
+    for node in &plan.nodes {
+        for c in crate::eval::children(&node.op) {
+            parents[c] += 1;
+        }
+    }
+    let shared: Vec<bool> = parents.iter().map(|&p| p > 1).collect();
+    Checker { r: &r, plan: &plan, shared: &shared }.check(proof, &env, "$")
 }
 
 #[allow(clippy::too_many_arguments)]
 struct Checker<'c, 'a> {
     r: &'c crate::reference::Ref<'a>,
     plan: &'c Plan,
+    /// Nodes with more than one parent, which a proof may refer to once proved.
+    shared: &'c [bool],
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -712,6 +935,9 @@ impl Checker<'_, '_> {
         }
         let bad = |what: &str| Err(format!("{path}: {what} for `{}`", node.text));
         match (&node.op, &p.detail) {
+            // A node with several parents, proved where it first occurs (its
+            // claim was checked just above, like every node's).
+            (_, Detail::Shared) if self.shared[p.node] => Ok(()),
             (Op::Const(_), Detail::Leaf) => Ok(()),
             (Op::Atom(a), Detail::Cmp { op, left, right }) => {
                 let at = &plan.atoms[*a];

@@ -17,6 +17,10 @@ use serde_json::Value as Json;
 pub struct Ref<'a> {
     plan: &'a Plan,
     steps: &'a [Step],
+    /// Values computed so far: a subformula shared in the plan (a `let` body,
+    /// the sides of `<->`) is evaluated once per step, view and binding, not
+    /// once per path to it.
+    memo: std::cell::RefCell<std::collections::HashMap<NodeAt, bool>>,
 }
 
 const S: u8 = 1;
@@ -34,7 +38,8 @@ fn dual(v: u8) -> u8 {
 #[derive(Clone, Copy)]
 enum Pos {
     Real(usize),
-    Beyond(f64, f64),
+    /// A time and a step after the end, exact.
+    Beyond(i64, i64),
 }
 
 fn jnum(f: f64) -> Json {
@@ -45,12 +50,30 @@ fn jnum(f: f64) -> Json {
     }
 }
 
+/// Two JSON numbers by their exact values (README, "numbers"): integers (i64)
+/// exactly; an integer against a double without rounding the integer. A double
+/// with a fraction is below 2^52 in size, where the integer's rounding to a
+/// double keeps the order; a whole double is compared as a 128-bit integer.
+fn num_order(x: &serde_json::Number, y: &serde_json::Number) -> Option<std::cmp::Ordering> {
+    match (x.as_i64(), y.as_i64()) {
+        (Some(p), Some(q)) => Some(p.cmp(&q)),
+        (Some(p), None) => int_dbl(p, y.as_f64()?),
+        (None, Some(q)) => int_dbl(q, x.as_f64()?).map(|o| o.reverse()),
+        (None, None) => x.as_f64()?.partial_cmp(&y.as_f64()?),
+    }
+}
+
+fn int_dbl(p: i64, f: f64) -> Option<std::cmp::Ordering> {
+    if f.fract() == 0.0 && f.abs() < 1e38 {
+        Some((p as i128).cmp(&(f as i128)))
+    } else {
+        (p as f64).partial_cmp(&f)
+    }
+}
+
 fn eq(a: &Json, b: &Json) -> bool {
     match (a, b) {
-        (Json::Number(x), Json::Number(y)) => match (x.as_i64(), y.as_i64()) {
-            (Some(p), Some(q)) => p == q,
-            _ => x.as_f64() == y.as_f64(),
-        },
+        (Json::Number(x), Json::Number(y)) => num_order(x, y) == Some(std::cmp::Ordering::Equal),
         (Json::Array(x), Json::Array(y)) => x.len() == y.len() && x.iter().zip(y).all(|(p, q)| eq(p, q)),
         (Json::Object(x), Json::Object(y)) => {
             x.len() == y.len() && x.iter().all(|(k, v)| y.get(k).is_some_and(|w| eq(v, w)))
@@ -61,10 +84,7 @@ fn eq(a: &Json, b: &Json) -> bool {
 
 fn order(a: &Json, b: &Json) -> Option<std::cmp::Ordering> {
     match (a, b) {
-        (Json::Number(x), Json::Number(y)) => match (x.as_i64(), y.as_i64()) {
-            (Some(p), Some(q)) => Some(p.cmp(&q)),
-            _ => x.as_f64()?.partial_cmp(&y.as_f64()?),
-        },
+        (Json::Number(x), Json::Number(y)) => num_order(x, y),
         (Json::String(x), Json::String(y)) => Some(x.cmp(y)),
         _ => None,
     }
@@ -84,14 +104,19 @@ fn truthy(a: &Json) -> bool {
 fn arith(op: ArithOp, a: &Json, b: &Json) -> Json {
     let (Some(x), Some(y)) = (a.as_number(), b.as_number()) else { return Json::Null };
     if let (Some(p), Some(q)) = (x.as_i64(), y.as_i64()) {
+        // exact; an integer if it fits in i64, else the nearest double
+        let (p, q) = (p as i128, q as i128);
         let r = match op {
-            ArithOp::Add => p.checked_add(q),
-            ArithOp::Sub => p.checked_sub(q),
-            ArithOp::Mul => p.checked_mul(q),
+            ArithOp::Add => Some(p + q),
+            ArithOp::Sub => Some(p - q),
+            ArithOp::Mul => Some(p * q),
             ArithOp::Div => (q != 0 && p % q == 0).then(|| p / q),
         };
         if let Some(r) = r {
-            return Json::from(r);
+            return match i64::try_from(r) {
+                Ok(r) => Json::from(r),
+                Err(_) => serde_json::Number::from_f64(r as f64).map_or(Json::Null, Json::Number),
+            };
         }
     }
     let (p, q) = (x.as_f64().unwrap_or(f64::NAN), y.as_f64().unwrap_or(f64::NAN));
@@ -133,7 +158,8 @@ fn reads(t: &TE, acc: &mut [usize; 3]) {
         }
         TE::Neg(a) | TE::Len(a) => reads(a, acc),
         TE::Array(xs) => xs.iter().for_each(|x| reads(x, acc)),
-        TE::Alt(a, b) => {
+        TE::Alt(c, a, b) => {
+            reads(c, acc);
             reads(a, acc);
             reads(b, acc);
         }
@@ -150,7 +176,7 @@ fn reads(t: &TE, acc: &mut [usize; 3]) {
 
 impl<'a> Ref<'a> {
     pub fn new(plan: &'a Plan, steps: &'a [Step]) -> Ref<'a> {
-        Ref { plan, steps }
+        Ref { plan, steps, memo: Default::default() }
     }
     pub fn n(&self) -> usize {
         self.steps.len()
@@ -184,7 +210,7 @@ impl<'a> Ref<'a> {
                 let p = match (at, pos) {
                     (At::Var(s), _) => env[*s as usize],
                     (At::Cur, Pos::Real(i)) => i,
-                    (At::Cur, Pos::Beyond(tm, st)) => return jnum(if is_time { tm } else { st }),
+                    (At::Cur, Pos::Beyond(tm, st)) => return Json::from(if is_time { tm } else { st }),
                     (At::Prev, Pos::Real(i)) if i > 0 => i - 1,
                     _ => return Json::Null,
                 };
@@ -201,19 +227,27 @@ impl<'a> Ref<'a> {
                     let next = match s {
                         crate::trace::PSeg::Key(k) => v.get(k.as_str()),
                         crate::trace::PSeg::Idx(i) => v.get(*i),
+                        // there and not null (a missing path stops the walk before: false)
+                        crate::trace::PSeg::Present => return Json::Bool(!v.is_null()),
                     };
                     match next {
                         Some(x) => v = x,
+                        None if self.plan.paths[*col].last() == Some(&crate::trace::PSeg::Present) => {
+                            return Json::Bool(false)
+                        }
                         None => return Json::Null,
                     }
                 }
                 self.segs(v.clone(), rest, pos, env)
             }
             TE::Sub(base, rest) => self.segs(self.term(base, pos, env), rest, pos, env),
-            TE::Alt(a, b) => match self.term(a, pos, env) {
-                Json::Null => self.term(b, pos, env),
-                v => v,
-            },
+            TE::Alt(c, a, b) => {
+                if truthy(&self.term(c, pos, env)) {
+                    self.term(a, pos, env)
+                } else {
+                    self.term(b, pos, env)
+                }
+            }
             TE::Arith(op, a, b) => arith(*op, &self.term(a, pos, env), &self.term(b, pos, env)),
             TE::Neg(a) => match self.term(a, pos, env) {
                 Json::Number(n) => match n.as_i64() {
@@ -281,7 +315,7 @@ impl<'a> Ref<'a> {
         let mut r = [0; 3];
         reads(&at.l, &mut r);
         reads(&at.r, &mut r);
-        let (t0, s0) = (self.horizon() as f64, self.n() as f64);
+        let (t0, s0) = (self.horizon(), self.n() as i64);
         if r[0] > 0 {
             return None;
         }
@@ -291,7 +325,7 @@ impl<'a> Ref<'a> {
         if !matches!(at.op, Some(CmpOp::Lt | CmpOp::Le | CmpOp::Gt | CmpOp::Ge)) || r[1] > 1 || r[2] > 1 {
             return None;
         }
-        let vals: Vec<bool> = [(t0, s0), (1e300, s0), (t0, 1e300), (1e300, 1e300)]
+        let vals: Vec<bool> = [(t0, s0), (i64::MAX, s0), (t0, i64::MAX), (i64::MAX, i64::MAX)]
             .iter()
             .map(|&(t, s)| self.atom(a, Pos::Beyond(t, s), env))
             .collect();
@@ -380,11 +414,17 @@ impl<'a> Ref<'a> {
     /// does, so the strong view (every continuation) needs the neutral value, and
     /// the weak one (some continuation) has it.
     pub fn value(&self, k: N, i: usize, view: u8, env: &[usize]) -> bool {
-        match view {
+        let key = (k, i, view, env.to_vec());
+        if let Some(&v) = self.memo.borrow().get(&key) {
+            return v;
+        }
+        let v = match view {
             S => self.value_of(k, i, S, env) && self.value_of(k, i, NV, env),
             W => self.value_of(k, i, W, env) || self.value_of(k, i, NV, env),
             _ => self.value_of(k, i, NV, env),
-        }
+        };
+        self.memo.borrow_mut().insert(key, v);
+        v
     }
 
     /// The value of node k at step i in `view`, before the neutral value is

@@ -5,6 +5,7 @@
 
 use serde_json::Value as Json;
 use std::fmt;
+use std::sync::Arc;
 
 /// A time unit of a duration literal or an interval bound.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -246,7 +247,10 @@ pub enum Formula {
     Bind(String, Box<Formula>),
     Quant(Quant, String, Domain, Box<Formula>),
     /// A `let` definition, expanded where it is used; the name labels proofs.
-    Named(String, Box<Formula>),
+    /// Every use of one definition shares its body (so a formula is a DAG as
+    /// long as its text, however often names are used), and the compiler
+    /// compiles each body once.
+    Named(String, Arc<Formula>),
 }
 
 /// Keys printed as `.key`; anything else is printed as `["key"]`.

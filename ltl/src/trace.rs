@@ -28,6 +28,9 @@ use std::fmt;
 pub enum PSeg {
     Key(String),
     Idx(usize),
+    /// Only as the last segment: whether the path so far is there and not null
+    /// (a boolean column; the value itself is not kept).
+    Present,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
@@ -98,6 +101,60 @@ pub struct Trace {
     /// Arrays and objects referred to by `CVal::Big`.
     pub big: Vec<Json>,
     pub strs: Interner,
+    /// Which projected paths some record has, for [`crate::absent_paths`].
+    pub presence: Presence,
+    /// How many times the fast reader compared a record's key with the path
+    /// trie's keys (a hash lookup counts one): a measure of its cost.
+    pub key_probes: u64,
+}
+
+/// What the readers note about the projected paths while they read, so that a
+/// path no record has can be reported with the closest one that exists, with no
+/// further pass over the trace: per node of the path trie (one per distinct
+/// prefix of the projected paths), whether some record has it, and the keys of
+/// the first object found there.
+#[derive(Debug, Default, Clone)]
+pub struct Presence {
+    /// Per column: the trie nodes along its path (its prefixes), the root excluded.
+    pub col_nodes: Vec<Vec<u32>>,
+    /// Per trie node: whether some record has that prefix (even as null).
+    pub seen: Vec<bool>,
+    /// Per trie node: the keys of the first object at that prefix (at most
+    /// [`KEYS_SAMPLED`]), `None` until one is found.
+    pub keys: Vec<Option<Vec<String>>>,
+}
+
+/// How many keys of an object are kept as candidates for suggestions.
+pub const KEYS_SAMPLED: usize = 100_000;
+
+impl Presence {
+    fn new(trie: &Trie, col_nodes: Vec<Vec<u32>>) -> Presence {
+        let n = trie.nodes.len();
+        let mut p = Presence { col_nodes, seen: vec![false; n], keys: vec![None; n] };
+        if n > 0 {
+            p.seen[0] = true;
+        }
+        p
+    }
+    /// The union of two readers' notes over the same trie.
+    fn join(&mut self, other: Presence) {
+        for (a, b) in self.seen.iter_mut().zip(other.seen) {
+            *a |= b;
+        }
+        for (a, b) in self.keys.iter_mut().zip(other.keys) {
+            if a.is_none() {
+                *a = b;
+            }
+        }
+    }
+    /// Notes the keys of an object at trie node `n` (every JSON value at a node
+    /// that has children is walked with this).
+    fn sample(&mut self, n: u32, v: &Json) {
+        self.seen[n as usize] = true;
+        if let (None, Json::Object(o)) = (&self.keys[n as usize], v) {
+            self.keys[n as usize] = Some(o.keys().take(KEYS_SAMPLED).cloned().collect());
+        }
+    }
 }
 
 impl Trace {
@@ -121,34 +178,54 @@ impl Trace {
 
 struct Trie {
     nodes: Vec<TNode>,
+    /// Per column: the nodes along its path.
+    col_nodes: Vec<Vec<u32>>,
 }
+
+/// Up to this many children, a node's keys are compared one by one (cheaper
+/// than hashing); past it, they are looked up in the node's hash map.
+const SCAN_KEYS: usize = 8;
 
 #[derive(Default)]
 struct TNode {
     keys: Vec<(Vec<u8>, u32)>,
+    /// `keys` by key, for nodes with many children (a state of many nodes).
+    key_map: rustc_hash::FxHashMap<Vec<u8>, u32>,
     idxs: Vec<(usize, u32)>,
+    idx_map: rustc_hash::FxHashMap<usize, u32>,
     col: Option<u32>,
+    /// The column of `PSeg::Present` after this node's path.
+    present: Option<u32>,
     time: bool,
 }
 
 impl Trie {
     fn build(paths: &[Vec<PSeg>], time_field: &[String]) -> Trie {
-        let mut t = Trie { nodes: vec![TNode::default()] };
+        let mut t = Trie { nodes: vec![TNode::default()], col_nodes: Vec::new() };
         for (c, p) in paths.iter().enumerate() {
-            let n = t.insert(p);
-            t.nodes[n as usize].col = Some(c as u32);
+            let mut along = Vec::new();
+            if let Some((PSeg::Present, prefix)) = p.split_last() {
+                let n = t.insert(prefix, &mut along);
+                t.nodes[n as usize].present = Some(c as u32);
+            } else {
+                let n = t.insert(p, &mut along);
+                t.nodes[n as usize].col = Some(c as u32);
+            }
+            t.col_nodes.push(along);
         }
         let tp: Vec<PSeg> = time_field.iter().map(|k| PSeg::Key(k.clone())).collect();
-        let n = t.insert(&tp);
+        let n = t.insert(&tp, &mut Vec::new());
         t.nodes[n as usize].time = true;
         t
     }
-    fn insert(&mut self, p: &[PSeg]) -> u32 {
+    /// The node of path p, created where missing; `along` gets the nodes on the way.
+    fn insert(&mut self, p: &[PSeg], along: &mut Vec<u32>) -> u32 {
         let mut cur = 0u32;
         for seg in p {
             let next = match seg {
-                PSeg::Key(k) => self.nodes[cur as usize].keys.iter().find(|(kk, _)| kk == k.as_bytes()).map(|x| x.1),
-                PSeg::Idx(i) => self.nodes[cur as usize].idxs.iter().find(|(ii, _)| ii == i).map(|x| x.1),
+                PSeg::Key(k) => self.nodes[cur as usize].key_map.get(k.as_bytes()).copied(),
+                PSeg::Idx(i) => self.nodes[cur as usize].idx_map.get(i).copied(),
+                PSeg::Present => continue,
             };
             cur = match next {
                 Some(n) => n,
@@ -156,14 +233,38 @@ impl Trie {
                     let n = self.nodes.len() as u32;
                     self.nodes.push(TNode::default());
                     match seg {
-                        PSeg::Key(k) => self.nodes[cur as usize].keys.push((k.as_bytes().to_vec(), n)),
-                        PSeg::Idx(i) => self.nodes[cur as usize].idxs.push((*i, n)),
+                        PSeg::Key(k) => {
+                            self.nodes[cur as usize].keys.push((k.as_bytes().to_vec(), n));
+                            self.nodes[cur as usize].key_map.insert(k.as_bytes().to_vec(), n);
+                        }
+                        PSeg::Idx(i) => {
+                            self.nodes[cur as usize].idxs.push((*i, n));
+                            self.nodes[cur as usize].idx_map.insert(*i, n);
+                        }
+                        PSeg::Present => {}
                     }
                     n
                 }
             };
+            along.push(cur);
         }
         cur
+    }
+    /// Notes, for every trie node under `n`, whether `v` has it and the keys of
+    /// its objects (the serde reader's counterpart of what the scanner notes).
+    fn note(&self, n: u32, v: &Json, p: &mut Presence) {
+        p.sample(n, v);
+        let node = &self.nodes[n as usize];
+        for (k, c) in &node.keys {
+            if let Some(x) = std::str::from_utf8(k).ok().and_then(|k| v.get(k)) {
+                self.note(*c, x, p);
+            }
+        }
+        for (i, c) in &node.idxs {
+            if let Some(x) = v.get(*i) {
+                self.note(*c, x, p);
+            }
+        }
     }
 }
 
@@ -310,11 +411,12 @@ impl Scan<'_, '_> {
             i += 1;
         }
         let int_start = i;
-        let mut acc: i64 = 0;
+        // The magnitude, in u64 so that -9223372036854775808 is an integer too.
+        let mut acc: u64 = 0;
         let mut overflow = false;
         while let Some(&c) = b.get(i) {
             if c.is_ascii_digit() {
-                match acc.checked_mul(10).and_then(|a| a.checked_add((c - b'0') as i64)) {
+                match acc.checked_mul(10).and_then(|a| a.checked_add((c - b'0') as u64)) {
                     Some(a) => acc = a,
                     None => overflow = true,
                 }
@@ -357,7 +459,10 @@ impl Scan<'_, '_> {
         }
         self.i = i;
         if !float && !overflow {
-            return Ok(CVal::Int(if neg { -acc } else { acc }));
+            let v = if neg { 0i64.checked_sub_unsigned(acc) } else { i64::try_from(acc).ok() };
+            if let Some(v) = v {
+                return Ok(CVal::Int(v));
+            }
         }
         let text = std::str::from_utf8(&b[start..i]).unwrap_or("0");
         Ok(CVal::Num(text.parse::<f64>().unwrap_or(f64::NAN)))
@@ -414,6 +519,11 @@ impl Scan<'_, '_> {
     fn object(&mut self, node: Option<u32>, depth: usize) -> SR<()> {
         self.i += 1;
         self.ws();
+        // The first object at a trie node: its keys are noted (for suggestions).
+        let sample = node.filter(|&n| self.tr.presence.keys[n as usize].is_none());
+        if let Some(n) = sample {
+            self.tr.presence.keys[n as usize] = Some(Vec::new());
+        }
         if self.peek() == Some(b'}') {
             self.i += 1;
             return Ok(());
@@ -424,9 +534,10 @@ impl Scan<'_, '_> {
                 return self.err("a key in quotes");
             }
             // Most keys are written plainly: match the trie's keys against the raw bytes first.
-            if let Some(n) = node {
+            if let Some(n) = node.filter(|&n| self.trie.nodes[n as usize].keys.len() <= SCAN_KEYS) {
                 let mut hit = None;
                 for (kk, c) in &self.trie.nodes[n as usize].keys {
+                    self.tr.key_probes += 1;
                     let (st, en) = (self.i + 1, self.i + 1 + kk.len());
                     if en < self.b.len() && self.b[en] == b'"' && same(&self.b[st..en], kk) && plain(kk) {
                         hit = Some((*c, en + 1));
@@ -434,6 +545,10 @@ impl Scan<'_, '_> {
                     }
                 }
                 if let Some((c, after)) = hit {
+                    if let Some(n) = sample {
+                        let kk = self.b[self.i + 1..after - 1].to_vec();
+                        self.note_key(n, &kk);
+                    }
                     self.i = after;
                     self.ws();
                     if self.peek() != Some(b':') {
@@ -457,16 +572,34 @@ impl Scan<'_, '_> {
                 }
             }
             let (s, e, esc) = self.string_span()?;
+            if let Some(n) = sample {
+                if esc {
+                    let k = self.str_of(s, e, esc)?;
+                    let k = self.tr.strs.get(k).as_bytes().to_vec();
+                    self.note_key(n, &k);
+                } else {
+                    let k = self.b[s..e].to_vec();
+                    self.note_key(n, &k);
+                }
+            }
             let child = match node {
                 Some(n) if !self.trie.nodes[n as usize].keys.is_empty() => {
-                    let keys = &self.trie.nodes[n as usize].keys;
+                    let tn = &self.trie.nodes[n as usize];
+                    let find = |key: &[u8], probes: &mut u64| {
+                        if tn.keys.len() <= SCAN_KEYS {
+                            *probes += tn.keys.len() as u64;
+                            tn.keys.iter().find(|(kk, _)| same(kk, key)).map(|x| x.1)
+                        } else {
+                            *probes += 1;
+                            tn.key_map.get(key).copied()
+                        }
+                    };
                     if esc {
                         let k = self.str_of(s, e, esc)?;
                         let key = self.tr.strs.get(k).as_bytes();
-                        keys.iter().find(|(kk, _)| same(kk, key)).map(|x| x.1)
+                        find(key, &mut self.tr.key_probes)
                     } else {
-                        let key = &self.b[s..e];
-                        keys.iter().find(|(kk, _)| same(kk, key)).map(|x| x.1)
+                        find(&self.b[s..e], &mut self.tr.key_probes)
                     }
                 }
                 _ => None,
@@ -492,6 +625,13 @@ impl Scan<'_, '_> {
             }
         }
     }
+    fn note_key(&mut self, n: u32, k: &[u8]) {
+        if let Some(keys) = &mut self.tr.presence.keys[n as usize] {
+            if keys.len() < KEYS_SAMPLED {
+                keys.push(String::from_utf8_lossy(k).into_owned());
+            }
+        }
+    }
     fn array(&mut self, node: Option<u32>, depth: usize) -> SR<()> {
         self.i += 1;
         self.ws();
@@ -502,7 +642,14 @@ impl Scan<'_, '_> {
         let mut k = 0usize;
         loop {
             self.ws();
-            let child = node.and_then(|n| self.trie.nodes[n as usize].idxs.iter().find(|(i, _)| *i == k).map(|x| x.1));
+            let child = node.and_then(|n| {
+                let tn = &self.trie.nodes[n as usize];
+                if tn.idxs.len() <= SCAN_KEYS {
+                    tn.idxs.iter().find(|(i, _)| *i == k).map(|x| x.1)
+                } else {
+                    tn.idx_map.get(&k).copied()
+                }
+            });
             match child {
                 Some(c) => self.visit(c, depth + 1)?,
                 None => self.skip(depth + 1)?,
@@ -526,8 +673,12 @@ impl Scan<'_, '_> {
         if depth > 128 {
             return Err("values nested more than 128 deep".into());
         }
+        self.tr.presence.seen[node as usize] = true;
         let (col, time, has_children) = {
             let n = &self.trie.nodes[node as usize];
+            if let Some(p) = n.present {
+                self.tr.cols[p as usize][self.step] = CVal::Bool(self.peek() != Some(b'n'));
+            }
             (n.col, n.time, !n.keys.is_empty() || !n.idxs.is_empty())
         };
         let start = self.i;
@@ -692,9 +843,14 @@ impl Loader<'_> {
 }
 
 fn loader<'t>(paths: &[Vec<PSeg>], opts: &'t TraceOptions) -> Loader<'t> {
+    let mut trie = Trie::build(paths, &opts.time_field);
+    let presence = {
+        let cn = std::mem::take(&mut trie.col_nodes);
+        Presence::new(&trie, cn)
+    };
     Loader {
-        trie: Trie::build(paths, &opts.time_field),
-        tr: Trace { cols: vec![Vec::new(); paths.len()], ..Trace::default() },
+        trie,
+        tr: Trace { cols: vec![Vec::new(); paths.len()], presence, ..Trace::default() },
         line: 0,
         blank: None,
         scratch: Vec::new(),
@@ -705,8 +861,7 @@ fn loader<'t>(paths: &[Vec<PSeg>], opts: &'t TraceOptions) -> Loader<'t> {
 /// The fast reader over bytes in memory: only `paths` (and the time) are kept.
 pub fn load(bytes: &[u8], paths: &[Vec<PSeg>], opts: &TraceOptions) -> Result<Trace, TraceError> {
     if opts.state_mode == StateMode::MergePatch {
-        let steps = load_steps(bytes, opts)?;
-        return Ok(from_steps(&steps, paths));
+        return load_merge_patch(bytes, paths, opts);
     }
     let mut l = loader(paths, opts);
     l.feed(bytes)?;
@@ -919,6 +1074,7 @@ fn join_parts(
         } else {
             a.timed = p.timed;
         }
+        a.presence.join(std::mem::take(&mut p.presence));
         let remap: Vec<u32> = (0..p.strs_len()).map(|k| a.strs.intern(p.strs.get(k as u32))).collect();
         let big_off = a.big.len() as u32;
         a.big.append(&mut p.big);
@@ -964,17 +1120,30 @@ fn json_at<'a>(j: &'a Json, p: &[PSeg]) -> Option<&'a Json> {
     p.iter().try_fold(j, |v, s| match s {
         PSeg::Key(k) => v.get(k.as_str()),
         PSeg::Idx(i) => v.get(*i),
+        PSeg::Present => Some(if v.is_null() { &FALSE } else { &TRUE }),
     })
 }
+
+static TRUE: Json = Json::Bool(true);
+static FALSE: Json = Json::Bool(false);
 
 /// Every line as a [`Step`], with merge patches applied.
 pub fn load_steps(bytes: &[u8], opts: &TraceOptions) -> Result<Vec<Step>, TraceError> {
     let mut steps = Vec::new();
+    records(bytes, opts, |step, time, rec| steps.push(Step { step: step as u64, time, record: rec.clone() }))?;
+    Ok(steps)
+}
+
+/// Every line parsed by serde_json, in order, with merge patches applied, given
+/// to `f` as (step, time, record): the record's `state` is the running state,
+/// lent (not copied) for the call. Returns the number of steps.
+fn records(bytes: &[u8], opts: &TraceOptions, mut f: impl FnMut(usize, i64, &Json)) -> Result<usize, TraceError> {
     let mut state = Json::Object(Default::default());
     let mut times = Trace::default();
     let tp: Vec<PSeg> = opts.time_field.iter().map(|k| PSeg::Key(k.clone())).collect();
     // The first blank line since the last step: an error if another step follows.
     let mut blank: Option<usize> = None;
+    let mut step = 0usize;
     for (k, l) in bytes.split(|&b| b == b'\n').enumerate() {
         let line = k + 1;
         if is_blank(l) {
@@ -993,13 +1162,13 @@ pub fn load_steps(bytes: &[u8], opts: &TraceOptions) -> Result<Vec<Step>, TraceE
         if !rec.is_object() {
             return Err(TraceError { line, message: "expected a JSON object".into() });
         }
-        if opts.state_mode == StateMode::MergePatch {
+        let merge = opts.state_mode == StateMode::MergePatch;
+        if merge {
             if let Some(p) = rec.get("state") {
                 merge_patch(&mut state, p);
             }
-            rec["state"] = state.clone();
+            rec["state"] = std::mem::take(&mut state);
         }
-        let step = steps.len();
         let t = json_at(&rec, &tp).map(|j| match j {
             Json::Number(n) => n.as_i64().map_or(CVal::Num(n.as_f64().unwrap_or(f64::NAN)), CVal::Int),
             Json::String(s) => {
@@ -1020,22 +1189,43 @@ pub fn load_steps(bytes: &[u8], opts: &TraceOptions) -> Result<Vec<Step>, TraceE
             t => t,
         };
         time_of(t, line, step, &mut times, &opts.time_field)?;
-        steps.push(Step { step: step as u64, time: times.times[step], record: rec });
+        f(step, times.times[step], &rec);
+        if merge {
+            state = rec["state"].take();
+        }
+        step += 1;
     }
-    if steps.is_empty() {
+    if step == 0 {
         return Err(TraceError { line: 0, message: "the trace is empty (no steps)".into() });
     }
-    Ok(steps)
+    Ok(step)
 }
 
-/// Columns from parsed steps (the slow path, and merge-patch mode).
-pub fn from_steps(steps: &[Step], paths: &[Vec<PSeg>]) -> Trace {
-    let mut tr = Trace { n: steps.len(), timed: true, ..Trace::default() };
-    tr.times = steps.iter().map(|s| s.time).collect();
-    for p in paths {
-        let mut col = Vec::with_capacity(steps.len());
-        for s in steps {
-            let v = match json_at(&s.record, p) {
+/// Columns built from parsed records, one at a time (the serde readers).
+struct Columns<'p> {
+    trie: Trie,
+    paths: &'p [Vec<PSeg>],
+    tr: Trace,
+}
+
+impl<'p> Columns<'p> {
+    fn new(paths: &'p [Vec<PSeg>]) -> Columns<'p> {
+        let mut trie = Trie::build(paths, &[]);
+        let cn = std::mem::take(&mut trie.col_nodes);
+        let presence = Presence::new(&trie, cn);
+        let tr = Trace { timed: true, presence, cols: vec![Vec::new(); paths.len()], ..Trace::default() };
+        Columns { trie, paths, tr }
+    }
+
+    /// Only the projected paths of the record are kept.
+    fn push(&mut self, time: i64, rec: &Json) {
+        let tr = &mut self.tr;
+        self.trie.note(0, rec, &mut tr.presence);
+        tr.times.push(time);
+        tr.n += 1;
+        for (p, col) in self.paths.iter().zip(tr.cols.iter_mut()) {
+            let v = match json_at(rec, p) {
+                None if p.last() == Some(&PSeg::Present) => CVal::Bool(false),
                 None | Some(Json::Null) => CVal::Null,
                 Some(Json::Bool(b)) => CVal::Bool(*b),
                 Some(Json::Number(n)) => n.as_i64().map_or(CVal::Num(n.as_f64().unwrap_or(f64::NAN)), CVal::Int),
@@ -1047,9 +1237,25 @@ pub fn from_steps(steps: &[Step], paths: &[Vec<PSeg>]) -> Trace {
             };
             col.push(v);
         }
-        tr.cols.push(col);
     }
-    tr
+}
+
+/// Columns from parsed steps (the slow path).
+pub fn from_steps(steps: &[Step], paths: &[Vec<PSeg>]) -> Trace {
+    let mut c = Columns::new(paths);
+    for s in steps {
+        c.push(s.time, &s.record);
+    }
+    c.tr
+}
+
+/// `--state-mode merge-patch`: the records parsed one at a time, the running
+/// state kept once and only the projected paths of each step kept (not every
+/// step's whole state).
+fn load_merge_patch(bytes: &[u8], paths: &[Vec<PSeg>], opts: &TraceOptions) -> Result<Trace, TraceError> {
+    let mut c = Columns::new(paths);
+    records(bytes, opts, |_, time, rec| c.push(time, rec))?;
+    Ok(c.tr)
 }
 
 #[cfg(test)]
@@ -1241,6 +1447,22 @@ mod tests {
             readers_say(&(l.join("\n") + "\n"), Err(k + 1));
         }
         readers_say(&(lines.join("\n") + "\n\n\n  \n\n\n\n\n\n\n\n\n\n"), Ok(30));
+    }
+
+    /// Integers are kept exactly where they fit in an i64, by both readers (the
+    /// most negative one included); other numbers are doubles.
+    #[test]
+    fn integers_are_read_exactly() {
+        let text = b"{\"state\": {\"p\": -9223372036854775808, \"q\": 9007199254740993, \"r\": 9223372036854775808}}\n";
+        let paths: Vec<Vec<PSeg>> =
+            ["p", "q", "r"].iter().map(|k| vec![PSeg::Key("state".into()), PSeg::Key(k.to_string())]).collect();
+        let fast = load(text, &paths, &TraceOptions::default()).unwrap();
+        let slow = from_steps(&load_steps(text, &TraceOptions::default()).unwrap(), &paths);
+        for tr in [&fast, &slow] {
+            assert_eq!(tr.cols[0][0], CVal::Int(i64::MIN));
+            assert_eq!(tr.cols[1][0], CVal::Int(9007199254740993));
+            assert_eq!(tr.cols[2][0], CVal::Num(9223372036854775808.0));
+        }
     }
 
     #[test]

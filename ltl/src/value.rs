@@ -1,6 +1,25 @@
 //! Values: the compact column cells (`CVal`, strings interned, containers in a side
 //! table), the values terms evaluate to (`Val`), and JSON comparison semantics:
 //! numbers compare numerically, strings lexically, containers structurally.
+//!
+//! # The numeric model
+//!
+//! - A JSON number written without a fraction or an exponent that fits in a
+//!   64-bit signed integer (−2^63 … 2^63 − 1) is an **integer** (`i64`). Every
+//!   other number (`1.5`, `1e3`, `2.0`, integers outside that range) is a
+//!   **double** (IEEE 754 binary64, the nearest one to the text).
+//! - Comparisons (`==`, `!=`, `<`, …, `in`, the hash joins of compiled `bind`s,
+//!   and numbers inside arrays and objects) are **exact** on the mathematical
+//!   values: an integer is never rounded to a double to be compared. So
+//!   `9007199254740993 != 9007199254740992`, `9007199254740993 > 9007199254740992.0`,
+//!   and `1 == 1.0` (the same number). A NaN is never equal to anything.
+//! - `+`, `-`, `*` of two integers are exact; when the exact result does not fit
+//!   in an `i64` it becomes the double nearest to it (`9223372036854775807 + 1`
+//!   is the double 2^63, which is `>` the integer 2^63 − 1). `/` of two integers
+//!   is an integer when the division is exact (`6 / 3 == 2`), else a double
+//!   (`7 / 2 == 3.5`). With a double operand, arithmetic is in doubles, so
+//!   `0.1 + 0.2 == 0.3` is false, as in JSON tools and most languages. Division
+//!   by zero, and a non-finite result, is `null`.
 
 use rustc_hash::FxHashMap;
 use serde_json::Value as Json;
@@ -101,6 +120,13 @@ impl<'a> Val<'a> {
             _ => None,
         }
     }
+    pub fn number(&self) -> Option<Number> {
+        match self {
+            Val::Int(i) => Some(Number::Int(*i)),
+            Val::Num(f) => Some(Number::Dbl(*f)),
+            _ => None,
+        }
+    }
     pub fn num(&self) -> Option<f64> {
         match self {
             Val::Int(i) => Some(*i as f64),
@@ -168,10 +194,7 @@ pub fn json_truthy(j: &Json) -> bool {
 /// JSON equality with numbers compared numerically at any depth.
 pub fn json_eq(a: &Json, b: &Json) -> bool {
     match (a, b) {
-        (Json::Number(x), Json::Number(y)) => match (x.as_i64(), y.as_i64()) {
-            (Some(i), Some(j)) => i == j,
-            _ => x.as_f64() == y.as_f64(),
-        },
+        (Json::Number(x), Json::Number(y)) => num_cmp(Number::of_json(x), Number::of_json(y)) == Some(Ordering::Equal),
         (Json::Array(x), Json::Array(y)) => x.len() == y.len() && x.iter().zip(y).all(|(a, b)| json_eq(a, b)),
         (Json::Object(x), Json::Object(y)) => {
             x.len() == y.len() && x.iter().all(|(k, v)| y.get(k).is_some_and(|w| json_eq(v, w)))
@@ -180,12 +203,56 @@ pub fn json_eq(a: &Json, b: &Json) -> bool {
     }
 }
 
+/// A number of the numeric model: an integer or a double.
+#[derive(Clone, Copy, Debug)]
+pub enum Number {
+    Int(i64),
+    Dbl(f64),
+}
+
+impl Number {
+    pub fn of_json(n: &serde_json::Number) -> Number {
+        match n.as_i64() {
+            Some(i) => Number::Int(i),
+            None => Number::Dbl(n.as_f64().unwrap_or(f64::NAN)),
+        }
+    }
+}
+
+/// An integer against a double, exactly (the integer is not rounded); `None` for NaN.
+pub fn cmp_int_dbl(i: i64, f: f64) -> Option<Ordering> {
+    // 2^63: every double at or above it is above every i64, every one below −2^63 below.
+    const TWO63: f64 = 9_223_372_036_854_775_808.0;
+    if f.is_nan() {
+        return None;
+    }
+    if f >= TWO63 {
+        return Some(Ordering::Less);
+    }
+    if f < -TWO63 {
+        return Some(Ordering::Greater);
+    }
+    // |f| < 2^63, so its integer part is an i64, exactly.
+    let t = f.trunc();
+    Some(i.cmp(&(t as i64)).then_with(|| t.partial_cmp(&f).unwrap_or(Ordering::Equal)))
+}
+
+/// Two numbers, exactly.
+pub fn num_cmp(a: Number, b: Number) -> Option<Ordering> {
+    match (a, b) {
+        (Number::Int(x), Number::Int(y)) => Some(x.cmp(&y)),
+        (Number::Int(x), Number::Dbl(y)) => cmp_int_dbl(x, y),
+        (Number::Dbl(x), Number::Int(y)) => cmp_int_dbl(y, x).map(Ordering::reverse),
+        (Number::Dbl(x), Number::Dbl(y)) => x.partial_cmp(&y),
+    }
+}
+
 pub fn val_eq(a: &Val<'_>, b: &Val<'_>) -> bool {
     match (a, b) {
         (Val::Null, Val::Null) => true,
         (Val::Bool(x), Val::Bool(y)) => x == y,
         (Val::Int(x), Val::Int(y)) => x == y,
-        (Val::Int(_) | Val::Num(_), Val::Int(_) | Val::Num(_)) => a.num() == b.num(),
+        (Val::Int(_) | Val::Num(_), Val::Int(_) | Val::Num(_)) => val_cmp(a, b) == Some(Ordering::Equal),
         (Val::Str(x), Val::Str(y)) => x == y,
         _ => match (a.container(), b.container()) {
             (Some(x), Some(y)) => json_eq(x, y),
@@ -198,7 +265,7 @@ pub fn val_eq(a: &Val<'_>, b: &Val<'_>) -> bool {
 pub fn val_cmp(a: &Val<'_>, b: &Val<'_>) -> Option<Ordering> {
     match (a, b) {
         (Val::Int(x), Val::Int(y)) => Some(x.cmp(y)),
-        (Val::Int(_) | Val::Num(_), Val::Int(_) | Val::Num(_)) => a.num()?.partial_cmp(&b.num()?),
+        (Val::Int(_) | Val::Num(_), Val::Int(_) | Val::Num(_)) => num_cmp(a.number()?, b.number()?),
         (Val::Str(x), Val::Str(y)) => Some(x.as_ref().cmp(y.as_ref())),
         _ => None,
     }
@@ -220,20 +287,19 @@ pub fn compare(op: crate::syntax::CmpOp, a: &Val<'_>, b: &Val<'_>) -> bool {
 pub fn arith<'a>(op: crate::syntax::ArithOp, a: &Val<'_>, b: &Val<'_>) -> Val<'a> {
     use crate::syntax::ArithOp::*;
     if let (Val::Int(x), Val::Int(y)) = (a, b) {
+        // Exact in i128; past i64, the double nearest to the exact result.
+        let (x, y) = (*x as i128, *y as i128);
         let r = match op {
-            Add => x.checked_add(*y),
-            Sub => x.checked_sub(*y),
-            Mul => x.checked_mul(*y),
-            Div => {
-                if *y != 0 && x % y == 0 {
-                    x.checked_div(*y)
-                } else {
-                    None
-                }
-            }
+            Add => Some(x + y),
+            Sub => Some(x - y),
+            Mul => Some(x * y),
+            Div => (y != 0 && x % y == 0).then(|| x / y),
         };
         if let Some(r) = r {
-            return Val::Int(r);
+            return match i64::try_from(r) {
+                Ok(r) => Val::Int(r),
+                Err(_) => Val::Num(r as f64),
+            };
         }
     }
     match (a.num(), b.num()) {
@@ -279,27 +345,48 @@ pub fn len<'a>(a: &Val<'_>) -> Val<'a> {
     }
 }
 
-/// A hashable key for JSON equality (numbers by value), used by hash joins.
+/// A hashable key for JSON equality (numbers by exact value), used by hash joins:
+/// two values have the same key exactly when they are equal.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum Key {
     Null,
     Bool(bool),
-    /// f64 bits of the number, with -0 as 0.
+    /// An integer, or a double with an integer value in the i64 range.
+    Int(i64),
+    /// The bits of any other double.
     Num(u64),
     Str(u32),
     /// Any other string (not in the interner) or a container, as canonical text.
     Text(String),
 }
 
-pub fn num_key(f: f64) -> Key {
-    Key::Num(if f == 0.0 { 0 } else { f.to_bits() })
+/// The key of a double: an integer when it is one (so `1.0` joins `1`, and `-0.0` `0`).
+pub fn dbl_key(f: f64) -> Key {
+    match dbl_as_int(f) {
+        Some(i) => Key::Int(i),
+        None => Key::Num(f.to_bits()),
+    }
 }
 
-/// Canonical text of a JSON value: object keys sorted, numbers as f64.
+/// The integer a double equals, if it is one in the i64 range.
+fn dbl_as_int(f: f64) -> Option<i64> {
+    (f.fract() == 0.0 && (-9_223_372_036_854_775_808.0..9_223_372_036_854_775_808.0).contains(&f)).then_some(f as i64)
+}
+
+/// Canonical text of a JSON value: object keys sorted, numbers by exact value
+/// (integers, and doubles with an integer value in the i64 range, in decimal;
+/// other doubles in Rust's shortest round-trip form), so equal values have
+/// the same text.
 pub fn canonical(j: &Json) -> String {
     fn go(j: &Json, out: &mut String) {
         match j {
-            Json::Number(n) => out.push_str(&format!("{:?}", n.as_f64().unwrap_or(0.0))),
+            Json::Number(n) => match Number::of_json(n) {
+                Number::Int(i) => out.push_str(&i.to_string()),
+                Number::Dbl(f) => match dbl_as_int(f) {
+                    Some(i) => out.push_str(&i.to_string()),
+                    None => out.push_str(&format!("{f:?}")),
+                },
+            },
             Json::Array(a) => {
                 out.push('[');
                 for (i, x) in a.iter().enumerate() {
@@ -343,6 +430,23 @@ mod tests {
         assert!(val_eq(&Val::Int(1), &Val::Num(1.0)));
         assert_eq!(val_cmp(&Val::Str("a".into()), &Val::Str("b".into())), Some(Ordering::Less));
         assert_eq!(val_cmp(&Val::Str("a".into()), &Val::Int(1)), None);
+    }
+
+    #[test]
+    fn integers_and_doubles_compare_exactly() {
+        use Ordering::*;
+        assert_eq!(cmp_int_dbl(9007199254740993, 9007199254740992.0), Some(Greater));
+        assert_eq!(cmp_int_dbl(i64::MAX, 9223372036854775808.0), Some(Less));
+        assert_eq!(cmp_int_dbl(i64::MIN, -9223372036854775808.0), Some(Equal));
+        assert_eq!(cmp_int_dbl(2, 2.5), Some(Less));
+        assert_eq!(cmp_int_dbl(-2, -2.5), Some(Greater));
+        assert_eq!(cmp_int_dbl(-3, -2.5), Some(Less));
+        assert_eq!(cmp_int_dbl(0, -0.0), Some(Equal));
+        assert_eq!(cmp_int_dbl(0, f64::NAN), None);
+        assert_eq!(dbl_key(1.0), Key::Int(1));
+        assert_eq!(dbl_key(-0.0), Key::Int(0));
+        assert_ne!(dbl_key(9007199254740992.0), Key::Int(9007199254740993));
+        assert_eq!(canonical(&serde_json::json!([9007199254740993i64, 2.0, 0.5])), "[9007199254740993,2,0.5]");
     }
 
     #[test]

@@ -59,10 +59,23 @@ fn num(x: f64) -> Json {
     serde_json::Number::from_f64(x).map_or(Json::Null, Json::Number)
 }
 
+/// Numbers by exact value (README, the numeric model): i64 integers are never
+/// rounded; a double with a fraction is small enough that rounding the integer
+/// keeps the order, and a whole double is compared as a 128-bit integer.
+fn num_order(x: &serde_json::Number, y: &serde_json::Number) -> Option<Ordering> {
+    let whole = |f: f64| f.fract() == 0.0 && f.abs() < 1e38;
+    match (x.as_i64(), y.as_i64(), x.as_f64()?, y.as_f64()?) {
+        (Some(p), Some(q), _, _) => Some(p.cmp(&q)),
+        (Some(p), None, _, g) if whole(g) => Some((p as i128).cmp(&(g as i128))),
+        (None, Some(q), f, _) if whole(f) => Some((f as i128).cmp(&(q as i128))),
+        (_, _, f, g) => f.partial_cmp(&g),
+    }
+}
+
 /// JSON equality, numbers compared numerically at any depth.
 fn eq(a: &Json, b: &Json) -> bool {
     match (a, b) {
-        (Json::Number(x), Json::Number(y)) => x.as_f64() == y.as_f64(),
+        (Json::Number(x), Json::Number(y)) => num_order(x, y) == Some(Ordering::Equal),
         (Json::Array(x), Json::Array(y)) => x.len() == y.len() && x.iter().zip(y).all(|(a, b)| eq(a, b)),
         (Json::Object(x), Json::Object(y)) => {
             x.len() == y.len() && x.iter().all(|(k, v)| y.get(k).is_some_and(|u| eq(v, u)))
@@ -77,7 +90,7 @@ fn eq(a: &Json, b: &Json) -> bool {
 /// Numbers numerically, strings lexically; nothing else is ordered.
 fn order(a: &Json, b: &Json) -> Option<Ordering> {
     match (a, b) {
-        (Json::Number(x), Json::Number(y)) => x.as_f64()?.partial_cmp(&y.as_f64()?),
+        (Json::Number(x), Json::Number(y)) => num_order(x, y),
         (Json::String(x), Json::String(y)) => Some(x.cmp(y)),
         _ => None,
     }
@@ -198,12 +211,12 @@ impl<'a> Naive<'a> {
                     Root::Time => json!(self.time(i)),
                     Root::Step => json!(i),
                     Root::Record => rec.clone(),
-                    // the record's own `before` where it gives a value, else the
-                    // previous step's state (null at step 0)
+                    // the record's own `before` when it has one (not null), whole,
+                    // else the previous step's state (null at step 0)
                     Root::Before => {
-                        let own = self.segs(rec.get("before").cloned().unwrap_or(Json::Null), segs, i, env);
+                        let own = rec.get("before").cloned().unwrap_or(Json::Null);
                         if !own.is_null() {
-                            return own;
+                            return self.segs(own, segs, i, env);
                         }
                         match i {
                             0 => Json::Null,
@@ -226,13 +239,13 @@ impl<'a> Naive<'a> {
                                 Some("time") => json!(self.time(*p)),
                                 Some("step") => json!(*p),
                                 Some("$") => self.steps[*p].record.clone(),
-                                // as `before` at w: w's record's own `before` where it gives a
-                                // value, else the state at the step before w (null at step 0)
+                                // as `before` at w: w's record's own `before` when it has
+                                // one (not null), else the state at the step before w (null
+                                // at step 0)
                                 Some("before") => {
                                     let own = self.steps[*p].record.get("before").cloned().unwrap_or(Json::Null);
-                                    let own = self.segs(own, rest, i, env);
                                     if !own.is_null() {
-                                        return own;
+                                        return self.segs(own, rest, i, env);
                                     }
                                     match *p {
                                         0 => Json::Null,
@@ -400,7 +413,8 @@ fn free(f: &Formula) -> BTreeSet<String> {
             term_free(a, &mut out);
             term_free(b, &mut out);
         }
-        Formula::Not(a) | Formula::Unary(_, _, a) | Formula::Named(_, a) => out = free(a),
+        Formula::Not(a) | Formula::Unary(_, _, a) => out = free(a),
+        Formula::Named(_, a) => out = free(a),
         Formula::And(a, b)
         | Formula::Or(a, b)
         | Formula::Implies(a, b)
@@ -424,11 +438,10 @@ fn closed_subformulas<'f>(f: &'f Formula, out: &mut Vec<&'f Formula>) {
     }
     match f {
         Formula::Const(_) | Formula::Truthy(_) | Formula::Cmp(..) => {}
-        Formula::Not(a)
-        | Formula::Unary(_, _, a)
-        | Formula::Named(_, a)
-        | Formula::Bind(_, a)
-        | Formula::Quant(_, _, _, a) => closed_subformulas(a, out),
+        Formula::Not(a) | Formula::Unary(_, _, a) | Formula::Bind(_, a) | Formula::Quant(_, _, _, a) => {
+            closed_subformulas(a, out)
+        }
+        Formula::Named(_, a) => closed_subformulas(a, out),
         Formula::And(a, b)
         | Formula::Or(a, b)
         | Formula::Implies(a, b)
@@ -467,7 +480,7 @@ fn without_future_windows(f: Formula) -> Formula {
     let b = |x: Box<Formula>| Box::new(without_future_windows(*x));
     match f {
         Formula::Const(_) | Formula::Truthy(_) | Formula::Cmp(..) => f,
-        Formula::Named(n, x) => Formula::Named(n, b(x)),
+        Formula::Named(n, x) => Formula::Named(n, std::sync::Arc::new(*b(Box::new((*x).clone())))),
         Formula::Not(x) => Formula::Not(b(x)),
         Formula::And(x, y) => Formula::And(b(x), b(y)),
         Formula::Or(x, y) => Formula::Or(b(x), b(y)),
@@ -862,6 +875,8 @@ fn json_equality_and_order() {
     assert_eq!(order(&json!("ab"), &json!("b")), Some(Ordering::Less));
     assert_eq!(order(&json!(2), &json!(10.5)), Some(Ordering::Less));
     assert_eq!(order(&json!(true), &json!(false)), None);
+    assert!(!eq(&json!(9007199254740993i64), &json!(9007199254740992.0)));
+    assert_eq!(order(&json!(9007199254740993i64), &json!(9007199254740992.0)), Some(Ordering::Greater));
     assert!(!truthy(&json!({})) && truthy(&json!({"a": null})) && !truthy(&json!(0.0)) && truthy(&json!(-1)));
 }
 

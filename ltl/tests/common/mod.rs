@@ -275,7 +275,7 @@ pub fn formula() -> impl Strategy<Value = Formula> {
                 )),
                 1 => inner.clone().prop_map(|a| Formula::Bind("w".into(), Box::new(a))),
                 1 => (quant, domain, inner.clone()).prop_map(|(q, d, a)| Formula::Quant(q, "a".into(), d, Box::new(a))),
-                1 => inner.clone().prop_map(|a| Formula::Named("L".into(), Box::new(a))),
+                1 => inner.clone().prop_map(|a| Formula::Named("L".into(), std::sync::Arc::new(a))),
                 2 => inner.clone().prop_flat_map(bind_pattern),
             ]
         })
@@ -327,7 +327,7 @@ pub fn unbind(f: Formula, w: bool, a: bool) -> Formula {
             let a = a || v == "a";
             Formula::Quant(q, v, d, b(x, w, a))
         }
-        Formula::Named(n, x) => Formula::Named(n, b(x, w, a)),
+        Formula::Named(n, x) => Formula::Named(n, std::sync::Arc::new(*b(Box::new((*x).clone()), w, a))),
         f => f,
     }
 }
@@ -336,7 +336,7 @@ pub fn unbind(f: Formula, w: bool, a: bool) -> Formula {
 pub fn strip_named(f: Formula) -> Formula {
     let b = |x: Box<Formula>| Box::new(strip_named(*x));
     match f {
-        Formula::Named(_, x) => strip_named(*x),
+        Formula::Named(_, x) => strip_named((*x).clone()),
         Formula::Not(x) => Formula::Not(b(x)),
         Formula::And(x, y) => Formula::And(b(x), b(y)),
         Formula::Or(x, y) => Formula::Or(b(x), b(y)),
@@ -360,7 +360,7 @@ pub fn step_json() -> impl Strategy<Value = (u32, Json)> {
             0i64..3,
             0i64..2,
             prop::collection::vec(0i64..2, 0..3),
-            prop::option::weighted(0.2, (any::<bool>(), 0i64..3)),
+            prop::option::weighted(0.2, (any::<bool>(), prop::option::of(0i64..3))),
         ),
     )
         .prop_map(|((dt, p, q, x), (kind, id, t1, t2, log, own_before))| {
@@ -372,9 +372,13 @@ pub fn step_json() -> impl Strategy<Value = (u32, Json)> {
                 x => state["x"] = json!(x as i64 - 2),
             }
             let mut rec = json!({"state": state, "event": {"kind": kind, "id": id}});
-            // sometimes a record's own `before` (as stored detsys runs have)
+            // sometimes a record's own `before` (as stored detsys runs have),
+            // sometimes without `x` (which `before.x` then reads as null)
             if let Some((bp, bx)) = own_before {
-                rec["before"] = json!({"p": bp, "x": bx});
+                rec["before"] = json!({"p": bp});
+                if let Some(bx) = bx {
+                    rec["before"]["x"] = json!(bx);
+                }
             }
             (dt, rec)
         })
