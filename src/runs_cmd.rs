@@ -195,6 +195,8 @@ struct Verdict {
     rows: Vec<i64>,
     /// Why the Analysis events were not written (the run then counts as an error).
     write_error: Option<String>,
+    /// Warnings about the run (LTL paths no step has), printed in run order.
+    warnings: Vec<String>,
 }
 
 impl Verdict {
@@ -238,12 +240,13 @@ fn ltl_formulas(a: &RunsCheckArgs) -> Result<Vec<LtlFormula>, String> {
     Ok(out)
 }
 
-/// Checks a run's trace against the formulas: (valid, status, failing formula names, result).
+/// Checks a run's trace against the formulas: (valid, status, failing formula
+/// names, warnings about paths no step has, result).
 fn check_ltl(
     tests: &Scan,
     rr: &RunRows,
     formulas: &[LtlFormula],
-) -> Result<(Json, Exit, Vec<String>, Box<RawValue>), String> {
+) -> Result<(Json, Exit, Vec<String>, Vec<String>, Box<RawValue>), String> {
     let t = rr.trace(tests).map_err(|e| e.message)?;
     let copts =
         ltl::compile::CompileOptions { time_unit: ltl::syntax::Unit::Ms, nodes: t.nodes.clone(), end_time: None };
@@ -278,7 +281,8 @@ fn check_ltl(
             verdict: o.verdict.name(),
             definite: o.definite,
             first_failure: o.first_failure.map(|(step, time)| StepTime { step, time }),
-            proof: o.proof.to_json(&tr.times),
+            warnings: ltl::absent_paths(plan, &tr).iter().map(|w| format!("{}: {w}", f.name)).collect(),
+            proof: to_raw_value(&o.proof.doc(&tr.times)).map_err(|e| e.to_string())?,
         });
     }
     let (valid, status) = if fails {
@@ -289,9 +293,10 @@ fn check_ltl(
         (json!(true), Exit::Pass)
     };
     let id = rr.id.unwrap_or(RunId { test: -1, run: -1 });
+    let warnings: Vec<String> = results.iter().flat_map(|r| r.warnings.iter().cloned()).collect();
     let doc = LtlRunDoc { test_id: id.test, run_id: id.run, valid: valid.clone(), steps: t.steps.len(), results };
     let doc = to_raw_value(&doc).map_err(|e| e.to_string())?;
-    Ok((valid, status, failing, doc))
+    Ok((valid, status, failing, warnings, doc))
 }
 
 fn check_run(db: &str, tests: &Scan, rr: RunRows, a: &RunsCheckArgs, formulas: &[LtlFormula]) -> Checked {
@@ -306,6 +311,7 @@ fn check_run(db: &str, tests: &Scan, rr: RunRows, a: &RunsCheckArgs, formulas: &
         docs: Vec::new(),
         rows: Vec::new(),
         write_error: None,
+        warnings: Vec::new(),
     };
     let ltl_result = if formulas.is_empty() { None } else { Some(check_ltl(tests, &rr, formulas)) };
     if let Some(model) = a.elle {
@@ -353,8 +359,9 @@ fn check_run(db: &str, tests: &Scan, rr: RunRows, a: &RunsCheckArgs, formulas: &
     }
     match ltl_result {
         None => {}
-        Some(Ok((valid, status, failing, doc))) => {
+        Some(Ok((valid, status, failing, warnings, doc))) => {
             v.ltl_failing = failing;
+            v.warnings = warnings;
             v.add("ltl".into(), valid, status, doc);
         }
         Some(Err(e)) => return Checked { id, ops, outcome: Err(e) },
@@ -544,6 +551,11 @@ fn summarise(
     // A run whose result could not be written is an error of that run.
     let (mut valid, mut invalid, mut unknown, mut errors, mut unwritten) = (0usize, 0usize, 0usize, 0usize, 0usize);
     for c in results {
+        if let Ok(v) = &c.outcome {
+            for w in &v.warnings {
+                output::eline(format_args!("warning: {db}: test {} run {}: {w}", c.id.test, c.id.run));
+            }
+        }
         match &c.outcome {
             Ok(Verdict { write_error: Some(e), .. }) => {
                 errors += 1;

@@ -91,6 +91,14 @@ fn analyses(db: &Path) -> Vec<(Json, Json)> {
     rows
 }
 
+/// The `data` text of the i-th Analysis event, as written.
+fn stored_result_text(db: &Path, i: usize) -> String {
+    let c = Connection::open(db).unwrap();
+    let mut st = c.prepare("SELECT data FROM event_log WHERE event = 'Analysis' ORDER BY id").unwrap();
+    let rows: Vec<String> = st.query_map([], |r| r.get::<_, String>(0)).unwrap().map(|r| r.unwrap()).collect();
+    rows[i].clone()
+}
+
 fn d(p: &Path) -> String {
     p.display().to_string()
 }
@@ -770,6 +778,24 @@ fn check_runs_ltl_formulas_over_stored_traces() {
     expect_code(&o, 2);
     expect_code(&run(&["runs", "check", "--db", &d(&db)]), 2);
     assert_eq!(analyses(&db).len(), 6);
+}
+
+/// issue 12 item 12 for stored runs: a path no step of a run has is named, on
+/// stderr (in run order) and in the stored result, with the closest existing one.
+#[test]
+fn check_runs_ltl_warns_about_paths_no_step_has() {
+    let db = register_db("check-ltl-absent");
+    let o = run(&["runs", "check", "--db", &d(&db), "--ltl", "always state.register2.valeu == null"]);
+    expect_code(&o, 0);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("test 0 run 0: ltl1: no record of the trace has `state.register2.valeu`"), "{err}");
+    assert!(err.contains("state.register2.value"), "{err}");
+    let rows = analyses(&db);
+    let w = &rows[0].1["result"]["results"][0]["warnings"];
+    assert!(w[0].as_str().unwrap().contains("state.register2.valeu"), "{w}");
+    // The proof is written with its keys in the documented order, kind first.
+    let text = stored_result_text(&db, 0);
+    assert!(text.contains("\"proof\":{\"kind\":"), "{text}");
 }
 
 // ---------------------------------------------------------------- golden --json

@@ -187,7 +187,11 @@ pub struct LtlFormulaDoc {
     pub verdict: &'static str,
     pub definite: bool,
     pub first_failure: Option<StepTime>,
-    pub proof: Json,
+    /// Paths the formula reads that no step of the run has (they read null:
+    /// a property may hold vacuously), with the closest existing one.
+    pub warnings: Vec<String>,
+    /// The proof, as `histcheck ltl --json` writes it (keys in its order).
+    pub proof: Box<serde_json::value::RawValue>,
 }
 
 #[derive(Clone, Copy, Debug, Serialize)]
