@@ -51,8 +51,15 @@ pub struct Stats {
     pub ops: usize,
     /// Client transactions (completions of client ops).
     pub transactions: usize,
-    /// Edges by single relation, in [`Rels::SINGLES`] order.
+    /// Pairs of transactions ordered by each single relation, in
+    /// [`Rels::SINGLES`] order ([`Graph::counts_by_rel`]). Realtime counts the
+    /// pairs of the transitive reduction of elle-model.md §6 (Elle's edges),
+    /// also when the graph stores them through barriers.
     pub edges: [usize; 8],
+    /// Edges the graph actually stores ([`Graph::edge_count`]: edges to and
+    /// from realtime barriers included). It stays linear in the history
+    /// where `edges` (realtime) grows with the square of the concurrency.
+    pub stored_edges: usize,
     pub search: SearchStats,
     /// Which additional graph was added: `"realtime"`, `"process"` or `None`.
     pub additional_graph: Option<&'static str>,
@@ -253,6 +260,7 @@ pub fn check<'h>(h: &'h History, model: &Model, opts: &Options) -> Result<Report
             .filter(|o| o.kind.is_completion() && o.process.client().is_some() && !h.mops(o).is_empty())
             .count(),
         edges: graph.counts_by_rel(),
+        stored_edges: graph.edge_count(),
         search,
         additional_graph: extra,
         infer_ms,
