@@ -49,7 +49,9 @@ impl Default for Options {
 #[derive(Clone, Debug, Default)]
 pub struct Stats {
     pub ops: usize,
-    /// Client transactions (completions of client ops).
+    /// Client transactions with micro-ops: the completions of client ops (ok,
+    /// info or fail), plus the invocations that never completed (Jepsen closes
+    /// them as `:info` at the end of the history; they are graph vertices).
     pub transactions: usize,
     /// Pairs of transactions ordered by each single relation, in
     /// [`Rels::SINGLES`] order ([`Graph::counts_by_rel`]). Realtime counts the
@@ -257,7 +259,12 @@ pub fn check<'h>(h: &'h History, model: &Model, opts: &Options) -> Result<Report
         transactions: h
             .ops
             .iter()
-            .filter(|o| o.kind.is_completion() && o.process.client().is_some() && !h.mops(o).is_empty())
+            .enumerate()
+            .filter(|&(i, o)| {
+                o.process.client().is_some()
+                    && !h.mops(o).is_empty()
+                    && (o.kind.is_completion() || h.partner_of(i).is_none())
+            })
             .count(),
         edges: graph.counts_by_rel(),
         stored_edges: graph.edge_count(),
