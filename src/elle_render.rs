@@ -47,27 +47,11 @@ fn txn_mop(h: &History, t: Txn, mop: u32) -> Option<&Mop> {
     h.mops(&h.ops[t as usize]).get(mop as usize)
 }
 
-/// A micro-op as a JSON array: `["r", ":x", [1, 2]]`, `["append", ":x", 3]`.
-fn mop_json(h: &History, m: &Mop) -> Json {
-    let mut v = vec![Json::from(m.kind.name()), atom_json(h, m.key)];
-    match m.val {
-        MopVal::Absent => {}
-        MopVal::Nil => v.push(Json::Null),
-        MopVal::Atom(id) => v.push(atom_json(h, id)),
-        MopVal::List { .. } => v.push(list_json(h, h.list(m.val).unwrap_or_default())),
-    }
-    Json::Array(v)
-}
-
 fn mop_edn(h: &History, t: Txn, mop: u32) -> String {
     match txn_mop(h, t, mop) {
         Some(m) => h.mop_to_value(m).to_string(),
         None => format!("micro-op {mop}"),
     }
-}
-
-fn op_mop_json(h: &History, t: Txn, mop: u32) -> Json {
-    txn_mop(h, t, mop).map(|m| mop_json(h, m)).unwrap_or(Json::Null)
 }
 
 /// A step of a cycle as JSON.
@@ -121,7 +105,9 @@ pub fn anomaly_json(h: &History, a: &Anomaly) -> Json {
         }
         Anomaly::Read { op, mop, writer, element, .. } => {
             m.insert("op".into(), Json::from(index(h, *op)));
-            m.insert("mop".into(), op_mop_json(h, *op, *mop));
+            // The micro-op by its index in the op's :value (as the steps' a_mop/b_mop),
+            // not a copy: a read of n elements can give n anomalies (issue 13 item 10).
+            m.insert("mop".into(), Json::from(*mop));
             if let Some(w) = writer {
                 if w != op {
                     m.insert("writer".into(), Json::from(index(h, *w)));
@@ -131,7 +117,7 @@ pub fn anomaly_json(h: &History, a: &Anomaly) -> Json {
         }
         Anomaly::Internal { op, mop, expected } => {
             m.insert("op".into(), Json::from(index(h, *op)));
-            m.insert("mop".into(), op_mop_json(h, *op, *mop));
+            m.insert("mop".into(), Json::from(*mop));
             let e = match expected {
                 Expected::List { unknown_prefix, elems } => {
                     json!({"unknown_prefix": unknown_prefix, "elements": list_json(h, elems)})
@@ -142,7 +128,7 @@ pub fn anomaly_json(h: &History, a: &Anomaly) -> Json {
         }
         Anomaly::DuplicateElements { op, mop, duplicates } => {
             m.insert("op".into(), Json::from(index(h, *op)));
-            m.insert("mop".into(), op_mop_json(h, *op, *mop));
+            m.insert("mop".into(), Json::from(*mop));
             m.insert(
                 "duplicates".into(),
                 Json::Array(duplicates.iter().map(|(e, n)| json!([atom_json(h, *e), n])).collect()),
