@@ -108,6 +108,11 @@ impl GraphBuilder {
             fill[a] += 1;
         }
         drop(fill);
+        // The builder's 9 bytes per edge are no longer needed: free them
+        // before the adjacency is allocated, so the peak is the pairs plus
+        // the adjacency, not both plus the builder.
+        let (real, implied_realtime) = (self.real, self.implied_realtime);
+        drop(self);
         // Sort each adjacency list and merge repeats, compacting in place.
         let mut targets = Vec::with_capacity(m);
         let mut rels = Vec::with_capacity(m);
@@ -128,7 +133,7 @@ impl GraphBuilder {
         }
         targets.shrink_to_fit();
         rels.shrink_to_fit();
-        Graph { offsets: new_offsets, targets, rels, real: self.real, implied_realtime: self.implied_realtime }
+        Graph { offsets: new_offsets, targets, rels, real, implied_realtime }
     }
 }
 
@@ -263,5 +268,26 @@ mod tests {
         assert_eq!(g.active_vertices(), vec![0, 1, 2, 3, 4]);
         let c = g.counts_by_rel();
         assert_eq!((c[0], c[1], c[2], c[7]), (1, 1, 1, 1));
+    }
+
+    #[test]
+    fn barriers_are_vertices_but_not_transactions() {
+        let mut b = GraphBuilder::new(4);
+        let x = b.add_barrier();
+        assert_eq!((x, b.vertex_count()), (4, 5));
+        b.add(0, x, Rels::REALTIME);
+        b.add(1, x, Rels::REALTIME);
+        b.add(x, 2, Rels::REALTIME);
+        b.add(x, 3, Rels::REALTIME);
+        b.add(3, 0, Rels::WW);
+        b.set_implied_realtime(4);
+        let g = b.build();
+        assert!(g.has_barriers() && g.is_barrier(4) && !g.is_barrier(3));
+        assert_eq!((g.vertex_count(), g.real_vertex_count()), (5, 4));
+        // Stored: 5 edges; the realtime count is the 4 pairs they stand for.
+        assert_eq!(g.edge_count(), 5);
+        assert_eq!(g.counts_by_rel()[7], 4);
+        assert_eq!(g.counts_by_rel()[0], 1);
+        assert_eq!(g.active_vertices(), vec![0, 1, 2, 3]);
     }
 }
