@@ -782,13 +782,7 @@ fn golden_json_list_append_reads() {
       {
         "type": "G1a",
         "op": 1,
-        "mop": [
-          "r",
-          ":x",
-          [
-            1
-          ]
-        ],
+        "mop": 0,
         "writer": 0,
         "element": 1
       }
@@ -865,16 +859,7 @@ fn golden_json_list_append_internal() {
       {
         "type": "internal",
         "op": 1,
-        "mop": [
-          "r",
-          ":x",
-          [
-            1,
-            2,
-            3,
-            4
-          ]
-        ],
+        "mop": 1,
         "expected": {
           "unknown_prefix": true,
           "elements": [

@@ -448,21 +448,13 @@ fn golden_json_rw_register() {
       {
         "type": "garbage-read",
         "op": 0,
-        "mop": [
-          "r",
-          ":y",
-          1
-        ],
+        "mop": 0,
         "element": 1
       },
       {
         "type": "garbage-read",
         "op": 1,
-        "mop": [
-          "r",
-          ":y",
-          1
-        ],
+        "mop": 1,
         "element": 1
       }
     ]

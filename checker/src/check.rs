@@ -49,10 +49,19 @@ impl Default for Options {
 #[derive(Clone, Debug, Default)]
 pub struct Stats {
     pub ops: usize,
-    /// Client transactions (completions of client ops).
+    /// Client transactions with micro-ops: the completions of client ops (ok,
+    /// info or fail), plus the invocations that never completed (Jepsen closes
+    /// them as `:info` at the end of the history; they are graph vertices).
     pub transactions: usize,
-    /// Edges by single relation, in [`Rels::SINGLES`] order.
+    /// Pairs of transactions ordered by each single relation, in
+    /// [`Rels::SINGLES`] order ([`Graph::counts_by_rel`]). Realtime counts the
+    /// pairs of the transitive reduction of elle-model.md §6 (Elle's edges),
+    /// also when the graph stores them through barriers.
     pub edges: [usize; 8],
+    /// Edges the graph actually stores ([`Graph::edge_count`]: edges to and
+    /// from realtime barriers included). It stays linear in the history
+    /// where `edges` (realtime) grows with the square of the concurrency.
+    pub stored_edges: usize,
     pub search: SearchStats,
     /// Which additional graph was added: `"realtime"`, `"process"` or `None`.
     pub additional_graph: Option<&'static str>,
@@ -246,9 +255,15 @@ pub fn check<'h>(h: &'h History, model: &Model, opts: &Options) -> Result<Report
         transactions: h
             .ops
             .iter()
-            .filter(|o| o.kind.is_completion() && o.process.client().is_some() && !h.mops(o).is_empty())
+            .enumerate()
+            .filter(|&(i, o)| {
+                o.process.client().is_some()
+                    && !h.mops(o).is_empty()
+                    && (o.kind.is_completion() || h.partner_of(i).is_none())
+            })
             .count(),
         edges: graph.counts_by_rel(),
+        stored_edges: graph.edge_count(),
         search,
         additional_graph: extra,
         infer_ms,

@@ -43,6 +43,21 @@
 //!    components: every later step is free, so it could not lead back. This
 //!    skips rw edges that run "forward" along ww/wr chains.
 //!
+//! # Barriers
+//!
+//! When a history has too many operations in flight at once for its realtime
+//! order to be stored pair by pair, the graph holds it through **barrier**
+//! vertices ([`crate::order::add_realtime_edges`]), which are no transactions.
+//! They take part in the SCC computations like any vertex (a path through
+//! barriers is a true realtime precedence, and the transitive closure is that
+//! of the explicit pairs, so the components and the cycle-exists results are
+//! the same), but are left out of every reported component and size; the
+//! targeted search starts only at transactions, and a found walk is collapsed
+//! (`a → barriers → b` is one realtime step from `a` to `b`, explained as
+//! "a completed before b was invoked") before it is checked and classified.
+//! Shortest then counts barrier hops too, so with barriers the reported cycle
+//! can differ from the explicit form's (it is still a true cycle of its type).
+//!
 //! # Budget
 //!
 //! Work is counted in edge examinations of the BFS (one unit per out-edge
@@ -211,9 +226,12 @@ fn whole_sccs(g: &Graph) -> Vec<Vec<Txn>> {
     out
 }
 
-/// One component as a local CSR: local ids follow ascending transaction order.
+/// One component as a local CSR: local ids follow ascending transaction order,
+/// so the barriers (ids above every transaction) come last: local ids
+/// `0..real` are transactions.
 struct Local {
     txns: Vec<Txn>,
+    real: usize,
     off: Vec<u32>,
     tgt: Vec<u32>,
     rel: Vec<Rels>,
@@ -221,6 +239,7 @@ struct Local {
 
 impl Local {
     fn new(g: &Graph, txns: Vec<Txn>, local_of: &dyn Fn(Txn) -> Option<u32>) -> Local {
+        let real = txns.iter().filter(|&&t| !g.is_barrier(t)).count();
         let mut off = Vec::with_capacity(txns.len() + 1);
         let mut tgt = Vec::new();
         let mut rel = Vec::new();
@@ -234,11 +253,20 @@ impl Local {
             }
             off.push(tgt.len() as u32);
         }
-        Local { txns, off, tgt, rel }
+        Local { txns, real, off, tgt, rel }
     }
 
     fn len(&self) -> usize {
         self.txns.len()
+    }
+
+    /// A walk without its barriers: a path `a → barriers → b` is one realtime
+    /// step from `a` (edges into and between barriers are realtime only).
+    fn collapse(&self, walk: Vec<(u32, Rels)>) -> Vec<(u32, Rels)> {
+        if self.real == self.len() {
+            return walk;
+        }
+        walk.into_iter().filter(|&(v, _)| (v as usize) < self.real).collect()
     }
 
     #[inline]
@@ -722,7 +750,7 @@ fn search_type(g: &Local, spec: &TypeSpec, comp: &[u32], budget: u64, work: &mut
         Some(t) => t[v as usize] >= t[s as usize],
         None => true,
     };
-    for s in 0..g.len() as u32 {
+    for s in 0..g.real as u32 {
         let cs = comp[s as usize];
         if cs == UNSEEN {
             continue;
@@ -794,7 +822,7 @@ fn search_type(g: &Local, spec: &TypeSpec, comp: &[u32], budget: u64, work: &mut
                 let next_rel = if k + 1 < rev.len() { rev[k + 1].1 } else { closing };
                 walk.push((rev[k].0, next_rel));
             }
-            if let Some(c) = simple_satisfying(walk, spec) {
+            if let Some(c) = simple_satisfying(g.collapse(walk), spec) {
                 *work += spent;
                 return Found::Cycle(c);
             }
@@ -919,6 +947,10 @@ fn search_component(h: &History, g: &Local, explainer: &dyn Explainer, opts: &Se
             Projection::Union(m) => proj_sccs(g, m),
             Projection::Ext(a, b) => ext_sccs(g, a, b),
         };
+        // Barriers (the last local ids) are left out of the components.
+        let real = g.real as u32;
+        let sccs: Vec<&[u32]> =
+            sccs.iter().map(|c| &c[..c.partition_point(|&l| l < real)]).filter(|c| !c.is_empty()).collect();
         let Some(smallest) = sccs.iter().min_by_key(|c| (c.len(), c[0])) else { continue };
         let mut scc: Vec<Txn> = smallest.iter().map(|&l| g.txns[l as usize]).collect();
         scc.sort_by_key(|&t| (h.ops[t as usize].index, t));
@@ -982,10 +1014,10 @@ fn search_component(h: &History, g: &Local, explainer: &dyn Explainer, opts: &Se
                 anomalies.push(Anomaly::CycleSearchTimeout {
                     spec: kind,
                     does_not_contain: not_found.clone(),
-                    scc_size: g.len(),
+                    scc_size: g.real,
                     budget: opts.budget,
                 });
-                if let Some(c) = fallback_cycle(g) {
+                if let Some(c) = fallback_cycle(g).map(|c| g.collapse(c)) {
                     let rels: Vec<Rels> = c.iter().map(|x| x.1).collect();
                     if let Some(k) = classify(&rels) {
                         let bit = 1u32 << CYCLE_TYPES.iter().position(|t| *t == k).expect("a cycle type");
@@ -1014,7 +1046,9 @@ pub fn search(h: &History, g: &Graph, explainer: &dyn Explainer, opts: &SearchOp
             comp_of[v as usize] = ci as u32;
         }
     }
-    let stats0 = SearchStats { sccs: sccs.len(), largest_scc: sccs.iter().map(Vec::len).max().unwrap_or(0), work: 0 };
+    // Components count transactions only (barriers are no transactions).
+    let real_len = |c: &Vec<Txn>| c.iter().filter(|&&t| !g.is_barrier(t)).count();
+    let stats0 = SearchStats { sccs: sccs.len(), largest_scc: sccs.iter().map(real_len).max().unwrap_or(0), work: 0 };
     let results: Vec<CompResult> = sccs
         .into_par_iter()
         .enumerate()

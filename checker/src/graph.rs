@@ -12,22 +12,47 @@ use crate::rel::Rels;
 pub type Txn = u32;
 
 /// Collects edges. Self-edges are dropped.
+///
+/// Besides the transactions `0..n`, a builder may hold **barrier** vertices
+/// ([`GraphBuilder::add_barrier`], ids `n..`): virtual vertices that are no
+/// transaction. The realtime order of a history with many operations in
+/// flight at once uses them to stay linear in size (see
+/// [`crate::order::add_realtime_edges`]); a path `a → barrier → … → b` stands
+/// for "a completed before b was invoked".
 #[derive(Clone, Debug, Default)]
 pub struct GraphBuilder {
     n: usize,
+    /// Transactions: vertices `0..real`; barriers: `real..n`.
+    real: usize,
     from: Vec<u32>,
     to: Vec<u32>,
     rels: Vec<Rels>,
+    /// The realtime pairs the barriers stand for, when barriers are used.
+    implied_realtime: Option<usize>,
 }
 
 impl GraphBuilder {
     /// A builder for a graph over vertices `0..n` (n = the number of ops of the history).
     pub fn new(n: usize) -> GraphBuilder {
-        GraphBuilder { n, ..Default::default() }
+        GraphBuilder { n, real: n, ..Default::default() }
     }
 
+    /// Vertices so far, barriers included.
     pub fn vertex_count(&self) -> usize {
         self.n
+    }
+
+    /// Adds a barrier vertex (no transaction) and returns its id.
+    pub fn add_barrier(&mut self) -> Txn {
+        self.n += 1;
+        (self.n - 1) as Txn
+    }
+
+    /// Records how many realtime pairs ("a completed before b was invoked", in
+    /// the transitive reduction of elle-model.md §6) the barrier edges stand
+    /// for: [`Graph::counts_by_rel`] reports this number for realtime.
+    pub fn set_implied_realtime(&mut self, pairs: usize) {
+        self.implied_realtime = Some(pairs);
     }
 
     /// Edges added so far, repeats included.
@@ -83,6 +108,11 @@ impl GraphBuilder {
             fill[a] += 1;
         }
         drop(fill);
+        // The builder's 9 bytes per edge are no longer needed: free them
+        // before the adjacency is allocated, so the peak is the pairs plus
+        // the adjacency, not both plus the builder.
+        let (real, implied_realtime) = (self.real, self.implied_realtime);
+        drop(self);
         // Sort each adjacency list and merge repeats, compacting in place.
         let mut targets = Vec::with_capacity(m);
         let mut rels = Vec::with_capacity(m);
@@ -103,7 +133,7 @@ impl GraphBuilder {
         }
         targets.shrink_to_fit();
         rels.shrink_to_fit();
-        Graph { offsets: new_offsets, targets, rels }
+        Graph { offsets: new_offsets, targets, rels, real, implied_realtime }
     }
 }
 
@@ -113,15 +143,38 @@ pub struct Graph {
     offsets: Vec<u32>,
     targets: Vec<u32>,
     rels: Vec<Rels>,
+    /// Vertices `0..real` are transactions (op positions), `real..` barriers.
+    real: usize,
+    implied_realtime: Option<usize>,
 }
 
 impl Graph {
-    /// Vertices `0..vertex_count()` (most have no edges: invocations, nemesis ops…).
+    /// Vertices `0..vertex_count()`, barriers included (most transactions have
+    /// no edges: invocations, nemesis ops…).
     pub fn vertex_count(&self) -> usize {
         self.offsets.len().saturating_sub(1)
     }
 
-    /// Distinct ordered pairs with an edge.
+    /// Vertices that are transactions (op positions): `0..real_vertex_count()`.
+    pub fn real_vertex_count(&self) -> usize {
+        self.real
+    }
+
+    /// Whether `v` is a barrier (a virtual vertex of the realtime order).
+    #[inline]
+    pub fn is_barrier(&self, v: Txn) -> bool {
+        v as usize >= self.real
+    }
+
+    /// Whether the realtime order is stored through barriers (then realtime
+    /// pairs are paths through barriers, not edges between transactions).
+    pub fn has_barriers(&self) -> bool {
+        self.vertex_count() > self.real
+    }
+
+    /// Stored edges: distinct ordered pairs of vertices with an edge, edges to
+    /// and from barriers included. This is what the graph holds in memory
+    /// (see [`Graph::counts_by_rel`] for the pairs of transactions).
     pub fn edge_count(&self) -> usize {
         self.targets.len()
     }
@@ -152,7 +205,11 @@ impl Graph {
         }
     }
 
-    /// How many edges carry each single relation, in [`Rels::SINGLES`] order.
+    /// How many pairs of transactions each single relation orders, in
+    /// [`Rels::SINGLES`] order. For realtime this is the number of pairs of the
+    /// transitive reduction (elle-model.md §6) whether those pairs are stored
+    /// as edges or stand behind barriers, so the count does not depend on the
+    /// representation.
     pub fn counts_by_rel(&self) -> [usize; 8] {
         let mut c = [0usize; 8];
         for r in &self.rels {
@@ -162,10 +219,14 @@ impl Graph {
                 }
             }
         }
+        if let Some(rt) = self.implied_realtime {
+            c[7] = rt;
+        }
         c
     }
 
-    /// Vertices with at least one edge in or out, ascending.
+    /// Transactions with at least one edge in or out (barriers count as a
+    /// neighbour, not as a vertex), ascending.
     pub fn active_vertices(&self) -> Vec<Txn> {
         let n = self.vertex_count();
         let mut seen = vec![false; n];
@@ -175,7 +236,7 @@ impl Graph {
         for &t in &self.targets {
             seen[t as usize] = true;
         }
-        (0..n as u32).filter(|&v| seen[v as usize]).collect()
+        (0..self.real as u32).filter(|&v| seen[v as usize]).collect()
     }
 
     /// Approximate heap bytes.
@@ -207,5 +268,26 @@ mod tests {
         assert_eq!(g.active_vertices(), vec![0, 1, 2, 3, 4]);
         let c = g.counts_by_rel();
         assert_eq!((c[0], c[1], c[2], c[7]), (1, 1, 1, 1));
+    }
+
+    #[test]
+    fn barriers_are_vertices_but_not_transactions() {
+        let mut b = GraphBuilder::new(4);
+        let x = b.add_barrier();
+        assert_eq!((x, b.vertex_count()), (4, 5));
+        b.add(0, x, Rels::REALTIME);
+        b.add(1, x, Rels::REALTIME);
+        b.add(x, 2, Rels::REALTIME);
+        b.add(x, 3, Rels::REALTIME);
+        b.add(3, 0, Rels::WW);
+        b.set_implied_realtime(4);
+        let g = b.build();
+        assert!(g.has_barriers() && g.is_barrier(4) && !g.is_barrier(3));
+        assert_eq!((g.vertex_count(), g.real_vertex_count()), (5, 4));
+        // Stored: 5 edges; the realtime count is the 4 pairs they stand for.
+        assert_eq!(g.edge_count(), 5);
+        assert_eq!(g.counts_by_rel()[7], 4);
+        assert_eq!(g.counts_by_rel()[0], 1);
+        assert_eq!(g.active_vertices(), vec![0, 1, 2, 3]);
     }
 }

@@ -22,18 +22,93 @@ pub fn add_process_edges(h: &History, g: &mut GraphBuilder) {
     }
 }
 
-/// Adds `realtime` edges: the transitive reduction of "a completed before b was
-/// invoked", with Elle's frontier. The frontier holds ok completions; an
+/// How the realtime order is stored.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RealtimeForm {
+    /// Explicit pairs when there are few enough ([`explicit_realtime_limit`]),
+    /// else barriers.
+    Auto,
+    /// One edge per pair of the transitive reduction.
+    Explicit,
+    /// Barrier vertices: linear in the history whatever the concurrency.
+    Barriers,
+}
+
+/// The most realtime pairs stored as explicit edges for a history of `ops`
+/// ops: 32 per op (a concurrency of about 32 operations in flight), plus a
+/// constant for small histories. Above it the order goes through barriers.
+pub fn explicit_realtime_limit(ops: usize) -> usize {
+    ops.saturating_mul(32).saturating_add(1 << 15)
+}
+
+/// The number of pairs in the transitive reduction of the realtime order
+/// (what [`add_realtime_edges`] adds as explicit edges), counted in O(n).
+pub fn realtime_pair_count(h: &History) -> usize {
+    let mut frontier: VecDeque<u32> = VecDeque::new();
+    let mut pairs = 0usize;
+    for (i, op) in h.ops.iter().enumerate() {
+        if op.process.client().is_none() {
+            continue;
+        }
+        match op.kind {
+            OpType::Invoke => pairs += frontier.len(),
+            OpType::Ok => {
+                if let Some(inv) = h.partner_of(i) {
+                    while frontier.front().is_some_and(|&f| (f as usize) < inv) {
+                        frontier.pop_front();
+                    }
+                    frontier.push_back(i as u32);
+                }
+            }
+            OpType::Info | OpType::Fail => {}
+        }
+    }
+    pairs
+}
+
+/// Adds the realtime order: the transitive reduction of "a completed before b
+/// was invoked", as explicit edges while there are at most
+/// [`explicit_realtime_limit`] pairs, else through barriers
+/// ([`RealtimeForm::Barriers`]).
+pub fn add_realtime_edges(h: &History, g: &mut GraphBuilder) {
+    add_realtime_edges_as(h, g, RealtimeForm::Auto)
+}
+
+/// Adds the realtime order in the given form.
+///
+/// **Explicit** (Elle's frontier): the frontier holds ok completions; an
 /// invocation links every frontier op to its completion (of any type, or to
 /// itself when it never completed: Jepsen closes it as info at the end); an ok
 /// completion removes the ops linked at its invocation and joins the frontier.
-///
 /// Ops join the frontier in history order, and an ok completion `c` removes
 /// exactly the ops that joined before `c`'s invocation, so the frontier is a
 /// queue and each removal pops a prefix: O(1) amortized per op, plus one edge
-/// per frontier op at each invocation (O(n · concurrency) edges in all).
+/// per frontier op at each invocation: O(n · concurrency) edges, which is
+/// quadratic when thousands of ops are in flight at once.
+///
+/// **Barriers**: one barrier vertex per "epoch" (the ok completions between
+/// two invocations that follow them), created at the first invocation after
+/// an ok completion. Edges: each ok completion → the next barrier; each
+/// barrier → the next barrier; the current barrier → the completion of each
+/// invocation. At most one edge per op plus one per barrier: linear. A path
+/// from transaction a to transaction b exists through barriers exactly when a
+/// completed (ok) before b was invoked, so the transitive closure, and hence
+/// every SCC and every "cycle exists" result, is that of the explicit form;
+/// each collapsed path `a → barriers → b` is a true realtime step, explained
+/// as one. The pair count of the explicit form is recorded for the edge
+/// statistics ([`GraphBuilder::set_implied_realtime`]).
+///
 /// Completion-only histories (no invocations) get no realtime edges.
-pub fn add_realtime_edges(h: &History, g: &mut GraphBuilder) {
+pub fn add_realtime_edges_as(h: &History, g: &mut GraphBuilder, form: RealtimeForm) {
+    let barriers = match form {
+        RealtimeForm::Explicit => false,
+        RealtimeForm::Barriers => true,
+        RealtimeForm::Auto => realtime_pair_count(h) > explicit_realtime_limit(h.ops.len()),
+    };
+    if barriers {
+        add_realtime_barriers(h, g);
+        return;
+    }
     let mut frontier: VecDeque<u32> = VecDeque::new();
     for (i, op) in h.ops.iter().enumerate() {
         if op.process.client().is_none() {
@@ -59,6 +134,44 @@ pub fn add_realtime_edges(h: &History, g: &mut GraphBuilder) {
             OpType::Info | OpType::Fail => {}
         }
     }
+}
+
+fn add_realtime_barriers(h: &History, g: &mut GraphBuilder) {
+    let pairs = realtime_pair_count(h);
+    // Ok completions since the last barrier, and the current barrier.
+    let mut pending: Vec<u32> = Vec::new();
+    let mut current: Option<Txn> = None;
+    for (i, op) in h.ops.iter().enumerate() {
+        if op.process.client().is_none() {
+            continue;
+        }
+        match op.kind {
+            OpType::Invoke => {
+                if !pending.is_empty() {
+                    let b = g.add_barrier();
+                    if let Some(prev) = current {
+                        g.add(prev, b, Rels::REALTIME);
+                    }
+                    for &f in &pending {
+                        g.add(f, b, Rels::REALTIME);
+                    }
+                    pending.clear();
+                    current = Some(b);
+                }
+                if let Some(b) = current {
+                    let c = h.partner_of(i).unwrap_or(i);
+                    g.add(b, c as u32, Rels::REALTIME);
+                }
+            }
+            OpType::Ok => {
+                if h.partner_of(i).is_some() {
+                    pending.push(i as u32);
+                }
+            }
+            OpType::Info | OpType::Fail => {}
+        }
+    }
+    g.set_implied_realtime(pairs);
 }
 
 fn is_client_ok(h: &History, t: Txn) -> Option<i64> {

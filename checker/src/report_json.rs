@@ -12,7 +12,7 @@ use crate::anomaly::{Anomaly, Expected, Observed, Step, Version};
 use crate::check::{Options, Report};
 use crate::lattice::Validity;
 use crate::{Rels, Txn};
-use history::{History, Id, Mop, MopKind, MopVal};
+use history::{History, Id, Mop, MopKind};
 use serde::ser::{SerializeMap, Serializer};
 use serde::Serialize;
 use serde_json::Value as Json;
@@ -122,7 +122,9 @@ pub enum AnomalyDoc {
         #[serde(rename = "type")]
         ty: &'static str,
         op: u64,
-        mop: Json,
+        /// The micro-op's index in the op's `:value` (as a step's `a_mop`): not a
+        /// copy, since a read of n elements can give n anomalies (issue 13 item 10).
+        mop: u32,
         #[serde(skip_serializing_if = "Option::is_none")]
         writer: Option<u64>,
         element: Json,
@@ -131,14 +133,14 @@ pub enum AnomalyDoc {
         #[serde(rename = "type")]
         ty: &'static str,
         op: u64,
-        mop: Json,
+        mop: u32,
         expected: ExpectedDoc,
     },
     DuplicateElements {
         #[serde(rename = "type")]
         ty: &'static str,
         op: u64,
-        mop: Json,
+        mop: u32,
         /// `[element, times]` pairs.
         duplicates: Vec<(Json, u32)>,
     },
@@ -308,19 +310,6 @@ fn txn_mop(h: &History, t: Txn, mop: u32) -> Option<&Mop> {
     h.mops(&h.ops[t as usize]).get(mop as usize)
 }
 
-/// A micro-op as a JSON array: `["r", ":x", [1, 2]]`, `["append", ":x", 3]`; null when absent.
-fn mop(h: &History, t: Txn, i: u32, atom: &Atom<'_>) -> Json {
-    let Some(m) = txn_mop(h, t, i) else { return Json::Null };
-    let mut v = vec![Json::from(m.kind.name()), atom(h, m.key)];
-    match m.val {
-        MopVal::Absent => {}
-        MopVal::Nil => v.push(Json::Null),
-        MopVal::Atom(id) => v.push(atom(h, id)),
-        MopVal::List { .. } => v.push(Json::Array(list(h, h.list(m.val).unwrap_or_default(), atom))),
-    }
-    Json::Array(v)
-}
-
 /// Whether a step's versions are a register's (its write side writes), whose
 /// initial state is nil, rendered as null.
 fn is_register_step(h: &History, s: &Step) -> bool {
@@ -366,14 +355,14 @@ pub fn anomaly(h: &History, a: &Anomaly, atom: &Atom<'_>) -> AnomalyDoc {
         Anomaly::Read { op, mop: m, writer, element, .. } => AnomalyDoc::Read {
             ty,
             op: index(h, *op),
-            mop: mop(h, *op, *m, atom),
+            mop: *m,
             writer: writer.filter(|w| w != op).map(|w| index(h, w)),
             element: atom(h, *element),
         },
         Anomaly::Internal { op, mop: m, expected } => AnomalyDoc::Internal {
             ty,
             op: index(h, *op),
-            mop: mop(h, *op, *m, atom),
+            mop: *m,
             expected: match expected {
                 Expected::List { unknown_prefix, elems } => {
                     ExpectedDoc::List { unknown_prefix: *unknown_prefix, elements: list(h, elems, atom) }
@@ -384,7 +373,7 @@ pub fn anomaly(h: &History, a: &Anomaly, atom: &Atom<'_>) -> AnomalyDoc {
         Anomaly::DuplicateElements { op, mop: m, duplicates } => AnomalyDoc::DuplicateElements {
             ty,
             op: index(h, *op),
-            mop: mop(h, *op, *m, atom),
+            mop: *m,
             duplicates: duplicates.iter().map(|(e, n)| (atom(h, *e), *n)).collect(),
         },
         Anomaly::IncompatibleOrder { key, values } => AnomalyDoc::IncompatibleOrder {
