@@ -240,13 +240,24 @@ fn ltl_formulas(a: &RunsCheckArgs) -> Result<Vec<LtlFormula>, String> {
     Ok(out)
 }
 
-/// Checks a run's trace against the formulas: (valid, status, failing formula
-/// names, warnings about paths no step has, result).
+/// What [`check_ltl`] found for a run.
+struct LtlChecked {
+    valid: Json,
+    status: Exit,
+    /// The formulas that failed, or are pending (`name (pending)`).
+    failing: Vec<String>,
+    /// Paths a formula reads that no step has.
+    warnings: Vec<String>,
+    /// The result document, as written.
+    doc: Box<RawValue>,
+}
+
+/// Checks a run's trace against the formulas.
 fn check_ltl(
     tests: &Scan,
     rr: &RunRows,
     formulas: &[LtlFormula],
-) -> Result<(Json, Exit, Vec<String>, Vec<String>, Box<RawValue>), String> {
+) -> Result<LtlChecked, String> {
     let t = rr.trace(tests).map_err(|e| e.message)?;
     let copts =
         ltl::compile::CompileOptions { time_unit: ltl::syntax::Unit::Ms, nodes: t.nodes.clone(), end_time: None };
@@ -296,7 +307,7 @@ fn check_ltl(
     let warnings: Vec<String> = results.iter().flat_map(|r| r.warnings.iter().cloned()).collect();
     let doc = LtlRunDoc { test_id: id.test, run_id: id.run, valid: valid.clone(), steps: t.steps.len(), results };
     let doc = to_raw_value(&doc).map_err(|e| e.to_string())?;
-    Ok((valid, status, failing, warnings, doc))
+    Ok(LtlChecked { valid, status, failing, warnings, doc })
 }
 
 fn check_run(db: &str, tests: &Scan, rr: RunRows, a: &RunsCheckArgs, formulas: &[LtlFormula]) -> Checked {
@@ -359,10 +370,10 @@ fn check_run(db: &str, tests: &Scan, rr: RunRows, a: &RunsCheckArgs, formulas: &
     }
     match ltl_result {
         None => {}
-        Some(Ok((valid, status, failing, warnings, doc))) => {
-            v.ltl_failing = failing;
-            v.warnings = warnings;
-            v.add("ltl".into(), valid, status, doc);
+        Some(Ok(c)) => {
+            v.ltl_failing = c.failing;
+            v.warnings = c.warnings;
+            v.add("ltl".into(), c.valid, c.status, c.doc);
         }
         Some(Err(e)) => return Checked { id, ops, outcome: Err(e) },
     }
