@@ -3,6 +3,7 @@
 //! Exit codes, for every command: 0 pass, 1 violation found, 2 bad input or
 //! usage, 3 inconclusive (`stats`, `convert` and `gen` use 0 and 2).
 
+mod cleanup;
 mod cli;
 mod convert_cmd;
 mod elle_cmd;
@@ -21,6 +22,7 @@ use std::process::ExitCode;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    cleanup::install();
     let exit = match &cli.command {
         Command::Stats(args) => stats_cmd::run(args),
         Command::Convert(args) => convert_cmd::run(args),
