@@ -186,9 +186,19 @@ pub struct ElleArgs {
 
     /// Also write result.json, an explanation file per anomaly type, and a Graphviz
     /// plot (DOT, and SVG when `dot` is installed) per cycle into this directory
-    /// (with several files, into DIR/<i>-<file name>/ for the i-th file).
+    /// (with several files, into DIR/<i>-<file name>/ for the i-th file). It is
+    /// written beside DIR and renamed into place whole; an existing DIR must be
+    /// empty or an earlier -d output, unless --force.
     #[arg(short = 'd', long, value_name = "DIR")]
     pub directory: Option<PathBuf>,
+
+    /// With -d: replace a DIR that is neither empty nor an earlier -d output (its content is removed).
+    #[arg(long, requires = "directory")]
+    pub force: bool,
+
+    /// With -d: plot at most N cycles (all anomalies stay in result.json and the .txt files).
+    #[arg(long, value_name = "N", default_value_t = 100, value_parser = clap::value_parser!(u64).range(0..=1_000_000), requires = "directory")]
+    pub max_plots: u64,
 
     /// How many anomalies of each type to explain on the terminal (all of them
     /// go into --json and --directory).

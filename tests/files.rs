@@ -143,3 +143,99 @@ fn convert_through_a_symlink_keeps_the_link() {
     assert!(fs::read_to_string(d.join("a.json")).unwrap().starts_with('['));
     assert_eq!(fs::read_to_string(d.join("b.json")).unwrap(), "old");
 }
+
+// ---------------------------------------------------------------- item 3: elle -d DIR
+
+const CYCLES: &str = "fixtures/elle/la-14-unobserved-writes.edn";
+const VALID: &str = "fixtures/list-append-small.edn";
+
+/// Every path under `dir`, relative, sorted (links listed, never followed).
+fn tree(dir: &Path) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in fs::read_dir(&d).unwrap() {
+            let e = e.unwrap();
+            let p = e.path();
+            out.push(p.strip_prefix(dir).unwrap().to_string_lossy().into_owned());
+            if e.file_type().unwrap().is_dir() {
+                stack.push(p);
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+fn elle_d(file: &str, dir: &Path, extra: &[&str]) -> std::process::Output {
+    histcheck().args(["elle", file, "-c", "serializable", "-d", dir.to_str().unwrap()]).args(extra).output().unwrap()
+}
+
+#[test]
+fn elle_d_replaces_an_earlier_output_whole() {
+    let s = scratch("elle-d-stale");
+    let d = s.join("out");
+    let o = elle_d(CYCLES, &d, &[]);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o.stderr));
+    assert!(tree(&d).iter().any(|p| p == "G0.txt"), "{:?}", tree(&d));
+    // A valid history into the same DIR: none of the earlier files stay.
+    let o = elle_d(VALID, &d, &[]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    assert_eq!(tree(&d), vec![".histcheck-elle", "result.json"]);
+    // No temporary directory is left beside it.
+    assert_eq!(listing(&s), vec!["out"]);
+}
+
+#[test]
+fn elle_d_refuses_a_foreign_directory_and_never_follows_links() {
+    let s = scratch("elle-d-links");
+    let d = s.join("out");
+    fs::create_dir(&d).unwrap();
+    fs::write(s.join("victim"), "precious").unwrap();
+    std::os::unix::fs::symlink("../victim", d.join("result.json")).unwrap();
+    let o = elle_d(VALID, &d, &[]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(text(&o.stderr).contains("--force"), "{}", text(&o.stderr));
+    assert_eq!(fs::read_to_string(s.join("victim")).unwrap(), "precious");
+    assert!(fs::symlink_metadata(d.join("result.json")).unwrap().file_type().is_symlink());
+    // --force replaces the directory; the link's target is untouched.
+    let o = elle_d(VALID, &d, &["--force"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    assert_eq!(fs::read_to_string(s.join("victim")).unwrap(), "precious");
+    assert!(fs::symlink_metadata(d.join("result.json")).unwrap().is_file());
+    assert_eq!(listing(&s), vec!["out", "victim"]);
+}
+
+#[test]
+fn elle_d_on_an_existing_file_says_so() {
+    let s = scratch("elle-d-file");
+    let f = s.join("taken");
+    fs::write(&f, "x").unwrap();
+    let o = elle_d(VALID, &f, &[]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = text(&o.stderr);
+    assert!(err.contains("exists and is not a directory"), "{err}");
+    assert!(!err.contains("os error 17"), "{err}");
+    assert_eq!(fs::read_to_string(&f).unwrap(), "x");
+}
+
+#[test]
+fn elle_d_caps_the_plots_and_names_a_missing_dot() {
+    let s = scratch("elle-d-plots");
+    let d = s.join("out");
+    let empty = s.join("empty-path");
+    fs::create_dir(&empty).unwrap();
+    let o = histcheck()
+        .env("PATH", &empty)
+        .args(["elle", CYCLES, "-c", "serializable", "--max-plots", "1", "-d", d.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o.stderr));
+    let err = text(&o.stderr);
+    assert!(err.contains("dot is not on the PATH"), "{err}");
+    assert!(err.contains("plotted 1 of 2 cycles"), "{err}");
+    let dots: Vec<_> = tree(&d).into_iter().filter(|p| p.ends_with(".dot")).collect();
+    assert_eq!(dots.len(), 1, "{dots:?}");
+    let result: serde_json::Value = serde_json::from_slice(&fs::read(d.join("result.json")).unwrap()).unwrap();
+    assert!(result["anomalies"]["G0"].is_array() && result["anomalies"]["G-single-item"].is_array(), "{result}");
+}
