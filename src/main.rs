@@ -12,6 +12,7 @@ mod files;
 mod gen_cmd;
 mod input;
 mod ltl_cmd;
+mod oom;
 mod output;
 mod runs_cmd;
 mod stats_cmd;
@@ -19,6 +20,9 @@ mod stats_cmd;
 use clap::Parser;
 use cli::{Cli, Command};
 use std::process::ExitCode;
+
+#[global_allocator]
+static ALLOCATOR: oom::ExitOnOom = oom::ExitOnOom;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
