@@ -5,6 +5,12 @@ use history::sim::{Faults, Isolation};
 use parsers::Format;
 use std::path::PathBuf;
 
+/// A count option's parser: a whole number in `lo..=hi`, refused (exit 2) outside
+/// it, so that no count asks for more memory or threads than a machine has.
+fn count(lo: u64, hi: u64) -> clap::builder::RangedU64ValueParser<usize> {
+    clap::builder::RangedU64ValueParser::<usize>::new().range(lo..=hi)
+}
+
 #[derive(Debug, Parser)]
 #[command(
     name = "histcheck",
@@ -197,13 +203,23 @@ pub struct ElleArgs {
 
     /// Also write result.json, an explanation file per anomaly type, and a Graphviz
     /// plot (DOT, and SVG when `dot` is installed) per cycle into this directory
-    /// (with several files, into DIR/<i>-<file name>/ for the i-th file).
+    /// (with several files, into DIR/<i>-<file name>/ for the i-th file). It is
+    /// written beside DIR and renamed into place whole; an existing DIR must be
+    /// empty or an earlier -d output, unless --force.
     #[arg(short = 'd', long, value_name = "DIR")]
     pub directory: Option<PathBuf>,
 
+    /// With -d: replace a DIR that is neither empty nor an earlier -d output (its content is removed).
+    #[arg(long, requires = "directory")]
+    pub force: bool,
+
+    /// With -d: plot at most N cycles (all anomalies stay in result.json and the .txt files).
+    #[arg(long, value_name = "N", default_value_t = 100, value_parser = clap::value_parser!(u64).range(0..=1_000_000), requires = "directory")]
+    pub max_plots: u64,
+
     /// How many anomalies of each type to explain on the terminal (all of them
     /// go into --json and --directory).
-    #[arg(long, value_name = "N", default_value_t = 3)]
+    #[arg(long, value_name = "N", default_value_t = 3, value_parser = count(0, 1_000_000))]
     pub explain: usize,
 
     /// Add the time spent in each stage to the stats (this makes the output vary from run to run).
@@ -261,19 +277,19 @@ impl From<IsolationArg> for Isolation {
 #[derive(Debug, Args)]
 pub struct HistGenArgs {
     /// Transactions to invoke (each gets a completion: 2 ops per transaction).
-    #[arg(long, default_value_t = 1000, value_name = "N")]
+    #[arg(long, default_value_t = 1000, value_name = "N", value_parser = count(0, 2_147_483_646))]
     pub txns: usize,
 
     /// Concurrent client processes (a crashed one is replaced by process + P).
-    #[arg(long, default_value_t = 5, value_name = "P")]
+    #[arg(long, default_value_t = 5, value_name = "P", value_parser = count(1, 1 << 20))]
     pub processes: usize,
 
     /// Keys in use at once (a key retires after --max-writes-per-key writes).
-    #[arg(long, default_value_t = 8, value_name = "K")]
+    #[arg(long, default_value_t = 8, value_name = "K", value_parser = count(1, 1_000_000))]
     pub keys: usize,
 
     /// Most micro-ops per transaction (each has 1 to M, half reads).
-    #[arg(long, default_value_t = 4, value_name = "M")]
+    #[arg(long, default_value_t = 4, value_name = "M", value_parser = count(1, 10_000))]
     pub mops: usize,
 
     /// Seed: the same seed and flags give the same bytes.
@@ -291,7 +307,7 @@ pub struct HistGenArgs {
     pub faults: Faults,
 
     /// Appends (writes) per key before it retires, as Jepsen's max-writes-per-key.
-    #[arg(long, default_value_t = 32, value_name = "N")]
+    #[arg(long, default_value_t = 32, value_name = "N", value_parser = count(1, 1_000_000))]
     pub max_writes_per_key: usize,
 
     /// Output format; by default from the extension of -o, else EDN.
@@ -322,7 +338,7 @@ pub struct TraceGenArgs {
     pub kind: TraceKindArg,
 
     /// Steps in the trace.
-    #[arg(long, default_value_t = 1000, value_name = "N")]
+    #[arg(long, default_value_t = 1000, value_name = "N", value_parser = count(0, 1_000_000_000))]
     pub steps: usize,
 
     #[arg(long, default_value_t = 0, value_name = "S")]
@@ -333,7 +349,7 @@ pub struct TraceGenArgs {
     pub props: String,
 
     /// Cluster size (cluster traces).
-    #[arg(long, default_value_t = 3, value_name = "N")]
+    #[arg(long, default_value_t = 3, value_name = "N", value_parser = count(1, 10_000))]
     pub nodes: usize,
 
     /// Violations to inject (cluster traces): leader-overlap (per election),
@@ -440,7 +456,7 @@ pub struct LtlArgs {
     pub syntax: SyntaxArg,
 
     /// Sub-proofs shown per range of steps ("false at all 4,000 steps 10..4009").
-    #[arg(long, default_value_t = 3, value_name = "K")]
+    #[arg(long, default_value_t = 3, value_name = "K", value_parser = count(0, 10_000))]
     pub samples: usize,
 }
 
@@ -458,7 +474,7 @@ pub struct StoreArgs {
     pub db: Option<PathBuf>,
 
     /// How long to wait for a lock held by another process, in milliseconds.
-    #[arg(long, value_name = "MS", default_value_t = store::DEFAULT_BUSY_MS)]
+    #[arg(long, value_name = "MS", default_value_t = store::DEFAULT_BUSY_MS, value_parser = clap::value_parser!(u64).range(0..=86_400_000))]
     pub busy_timeout: u64,
 }
 
@@ -554,7 +570,7 @@ pub struct RunsCheckArgs {
     pub budget: u64,
 
     /// How many runs to check at once (default: one per core).
-    #[arg(short = 'j', long, value_name = "N")]
+    #[arg(short = 'j', long, value_name = "N", value_parser = count(1, 1024))]
     pub jobs: Option<usize>,
 
     /// Do not write Analysis events (open the store read-only).

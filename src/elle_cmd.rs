@@ -448,6 +448,16 @@ fn check_and_print(
     sink: Sink<'_>,
     amend: impl FnOnce(&mut Document),
 ) -> Exit {
+    if let Some(dir) = dir {
+        // Before the check: refuse a DIR that cannot be written without spending the work.
+        if let Err(e) = check_directory(dir, args.force) {
+            output::error(&e);
+            if let Sink::Collect(docs) = sink {
+                docs.push(FileResult::Failed { file: title.to_string(), error: e });
+            }
+            return Exit::BadInput;
+        }
+    }
     let mut spec = Spec::of(args, read_ms);
     spec.linearizable_keys |= linearizable_keys;
     let mut collect = match sink {
@@ -459,9 +469,7 @@ fn check_and_print(
         amend(&mut doc);
         let status = status_of(c.report.valid);
         if let Some(dir) = dir {
-            if let Err(e) = write_directory(dir, c.h, c.report, &doc) {
-                return Err(format!("cannot write to {}: {e}", dir.display()));
-            }
+            write_directory(dir, c.h, c.report, &doc, args)?;
         }
         if let Some(docs) = collect.as_deref_mut() {
             docs.push(FileResult::Checked(Box::new(doc)));
@@ -654,20 +662,142 @@ fn file_stem(ty: &str) -> String {
     ty.chars().map(|c| if c.is_ascii_alphanumeric() || matches!(c, '-' | '.') { c } else { '_' }).collect()
 }
 
+/// The file every `-d` directory holds: an existing DIR with it is an earlier
+/// output, replaced without `--force`.
+const MARKER: &str = ".histcheck-elle";
+
+/// Whether `dir` may be (re)placed: absent, an empty directory, an earlier
+/// output, or anything with `--force`; never a symlink or a non-directory.
+fn check_directory(dir: &Path, force: bool) -> Result<(), String> {
+    let d = dir.display();
+    let meta = match fs::symlink_metadata(dir) {
+        Ok(m) => m,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => return Err(format!("cannot write to {d}: {e}")),
+    };
+    if meta.file_type().is_symlink() {
+        return Err(format!("cannot write to {d}: it is a symbolic link; give the directory itself (-d writes a new directory and renames it into place)"));
+    }
+    if !meta.is_dir() {
+        return Err(format!("cannot write to {d}: it exists and is not a directory; give -d a directory to create (or an earlier output to replace)"));
+    }
+    let mut entries = fs::read_dir(dir).map_err(|e| format!("cannot write to {d}: {e}"))?;
+    if force || entries.next().is_none() {
+        return Ok(());
+    }
+    if fs::symlink_metadata(dir.join(MARKER)).is_ok_and(|m| m.is_file()) {
+        return Ok(());
+    }
+    Err(format!("cannot write to {d}: it is not empty and is not an earlier output of elle -d; choose another directory, or add --force to replace it (what is in it is removed)"))
+}
+
+/// A new file in the fresh temporary directory (never an existing file or a link).
+fn create(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    let mut f = fs::OpenOptions::new().write(true).create_new(true).open(path)?;
+    f.write_all(bytes)
+}
+
+/// Writes the directory whole into `.<DIR>.histcheck-PID-N.tmp` beside it, then
+/// puts it in place: a rename, or (replacing an earlier DIR) an atomic exchange
+/// of the two (Linux's `renameat2`; elsewhere two renames) and the old one removed.
+/// Interrupted, the temporary directory is removed.
+fn write_directory(dir: &Path, h: &History, r: &Report<'_>, doc: &Document, args: &ElleArgs) -> Result<(), String> {
+    let d = dir.display();
+    check_directory(dir, args.force)?;
+    let parent = match dir.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => std::path::PathBuf::from("."),
+    };
+    fs::create_dir_all(&parent).map_err(|e| format!("cannot write to {d}: {}: {e}", parent.display()))?;
+    let base = dir.file_name().map_or("out".into(), |n| n.to_string_lossy().into_owned());
+    let mut n = 0u32;
+    let tmp = loop {
+        let t = parent.join(format!(".{base}.histcheck-{}-{n}.tmp", std::process::id()));
+        match fs::create_dir(&t) {
+            Ok(()) => break t,
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists && n < 100 => n += 1,
+            Err(e) => return Err(format!("cannot write to {d}: cannot create {}: {e}", t.display())),
+        }
+    };
+    let _reg = crate::cleanup::register(tmp.clone());
+    let written = fill_directory(&tmp, dir, h, r, doc, args.max_plots).and_then(|()| install_directory(&tmp, dir));
+    if let Err(e) = written {
+        let _ = fs::remove_dir_all(&tmp);
+        return Err(format!("cannot write to {d}: {e}; {d} is unchanged"));
+    }
+    Ok(())
+}
+
+/// Puts `tmp` in place of `dir`; what was at `dir` ends up at `tmp`, removed.
+fn install_directory(tmp: &Path, dir: &Path) -> io::Result<()> {
+    let hold = crate::cleanup::hold();
+    if fs::symlink_metadata(dir).is_err() {
+        return fs::rename(tmp, dir);
+    }
+    if !exchange(tmp, dir) {
+        // Two renames: the old directory aside, the new one in, the old one back on failure.
+        let aside = tmp.with_extension("old");
+        fs::rename(dir, &aside)?;
+        if let Err(e) = fs::rename(tmp, dir) {
+            let _ = fs::rename(&aside, dir);
+            return Err(e);
+        }
+        fs::rename(&aside, tmp)?;
+    }
+    drop(hold);
+    fs::remove_dir_all(tmp)
+}
+
+/// Swaps two paths atomically where the system can (Linux).
+#[cfg(target_os = "linux")]
+fn exchange(a: &Path, b: &Path) -> bool {
+    use std::ffi::CString;
+    use std::os::unix::ffi::OsStrExt;
+    let (Ok(ca), Ok(cb)) = (CString::new(a.as_os_str().as_bytes()), CString::new(b.as_os_str().as_bytes())) else {
+        return false;
+    };
+    // SAFETY: two valid NUL-terminated paths; renameat2 only reads them.
+    unsafe { libc::renameat2(libc::AT_FDCWD, ca.as_ptr(), libc::AT_FDCWD, cb.as_ptr(), libc::RENAME_EXCHANGE) == 0 }
+}
+
+#[cfg(not(target_os = "linux"))]
+fn exchange(_: &Path, _: &Path) -> bool {
+    false
+}
+
 /// `result.json`, `<type>.txt` for every reported type, and `<type>/<i>.dot`
-/// (plus `.svg` when Graphviz is installed) for every reported cycle.
-fn write_directory(dir: &Path, h: &History, r: &Report<'_>, doc: &Document) -> io::Result<()> {
-    fs::create_dir_all(dir)?;
+/// (plus `.svg` when Graphviz is installed) for the first `max_plots` cycles.
+fn fill_directory(
+    tmp: &Path,
+    dir: &Path,
+    h: &History,
+    r: &Report<'_>,
+    doc: &Document,
+    max_plots: u64,
+) -> io::Result<()> {
     let mut text = serde_json::to_string_pretty(doc).map_err(io::Error::from)?;
     text.push('\n');
-    fs::write(dir.join("result.json"), text)?;
-    let have_dot = Command::new("dot")
-        .arg("-V")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .map(|s| s.success())
-        .unwrap_or(false);
+    create(&tmp.join("result.json"), text.as_bytes())?;
+    create(&tmp.join(MARKER), b"written by histcheck elle -d; replaced by the next run\n")?;
+    let total_cycles: u64 =
+        r.anomalies.values().flat_map(|l| l.iter()).filter(|a| matches!(a, Anomaly::Cycle { .. })).count() as u64;
+    let have_dot = total_cycles > 0
+        && max_plots > 0
+        && Command::new("dot")
+            .arg("-V")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .map(|s| s.success())
+            .unwrap_or(false);
+    if total_cycles > 0 && max_plots > 0 && !have_dot {
+        output::eline(format_args!(
+            "note: {}: Graphviz's dot is not on the PATH: the cycle plots are DOT files only (no .svg)",
+            dir.display()
+        ));
+    }
+    let mut plotted = 0u64;
+    let mut svg_failed = 0u64;
     for (ty, list) in &r.anomalies {
         let stem = file_stem(ty);
         let mut t = String::new();
@@ -681,7 +811,7 @@ fn write_directory(dir: &Path, h: &History, r: &Report<'_>, doc: &Document) -> i
                 t.push('\n');
             }
         }
-        fs::write(dir.join(format!("{stem}.txt")), t)?;
+        create(&tmp.join(format!("{stem}.txt")), t.as_bytes())?;
         let cycles: Vec<_> = list
             .iter()
             .filter_map(|a| match a {
@@ -689,27 +819,44 @@ fn write_directory(dir: &Path, h: &History, r: &Report<'_>, doc: &Document) -> i
                 _ => None,
             })
             .collect();
-        if cycles.is_empty() {
+        if cycles.is_empty() || plotted >= max_plots {
             continue;
         }
-        let sub = dir.join(&stem);
-        fs::create_dir_all(&sub)?;
+        let sub = tmp.join(&stem);
+        fs::create_dir(&sub)?;
         for (i, c) in cycles.iter().enumerate() {
+            if plotted >= max_plots {
+                break;
+            }
+            plotted += 1;
             let first = c.txns().first().map(|&t| index(h, t)).unwrap_or(0);
             let dot = cycle_dot(h, c, &format!("{ty} #{} (from op {first})", i + 1));
             let path = sub.join(format!("{}.dot", i + 1));
-            fs::write(&path, &dot)?;
+            create(&path, dot.as_bytes())?;
             if have_dot {
-                let _ = Command::new("dot")
+                let ok = Command::new("dot")
                     .arg("-Tsvg")
                     .arg("-o")
                     .arg(sub.join(format!("{}.svg", i + 1)))
                     .arg(&path)
                     .stdout(Stdio::null())
                     .stderr(Stdio::null())
-                    .status();
+                    .status()
+                    .is_ok_and(|s| s.success());
+                if !ok {
+                    svg_failed += 1;
+                }
             }
         }
+    }
+    if plotted < total_cycles {
+        output::eline(format_args!(
+            "note: {}: plotted {plotted} of {total_cycles} cycles (--max-plots {max_plots}); every anomaly is in result.json and the .txt files",
+            dir.display()
+        ));
+    }
+    if svg_failed > 0 {
+        output::eline(format_args!("note: {}: dot failed on {svg_failed} plots: they have no .svg", dir.display()));
     }
     Ok(())
 }

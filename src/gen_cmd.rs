@@ -8,7 +8,7 @@
 //! differ.
 
 use crate::cli::{GenArgs, GenCommand, HistGenArgs, TraceGenArgs, TraceKindArg};
-use crate::files::{same_file, write_atomically};
+use crate::files::{commit, same_file, stage};
 use crate::output::{self, Exit};
 use history::sim::trace::{self as simtrace, TraceConfig, TraceKind, Violations};
 use history::sim::{self, SimConfig, Workload};
@@ -140,7 +140,9 @@ fn trace_cmd(a: &TraceGenArgs) -> Exit {
 /// Writes what `generate` produces to `out` (stdout when `None`), then the
 /// `--expect` sidecar: the configuration, what was injected and, for
 /// histories, the anomaly types a checker should report under each model the
-/// store guarantees (`expected`, from [`sim::expected`]).
+/// store guarantees (`expected`, from [`sim::expected`]). With `-o`, both
+/// files are written to temporary files first and renamed into place together:
+/// both or neither.
 fn emit<T: Serialize>(
     out: Option<&Path>,
     expect: Option<&Path>,
@@ -148,6 +150,11 @@ fn emit<T: Serialize>(
     generate: impl FnOnce(&mut dyn Write) -> io::Result<Vec<T>>,
     expected: impl FnOnce(&[T]) -> Option<Expected>,
 ) -> Exit {
+    let cannot = |p: &Path, e: io::Error| {
+        output::error(format_args!("cannot write {}: {e}", p.display()));
+        Exit::BadInput
+    };
+    let mut staged = Vec::new();
     let injected = match out {
         None => match generate(&mut io::stdout().lock()) {
             Ok(i) => i,
@@ -155,22 +162,44 @@ fn emit<T: Serialize>(
         },
         Some(path) => {
             let mut injected = Vec::new();
-            if let Err(e) = write_atomically(path, |f| {
+            match stage(path, |f| {
                 injected = generate(f)?;
                 Ok(())
             }) {
-                output::error(format_args!("cannot write {}: {e}", path.display()));
-                return Exit::BadInput;
+                Ok(s) => staged.push(s),
+                Err(e) => return cannot(path, e),
             }
             injected
         }
     };
     if let Some(expect) = expect {
         let doc = Sidecar { config: cfg, injected: &injected, expected: expected(&injected) };
-        if let Err(e) = write_json(expect, &doc) {
-            output::error(format_args!("cannot write {}: {e}", expect.display()));
-            return Exit::BadInput;
+        match stage(expect, |f| {
+            let mut w = BufWriter::new(f);
+            serde_json::to_writer_pretty(&mut w, &doc)?;
+            w.write_all(b"\n")?;
+            w.flush()
+        }) {
+            Ok(s) => staged.push(s),
+            Err(e) => {
+                let left = match out {
+                    Some(o) => format!("; {} was not written either", o.display()),
+                    None => String::new(),
+                };
+                output::error(format_args!("cannot write {}: {e}{left}", expect.display()));
+                return Exit::BadInput;
+            }
         }
+    }
+    if let Err(e) = commit(staged) {
+        let what = match (out, expect) {
+            (Some(o), Some(x)) => format!("{} and {}", o.display(), x.display()),
+            (Some(o), None) => o.display().to_string(),
+            (None, Some(x)) => x.display().to_string(),
+            (None, None) => String::new(),
+        };
+        output::error(format_args!("cannot write {what}: {e}; nothing was replaced"));
+        return Exit::BadInput;
     }
     Exit::Pass
 }
@@ -185,13 +214,4 @@ struct Sidecar<'a, C: Serialize, T: Serialize> {
     injected: &'a [T],
     #[serde(skip_serializing_if = "Option::is_none")]
     expected: Option<Expected>,
-}
-
-fn write_json(path: &Path, doc: &impl Serialize) -> io::Result<()> {
-    write_atomically(path, |f| {
-        let mut w = BufWriter::new(f);
-        serde_json::to_writer_pretty(&mut w, doc)?;
-        w.write_all(b"\n")?;
-        w.flush()
-    })
 }

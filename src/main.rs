@@ -7,6 +7,7 @@
 // `DIR/<i>-<file name>/` there is a path pattern, not an HTML tag.
 #![allow(rustdoc::invalid_html_tags)]
 
+mod cleanup;
 mod cli;
 mod convert_cmd;
 mod elle_cmd;
@@ -15,6 +16,7 @@ mod files;
 mod gen_cmd;
 mod input;
 mod ltl_cmd;
+mod oom;
 mod output;
 mod runs_cmd;
 mod stats_cmd;
@@ -23,8 +25,12 @@ use clap::Parser;
 use cli::{Cli, Command};
 use std::process::ExitCode;
 
+#[global_allocator]
+static ALLOCATOR: oom::ExitOnOom = oom::ExitOnOom;
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    cleanup::install();
     let exit = match &cli.command {
         Command::Stats(args) => stats_cmd::run(args),
         Command::Convert(args) => convert_cmd::run(args),

@@ -253,11 +253,7 @@ struct LtlChecked {
 }
 
 /// Checks a run's trace against the formulas.
-fn check_ltl(
-    tests: &Scan,
-    rr: &RunRows,
-    formulas: &[LtlFormula],
-) -> Result<LtlChecked, String> {
+fn check_ltl(tests: &Scan, rr: &RunRows, formulas: &[LtlFormula]) -> Result<LtlChecked, String> {
     let t = rr.trace(tests).map_err(|e| e.message)?;
     let copts =
         ltl::compile::CompileOptions { time_unit: ltl::syntax::Unit::Ms, nodes: t.nodes.clone(), end_time: None };
@@ -884,7 +880,17 @@ fn import(a: &RunsImportArgs) -> Exit {
         return Exit::BadInput;
     }
     let existed = path.exists();
+    // A store this command creates is removed if the import is interrupted, too.
+    let new_store: Vec<_> = if existed {
+        Vec::new()
+    } else {
+        ["", "-wal", "-shm", "-journal"]
+            .iter()
+            .map(|suffix| crate::cleanup::register(format!("{}{suffix}", path.display()).into()))
+            .collect()
+    };
     let result = Store::create(&path, a.store.busy_timeout).and_then(|mut s| s.import(&items, a.force));
+    drop(new_store);
     let done = match result {
         Ok(d) => d,
         Err(e) => {
