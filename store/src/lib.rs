@@ -533,10 +533,22 @@ impl Store {
             .map_err(|e| self.sql_error("cannot set the busy timeout", e))?;
         if write {
             // WAL lets readers and one writer work at once; the mode is kept in the file.
-            let mode: String = self
-                .conn
-                .query_row("PRAGMA journal_mode=WAL", [], |r| r.get(0))
-                .map_err(|e| self.sql_error("cannot switch to WAL mode", e))?;
+            // Two processes that switch at once both hold a shared lock and want an
+            // exclusive one: SQLite then answers one of them "busy" at once, without
+            // calling the busy handler (it would wait for the other forever), so
+            // the switch is tried again until the busy timeout has passed.
+            let start = std::time::Instant::now();
+            let mode: String = loop {
+                match self.conn.query_row("PRAGMA journal_mode=WAL", [], |r| r.get(0)) {
+                    Err(rusqlite::Error::SqliteFailure(e, _))
+                        if e.code == rusqlite::ErrorCode::DatabaseBusy
+                            && start.elapsed() < Duration::from_millis(self.busy_ms) =>
+                    {
+                        std::thread::sleep(Duration::from_millis(5));
+                    }
+                    r => break r.map_err(|e| self.sql_error("cannot switch to WAL mode", e))?,
+                }
+            };
             if !mode.eq_ignore_ascii_case("wal") {
                 return Err(StoreError::new(format!(
                     "{}: cannot switch to WAL mode (the journal mode stays {mode})",
