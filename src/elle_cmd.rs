@@ -18,10 +18,11 @@ use comfy_table::modifiers::UTF8_ROUND_CORNERS;
 use comfy_table::presets::UTF8_FULL_CONDENSED;
 use comfy_table::{CellAlignment, ContentArrangement, Table};
 use history::{snippet_of, History, OpType, OpValue, SrcPos};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde::Serialize;
 use std::fmt::Write as _;
 use std::fs;
-use std::io::{self, Write};
+use std::io::{self, IsTerminal, Write};
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::Instant;
@@ -765,6 +766,24 @@ fn exchange(_: &Path, _: &Path) -> bool {
     false
 }
 
+/// Fewer plots than this are written without a progress bar.
+const PROGRESS_MIN_PLOTS: u64 = 20;
+
+/// A bar on stderr while `n` plots are written, only when stderr is a
+/// terminal and there are enough of them to wait for.
+fn plot_progress(n: u64, dir: &Path) -> ProgressBar {
+    if n < PROGRESS_MIN_PLOTS || !io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::with_draw_target(Some(n), ProgressDrawTarget::stderr());
+    let style = ProgressStyle::with_template("{msg} [{bar:40.cyan/blue}] {pos}/{len} eta {eta}")
+        .unwrap_or_else(|_| ProgressStyle::default_bar())
+        .progress_chars("=> ");
+    bar.set_style(style);
+    bar.set_message(format!("plotting cycles into {}", dir.display()));
+    bar
+}
+
 /// `result.json`, `<type>.txt` for every reported type, and `<type>/<i>.dot`
 /// (plus `.svg` when Graphviz is installed) for the first `max_plots` cycles.
 fn fill_directory(
@@ -798,6 +817,7 @@ fn fill_directory(
     }
     let mut plotted = 0u64;
     let mut svg_failed = 0u64;
+    let bar = plot_progress(total_cycles.min(max_plots), dir);
     for (ty, list) in &r.anomalies {
         let stem = file_stem(ty);
         let mut t = String::new();
@@ -829,6 +849,7 @@ fn fill_directory(
                 break;
             }
             plotted += 1;
+            bar.inc(1);
             let first = c.txns().first().map(|&t| index(h, t)).unwrap_or(0);
             let dot = cycle_dot(h, c, &format!("{ty} #{} (from op {first})", i + 1));
             let path = sub.join(format!("{}.dot", i + 1));
@@ -849,6 +870,7 @@ fn fill_directory(
             }
         }
     }
+    bar.finish_and_clear();
     if plotted < total_cycles {
         output::eline(format_args!(
             "note: {}: plotted {plotted} of {total_cycles} cycles (--max-plots {max_plots}); every anomaly is in result.json and the .txt files",

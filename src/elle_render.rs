@@ -5,9 +5,11 @@
 //! Ops are named by their `:index`; keys and values are shown as the user wrote
 //! them (EDN in text, histcheck's JSON convention in JSON).
 
+use crate::output::count;
 use checker::anomaly::{Anomaly, Cycle, Expected, Observed, Step, Version};
 use checker::{Rels, Txn};
-use history::{History, Id, Mop, MopVal};
+use history::builder::shown_value;
+use history::{History, Id, Mop, MopVal, Op, OpValue, Process, Value};
 use serde_json::Value as Json;
 use std::fmt::Write as _;
 
@@ -22,14 +24,138 @@ pub fn atom_json(h: &History, id: Id) -> Json {
     serde_json::from_str(&text).unwrap_or(Json::String(text))
 }
 
-/// A key or value as EDN: `:x`, `"x"`, `3`.
+/// How many elements of a long list text shows at each end; the ones between
+/// are only counted, so text output stays linear in the input.
+const LIST_ENDS: usize = 8;
+
+/// Longest key or value shown in text, in characters (more is cut, counted).
+const ATOM_CHARS: usize = 80;
+
+/// Longest op or micro-op shown in text, in characters (more is cut, counted).
+const OP_CHARS: usize = 300;
+
+/// A key or value as EDN: `:x`, `"x"`, `3`; characters a terminal could act
+/// on escaped, and cut to [`ATOM_CHARS`] (see [`history::builder::shown_value`]).
 pub fn atom_edn(h: &History, id: Id) -> String {
-    h.atoms.to_value(id).to_string()
+    shown_value(&h.atoms.to_value(id), ATOM_CHARS)
+}
+
+/// The marker put in place of the middle of a long list.
+fn cut_elements(n: usize, what: &str) -> String {
+    format!("… {} more {what}{} …", count(n as u64), if n == 1 { "" } else { "s" })
+}
+
+/// The items of a list to show: all of a short one, else the first and last
+/// [`LIST_ENDS`] with the marker of what was cut between them.
+fn shown_items<T>(items: &[T], what: &str, show: impl Fn(&T) -> String) -> Vec<String> {
+    if items.len() <= 2 * LIST_ENDS {
+        return items.iter().map(show).collect();
+    }
+    let mut out: Vec<String> = items[..LIST_ENDS].iter().map(&show).collect();
+    out.push(cut_elements(items.len() - 2 * LIST_ENDS, what));
+    out.extend(items[items.len() - LIST_ENDS..].iter().map(&show));
+    out
 }
 
 fn list_edn(h: &History, ids: &[Id]) -> String {
-    let parts: Vec<String> = ids.iter().map(|&id| atom_edn(h, id)).collect();
-    format!("[{}]", parts.join(" "))
+    format!("[{}]", shown_items(ids, "element", |&id| atom_edn(h, id)).join(" "))
+}
+
+/// `v` with every collection longer than 2 × [`LIST_ENDS`] cut to its ends
+/// and a symbol saying how much was cut, at every depth.
+fn trimmed(v: &Value) -> Value {
+    fn seq(items: &[Value]) -> Vec<Value> {
+        if items.len() <= 2 * LIST_ENDS {
+            return items.iter().map(trimmed).collect();
+        }
+        let mut out: Vec<Value> = items[..LIST_ENDS].iter().map(trimmed).collect();
+        out.push(Value::Symbol(cut_elements(items.len() - 2 * LIST_ENDS, "element").into()));
+        out.extend(items[items.len() - LIST_ENDS..].iter().map(trimmed));
+        out
+    }
+    match v {
+        Value::Vector(items) => Value::Vector(seq(items)),
+        Value::List(items) => Value::List(seq(items)),
+        Value::Set(items) => Value::Set(seq(items)),
+        Value::Map(m) if m.len() > 2 * LIST_ENDS => {
+            let pair = |(k, v): &(Value, Value)| (trimmed(k), trimmed(v));
+            let mut out: Vec<(Value, Value)> = m[..LIST_ENDS].iter().map(pair).collect();
+            let n = m.len() - 2 * LIST_ENDS;
+            out.push((
+                Value::Symbol("…".into()),
+                Value::Symbol(format!("{} more entr{} …", count(n as u64), if n == 1 { "y" } else { "ies" }).into()),
+            ));
+            out.extend(m[m.len() - LIST_ENDS..].iter().map(pair));
+            Value::Map(out)
+        }
+        Value::Map(m) => Value::Map(m.iter().map(|(k, v)| (trimmed(k), trimmed(v))).collect()),
+        Value::Tagged(t, inner) => Value::Tagged(t.clone(), Box::new(trimmed(inner))),
+        other => other.clone(),
+    }
+}
+
+/// A micro-op as [`History::mop_to_value`] writes it, its list cut to its ends
+/// (without building the whole list).
+fn mop_value_short(h: &History, m: &Mop) -> Value {
+    let mut v = vec![Value::keyword(m.kind.name()), h.atoms.to_value(m.key)];
+    match m.val {
+        MopVal::List { .. } => {
+            let ids = h.list(m.val).unwrap_or_default();
+            let mut items: Vec<Value> = Vec::new();
+            let mut push = |ids: &[Id]| items.extend(ids.iter().map(|&id| h.atoms.to_value(id)));
+            if ids.len() <= 2 * LIST_ENDS {
+                push(ids);
+            } else {
+                push(&ids[..LIST_ENDS]);
+                items.push(Value::Symbol(cut_elements(ids.len() - 2 * LIST_ENDS, "element").into()));
+                items.extend(ids[ids.len() - LIST_ENDS..].iter().map(|&id| h.atoms.to_value(id)));
+            }
+            v.push(Value::Vector(items));
+        }
+        val => v.extend(h.mop_val_value(val)),
+    }
+    Value::Vector(v)
+}
+
+/// An op as [`History::op_to_value`] writes it, with its micro-ops and every
+/// long list cut to their ends (without building the whole op).
+fn op_value_short(h: &History, op: &Op) -> Value {
+    let mut m: Vec<(Value, Value)> = Vec::with_capacity(7);
+    if h.index_given {
+        m.push((Value::keyword("index"), Value::Int(op.index as i64)));
+    }
+    if let Some(t) = op.time {
+        m.push((Value::keyword("time"), Value::Int(t)));
+    }
+    m.push((Value::keyword("type"), Value::keyword(op.kind.name())));
+    match op.process {
+        Process::Client(p) if !h.process_defaulted => m.push((Value::keyword("process"), Value::Int(p))),
+        Process::Named(id) => m.push((Value::keyword("process"), h.atoms.to_value(id))),
+        _ => {}
+    }
+    if let Some(f) = op.f {
+        m.push((Value::keyword("f"), h.atoms.to_value(f)));
+    }
+    match &op.value {
+        OpValue::Absent => {}
+        OpValue::Txn { .. } => {
+            let mops = h.mops(op);
+            let mut items: Vec<Value> = Vec::new();
+            if mops.len() <= 2 * LIST_ENDS {
+                items.extend(mops.iter().map(|x| mop_value_short(h, x)));
+            } else {
+                items.extend(mops[..LIST_ENDS].iter().map(|x| mop_value_short(h, x)));
+                items.push(Value::Symbol(cut_elements(mops.len() - 2 * LIST_ENDS, "micro-op").into()));
+                items.extend(mops[mops.len() - LIST_ENDS..].iter().map(|x| mop_value_short(h, x)));
+            }
+            m.push((Value::keyword("value"), Value::Vector(items)));
+        }
+        OpValue::Other(v) => m.push((Value::keyword("value"), trimmed(v))),
+    }
+    if let Some(extra) = &op.extra {
+        m.extend(extra.iter().map(|(k, v)| (trimmed(k), trimmed(v))));
+    }
+    Value::Map(m)
 }
 
 fn txn_mop(h: &History, t: Txn, mop: u32) -> Option<&Mop> {
@@ -38,7 +164,7 @@ fn txn_mop(h: &History, t: Txn, mop: u32) -> Option<&Mop> {
 
 fn mop_edn(h: &History, t: Txn, mop: u32) -> String {
     match txn_mop(h, t, mop) {
-        Some(m) => h.mop_to_value(m).to_string(),
+        Some(m) => shown_value(&mop_value_short(h, m), OP_CHARS),
         None => format!("micro-op {mop}"),
     }
 }
@@ -47,9 +173,10 @@ fn mop_edn(h: &History, t: Txn, mop: u32) -> String {
 // Plain-English explanations
 // ---------------------------------------------------------------------------
 
-/// The op as one line of EDN, as the user wrote it.
+/// The op as one line of EDN, as the user wrote it: long lists cut to their
+/// ends, unsafe characters escaped, at most [`OP_CHARS`] characters.
 pub fn op_edn(h: &History, t: Txn) -> String {
-    h.op_to_value(&h.ops[t as usize]).to_string()
+    shown_value(&op_value_short(h, &h.ops[t as usize]), OP_CHARS)
 }
 
 /// `op 12 (process 3)`.
@@ -226,7 +353,7 @@ pub fn explain(h: &History, a: &Anomaly) -> Vec<String> {
             out.push(format!("  {}", op_edn(h, *op)));
         }
         Anomaly::DuplicateElements { op, mop, duplicates } => {
-            let d: Vec<String> = duplicates.iter().map(|(e, n)| format!("{} ×{n}", atom_edn(h, *e))).collect();
+            let d = shown_items(duplicates, "duplicated element", |(e, n)| format!("{} ×{n}", atom_edn(h, *e)));
             out.push(format!(
                 "{} read {}, which has the same element more than once ({}): each element is appended once, so a list cannot repeat it.",
                 op_ref(h, *op),
@@ -258,7 +385,7 @@ pub fn explain(h: &History, a: &Anomaly) -> Vec<String> {
                 Observed::Register(Some(v)) => atom_edn(h, *v),
                 Observed::Register(None) => "nil".into(),
             };
-            let names: Vec<String> = txns.iter().map(|&t| op_ref(h, t)).collect();
+            let names = shown_items(txns, "op", |&t| op_ref(h, t));
             out.push(format!(
                 "{} all read {} as {v} and then wrote it: at most one of those updates can follow that read in any serial order, the others were lost (lost update).",
                 names.join(", "),
@@ -266,7 +393,7 @@ pub fn explain(h: &History, a: &Anomaly) -> Vec<String> {
             ));
         }
         Anomaly::CyclicVersions { key, scc, sources } => {
-            let vs: Vec<String> = scc.iter().map(|v| register_value(h, Some(*v))).collect();
+            let vs = shown_items(scc, "version", |v| register_value(h, Some(*v)));
             out.push(format!(
                 "The version order inferred for {} from {} has a cycle through {}.",
                 atom_edn(h, *key),
