@@ -434,3 +434,37 @@ fn pathological_formulas_are_errors_or_cheap() {
     expect_code(&run(&[&format!("let a0 = state.p; {lets} always a40"), t]), 0);
     expect_code(&run(&[&vec!["state.p"; 64].join(" <-> "), t]), 0);
 }
+
+#[test]
+fn formula_errors_escape_control_characters_and_cap_quotes() {
+    // An OSC sequence in the formula (it would retitle the terminal).
+    let o = run(&["always state.x == 1 \u{1b}]0;p\u{7}", CLUSTER]);
+    expect_code(&o, 2);
+    let e = err(&o);
+    assert!(!e.contains('\u{1b}') && !e.contains('\u{7}'), "{e:?}");
+    assert!(e.contains("unexpected character `\\u{1b}`"), "{e}");
+    assert!(e.contains("  always state.x == 1 \\u{1b}]0;p\\u{7}\n"), "{e}");
+    // The caret stays under the escaped character.
+    assert!(e.contains(&format!("\n  {}^", " ".repeat(20))), "{e}");
+    // A raw control character inside a string literal.
+    let o = run(&["always state.x == \"a\u{1b}[2Jb\"", CLUSTER]);
+    expect_code(&o, 2);
+    let e = err(&o);
+    assert!(!e.contains('\u{1b}'), "{e:?}");
+    assert!(e.contains("bad string literal"), "{e}");
+    assert!(e.contains("\\u{1b}[2Jb"), "{e}");
+    // A long name is cut in the message, a long line around the caret, each with a count.
+    let long = "x".repeat(100_000);
+    let o = run(&[&format!("always {long} == 1"), CLUSTER]);
+    expect_code(&o, 2);
+    let e = err(&o);
+    assert!(e.len() < 1_000, "{} bytes: {}", e.len(), &e[..1_000]);
+    assert!(e.contains("more chars]"), "{e}");
+    // Names of formulas are escaped too.
+    let o = run(&["-f", "a\u{1b}]0;x\u{7}b", CLUSTER]);
+    expect_code(&o, 2);
+    assert!(err(&o).contains("got `a\\u{1b}]0;x\\u{7}b`"), "{:?}", err(&o));
+    let o = run(&["-f", "a\u{1b}b=nosuch", "-f", "c=always true", CLUSTER]);
+    expect_code(&o, 2);
+    assert!(err(&o).contains("formula `a\\u{1b}b`, column 1: unknown name `nosuch`"), "{:?}", err(&o));
+}
