@@ -468,3 +468,27 @@ fn formula_errors_escape_control_characters_and_cap_quotes() {
     expect_code(&o, 2);
     assert!(err(&o).contains("formula `a\\u{1b}b`, column 1: unknown name `nosuch`"), "{:?}", err(&o));
 }
+
+#[test]
+fn times_beyond_64_bits_say_so_and_i64_max_works() {
+    for (name, t) in [("tmax-double", "9223372036854775807.0"), ("t93e18", "9.3e18"), ("tneg", "-1e19")] {
+        let p = temp_trace(name, &format!("{{\"time\": 1}}\n{{\"time\": {t}}}\n"));
+        for mode in ["full", "merge-patch"] {
+            let o = run(&["--state-mode", mode, "always true", &p]);
+            expect_code(&o, 2);
+            let e = err(&o);
+            assert!(e.contains(":2: ") && e.contains("outside the 64-bit integer range"), "{t} {mode}: {e}");
+            assert!(!e.contains("not a whole number"), "{t} {mode}: {e}");
+        }
+    }
+    let p = temp_trace("thalf", "{\"time\": 1.5}\n");
+    for mode in ["full", "merge-patch"] {
+        let o = run(&["--state-mode", mode, "always true", &p]);
+        expect_code(&o, 2);
+        assert!(err(&o).contains("not a whole number"), "{}", err(&o));
+    }
+    let p = temp_trace("tmax", "{\"time\": 1}\n{\"time\": 9223372036854775807}\n");
+    for mode in ["full", "merge-patch"] {
+        expect_code(&run(&["--state-mode", mode, "always true", &p]), 0);
+    }
+}

@@ -736,11 +736,27 @@ fn time_of(v: Option<CVal>, line: usize, step: usize, tr: &mut Trace, field: &[S
             }
             i
         }
-        Some(CVal::Num(f)) if f.fract() == 0.0 && f.abs() < 9.2e18 => {
+        // -2^63 <= f < 2^63: a whole double there is an i64 exactly.
+        Some(CVal::Num(f))
+            if f.fract() == 0.0 && (-9_223_372_036_854_775_808.0..9_223_372_036_854_775_808.0).contains(&f) =>
+        {
             if step == 0 {
                 tr.timed = true;
             }
             f as i64
+        }
+        Some(CVal::Num(f)) if f.fract() == 0.0 || !f.is_finite() => {
+            return Err(TraceError {
+                line,
+                message: format!(
+                    "time `{}` is {} once read as a double, outside the 64-bit integer range of times \
+                     ({} to {})",
+                    name(),
+                    if f.abs() < 1e20 { format!("{f:.0}") } else { format!("{f:e}") },
+                    i64::MIN,
+                    i64::MAX
+                ),
+            })
         }
         Some(CVal::Num(f)) => {
             return Err(TraceError {
