@@ -41,15 +41,24 @@ fn parse_end_time(s: &str, unit: Unit) -> Result<i64, String> {
     let (num, u) = s.split_at(split);
     let bad =
         || format!("`{}` is not a time (a number in --time-unit, or a duration such as 30s or 1500ms)", quoted(s));
+    // A whole number in the trace's unit is read exactly (a double would round
+    // 9223372036854775807 up, out of range).
+    if u.is_empty() {
+        if let Ok(t) = num.trim().parse::<i64>() {
+            return Ok(t);
+        }
+    }
     let v: f64 = num.trim().parse().map_err(|_| bad())?;
     let t = match u {
         "" => v,
         u => v * Unit::from_name(u).ok_or_else(bad)?.nanos() / unit.nanos(),
     };
-    if !t.is_finite() || t.abs() > 9.0e18 {
-        return Err(bad());
+    // -2^63 <= t < 2^63: every double there converts to an i64 exactly.
+    let t = t.floor();
+    if !(-9_223_372_036_854_775_808.0..9_223_372_036_854_775_808.0).contains(&t) {
+        return Err(format!("`{}` is outside the range of times (64-bit integers in --time-unit)", quoted(s)));
     }
-    Ok(t.floor() as i64)
+    Ok(t as i64)
 }
 
 /// A piece of the command line quoted in a message: escaped and cut short.

@@ -492,3 +492,17 @@ fn times_beyond_64_bits_say_so_and_i64_max_works() {
         expect_code(&run(&["--state-mode", mode, "always true", &p]), 0);
     }
 }
+
+#[test]
+fn an_end_time_of_i64_max_is_a_time() {
+    let p = temp_trace("endmax", "{\"time\": 1}\n{\"time\": 2}\n");
+    let (d, o) = json(&["--end-time", "9223372036854775807", "always true", &p]);
+    expect_code(&o, 0);
+    assert_eq!(d["end_time"], serde_json::json!(9223372036854775807i64));
+    let o = run(&["--end-time", "9223372036854775808", "always true", &p]);
+    expect_code(&o, 2);
+    assert!(err(&o).contains("outside the range of times"), "{}", err(&o));
+    let (d, o) = json(&["--end-time", "2.5", "always true", &p]);
+    expect_code(&o, 0);
+    assert_eq!(d["end_time"], 2);
+}
