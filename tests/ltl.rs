@@ -506,3 +506,28 @@ fn an_end_time_of_i64_max_is_a_time() {
     expect_code(&o, 0);
     assert_eq!(d["end_time"], 2);
 }
+
+#[test]
+fn a_lone_surrogate_names_the_line_and_column_of_its_string() {
+    let lines = "{\"time\": 1, \"state\": {\"p\": \"a\"}}\n{\"time\": 2, \"state\": {\"p\": \"x\\ud800y\"}}\n";
+    let low = "{\"time\": 1, \"state\": {\"p\": \"a\"}}\n{\"time\": 2, \"state\": {\"p\": \"\\udc00\"}}\n";
+    let pair = "{\"time\": 1, \"state\": {\"p\": \"\\ud83d\\ude00\"}}\n";
+    for (name, text, code) in [("sur-high", lines, "\\ud800"), ("sur-low", low, "\\udc00")] {
+        let p = temp_trace(name, text);
+        // Read into a column, skipped by the fast reader, and parsed by serde (merge-patch).
+        for args in [
+            &["always state.p != \"z\"", &p][..],
+            &["always true", &p][..],
+            &["--state-mode", "merge-patch", "always state.p != \"z\"", &p][..],
+        ] {
+            let o = run(args);
+            expect_code(&o, 2);
+            let e = err(&o);
+            let want = format!(":2: column 28: a lone UTF-16 surrogate ({code}) is not a character");
+            assert!(e.contains(&want), "{args:?}: {e}");
+        }
+    }
+    let p = temp_trace("sur-pair", pair);
+    expect_code(&run(&["always state.p == \"\u{1f600}\"", &p]), 0);
+    expect_code(&run(&["--state-mode", "merge-patch", "always state.p == \"\u{1f600}\"", &p]), 0);
+}
