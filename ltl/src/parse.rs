@@ -18,7 +18,7 @@ use std::collections::HashMap;
 use std::fmt;
 use std::sync::Arc;
 
-use history::builder::{cut_marker, push_shown_char, shown_text, shown_width, QUOTE_CHARS, SNIPPET_CHARS};
+use history::builder::{push_shown_char, shown_text, shown_width, QUOTE_CHARS, SNIPPET_CHARS};
 
 /// A formula that does not parse: the byte offset and a message. `render` puts a
 /// caret under the column.
@@ -70,32 +70,35 @@ pub(crate) fn quoted(s: &str) -> String {
 }
 
 /// The line around an error, `before` and `after` it, as shown under a message:
-/// escaped and cut to about [`SNIPPET_CHARS`] characters around the error, with
-/// a count of what was cut on each side. Returns the text and the caret's column
-/// in it (0-based, in characters).
+/// escaped and cut to at most [`SNIPPET_CHARS`] characters around the error
+/// (up to half of them before it, more when the rest of the line is short),
+/// each cut marked with a count of what was cut, as the history parsers do.
+/// Returns the text and the caret's column in it (0-based, in characters).
 fn snippet(before: &str, after: &str) -> (String, usize) {
-    let half = SNIPPET_CHARS / 2;
-    // Characters kept before the error: the last ones, up to `half` shown characters.
-    let mut width = 0;
+    let width = |s: &str| s.chars().map(shown_width).sum::<usize>();
+    let after_room = SNIPPET_CHARS - width(before).min(SNIPPET_CHARS / 2);
+    let room = SNIPPET_CHARS - width(after).min(after_room);
+    // The last characters before the error that fit in `room`.
+    let mut used = 0;
     let mut keep_from = before.len();
     for (i, c) in before.char_indices().rev() {
         let w = shown_width(c);
-        if width + w > half {
+        if used + w > room {
             break;
         }
-        width += w;
+        used += w;
         keep_from = i;
     }
     let mut out = String::new();
-    let cut_before = before[..keep_from].chars().count() as u64;
+    let cut_before = before[..keep_from].chars().count();
     if cut_before > 0 {
-        out.push_str(&cut_marker(cut_before, false));
+        out.push_str(&format!("[{cut_before} char{} before]…", if cut_before == 1 { "" } else { "s" }));
     }
     for c in before[keep_from..].chars() {
         push_shown_char(&mut out, c);
     }
     let caret = out.chars().count();
-    out.push_str(&shown_text(after, SNIPPET_CHARS - width));
+    out.push_str(&shown_text(after, after_room));
     (out, caret)
 }
 
@@ -1140,6 +1143,38 @@ mod tests {
         assert!(parse("unknown_name").is_err());
         assert!(parse("p until q until r").is_err());
         assert!(parse("eventually[1s..5] state.a").is_err());
+    }
+
+    /// A long line is cut around the error, each side with a count, the
+    /// escapes keep the caret under the bad character, and long names are cut.
+    #[test]
+    fn error_snippets_are_escaped_and_cut_around_the_caret() {
+        let caret_under = |r: &str| {
+            let lines: Vec<&str> = r.lines().collect();
+            let at = lines[2].chars().count() - 1;
+            (lines[1].chars().count(), lines[1].chars().skip(at).collect::<String>())
+        };
+        // A tab and an escape before the error, 300 characters on each side.
+        let src = format!("always\t{} && \u{1b} {}", "y".repeat(300), "z".repeat(300));
+        let r = parse(&src).unwrap_err().render(&src);
+        assert!(r.starts_with("column 312: unexpected character `\\u{1b}`\n  [251 chars before]…y"), "{r}");
+        assert!(r.contains(" && \\u{1b} zzz"), "{r}");
+        assert!(r.lines().nth(1).unwrap().ends_with("z…[247 more chars]"), "{r}");
+        let (shown, under) = caret_under(&r);
+        assert!(shown <= SNIPPET_CHARS + 2 + 40, "{shown}: {r}");
+        assert!(under.starts_with("\\u{1b} z"), "{r}");
+        // Near the start: nothing cut before, the tab shown as `\t`.
+        let src = format!("always\t\u{7} {}", "z".repeat(300));
+        let r = parse(&src).unwrap_err().render(&src);
+        assert!(r.contains("\n  always\\t\\u{7} zz"), "{r}");
+        assert!(caret_under(&r).1.starts_with("\\u{7} zz"), "{r}");
+        // A short line ending at the error keeps up to the whole room before it.
+        let src = format!("always {} &&", "y".repeat(200));
+        let r = parse(&src).unwrap_err().render(&src);
+        assert!(r.contains("\n  [90 chars before]…"), "{r}");
+        // A long name in the message is cut too.
+        let e = parse(&format!("always {} == 1", "x".repeat(1000))).unwrap_err();
+        assert!(e.message.contains(&format!("`{}…[952 more chars]`", "x".repeat(QUOTE_CHARS))), "{}", e.message);
     }
 }
 
