@@ -39,16 +39,31 @@ fn parse_end_time(s: &str, unit: Unit) -> Result<i64, String> {
     let s = s.trim();
     let split = s.find(|c: char| c.is_ascii_alphabetic()).unwrap_or(s.len());
     let (num, u) = s.split_at(split);
-    let bad = || format!("`{s}` is not a time (a number in --time-unit, or a duration such as 30s or 1500ms)");
+    let bad =
+        || format!("`{}` is not a time (a number in --time-unit, or a duration such as 30s or 1500ms)", quoted(s));
+    // A whole number in the trace's unit is read exactly (a double would round
+    // 9223372036854775807 up, out of range).
+    if u.is_empty() {
+        if let Ok(t) = num.trim().parse::<i64>() {
+            return Ok(t);
+        }
+    }
     let v: f64 = num.trim().parse().map_err(|_| bad())?;
     let t = match u {
         "" => v,
         u => v * Unit::from_name(u).ok_or_else(bad)?.nanos() / unit.nanos(),
     };
-    if !t.is_finite() || t.abs() > 9.0e18 {
-        return Err(bad());
+    // -2^63 <= t < 2^63: every double there converts to an i64 exactly.
+    let t = t.floor();
+    if !(-9_223_372_036_854_775_808.0..9_223_372_036_854_775_808.0).contains(&t) {
+        return Err(format!("`{}` is outside the range of times (64-bit integers in --time-unit)", quoted(s)));
     }
-    Ok(t.floor() as i64)
+    Ok(t as i64)
+}
+
+/// A piece of the command line quoted in a message: escaped and cut short.
+fn quoted(s: &str) -> String {
+    history::builder::shown_text(s, history::builder::QUOTE_CHARS)
 }
 
 /// The formulas of the command line, or a usage error.
@@ -77,7 +92,7 @@ fn formulas(args: &LtlArgs) -> Result<(Vec<Named>, String), String> {
             Some((name, src)) if !name.trim().is_empty() && !name.contains(['(', ' ', '!', '<', '>']) => {
                 out.push(Named { name: name.trim().into(), src: src.into() })
             }
-            _ => return Err(format!("-f wants NAME=FORMULA, got `{f}`")),
+            _ => return Err(format!("-f wants NAME=FORMULA, got `{}`", quoted(f))),
         }
     }
     if let Some(spec) = &args.spec {
@@ -89,7 +104,7 @@ fn formulas(args: &LtlArgs) -> Result<(Vec<Named>, String), String> {
     let mut seen = std::collections::HashSet::new();
     for f in &out {
         if !seen.insert(f.name.clone()) {
-            return Err(format!("two formulas are named `{}`", f.name));
+            return Err(format!("two formulas are named `{}`", quoted(&f.name)));
         }
     }
     Ok((out, trace))
@@ -158,7 +173,7 @@ pub fn run(args: &LtlArgs) -> Exit {
         match r {
             Ok(x) => parsed.push(x),
             Err(e) => {
-                let which = if named.len() > 1 { format!("formula `{}`, ", f.name) } else { String::new() };
+                let which = if named.len() > 1 { format!("formula `{}`, ", quoted(&f.name)) } else { String::new() };
                 output::error(format_args!("{which}{}", e.render(&f.src)));
                 return Exit::BadInput;
             }

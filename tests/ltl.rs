@@ -434,3 +434,100 @@ fn pathological_formulas_are_errors_or_cheap() {
     expect_code(&run(&[&format!("let a0 = state.p; {lets} always a40"), t]), 0);
     expect_code(&run(&[&vec!["state.p"; 64].join(" <-> "), t]), 0);
 }
+
+#[test]
+fn formula_errors_escape_control_characters_and_cap_quotes() {
+    // An OSC sequence in the formula (it would retitle the terminal).
+    let o = run(&["always state.x == 1 \u{1b}]0;p\u{7}", CLUSTER]);
+    expect_code(&o, 2);
+    let e = err(&o);
+    assert!(!e.contains('\u{1b}') && !e.contains('\u{7}'), "{e:?}");
+    assert!(e.contains("unexpected character `\\u{1b}`"), "{e}");
+    assert!(e.contains("  always state.x == 1 \\u{1b}]0;p\\u{7}\n"), "{e}");
+    // The caret stays under the escaped character.
+    assert!(e.contains(&format!("\n  {}^", " ".repeat(20))), "{e}");
+    // A raw control character inside a string literal.
+    let o = run(&["always state.x == \"a\u{1b}[2Jb\"", CLUSTER]);
+    expect_code(&o, 2);
+    let e = err(&o);
+    assert!(!e.contains('\u{1b}'), "{e:?}");
+    assert!(e.contains("bad string literal"), "{e}");
+    assert!(e.contains("\\u{1b}[2Jb"), "{e}");
+    // A long name is cut in the message, a long line around the caret, each with a count.
+    let long = "x".repeat(100_000);
+    let o = run(&[&format!("always {long} == 1"), CLUSTER]);
+    expect_code(&o, 2);
+    let e = err(&o);
+    assert!(e.len() < 1_000, "{} bytes: {}", e.len(), &e[..1_000]);
+    assert!(e.contains("more chars]"), "{e}");
+    // Names of formulas are escaped too.
+    let o = run(&["-f", "a\u{1b}]0;x\u{7}b", CLUSTER]);
+    expect_code(&o, 2);
+    assert!(err(&o).contains("got `a\\u{1b}]0;x\\u{7}b`"), "{:?}", err(&o));
+    let o = run(&["-f", "a\u{1b}b=nosuch", "-f", "c=always true", CLUSTER]);
+    expect_code(&o, 2);
+    assert!(err(&o).contains("formula `a\\u{1b}b`, column 1: unknown name `nosuch`"), "{:?}", err(&o));
+}
+
+#[test]
+fn times_beyond_64_bits_say_so_and_i64_max_works() {
+    for (name, t) in [("tmax-double", "9223372036854775807.0"), ("t93e18", "9.3e18"), ("tneg", "-1e19")] {
+        let p = temp_trace(name, &format!("{{\"time\": 1}}\n{{\"time\": {t}}}\n"));
+        for mode in ["full", "merge-patch"] {
+            let o = run(&["--state-mode", mode, "always true", &p]);
+            expect_code(&o, 2);
+            let e = err(&o);
+            assert!(e.contains(":2: ") && e.contains("outside the 64-bit integer range"), "{t} {mode}: {e}");
+            assert!(!e.contains("not a whole number"), "{t} {mode}: {e}");
+        }
+    }
+    let p = temp_trace("thalf", "{\"time\": 1.5}\n");
+    for mode in ["full", "merge-patch"] {
+        let o = run(&["--state-mode", mode, "always true", &p]);
+        expect_code(&o, 2);
+        assert!(err(&o).contains("not a whole number"), "{}", err(&o));
+    }
+    let p = temp_trace("tmax", "{\"time\": 1}\n{\"time\": 9223372036854775807}\n");
+    for mode in ["full", "merge-patch"] {
+        expect_code(&run(&["--state-mode", mode, "always true", &p]), 0);
+    }
+}
+
+#[test]
+fn an_end_time_of_i64_max_is_a_time() {
+    let p = temp_trace("endmax", "{\"time\": 1}\n{\"time\": 2}\n");
+    let (d, o) = json(&["--end-time", "9223372036854775807", "always true", &p]);
+    expect_code(&o, 0);
+    assert_eq!(d["end_time"], serde_json::json!(9223372036854775807i64));
+    let o = run(&["--end-time", "9223372036854775808", "always true", &p]);
+    expect_code(&o, 2);
+    assert!(err(&o).contains("outside the range of times"), "{}", err(&o));
+    let (d, o) = json(&["--end-time", "2.5", "always true", &p]);
+    expect_code(&o, 0);
+    assert_eq!(d["end_time"], 2);
+}
+
+#[test]
+fn a_lone_surrogate_names_the_line_and_column_of_its_string() {
+    let lines = "{\"time\": 1, \"state\": {\"p\": \"a\"}}\n{\"time\": 2, \"state\": {\"p\": \"x\\ud800y\"}}\n";
+    let low = "{\"time\": 1, \"state\": {\"p\": \"a\"}}\n{\"time\": 2, \"state\": {\"p\": \"\\udc00\"}}\n";
+    let pair = "{\"time\": 1, \"state\": {\"p\": \"\\ud83d\\ude00\"}}\n";
+    for (name, text, code) in [("sur-high", lines, "\\ud800"), ("sur-low", low, "\\udc00")] {
+        let p = temp_trace(name, text);
+        // Read into a column, skipped by the fast reader, and parsed by serde (merge-patch).
+        for args in [
+            &["always state.p != \"z\"", &p][..],
+            &["always true", &p][..],
+            &["--state-mode", "merge-patch", "always state.p != \"z\"", &p][..],
+        ] {
+            let o = run(args);
+            expect_code(&o, 2);
+            let e = err(&o);
+            let want = format!(":2: column 28: a lone UTF-16 surrogate ({code}) is not a character");
+            assert!(e.contains(&want), "{args:?}: {e}");
+        }
+    }
+    let p = temp_trace("sur-pair", pair);
+    expect_code(&run(&["always state.p == \"\u{1f600}\"", &p]), 0);
+    expect_code(&run(&["--state-mode", "merge-patch", "always state.p == \"\u{1f600}\"", &p]), 0);
+}

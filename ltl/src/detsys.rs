@@ -81,7 +81,7 @@ impl<'s> D<'s> {
     fn found(&self) -> String {
         match self.rest().chars().next() {
             None => "the end of the formula".into(),
-            Some(c) => format!("`{c}`"),
+            Some(c) => format!("`{}`", crate::parse::quoted(c.encode_utf8(&mut [0; 4]))),
         }
     }
 
@@ -125,7 +125,14 @@ impl<'s> D<'s> {
                     return Ok(Formula::Quant(q, v, Domain::List(items), Box::new(body?)));
                 }
                 if !self.eat(".") {
-                    return Err(perr(self.i, format!("expected `.` or `in` after `{w} {v}`, found {}", self.found())));
+                    return Err(perr(
+                        self.i,
+                        format!(
+                            "expected `.` or `in` after `{w} {}`, found {}",
+                            crate::parse::quoted(&v),
+                            self.found()
+                        ),
+                    ));
                 }
                 self.nodes.push(v.clone());
                 let body = self.formula();
@@ -280,7 +287,10 @@ impl<'s> D<'s> {
             perr(start, format!("expected a value (@node.path, $.path, `json`, an integer), found {}", self.found()))
         })?;
         if !self.ints.contains(&n) {
-            return Err(perr(start, format!("unknown name `{n}` (bind integers with `forall {n} in [...]`)")));
+            return Err(perr(
+                start,
+                format!("unknown name `{0}` (bind integers with `forall {0} in [...]`)", crate::parse::quoted(&n)),
+            ));
         }
         let var = Term::Path(Root::Var(n), vec![]);
         if self.eat("+") {

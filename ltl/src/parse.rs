@@ -18,6 +18,8 @@ use std::collections::HashMap;
 use std::fmt;
 use std::sync::Arc;
 
+use history::builder::{push_shown_char, shown_text, shown_width, QUOTE_CHARS, SNIPPET_CHARS};
+
 /// A formula that does not parse: the byte offset and a message. `render` puts a
 /// caret under the column.
 #[derive(Clone, Debug, PartialEq)]
@@ -36,11 +38,17 @@ impl ParseError {
         src.char_indices().take_while(|(i, _)| *i < off).count() + 1
     }
     /// `column N: message`, the formula's line and a caret under the column.
+    /// The line is shown escaped (control and invisible characters as `\u{..}`)
+    /// and, when long, cut to a window of [`SNIPPET_CHARS`] around the error with
+    /// a count of what was cut on each side; the caret stays under the error.
     pub fn render(&self, src: &str) -> String {
         let col = self.column(src);
         // Show the line holding the error (formulas from --spec may span one line only,
         // but `let` chains from a file may have several).
-        let off = self.offset.min(src.len());
+        let mut off = self.offset.min(src.len());
+        while !src.is_char_boundary(off) {
+            off -= 1;
+        }
         let line_start = src[..off].rfind('\n').map_or(0, |i| i + 1);
         let line_end = src[off..].find('\n').map_or(src.len(), |i| off + i);
         let line_no = src[..line_start].matches('\n').count() + 1;
@@ -50,8 +58,48 @@ impl ParseError {
         } else {
             format!("column {col}")
         };
-        format!("{place}: {}\n  {}\n  {}^", self.message, &src[line_start..line_end], " ".repeat(in_line))
+        let (shown, caret) = snippet(&src[line_start..off], &src[off..line_end]);
+        format!("{place}: {}\n  {shown}\n  {}^", self.message, " ".repeat(caret))
     }
+}
+
+/// A piece of the formula quoted in a message: escaped, and cut to
+/// [`QUOTE_CHARS`] characters with a count of the rest.
+pub(crate) fn quoted(s: &str) -> String {
+    shown_text(s, QUOTE_CHARS)
+}
+
+/// The line around an error, `before` and `after` it, as shown under a message:
+/// escaped and cut to at most [`SNIPPET_CHARS`] characters around the error
+/// (up to half of them before it, more when the rest of the line is short),
+/// each cut marked with a count of what was cut, as the history parsers do.
+/// Returns the text and the caret's column in it (0-based, in characters).
+fn snippet(before: &str, after: &str) -> (String, usize) {
+    let width = |s: &str| s.chars().map(shown_width).sum::<usize>();
+    let after_room = SNIPPET_CHARS - width(before).min(SNIPPET_CHARS / 2);
+    let room = SNIPPET_CHARS - width(after).min(after_room);
+    // The last characters before the error that fit in `room`.
+    let mut used = 0;
+    let mut keep_from = before.len();
+    for (i, c) in before.char_indices().rev() {
+        let w = shown_width(c);
+        if used + w > room {
+            break;
+        }
+        used += w;
+        keep_from = i;
+    }
+    let mut out = String::new();
+    let cut_before = before[..keep_from].chars().count();
+    if cut_before > 0 {
+        out.push_str(&format!("[{cut_before} char{} before]…", if cut_before == 1 { "" } else { "s" }));
+    }
+    for c in before[keep_from..].chars() {
+        push_shown_char(&mut out, c);
+    }
+    let caret = out.chars().count();
+    out.push_str(&shown_text(after, after_room));
+    (out, caret)
 }
 
 impl fmt::Display for ParseError {
@@ -150,7 +198,7 @@ pub(crate) fn lex(src: &str) -> Result<Vec<Token>, ParseError> {
                     None => {
                         return Err(ParseError::new(
                             src.len() - r.len(),
-                            format!("unknown unit `{u}` (units: ns, us, ms, s, m, h, d)"),
+                            format!("unknown unit `{}` (units: ns, us, ms, s, m, h, d)", quoted(u)),
                         ))
                     }
                 },
@@ -178,15 +226,24 @@ pub(crate) fn lex(src: &str) -> Result<Vec<Token>, ParseError> {
                 }
             }
             let end = closed.ok_or_else(|| ParseError::new(pos, "unterminated string"))?;
-            let s: String = serde_json::from_str(&rest[..=end])
-                .map_err(|e| ParseError::new(pos, format!("bad string literal: {e}")))?;
+            let s: String = serde_json::from_str(&rest[..=end]).map_err(|e| {
+                // serde_json counts from the literal's quote: point at the bad
+                // character, and keep its message without its own position.
+                let mut at = pos + e.column().saturating_sub(1).min(end);
+                while !src.is_char_boundary(at) {
+                    at -= 1;
+                }
+                let text = e.to_string();
+                let text = text.split(" at line ").next().unwrap_or("");
+                ParseError::new(if e.line() == 1 { at } else { pos }, format!("bad string literal: {text}"))
+            })?;
             out.push(Token { tok: Tok::Str(s), pos });
             rest = &rest[end + 1..];
         } else if let Some(s) = SYMS.iter().find(|s| rest.starts_with(**s)) {
             out.push(Token { tok: Tok::Sym(s), pos });
             rest = &rest[s.len()..];
         } else {
-            return Err(ParseError::new(pos, format!("unexpected character `{c}`")));
+            return Err(ParseError::new(pos, format!("unexpected character `{}`", quoted(c.encode_utf8(&mut [0; 4])))));
         }
     }
 }
@@ -314,7 +371,7 @@ type R<T> = Result<T, ParseError>;
 
 fn describe(t: &Tok) -> String {
     match t {
-        Tok::Ident(s) => format!("`{s}`"),
+        Tok::Ident(s) => format!("`{}`", quoted(s)),
         Tok::Num { .. } => "a number".into(),
         Tok::Str(_) => "a string".into(),
         Tok::Sym(s) => format!("`{s}`"),
@@ -653,7 +710,7 @@ impl P {
                 "step" => Ex::Root(Root::Step),
                 "before" => Ex::Root(Root::Before),
                 _ if KEYWORDS.contains(&w.as_str()) => {
-                    return Err(ParseError::new(pos, format!("unexpected keyword `{w}`")));
+                    return Err(ParseError::new(pos, format!("unexpected keyword `{}`", quoted(&w))));
                 }
                 _ if self.is_sym("(") => {
                     self.bump();
@@ -825,7 +882,7 @@ fn to_formula_h(e: &(Ex, usize), sc: &Scope) -> R<(Formula, usize)> {
         }
         Ex::Name(n) if !sc.binds.contains(n) && !sc.quants.contains(n) => match sc.lets.get(n) {
             Some((f, h)) => (Formula::Named(n.clone(), Arc::clone(f)), h + 1),
-            None => return Err(ParseError::new(*pos, format!("unknown name `{n}`"))),
+            None => return Err(ParseError::new(*pos, format!("unknown name `{}`", quoted(n)))),
         },
         _ => (Formula::Truthy(to_term(e, sc)?), ex_height(e)),
     };
@@ -853,9 +910,9 @@ fn to_term(e: &(Ex, usize), sc: &Scope) -> R<Term> {
             if sc.binds.contains(n) || sc.quants.contains(n) {
                 Term::Path(Root::Var(n.clone()), vec![])
             } else if sc.lets.contains_key(n.as_str()) {
-                return Err(ParseError::new(*pos, format!("`{n}` is a formula (a `let`), not a value")));
+                return Err(ParseError::new(*pos, format!("`{}` is a formula (a `let`), not a value", quoted(n))));
             } else {
-                return Err(ParseError::new(*pos, format!("unknown name `{n}`")));
+                return Err(ParseError::new(*pos, format!("unknown name `{}`", quoted(n))));
             }
         }
         Ex::Post(base, segs) => {
@@ -875,7 +932,7 @@ fn to_term(e: &(Ex, usize), sc: &Scope) -> R<Term> {
         Ex::Call(name, args) => match (name.as_str(), args.len()) {
             ("len", 1) => Term::Len(b(&args[0])?),
             ("len", n) => return Err(ParseError::new(*pos, format!("len takes one argument, not {n}"))),
-            _ => return Err(ParseError::new(*pos, format!("unknown function `{name}` (functions: len)"))),
+            _ => return Err(ParseError::new(*pos, format!("unknown function `{}` (functions: len)", quoted(name)))),
         },
         Ex::Neg(a) => Term::Neg(b(a)?),
         Ex::Arith(op, a, c) => Term::Arith(*op, b(a)?, b(c)?),
@@ -1086,6 +1143,38 @@ mod tests {
         assert!(parse("unknown_name").is_err());
         assert!(parse("p until q until r").is_err());
         assert!(parse("eventually[1s..5] state.a").is_err());
+    }
+
+    /// A long line is cut around the error, each side with a count, the
+    /// escapes keep the caret under the bad character, and long names are cut.
+    #[test]
+    fn error_snippets_are_escaped_and_cut_around_the_caret() {
+        let caret_under = |r: &str| {
+            let lines: Vec<&str> = r.lines().collect();
+            let at = lines[2].chars().count() - 1;
+            (lines[1].chars().count(), lines[1].chars().skip(at).collect::<String>())
+        };
+        // A tab and an escape before the error, 300 characters on each side.
+        let src = format!("always\t{} && \u{1b} {}", "y".repeat(300), "z".repeat(300));
+        let r = parse(&src).unwrap_err().render(&src);
+        assert!(r.starts_with("column 312: unexpected character `\\u{1b}`\n  [251 chars before]…y"), "{r}");
+        assert!(r.contains(" && \\u{1b} zzz"), "{r}");
+        assert!(r.lines().nth(1).unwrap().ends_with("z…[247 more chars]"), "{r}");
+        let (shown, under) = caret_under(&r);
+        assert!(shown <= SNIPPET_CHARS + 2 + 40, "{shown}: {r}");
+        assert!(under.starts_with("\\u{1b} z"), "{r}");
+        // Near the start: nothing cut before, the tab shown as `\t`.
+        let src = format!("always\t\u{7} {}", "z".repeat(300));
+        let r = parse(&src).unwrap_err().render(&src);
+        assert!(r.contains("\n  always\\t\\u{7} zz"), "{r}");
+        assert!(caret_under(&r).1.starts_with("\\u{7} zz"), "{r}");
+        // A short line ending at the error keeps up to the whole room before it.
+        let src = format!("always {} &&", "y".repeat(200));
+        let r = parse(&src).unwrap_err().render(&src);
+        assert!(r.contains("\n  [90 chars before]…"), "{r}");
+        // A long name in the message is cut too.
+        let e = parse(&format!("always {} == 1", "x".repeat(1000))).unwrap_err();
+        assert!(e.message.contains(&format!("`{}…[952 more chars]`", "x".repeat(QUOTE_CHARS))), "{}", e.message);
     }
 }
 

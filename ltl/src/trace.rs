@@ -314,6 +314,64 @@ fn what(b: Option<&u8>) -> String {
     }
 }
 
+/// The four hex digits at `at`, if there are four.
+fn hex4(b: &[u8], at: usize) -> Option<u16> {
+    let h = b.get(at..at + 4)?;
+    if !h.iter().all(u8::is_ascii_hexdigit) {
+        return None;
+    }
+    u16::from_str_radix(std::str::from_utf8(h).ok()?, 16).ok()
+}
+
+/// At a `\uXXXX` escape at `i` (its hex digits checked): how many bytes it
+/// spans (12 for a surrogate pair), or `None` for a lone surrogate, which JSON
+/// text may spell but which is no character.
+fn unicode_escape_len(b: &[u8], i: usize) -> Option<usize> {
+    match hex4(b, i + 2)? {
+        0xD800..=0xDBFF => {
+            let low = b.get(i + 6..i + 8) == Some(&b"\\u"[..])
+                && hex4(b, i + 8).is_some_and(|w| (0xDC00..=0xDFFF).contains(&w));
+            low.then_some(12)
+        }
+        0xDC00..=0xDFFF => None,
+        _ => Some(6),
+    }
+}
+
+/// The message for a lone surrogate escaped at `i`, in a string whose quote is at
+/// (1-based) column `col`.
+fn lone_surrogate(b: &[u8], i: usize, col: usize) -> String {
+    let esc = std::str::from_utf8(&b[i..i + 6]).unwrap_or("\\u????");
+    format!("column {col}: a lone UTF-16 surrogate ({esc}) is not a character")
+}
+
+/// The first lone surrogate escaped in a string of a JSON line, as
+/// [`lone_surrogate`] reports it; serde_json reports it at its own position
+/// and calls a lone trailing one "leading".
+fn find_lone_surrogate(b: &[u8]) -> Option<String> {
+    let mut quote = None;
+    let mut i = 0;
+    while i < b.len() {
+        match (quote, b[i]) {
+            (None, b'"') => quote = Some(i),
+            (Some(_), b'"') => quote = None,
+            (Some(q), b'\\') => {
+                if b.get(i + 1) == Some(&b'u') && hex4(b, i + 2).is_some() {
+                    match unicode_escape_len(b, i) {
+                        Some(n) => i += n - 1,
+                        None => return Some(lone_surrogate(b, i, q + 1)),
+                    }
+                } else {
+                    i += 1;
+                }
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    None
+}
+
 impl Scan<'_, '_> {
     #[inline]
     fn ws(&mut self) {
@@ -372,12 +430,14 @@ impl Scan<'_, '_> {
                     match self.b.get(self.i + 1) {
                         Some(b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't') => self.i += 2,
                         Some(b'u') => {
-                            let hex = self.b.get(self.i + 2..self.i + 6);
-                            if !hex.is_some_and(|h| h.iter().all(u8::is_ascii_hexdigit)) {
+                            if hex4(self.b, self.i + 2).is_none() {
                                 self.i += 1;
                                 return self.err("four hex digits after \\u");
                             }
-                            self.i += 6;
+                            match unicode_escape_len(self.b, self.i) {
+                                Some(n) => self.i += n,
+                                None => return Err(lone_surrogate(self.b, self.i, start - 1 - self.base + 1)),
+                            }
                         }
                         _ => {
                             self.i += 1;
@@ -736,11 +796,27 @@ fn time_of(v: Option<CVal>, line: usize, step: usize, tr: &mut Trace, field: &[S
             }
             i
         }
-        Some(CVal::Num(f)) if f.fract() == 0.0 && f.abs() < 9.2e18 => {
+        // -2^63 <= f < 2^63: a whole double there is an i64 exactly.
+        Some(CVal::Num(f))
+            if f.fract() == 0.0 && (-9_223_372_036_854_775_808.0..9_223_372_036_854_775_808.0).contains(&f) =>
+        {
             if step == 0 {
                 tr.timed = true;
             }
             f as i64
+        }
+        Some(CVal::Num(f)) if f.fract() == 0.0 || !f.is_finite() => {
+            return Err(TraceError {
+                line,
+                message: format!(
+                    "time `{}` is {} once read as a double, outside the 64-bit integer range of times \
+                     ({} to {})",
+                    name(),
+                    if f.abs() < 1e20 { format!("{f:.0}") } else { format!("{f:e}") },
+                    i64::MIN,
+                    i64::MAX
+                ),
+            })
         }
         Some(CVal::Num(f)) => {
             return Err(TraceError {
@@ -1156,6 +1232,11 @@ fn records(bytes: &[u8], opts: &TraceOptions, mut f: impl FnMut(usize, i64, &Jso
         let l = std::str::from_utf8(l).map_err(|_| TraceError { line, message: "invalid UTF-8".into() })?;
         let mut rec: Json = serde_json::from_str(l).map_err(|e| {
             let text = e.to_string();
+            if text.contains("surrogate") || text.contains("hex escape") {
+                if let Some(message) = find_lone_surrogate(l.as_bytes()) {
+                    return TraceError { line, message };
+                }
+            }
             let text = text.split(" at line ").next().unwrap_or("").to_string();
             TraceError { line, message: format!("column {}: {text}", e.column()) }
         })?;
@@ -1363,6 +1444,11 @@ mod tests {
     /// Every reader on `text`: the fast one whole, streamed in small reads, in pieces
     /// on threads, in merge-patch mode, and the serde one. Ok(steps) or Err(line).
     fn all_readers(text: &[u8]) -> Vec<(String, Result<usize, usize>)> {
+        all_readers_errors(text).into_iter().map(|(reader, r)| (reader, r.map_err(|e| e.line))).collect()
+    }
+
+    /// Each reader's step count or error on `text`.
+    fn all_readers_errors(text: &[u8]) -> Vec<(String, Result<usize, TraceError>)> {
         struct Dribble<'a>(&'a [u8]);
         impl std::io::Read for Dribble<'_> {
             fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
@@ -1374,11 +1460,11 @@ mod tests {
         }
         let opts = TraceOptions::default();
         let mp = TraceOptions { state_mode: StateMode::MergePatch, ..TraceOptions::default() };
-        let r = |t: Result<Trace, TraceError>| t.map(|t| t.n).map_err(|e| e.line);
+        let r = |t: Result<Trace, TraceError>| t.map(|t| t.n);
         let mut out = vec![
             ("load".to_string(), r(load(text, &paths(), &opts))),
             ("load_from".to_string(), r(load_from(Dribble(text), &paths(), &opts))),
-            ("load_steps".to_string(), load_steps(text, &opts).map(|s| s.len()).map_err(|e| e.line)),
+            ("load_steps".to_string(), load_steps(text, &opts).map(|s| s.len())),
             ("merge-patch".to_string(), r(load(text, &paths(), &mp))),
         ];
         for threads in [2, 3] {
@@ -1395,6 +1481,27 @@ mod tests {
         for (reader, got) in all_readers(text.as_bytes()) {
             assert_eq!(got, want, "{reader} on {text:?}");
         }
+    }
+
+    /// A lone surrogate is named, at its string's line and column, by every reader,
+    /// whether the string is read, skipped, a key or a value; a pair is a character.
+    #[test]
+    fn lone_surrogates_are_errors_at_their_string() {
+        let pad: String = (1..=20).map(|i| format!("{{\"time\": {i}}}\n")).collect();
+        for (line, col, esc) in [
+            ("{\"time\": 21, \"state\": {\"p\": \"x\\ud800y\"}}", 29, "\\ud800"),
+            ("{\"time\": 21, \"skip\": [\"\\uDC00\"]}", 23, "\\uDC00"),
+            ("{\"time\": 21, \"state\": {\"\\ud800\\u0041\": 1}}", 24, "\\ud800"),
+            ("{\"time\": 21, \"event\": {\"a\": {\"b\": \"\\ud83d\"}}}", 35, "\\ud83d"),
+        ] {
+            let text = format!("{pad}{line}\n{{\"time\": 22}}\n");
+            let want = format!("column {col}: a lone UTF-16 surrogate ({esc}) is not a character");
+            for (reader, got) in all_readers_errors(text.as_bytes()) {
+                let e = got.expect_err(&reader);
+                assert_eq!((e.line, e.message.as_str()), (21, want.as_str()), "{reader} on {line}");
+            }
+        }
+        readers_say("{\"time\": 1, \"state\": {\"p\": \"\\ud83d\\ude00\", \"q\": \"\\u00e9\"}}\n", Ok(1));
     }
 
     /// Errors found where two pieces join name the file line of the later step,
