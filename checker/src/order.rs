@@ -41,17 +41,21 @@ pub fn explicit_realtime_limit(ops: usize) -> usize {
     ops.saturating_mul(32).saturating_add(1 << 15)
 }
 
-/// The number of pairs in the transitive reduction of the realtime order
-/// (what [`add_realtime_edges`] adds as explicit edges), counted in O(n).
-pub fn realtime_pair_count(h: &History) -> usize {
+/// Walks Elle's realtime frontier: calls `at_invoke(c, frontier)` at each
+/// client invocation, with `c` its completion (itself when it never completed:
+/// Jepsen closes it as info at the end of the history) and `frontier` the ok
+/// completions that precede it in the transitive reduction. An ok completion
+/// removes the ops that joined before its invocation and joins the frontier.
+/// Ops join in history order and each removal pops a prefix, so the frontier is
+/// a queue: O(1) amortized per op, plus what `at_invoke` does.
+fn walk_frontier(h: &History, mut at_invoke: impl FnMut(usize, &VecDeque<u32>)) {
     let mut frontier: VecDeque<u32> = VecDeque::new();
-    let mut pairs = 0usize;
     for (i, op) in h.ops.iter().enumerate() {
         if op.process.client().is_none() {
             continue;
         }
         match op.kind {
-            OpType::Invoke => pairs += frontier.len(),
+            OpType::Invoke => at_invoke(h.partner_of(i).unwrap_or(i), &frontier),
             OpType::Ok => {
                 if let Some(inv) = h.partner_of(i) {
                     while frontier.front().is_some_and(|&f| (f as usize) < inv) {
@@ -63,6 +67,13 @@ pub fn realtime_pair_count(h: &History) -> usize {
             OpType::Info | OpType::Fail => {}
         }
     }
+}
+
+/// The number of pairs in the transitive reduction of the realtime order
+/// (what [`add_realtime_edges`] adds as explicit edges), counted in O(n).
+pub fn realtime_pair_count(h: &History) -> usize {
+    let mut pairs = 0usize;
+    walk_frontier(h, |_, frontier| pairs += frontier.len());
     pairs
 }
 
@@ -109,31 +120,11 @@ pub fn add_realtime_edges_as(h: &History, g: &mut GraphBuilder, form: RealtimeFo
         add_realtime_barriers(h, g);
         return;
     }
-    let mut frontier: VecDeque<u32> = VecDeque::new();
-    for (i, op) in h.ops.iter().enumerate() {
-        if op.process.client().is_none() {
-            continue;
+    walk_frontier(h, |c, frontier| {
+        for &f in frontier {
+            g.add(f, c as u32, Rels::REALTIME);
         }
-        match op.kind {
-            OpType::Invoke => {
-                // An invocation that never completed is closed as info at the
-                // end of the history: it is its own vertex.
-                let c = h.partner_of(i).unwrap_or(i);
-                for &f in &frontier {
-                    g.add(f, c as u32, Rels::REALTIME);
-                }
-            }
-            OpType::Ok => {
-                if let Some(inv) = h.partner_of(i) {
-                    while frontier.front().is_some_and(|&f| (f as usize) < inv) {
-                        frontier.pop_front();
-                    }
-                    frontier.push_back(i as u32);
-                }
-            }
-            OpType::Info | OpType::Fail => {}
-        }
-    }
+    });
 }
 
 fn add_realtime_barriers(h: &History, g: &mut GraphBuilder) {

@@ -122,6 +122,20 @@ struct Slot {
     sticky: Vec<(i64, SimVal)>,
 }
 
+impl Slot {
+    /// The values this transaction writes (appends) to `k`, in micro-op order.
+    fn written_to(&self, k: i64) -> Vec<i64> {
+        self.mops
+            .iter()
+            .filter(|m| m.key == k && m.kind != MopKind::Read)
+            .filter_map(|m| match m.val {
+                SimVal::Int(v) => Some(v),
+                _ => None,
+            })
+            .collect()
+    }
+}
+
 enum Mode {
     /// Committed versions up to this one.
     At(u64),
@@ -718,15 +732,7 @@ impl<'c> Engine<'c> {
             if let Some(k) = slot.mops.iter().find(|m| m.kind != MopKind::Read).map(|m| m.key) {
                 if self.quiet(k, s) {
                     let slot = &self.slots[s];
-                    let vals: Vec<i64> = slot
-                        .mops
-                        .iter()
-                        .filter(|m| m.key == k && m.kind != MopKind::Read)
-                        .filter_map(|m| match m.val {
-                            SimVal::Int(v) => Some(v),
-                            _ => None,
-                        })
-                        .collect();
+                    let vals = slot.written_to(k);
                     let g = Ghost { kind: GhostKind::Aborted, vals, writer: txn, writer_invoke: slot.invoke_index };
                     abort = true;
                     self.retire(k);
@@ -819,15 +825,7 @@ impl<'c> Engine<'c> {
                     self.retire(k);
                 }
                 Fault::Intermediate(k) => {
-                    let vals: Vec<i64> = self.slots[s]
-                        .mops
-                        .iter()
-                        .filter(|m| m.key == k && m.kind != MopKind::Read)
-                        .filter_map(|m| match m.val {
-                            SimVal::Int(v) => Some(v),
-                            _ => None,
-                        })
-                        .collect();
+                    let vals = self.slots[s].written_to(k);
                     // Retire the key, so the second write stays its last.
                     if vals.len() >= 2 && !self.slots[s].crash && self.quiet(k, s) {
                         let g = Ghost {
