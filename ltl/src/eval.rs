@@ -96,7 +96,7 @@ pub struct Eval<'a> {
 /// and proofs): one unit per subformula value not read from a column, and one
 /// per step a window visits on demand. Counted, never timed, so the same input
 /// and budget give the same output on every machine.
-pub const DEFAULT_BUDGET: u64 = 50_000_000;
+pub const DEFAULT_BUDGET: u64 = 100_000_000;
 
 /// (first position, one past the last position, whether the window reaches past the end).
 pub type FWin = (usize, usize, bool);
