@@ -16,7 +16,9 @@
 //! next-position tables for windows, O(n) or O(n log n)). `bind` bodies of the
 //! form `eventually (χ && e == w.e' && time - w.time <= c)` become a window plus a
 //! hash join; any other body is evaluated on demand per binding (the fallback,
-//! O(n²) at worst, stopping at the first witness or counterexample).
+//! O(n²) at worst, stopping at the first witness or counterexample). On-demand
+//! work is counted against a budget ([`DEFAULT_BUDGET`]); once it is spent no
+//! verdict is drawn ([`crate::Outcome::work`]).
 
 use crate::compile::*;
 use crate::syntax::{CmpOp, Quant};
