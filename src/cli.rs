@@ -458,6 +458,12 @@ pub struct LtlArgs {
     /// Sub-proofs shown per range of steps ("false at all 4,000 steps 10..4009").
     #[arg(long, default_value_t = 3, value_name = "K", value_parser = count(0, 10_000))]
     pub samples: usize,
+
+    /// Work budget of per-binding evaluation (a `bind` body not compiled to a
+    /// window and a join) and of proofs, in subformula values and steps visited.
+    /// Counted, never timed: when it runs out the verdict is pending (exit 3).
+    #[arg(long, value_name = "N", default_value_t = ltl::DEFAULT_BUDGET)]
+    pub budget: u64,
 }
 
 #[derive(Debug, Args)]

@@ -264,8 +264,10 @@ pub fn run(args: &LtlArgs) -> Exit {
     }
     let mut results = Vec::new();
     for (plan, n) in plans.iter().zip(named) {
-        let outcome = ltl::evaluate(plan, &tr, args.samples);
+        let outcome = ltl::evaluate_with(plan, &tr, args.samples, args.budget);
         let verdict = match (outcome.verdict, args.end) {
+            // An undecided verdict stays pending whatever --end says.
+            (Verdict::Pending, _) if outcome.work.exhausted => Verdict::Pending,
             (Verdict::Pending, EndArg::Strict) => Verdict::Fails,
             (Verdict::Pending, EndArg::Lenient) => Verdict::Holds,
             (v, _) => v,
@@ -279,6 +281,13 @@ pub fn run(args: &LtlArgs) -> Exit {
         if warned.insert(&w.path) {
             output::eline(format_args!("warning: {trace_path}: {w}"));
         }
+    }
+    for r in results.iter().filter(|r| r.outcome.work.exhausted) {
+        output::eline(format_args!(
+            "warning: {}: the work budget of {} units was spent before the verdict was known, so it is pending (--budget N raises it)",
+            r.name,
+            output::count(r.outcome.work.spent)
+        ));
     }
     // Exit: the worst verdict, fails > pending > holds.
     let status = if results.iter().any(|r| r.verdict == Verdict::Fails) {
@@ -329,7 +338,9 @@ struct ManyDoc<'a> {
 
 /// One formula's result: `name`, `formula`, `verdict` (after `--end`),
 /// `raw_verdict`, `definite`, `first_failure` ({step, time} or null), `pending`
-/// ({count, obligations} or null), `warnings` (paths no record has), `proof`.
+/// ({count, obligations} or null), `warnings` (paths no record has), `proof`,
+/// `work` ({spent, budget, exhausted}: the work units of per-binding evaluation
+/// and proofs, and whether `--budget` ran out, which leaves the verdict pending).
 #[derive(Serialize)]
 struct ResultDoc<'a> {
     name: &'a str,
@@ -341,6 +352,14 @@ struct ResultDoc<'a> {
     pending: Option<PendingDoc<'a>>,
     warnings: Vec<WarningDoc<'a>>,
     proof: ProofDoc<'a>,
+    work: WorkDoc,
+}
+
+#[derive(Serialize)]
+struct WorkDoc {
+    spent: u64,
+    budget: u64,
+    exhausted: bool,
 }
 
 #[derive(Serialize)]
@@ -396,6 +415,7 @@ fn result_doc<'a>(r: &'a Result1, times: &[i64]) -> ResultDoc<'a> {
             })
             .collect(),
         proof: o.proof.doc(times),
+        work: WorkDoc { spent: o.work.spent, budget: o.work.budget, exhausted: o.work.exhausted },
     }
 }
 
@@ -415,6 +435,11 @@ fn human(r: &Result1, times: &[i64], end_time: Option<i64>) -> String {
             }
         }
         Verdict::Fails => {}
+        Verdict::Pending if o.work.exhausted => {
+            s.push_str(&budget_message(&o.work));
+            s.push('\n');
+            return s;
+        }
         Verdict::Pending => {
             s.push_str(&format!(
                 "  {} obligation{} still open when the trace ended (step {}, t={}{}){}\n",
@@ -440,6 +465,14 @@ fn human(r: &Result1, times: &[i64], end_time: Option<i64>) -> String {
     s
 }
 
+/// Why a verdict was withheld: the budget, spent in full.
+fn budget_message(w: &ltl::Work) -> String {
+    format!(
+        "  undecided: the work budget of {} units (per-binding evaluation and proofs) was spent before the verdict was known; --budget N raises it",
+        output::count(w.spent)
+    )
+}
+
 fn write_table(out: &mut impl Write, results: &[Result1]) -> io::Result<()> {
     let mut t = Table::new();
     t.load_preset(UTF8_FULL_CONDENSED).apply_modifier(UTF8_ROUND_CORNERS);
@@ -448,7 +481,13 @@ fn write_table(out: &mut impl Write, results: &[Result1]) -> io::Result<()> {
     for r in results {
         let o = &r.outcome;
         let ff = o.first_failure.map_or(String::new(), |(s, tm)| format!("step {s} (t={tm})"));
-        let open = if o.verdict == Verdict::Pending { output::count(o.pending_count as u64) } else { String::new() };
+        let open = if o.work.exhausted {
+            format!("budget of {} spent", output::count(o.work.spent))
+        } else if o.verdict == Verdict::Pending {
+            output::count(o.pending_count as u64)
+        } else {
+            String::new()
+        };
         let v = if r.verdict == o.verdict {
             r.verdict.name().to_string()
         } else {

@@ -531,3 +531,65 @@ fn a_lone_surrogate_names_the_line_and_column_of_its_string() {
     expect_code(&run(&["always state.p == \"\u{1f600}\"", &p]), 0);
     expect_code(&run(&["--state-mode", "merge-patch", "always state.p == \"\u{1f600}\"", &p]), 0);
 }
+
+/// A trace of `n` steps with distinct ids, written under the target directory.
+fn unique_ids_trace(n: usize) -> String {
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"));
+    let path = dir.join(format!("unique-ids-{n}.jsonl"));
+    let mut s = String::new();
+    for i in 0..n {
+        s.push_str(&format!("{{\"time\": {i}, \"event\": {{\"id\": {i}}}, \"state\": {{}}}}\n"));
+    }
+    std::fs::write(&path, s).unwrap();
+    path.to_str().unwrap().to_string()
+}
+
+/// A `bind` body that is not a window and a join is evaluated per binding
+/// (quadratic): `--budget` bounds that work, counted in units, not time. When it
+/// runs out the verdict is pending (exit 3) whatever `--end` says, with a
+/// message and `work` in `--json`; with enough budget the true verdict comes back.
+#[test]
+fn generic_bind_is_bounded_by_the_work_budget() {
+    let f = "always (bind w. always (event.id != w.event.id || step == w.step))";
+    let t = unique_ids_trace(3000);
+    let o = run(&["--budget", "1000", f, &t]);
+    expect_code(&o, 3);
+    assert!(out(&o).contains("undecided: the work budget of 1,000 units"), "{}", out(&o));
+    assert!(err(&o).contains("--budget N raises it"), "{}", err(&o));
+    // Not a guess either way, even with --end strict or lenient.
+    expect_code(&run(&["--budget", "1000", "--end", "strict", f, &t]), 3);
+    expect_code(&run(&["--budget", "1000", "--end", "lenient", f, &t]), 3);
+    let (doc, o) = json(&["--budget", "1000", f, &t]);
+    expect_code(&o, 3);
+    assert_eq!(doc["verdict"], "pending");
+    assert_eq!(doc["definite"], false);
+    assert_eq!(doc["work"], serde_json::json!({"spent": 1000, "budget": 1000, "exhausted": true}));
+    // Ample budget: the true verdict, and the work spent is reported and within it.
+    let (doc, o) = json(&["--budget", "100000000", f, &t]);
+    expect_code(&o, 0);
+    assert_eq!(doc["verdict"], "holds");
+    assert_eq!(doc["work"]["exhausted"], false);
+    let spent = doc["work"]["spent"].as_u64().unwrap();
+    assert!(spent > 3000 * 3000 / 2 && spent <= 100_000_000, "{spent}");
+    // A duplicate id fails, found within the same budget.
+    let dup = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("dup-ids.jsonl");
+    let mut s = std::fs::read_to_string(&t).unwrap();
+    s.push_str("{\"time\": 3000, \"event\": {\"id\": 7}, \"state\": {}}\n");
+    std::fs::write(&dup, s).unwrap();
+    expect_code(&run(&["--budget", "100000000", f, dup.to_str().unwrap()]), 1);
+}
+
+/// The work counted by per-binding evaluation grows with the pairs of steps it
+/// visits: about four times as much for twice the steps, and the same on every run.
+#[test]
+fn bind_work_grows_with_the_pairs_visited() {
+    let f = "always (bind w. always (event.id != w.event.id || step == w.step))";
+    let spent = |n: usize| {
+        let (doc, o) = json(&[f, &unique_ids_trace(n)]);
+        expect_code(&o, 0);
+        doc["work"]["spent"].as_u64().unwrap()
+    };
+    let (a, b) = (spent(500), spent(1000));
+    assert!(b > 3 * a && b < 5 * a, "{a} {b}");
+    assert_eq!(spent(500), a);
+}

@@ -16,7 +16,9 @@
 //! next-position tables for windows, O(n) or O(n log n)). `bind` bodies of the
 //! form `eventually (χ && e == w.e' && time - w.time <= c)` become a window plus a
 //! hash join; any other body is evaluated on demand per binding (the fallback,
-//! O(n²) at worst, stopping at the first witness or counterexample).
+//! O(n²) at worst, stopping at the first witness or counterexample). On-demand
+//! work is counted against a budget ([`DEFAULT_BUDGET`]); once it is spent no
+//! verdict is drawn ([`crate::Outcome::work`]).
 
 use crate::compile::*;
 use crate::syntax::{CmpOp, Quant};
@@ -84,13 +86,32 @@ pub struct Eval<'a> {
     /// [`Eval::bnd`] of the nodes with no free variable, once computed (a plan
     /// is a DAG: a shared subformula is reached along many paths).
     bnd_memo: Vec<std::cell::Cell<u8>>,
+    /// Work units spent by on-demand evaluation (see [`DEFAULT_BUDGET`]).
+    work: std::cell::Cell<u64>,
+    /// The most work units on-demand evaluation may spend.
+    pub budget: u64,
+    /// Whether some evaluation was cut short because the budget was spent.
+    exhausted: std::cell::Cell<bool>,
 }
+
+/// The default work budget of on-demand evaluation (per-binding `bind` bodies
+/// and proofs): one unit per subformula value not read from a column, and one
+/// per step a window visits on demand. Counted, never timed, so the same input
+/// and budget give the same output on every machine.
+pub const DEFAULT_BUDGET: u64 = 100_000_000;
 
 /// (first position, one past the last position, whether the window reaches past the end).
 pub type FWin = (usize, usize, bool);
 
 impl<'a> Eval<'a> {
     pub fn new(plan: &'a Plan, tr: &'a Trace) -> Eval<'a> {
+        Eval::with_budget(plan, tr, DEFAULT_BUDGET)
+    }
+
+    /// [`Eval::new`] with a work budget for on-demand evaluation: once it is
+    /// spent, every value not yet known reads as undecided (weak view only) and
+    /// [`Eval::exhausted`] is true, so no verdict may be drawn.
+    pub fn with_budget(plan: &'a Plan, tr: &'a Trace, budget: u64) -> Eval<'a> {
         let horizon = plan.end_time.map_or(tr.last_time(), |e| e.max(tr.last_time()));
         let mut e = Eval {
             plan,
@@ -100,6 +121,9 @@ impl<'a> Eval<'a> {
             horizon,
             fallback_used: false,
             bnd_memo: vec![std::cell::Cell::new(UNKNOWN); plan.nodes.len()],
+            work: std::cell::Cell::new(0),
+            budget,
+            exhausted: std::cell::Cell::new(false),
         };
         // A `bind` whose only parent is `x -> bind` or `x && bind` matters only where x
         // is not false in every view: elsewhere its cells are left UNKNOWN.
@@ -124,6 +148,34 @@ impl<'a> Eval<'a> {
             }
         }
         e
+    }
+
+    /// Work units spent so far (at most the budget).
+    pub fn spent(&self) -> u64 {
+        self.work.get()
+    }
+
+    /// Whether the budget ran out (some value was not computed).
+    pub fn exhausted(&self) -> bool {
+        self.exhausted.get()
+    }
+
+    /// Spends one unit; false (and marks the budget exhausted) when none is left.
+    #[inline]
+    fn tick(&self) -> bool {
+        let w = self.work.get();
+        if w >= self.budget {
+            self.exhausted.set(true);
+            return false;
+        }
+        self.work.set(w + 1);
+        true
+    }
+
+    /// [`Eval::value`] at a step a window visits: one unit, `None` when the budget is spent.
+    #[inline]
+    fn visit(&self, k: N, j: usize, env: &[usize]) -> Option<u8> {
+        self.tick().then(|| self.value(k, j, env))
     }
 
     pub fn env0(&self) -> Vec<usize> {
@@ -782,6 +834,10 @@ impl<'a> Eval<'a> {
                 return c[i];
             }
         }
+        if !self.tick() {
+            // Undecided: the verdict is withheld (see `Outcome::work`).
+            return W;
+        }
         ordered(self.value_unordered(k, i, env))
     }
 
@@ -859,7 +915,8 @@ impl<'a> Eval<'a> {
                 let (lo, hi, open) = self.fwin(w, i);
                 let mut acc = 0;
                 for j in lo..hi {
-                    acc |= self.value(*x, j, env);
+                    let Some(v) = self.visit(*x, j, env) else { return W };
+                    acc |= v;
                     if acc == ALL {
                         return ALL;
                     }
@@ -870,7 +927,8 @@ impl<'a> Eval<'a> {
                 let (lo, hi, open) = self.fwin(w, i);
                 let mut acc = ALL;
                 for j in lo..hi {
-                    acc &= self.value(*x, j, env);
+                    let Some(v) = self.visit(*x, j, env) else { return W };
+                    acc &= v;
                     if acc == 0 {
                         return 0;
                     }
@@ -881,6 +939,9 @@ impl<'a> Eval<'a> {
                 let (lo, hi, open) = self.fwin(w, i);
                 let (mut ok, mut acc) = (ALL, 0u8);
                 for j in i..hi {
+                    if !self.tick() {
+                        return W;
+                    }
                     if j >= lo {
                         acc |= self.value(*y, j, env) & ok;
                     }
@@ -896,7 +957,7 @@ impl<'a> Eval<'a> {
                 let Some((lo, hi)) = self.pwin(w, i) else { return if once { 0 } else { ALL } };
                 let mut acc = if once { 0 } else { ALL };
                 for j in (lo..=hi).rev() {
-                    let v = self.value(*x, j, env);
+                    let Some(v) = self.visit(*x, j, env) else { return W };
                     acc = if once { acc | v } else { acc & v };
                     if (once && acc == ALL) || (!once && acc == 0) {
                         break;
@@ -908,6 +969,9 @@ impl<'a> Eval<'a> {
                 let Some((lo, hi)) = self.pwin(w, i) else { return 0 };
                 let (mut ok, mut acc) = (ALL, 0u8);
                 for j in (lo..=i).rev() {
+                    if !self.tick() {
+                        return W;
+                    }
                     if j <= hi {
                         acc |= self.value(*y, j, env) & ok;
                     }

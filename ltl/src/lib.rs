@@ -62,7 +62,22 @@ pub struct Outcome {
     pub proof: Proof,
     /// Whether some `bind` was evaluated per binding rather than compiled.
     pub fallback_used: bool,
+    /// The work budget of on-demand evaluation and what was spent of it. When
+    /// it ran out the verdict is `Pending` with no obligations, `definite` is
+    /// false, and the proof is a single leaf at step 0: nothing was decided.
+    pub work: Work,
 }
+
+/// Work units of on-demand evaluation ([`eval::DEFAULT_BUDGET`] says what counts).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Work {
+    pub spent: u64,
+    pub budget: u64,
+    /// The budget ran out before the verdict (or its proof) was decided.
+    pub exhausted: bool,
+}
+
+pub use eval::DEFAULT_BUDGET;
 
 /// How many pending obligations are listed.
 pub const PENDING_LISTED: usize = 10;
@@ -88,9 +103,18 @@ fn top_alwayses(plan: &Plan, k: usize, out: &mut Vec<usize>, seen: &mut std::col
 /// Evaluates a compiled formula over a loaded trace: the verdict, the first
 /// failure, open obligations and the proof (with `samples` sub-proofs per range).
 pub fn evaluate(plan: &Plan, tr: &trace::Trace, samples: usize) -> Outcome {
-    let ev = Eval::new(plan, tr);
+    evaluate_with(plan, tr, samples, DEFAULT_BUDGET)
+}
+
+/// [`evaluate`] with a work budget for on-demand evaluation (per-binding `bind`
+/// bodies, proofs). If it runs out, the outcome is inconclusive: see [`Outcome::work`].
+pub fn evaluate_with(plan: &Plan, tr: &trace::Trace, samples: usize, budget: u64) -> Outcome {
+    let ev = Eval::with_budget(plan, tr, budget);
     let env = ev.env0();
     let v = ev.value(plan.root, 0, &env);
+    if ev.exhausted() {
+        return spent_outcome(plan, tr, &ev);
+    }
     let verdict = if v & NV != 0 {
         Verdict::Holds
     } else if v & W == 0 {
@@ -145,7 +169,36 @@ pub fn evaluate(plan: &Plan, tr: &trace::Trace, samples: usize) -> Outcome {
         }
     }
     let definite = verdict == Verdict::Fails || v & eval::S != 0;
-    Outcome { verdict, definite, first_failure, pending_count, pending, proof, fallback_used: ev.fallback_used }
+    let work = Work { spent: ev.spent(), budget, exhausted: ev.exhausted() };
+    if work.exhausted {
+        return spent_outcome(plan, tr, &ev);
+    }
+    Outcome { verdict, definite, first_failure, pending_count, pending, proof, fallback_used: ev.fallback_used, work }
+}
+
+/// The outcome when the budget ran out: values read after that are guesses,
+/// so nothing is decided (pending, no obligations, a leaf proof at step 0).
+fn spent_outcome(plan: &Plan, tr: &trace::Trace, ev: &Eval) -> Outcome {
+    let proof = Proof {
+        sat: false,
+        view: NV,
+        node: plan.root,
+        op: "budget",
+        text: plan.nodes[plan.root].text.clone(),
+        step: 0,
+        time: tr.times.first().copied().unwrap_or(0),
+        detail: proof::Detail::Leaf,
+    };
+    Outcome {
+        verdict: Verdict::Pending,
+        definite: false,
+        first_failure: None,
+        pending_count: 0,
+        pending: Vec::new(),
+        proof,
+        fallback_used: ev.fallback_used,
+        work: Work { spent: ev.spent(), budget: ev.budget, exhausted: true },
+    }
 }
 
 /// A path the formula reads that no record of the trace has, so it reads null at
