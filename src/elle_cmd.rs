@@ -193,6 +193,11 @@ pub fn check_history<R>(
             "--wfr-keys, --sequential-keys, --linearizable-keys and --txn-order order the versions of registers: they need --model rw-register (list-append reads carry their version order)".into(),
         );
     }
+    if model == ModelArg::RwRegister && spec.info_reads {
+        return Err(
+            "--info-reads takes list-append :info reads as observations; rw-register never does (Elle neither), so it would change nothing here".into(),
+        );
+    }
     if model == ModelArg::ListAppend && register_history::is_plain_register(&h) {
         return Err(format!(
             "{name} is a plain register history (:read, :write and :cas ops, no transactions): check it with --model rw-register, or without --model"

@@ -46,15 +46,25 @@ fn cut_elements(n: usize, what: &str) -> String {
 }
 
 /// The items of a list to show: all of a short one, else the first and last
-/// [`LIST_ENDS`] with the marker of what was cut between them.
-fn shown_items<T>(items: &[T], what: &str, show: impl Fn(&T) -> String) -> Vec<String> {
+/// [`LIST_ENDS`], with `marker` of what was cut ([`cut_elements`]) between them.
+fn ends<T, U>(items: &[T], what: &str, show: impl Fn(&T) -> U, marker: impl FnOnce(String) -> U) -> Vec<U> {
     if items.len() <= 2 * LIST_ENDS {
         return items.iter().map(show).collect();
     }
-    let mut out: Vec<String> = items[..LIST_ENDS].iter().map(&show).collect();
-    out.push(cut_elements(items.len() - 2 * LIST_ENDS, what));
+    let mut out: Vec<U> = items[..LIST_ENDS].iter().map(&show).collect();
+    out.push(marker(cut_elements(items.len() - 2 * LIST_ENDS, what)));
     out.extend(items[items.len() - LIST_ENDS..].iter().map(&show));
     out
+}
+
+/// [`ends`] for text.
+fn shown_items<T>(items: &[T], what: &str, show: impl Fn(&T) -> String) -> Vec<String> {
+    ends(items, what, show, |m| m)
+}
+
+/// [`ends`] for EDN values: the marker is a symbol.
+fn value_ends<T>(items: &[T], what: &str, show: impl Fn(&T) -> Value) -> Vec<Value> {
+    ends(items, what, show, |m| Value::Symbol(m.into()))
 }
 
 fn list_edn(h: &History, ids: &[Id]) -> String {
@@ -64,15 +74,7 @@ fn list_edn(h: &History, ids: &[Id]) -> String {
 /// `v` with every collection longer than 2 × [`LIST_ENDS`] cut to its ends
 /// and a symbol saying how much was cut, at every depth.
 fn trimmed(v: &Value) -> Value {
-    fn seq(items: &[Value]) -> Vec<Value> {
-        if items.len() <= 2 * LIST_ENDS {
-            return items.iter().map(trimmed).collect();
-        }
-        let mut out: Vec<Value> = items[..LIST_ENDS].iter().map(trimmed).collect();
-        out.push(Value::Symbol(cut_elements(items.len() - 2 * LIST_ENDS, "element").into()));
-        out.extend(items[items.len() - LIST_ENDS..].iter().map(trimmed));
-        out
-    }
+    let seq = |items: &[Value]| value_ends(items, "element", trimmed);
     match v {
         Value::Vector(items) => Value::Vector(seq(items)),
         Value::List(items) => Value::List(seq(items)),
@@ -101,16 +103,7 @@ fn mop_value_short(h: &History, m: &Mop) -> Value {
     match m.val {
         MopVal::List { .. } => {
             let ids = h.list(m.val).unwrap_or_default();
-            let mut items: Vec<Value> = Vec::new();
-            let mut push = |ids: &[Id]| items.extend(ids.iter().map(|&id| h.atoms.to_value(id)));
-            if ids.len() <= 2 * LIST_ENDS {
-                push(ids);
-            } else {
-                push(&ids[..LIST_ENDS]);
-                items.push(Value::Symbol(cut_elements(ids.len() - 2 * LIST_ENDS, "element").into()));
-                items.extend(ids[ids.len() - LIST_ENDS..].iter().map(|&id| h.atoms.to_value(id)));
-            }
-            v.push(Value::Vector(items));
+            v.push(Value::Vector(value_ends(ids, "element", |&id| h.atoms.to_value(id))));
         }
         val => v.extend(h.mop_val_value(val)),
     }
@@ -139,15 +132,7 @@ fn op_value_short(h: &History, op: &Op) -> Value {
     match &op.value {
         OpValue::Absent => {}
         OpValue::Txn { .. } => {
-            let mops = h.mops(op);
-            let mut items: Vec<Value> = Vec::new();
-            if mops.len() <= 2 * LIST_ENDS {
-                items.extend(mops.iter().map(|x| mop_value_short(h, x)));
-            } else {
-                items.extend(mops[..LIST_ENDS].iter().map(|x| mop_value_short(h, x)));
-                items.push(Value::Symbol(cut_elements(mops.len() - 2 * LIST_ENDS, "micro-op").into()));
-                items.extend(mops[mops.len() - LIST_ENDS..].iter().map(|x| mop_value_short(h, x)));
-            }
+            let items = value_ends(h.mops(op), "micro-op", |x| mop_value_short(h, x));
             m.push((Value::keyword("value"), Value::Vector(items)));
         }
         OpValue::Other(v) => m.push((Value::keyword("value"), trimmed(v))),

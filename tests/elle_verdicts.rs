@@ -279,6 +279,10 @@ fn info_reads_flag_restores_elles_reading() {
     let f = "fixtures/elle/info-reads-g2.edn";
     elle(f, &["-c", "serializable"]).unknown(&["empty-transaction-graph"], &[]);
     elle(f, &["-c", "serializable", "--info-reads"]).invalid(&["G2-item"], &["repeatable-read"]);
+    // rw-register never reads :info reads: the flag would change nothing, so it is refused, not ignored.
+    let out = histcheck().args(["elle", "fixtures/elle-rw/info-writer-read.edn", "--info-reads"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--info-reads"), "{}", String::from_utf8_lossy(&out.stderr));
 }
 
 /// issue 13 item 16: a plain register history's errors quote the op's `:f`
