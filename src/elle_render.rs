@@ -9,7 +9,7 @@ use crate::output::count;
 use checker::anomaly::{Anomaly, Cycle, Expected, Observed, Step, Version};
 use checker::{Rels, Txn};
 use history::builder::shown_value;
-use history::{History, Id, Mop, MopVal, Op, OpValue, Process, Value};
+use history::{History, Id, Mop, MopVal, Op, Value};
 use serde_json::Value as Json;
 use std::fmt::Write as _;
 
@@ -113,34 +113,7 @@ fn mop_value_short(h: &History, m: &Mop) -> Value {
 /// An op as [`History::op_to_value`] writes it, with its micro-ops and every
 /// long list cut to their ends (without building the whole op).
 fn op_value_short(h: &History, op: &Op) -> Value {
-    let mut m: Vec<(Value, Value)> = Vec::with_capacity(7);
-    if h.index_given {
-        m.push((Value::keyword("index"), Value::Int(op.index as i64)));
-    }
-    if let Some(t) = op.time {
-        m.push((Value::keyword("time"), Value::Int(t)));
-    }
-    m.push((Value::keyword("type"), Value::keyword(op.kind.name())));
-    match op.process {
-        Process::Client(p) if !h.process_defaulted => m.push((Value::keyword("process"), Value::Int(p))),
-        Process::Named(id) => m.push((Value::keyword("process"), h.atoms.to_value(id))),
-        _ => {}
-    }
-    if let Some(f) = op.f {
-        m.push((Value::keyword("f"), h.atoms.to_value(f)));
-    }
-    match &op.value {
-        OpValue::Absent => {}
-        OpValue::Txn { .. } => {
-            let items = value_ends(h.mops(op), "micro-op", |x| mop_value_short(h, x));
-            m.push((Value::keyword("value"), Value::Vector(items)));
-        }
-        OpValue::Other(v) => m.push((Value::keyword("value"), trimmed(v))),
-    }
-    if let Some(extra) = &op.extra {
-        m.extend(extra.iter().map(|(k, v)| (trimmed(k), trimmed(v))));
-    }
-    Value::Map(m)
+    h.op_to_value_with(op, |mops| Value::Vector(value_ends(mops, "micro-op", |x| mop_value_short(h, x))), trimmed)
 }
 
 fn txn_mop(h: &History, t: Txn, mop: u32) -> Option<&Mop> {

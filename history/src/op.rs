@@ -249,6 +249,18 @@ impl History {
     /// did not have (an assigned index, a defaulted process) are left out, so a
     /// history written back reads the same.
     pub fn op_to_value(&self, op: &Op) -> Value {
+        self.op_to_value_with(
+            op,
+            |mops| Value::Vector(mops.iter().map(|m| self.mop_to_value(m)).collect()),
+            Value::clone,
+        )
+    }
+
+    /// [`History::op_to_value`] with the transaction written by `txn` (from its
+    /// micro-ops) and every other value the op holds (a non-transaction
+    /// `:value`, extra keys and their values) passed through `other`: a
+    /// renderer that shortens long values builds the op's shape from here.
+    pub fn op_to_value_with(&self, op: &Op, txn: impl Fn(&[Mop]) -> Value, other: impl Fn(&Value) -> Value) -> Value {
         let mut m: Vec<(Value, Value)> = Vec::with_capacity(7);
         if self.index_given {
             m.push((Value::keyword("index"), Value::Int(op.index as i64)));
@@ -267,14 +279,11 @@ impl History {
         }
         match &op.value {
             OpValue::Absent => {}
-            OpValue::Txn { .. } => m.push((
-                Value::keyword("value"),
-                Value::Vector(self.mops(op).iter().map(|mop| self.mop_to_value(mop)).collect()),
-            )),
-            OpValue::Other(v) => m.push((Value::keyword("value"), (**v).clone())),
+            OpValue::Txn { .. } => m.push((Value::keyword("value"), txn(self.mops(op)))),
+            OpValue::Other(v) => m.push((Value::keyword("value"), other(v))),
         }
         if let Some(extra) = &op.extra {
-            m.extend(extra.iter().cloned());
+            m.extend(extra.iter().map(|(k, v)| (other(k), other(v))));
         }
         Value::Map(m)
     }
