@@ -185,6 +185,13 @@ pub fn check_history<R>(
     spec: &Spec<'_>,
     then: impl FnOnce(Checked<'_, '_>) -> R,
 ) -> Result<R, String> {
+    // `-c ""` or `-c ,` names no model: a typo, not a request for none (that is `-c none`).
+    if spec.consistency_models.trim() != "none" && names(spec.consistency_models).is_empty() {
+        return Err(format!(
+            "-c {:?} names no consistency model: give one or more (histcheck elle --list-models), or `none` to check only the anomalies given with -a",
+            spec.consistency_models
+        ));
+    }
     let detected = detect_model(locate, &h)?;
     let model = spec.model.unwrap_or(detected);
     let rw_flags = spec.wfr_keys || spec.sequential_keys || spec.linearizable_keys || spec.txn_order.is_some();

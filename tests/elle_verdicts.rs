@@ -305,3 +305,16 @@ fn register_history_errors_escape_control_characters() {
     }
     let _ = std::fs::remove_dir_all(&d);
 }
+
+/// `-c ""` or `-c ,` is a typo, not `none`: it must not pass as "valid".
+#[test]
+fn an_empty_model_list_is_refused() {
+    for c in ["", ",", " , "] {
+        let out = histcheck().args(["elle", "fixtures/elle/stale-read.edn", "-c", c]).output().unwrap();
+        assert_eq!(out.status.code(), Some(2), "-c {c:?}");
+        assert!(String::from_utf8_lossy(&out.stderr).contains("names no consistency model"), "-c {c:?}");
+    }
+    // `-c none` is still a request for no model.
+    let out = histcheck().args(["elle", "fixtures/elle/stale-read.edn", "-c", "none", "-a", "G1"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+}
