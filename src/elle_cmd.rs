@@ -18,11 +18,11 @@ use comfy_table::modifiers::UTF8_ROUND_CORNERS;
 use comfy_table::presets::UTF8_FULL_CONDENSED;
 use comfy_table::{CellAlignment, ContentArrangement, Table};
 use history::{snippet_of, History, OpType, OpValue, SrcPos};
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use indicatif::ProgressBar;
 use serde::Serialize;
 use std::fmt::Write as _;
 use std::fs;
-use std::io::{self, IsTerminal, Write};
+use std::io::{self, Write};
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::Instant;
@@ -277,23 +277,6 @@ pub fn check_history<R>(
     Ok(then(Checked { h: &h, report: &report, doc, opts: &opts, model_name }))
 }
 
-/// The worst of two exit statuses, for several files: bad input (a file was
-/// not checked at all) over a violation (a definite finding) over inconclusive
-/// over pass, as `runs check` and `ltl` with several formulas rank them.
-pub fn worst(a: Exit, b: Exit) -> Exit {
-    let rank = |e: Exit| match e {
-        Exit::Pass => 0,
-        Exit::Inconclusive => 1,
-        Exit::Violation => 2,
-        Exit::BadInput => 3,
-    };
-    if rank(b) > rank(a) {
-        b
-    } else {
-        a
-    }
-}
-
 /// One file's entry of the `{"files": [...]}` document of `elle --json` with
 /// several files: its document, or why it could not be checked.
 #[derive(Serialize)]
@@ -372,7 +355,7 @@ pub fn run(args: &ElleArgs) -> Exit {
             }
         });
         let sink = if several && args.json { Sink::Collect(&mut docs) } else { Sink::Print };
-        status = worst(status, check_file(args, path, dir.as_deref(), sink));
+        status = status.worst(check_file(args, path, dir.as_deref(), sink));
     }
     if several && args.json {
         let mut out = io::BufWriter::with_capacity(1 << 16, io::stdout().lock());
@@ -784,14 +767,10 @@ const PROGRESS_MIN_PLOTS: u64 = 20;
 /// A bar on stderr while `n` plots are written, only when stderr is a
 /// terminal and there are enough of them to wait for.
 fn plot_progress(n: u64, dir: &Path) -> ProgressBar {
-    if n < PROGRESS_MIN_PLOTS || !io::stderr().is_terminal() {
+    if n < PROGRESS_MIN_PLOTS {
         return ProgressBar::hidden();
     }
-    let bar = ProgressBar::with_draw_target(Some(n), ProgressDrawTarget::stderr());
-    let style = ProgressStyle::with_template("{msg} [{bar:40.cyan/blue}] {pos}/{len} eta {eta}")
-        .unwrap_or_else(|_| ProgressStyle::default_bar())
-        .progress_chars("=> ");
-    bar.set_style(style);
+    let bar = output::bar(n, "{msg} [{bar:40.cyan/blue}] {pos}/{len} eta {eta}");
     bar.set_message(format!("plotting cycles into {}", dir.display()));
     bar
 }

@@ -2,7 +2,7 @@
 //! bar for big files on a terminal.
 
 use history::{History, SrcPos};
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use indicatif::ProgressBar;
 use parsers::{read_history, read_history_from_file, Format, InputError, Parallel, ReadOptions};
 use std::fs::File;
 use std::io::{self, IsTerminal, Read};
@@ -124,12 +124,7 @@ fn progress_bar(name: &str, len: u64) -> Option<ProgressBar> {
     if len <= PROGRESS_MIN_BYTES || !std::io::stderr().is_terminal() {
         return None;
     }
-    let bar = ProgressBar::with_draw_target(Some(len), ProgressDrawTarget::stderr());
-    let style =
-        ProgressStyle::with_template("{msg} [{bar:40.cyan/blue}] {bytes}/{total_bytes} {bytes_per_sec} eta {eta}")
-            .unwrap_or_else(|_| ProgressStyle::default_bar())
-            .progress_chars("=> ");
-    bar.set_style(style);
+    let bar = crate::output::bar(len, "{msg} [{bar:40.cyan/blue}] {bytes}/{total_bytes} {bytes_per_sec} eta {eta}");
     bar.set_message(format!("reading {name}"));
     Some(bar)
 }

@@ -2,7 +2,8 @@
 //! human-readable numbers.
 
 use history::Warning;
-use std::io::{self, Write};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use std::io::{self, IsTerminal, Write};
 use std::process::ExitCode;
 
 /// The exit status of a command (the project's convention for every command).
@@ -21,6 +22,24 @@ pub enum Exit {
 }
 
 impl Exit {
+    /// The worse of two statuses, for a command that checks several things:
+    /// bad input (something was not checked at all) over a violation (a
+    /// definite finding) over inconclusive over pass. (The derived `Ord` is
+    /// declaration order, not this.)
+    pub fn worst(self, other: Exit) -> Exit {
+        let rank = |e: Exit| match e {
+            Exit::Pass => 0,
+            Exit::Inconclusive => 1,
+            Exit::Violation => 2,
+            Exit::BadInput => 3,
+        };
+        if rank(other) > rank(self) {
+            other
+        } else {
+            self
+        }
+    }
+
     pub fn code(self) -> u8 {
         match self {
             Exit::Pass => 0,
@@ -35,6 +54,19 @@ impl From<Exit> for ExitCode {
     fn from(e: Exit) -> ExitCode {
         ExitCode::from(e.code())
     }
+}
+
+/// A progress bar of `len` steps on stderr with the indicatif `template`, and
+/// hidden when stderr is not a terminal (piped output gets no bar).
+pub fn bar(len: u64, template: &str) -> ProgressBar {
+    if !io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::with_draw_target(Some(len), ProgressDrawTarget::stderr());
+    bar.set_style(
+        ProgressStyle::with_template(template).unwrap_or_else(|_| ProgressStyle::default_bar()).progress_chars("=> "),
+    );
+    bar
 }
 
 /// Writes a line on stderr. A failing stderr is ignored: there is nowhere left to report it.
@@ -71,7 +103,7 @@ pub fn stdout_result(r: io::Result<()>, status: Exit) -> Exit {
         Err(e) if e.kind() == io::ErrorKind::BrokenPipe => status,
         Err(e) => {
             error(format_args!("cannot write to standard output: {e}"));
-            status.max(Exit::BadInput)
+            status.worst(Exit::BadInput)
         }
     }
 }

@@ -201,12 +201,7 @@ struct Verdict {
 
 impl Verdict {
     fn add(&mut self, name: String, valid: Json, status: Exit, doc: Box<RawValue>) {
-        let rank = |e: Exit| match e {
-            Exit::Violation => 2,
-            Exit::Inconclusive => 1,
-            _ => 0,
-        };
-        if rank(status) > rank(self.status) {
+        if self.status.worst(status) != self.status {
             self.status = status;
             self.valid = valid.clone();
         }
@@ -377,15 +372,7 @@ fn check_run(db: &str, tests: &Scan, rr: RunRows, a: &RunsCheckArgs, formulas: &
 }
 
 fn progress(n: usize) -> ProgressBar {
-    if !io::stderr().is_terminal() {
-        return ProgressBar::hidden();
-    }
-    let bar = ProgressBar::with_draw_target(Some(n as u64), ProgressDrawTarget::stderr());
-    let style = ProgressStyle::with_template("checking runs [{bar:40.cyan/blue}] {pos}/{len} {per_sec} eta {eta}")
-        .unwrap_or_else(|_| ProgressStyle::default_bar())
-        .progress_chars("=> ");
-    bar.set_style(style);
-    bar
+    output::bar(n as u64, "checking runs [{bar:40.cyan/blue}] {pos}/{len} {per_sec} eta {eta}")
 }
 
 /// A spinner on stderr while the store is read, only when stderr is a terminal.

@@ -1019,3 +1019,19 @@ fn elle_explains_cycle_search_timeout() {
     expect_code(&o, 2);
     assert!(stderr(&o).contains("plot"), "{}", stderr(&o));
 }
+
+/// A failed write to stdout is exit 2 (the result was not delivered), also when
+/// the verdict was inconclusive: the ranking of exit codes is bad input over
+/// violation over inconclusive over pass (it was the derived order, which put
+/// inconclusive last and kept exit 3).
+#[test]
+fn a_failed_write_is_exit_2_even_for_a_pending_verdict() {
+    let Ok(full) = fs::File::create("/dev/full") else { return };
+    let d = scratch("dev-full");
+    let t = d.join("t.jsonl");
+    fs::write(&t, "{\"time\":0,\"state\":{\"p\":true}}\n").unwrap();
+    let o =
+        histcheck().args(["ltl", "eventually state.p && eventually state.q"]).arg(&t).stdout(full).output().unwrap();
+    expect_code(&o, 2);
+    assert!(String::from_utf8_lossy(&o.stderr).contains("cannot write to standard output"));
+}
