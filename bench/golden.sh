@@ -51,6 +51,12 @@ for f in fixtures/*.edn fixtures/*.json fixtures/bad/*; do
     for to in edn json jsonl plume; do run "convert-$to-$b" convert "$f" --to $to; done
 done
 run convert-lossy-json convert fixtures/lossy.edn --to json
+run convert-to-file convert fixtures/list-append-small.edn --to json -o conv.json
+run convert-file-back convert conv.json --to edn
+run convert-over-input convert conv.json --to edn -o ./conv.json
+run convert-into-dir convert conv.json --to edn -o fixtures
+run convert-plume-refused convert fixtures/list-append-small.edn --to plume -o conv.txt
+run stats-stdin-missing stats missing.edn
 
 # gen: deterministic by seed.
 for lvl in serializable snapshot-isolation read-committed; do

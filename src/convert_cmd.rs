@@ -5,8 +5,9 @@
 //! failed conversion leaves OUT as it was.
 
 use crate::cli::ConvertArgs;
+use crate::error::{Error, Result};
 use crate::files::{same_file, write_atomically};
-use crate::input::{self, Loaded};
+use crate::input;
 use crate::output::{self, Exit};
 use history::History;
 use parsers::{write_history, Format};
@@ -14,57 +15,42 @@ use std::fs;
 use std::io::{self, BufWriter, Write};
 use std::path::Path;
 
-pub fn run(args: &ConvertArgs) -> Exit {
+pub fn run(args: &ConvertArgs) -> Result {
     let to: Format = args.to.into();
     let file = input::display_name(&args.file);
     let out = args.output.as_deref().filter(|o| o.as_os_str() != "-");
     if let Some(out) = out {
-        if let Err(msg) = check_output(&args.file, out) {
-            output::error(msg);
-            return Exit::BadInput;
-        }
+        check_output(&args.file, out).map_err(Error::msg)?;
     }
-    let history = match input::load(&args.file, args.format.map(Into::into)) {
-        Ok(Loaded { history, .. }) => history,
-        Err(e) => {
-            output::eline(&e);
-            return Exit::BadInput;
-        }
-    };
+    let history = input::load(&args.file, args.format.map(Into::into))?.history;
     output::print_warnings(&file, &history.warnings);
     if matches!(to, Format::Json | Format::Jsonl) {
         for c in parsers::json::lossy_constructs(&history) {
             output::eline(format_args!("warning: {file}: converting to {}: {c}", to.name()));
         }
     }
-    let cannot_convert = |e: io::Error| {
-        output::error(format_args!("cannot convert {file} to {}: {e}", to.name()));
-        Exit::BadInput
-    };
+    let cannot_convert = |e: io::Error| Error::msg(format_args!("cannot convert {file} to {}: {e}", to.name()));
     match out {
         None => {
             // Plume cannot hold every history: find out before writing a line of it.
             if to == Format::Plume {
-                if let Err(e) = write_history(&history, to, io::sink()) {
-                    return cannot_convert(e);
-                }
+                write_history(&history, to, io::sink()).map_err(cannot_convert)?;
             }
             let mut w = BufWriter::with_capacity(1 << 16, io::stdout().lock());
             let r = write_history(&history, to, &mut w).and_then(|()| w.flush());
             match r {
-                Err(e) if is_data_error(&e) => cannot_convert(e),
-                r => output::stdout_result(r, Exit::Pass),
+                Err(e) if is_data_error(&e) => Err(cannot_convert(e)),
+                r => Ok(output::stdout_result(r, Exit::Pass)),
             }
         }
         Some(out) => {
             let existed = out.exists();
             match write_file(&history, to, out) {
-                Ok(()) => Exit::Pass,
-                Err(e) if is_data_error(&e) => cannot_convert(e),
+                Ok(()) => Ok(Exit::Pass),
+                Err(e) if is_data_error(&e) => Err(cannot_convert(e)),
                 Err(e) => {
                     let kept = if existed { format!("; {} is unchanged", out.display()) } else { String::new() };
-                    output::error(format_args!("cannot write {}: {e}{kept}", out.display()));
-                    Exit::BadInput
+                    Err(Error::msg(format_args!("cannot write {}: {e}{kept}", out.display())))
                 }
             }
         }
@@ -78,7 +64,7 @@ fn is_data_error(e: &io::Error) -> bool {
 
 /// Refuses an OUT that is the input file (by any path: `./`, symlinks, hard links)
 /// or a directory.
-fn check_output(input: &Path, out: &Path) -> Result<(), String> {
+fn check_output(input: &Path, out: &Path) -> std::result::Result<(), String> {
     if same_file(input, out) {
         return Err(format!(
             "refusing to write {} over the input file {}: choose another output",

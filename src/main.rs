@@ -12,6 +12,7 @@ mod cli;
 mod convert_cmd;
 mod elle_cmd;
 mod elle_render;
+mod error;
 mod files;
 mod gen_cmd;
 mod input;
@@ -31,13 +32,15 @@ static ALLOCATOR: oom::ExitOnOom = oom::ExitOnOom;
 fn main() -> ExitCode {
     let cli = Cli::parse();
     cleanup::install();
-    let exit = match &cli.command {
-        Command::Stats(args) => stats_cmd::run(args),
+    // Each command returns `Result<Exit, error::Error>`; `finish` prints an
+    // error once and maps it to exit 2.
+    let result = match &cli.command {
+        Command::Stats(args) => Ok(stats_cmd::run(args)),
         Command::Convert(args) => convert_cmd::run(args),
-        Command::Elle(args) => elle_cmd::run(args),
-        Command::Gen(args) => gen_cmd::run(args),
-        Command::Runs(args) => runs_cmd::run(args),
-        Command::Ltl(args) => ltl_cmd::run(args),
+        Command::Elle(args) => Ok(elle_cmd::run(args)),
+        Command::Gen(args) => Ok(gen_cmd::run(args)),
+        Command::Runs(args) => Ok(runs_cmd::run(args)),
+        Command::Ltl(args) => Ok(ltl_cmd::run(args)),
     };
-    exit.into()
+    error::finish(result).into()
 }
