@@ -289,7 +289,8 @@ fn a_blank_line_inside_the_trace_is_an_input_error() {
     }
 }
 
-/// `w.$…` reads the whole record of the bound step (ltl-design §2.4), as `$…`
+/// `w.$…` reads the whole record of the bound step (a bound name freezes the
+/// whole step, not only its state: docs/ltl.md, Formulas), as `$…`
 /// reads the current one, and `w.before…` the state before it, as `before…` does.
 #[test]
 fn bound_records_and_their_limits() {
