@@ -59,7 +59,7 @@ fn num(x: f64) -> Json {
     serde_json::Number::from_f64(x).map_or(Json::Null, Json::Number)
 }
 
-/// Numbers by exact value (README, the numeric model): i64 integers are never
+/// Numbers by exact value (docs/ltl.md, "Numbers"): i64 integers are never
 /// rounded; a double with a fraction is small enough that rounding the integer
 /// keeps the order, and a whole double is compared as a 128-bit integer.
 fn num_order(x: &serde_json::Number, y: &serde_json::Number) -> Option<Ordering> {
@@ -227,7 +227,7 @@ impl<'a> Naive<'a> {
                         Binding::Val(j) => j.clone(),
                         // `w.time`, `w.step`, `w.state…`, `w.event…`, `w.$…` read the step
                         // w is bound to, `w.before…` the state at the step before it. (Another
-                        // key reads that key of w's record, as the README says; `w` alone is
+                        // key reads that key of w's record, as docs/ltl.md says; `w` alone is
                         // null.)
                         Binding::Pos(p) => {
                             let Some((first, rest)) = segs.split_first() else { return Json::Null };
