@@ -1,13 +1,14 @@
 //! End-to-end tests of `histcheck elle` over Elle's hand-written list-append
-//! cases (`fixtures/elle/`, transcribed from `elle-test-cases.md` §2, LA-1 …
-//! LA-23), plus histcheck's own decisions: garbage reads, duplicate appends,
+//! cases (`fixtures/elle/`, LA-1 … LA-23, transcribed from Elle's list-append
+//! checker tests), plus histcheck's own decisions: garbage reads, duplicate appends,
 //! format twins, determinism and the `--directory` artefacts.
 //!
 //! Expectations come from the spec, not from the implementation. Cycles are
 //! written in the spec's notation (`#0 -ww(x 1→2 @0/0)-> #1 -…-> #0`) and
 //! compared as a set of ops plus a set of steps, independent of rotation
-//! (`elle-test-cases.md` §1.4). `also_not` is only checked where the spec pins
-//! it (G-single-realtime, elle-model.md §11).
+//! (where a cycle starts, and which of several equal cycles is found, depend on
+//! the search order, not on the history). `also_not` is only checked where
+//! Elle's own tests pin it (G-single-realtime).
 
 mod common;
 use common::*;
@@ -555,7 +556,7 @@ fn directory_output() {
     assert_eq!(result["valid"], r.doc["valid"]);
     for (kind, nodes) in [("G-single-item", &[5u64, 6, 9][..]), ("G0", &[5, 6][..])] {
         assert!(dir.join(format!("{kind}.txt")).is_file(), "{kind}.txt in {files:?}");
-        // A .dot for this type's cycle: in `<type>/` (elle-model.md §15) or named after it.
+        // A .dot for this type's cycle: in `<type>/` (Elle's layout, docs/elle.md) or named after it.
         let dots: Vec<&PathBuf> = files
             .iter()
             .filter(|p| p.extension().is_some_and(|e| e == "dot") && p.to_string_lossy().contains(kind))

@@ -1,6 +1,6 @@
 //! End-to-end tests of `histcheck elle` on rw-register histories: Elle's
-//! hand-written register cases (`fixtures/elle-rw/`, transcribed from
-//! `elle-test-cases.md` §3, RW-1 … RW-19), plain Jepsen register histories, and
+//! hand-written register cases (`fixtures/elle-rw/`, RW-1 … RW-19, transcribed
+//! from Elle's rw-register checker tests), plain Jepsen register histories, and
 //! histcheck's own decisions (garbage reads, duplicate writes, flags).
 //!
 //! Expectations come from the spec. Where histcheck deliberately differs from

@@ -587,7 +587,8 @@ fn traces_rebuild_the_state_of_every_node() {
     let db = register_db("trace");
     let t = trace_of(&db, "0");
     assert_eq!(t.len(), 10);
-    // detsys-store.md §7.4: <> @register1'.value = `[1]` holds, witness at logical time 2;
+    // detsys's own formulas for its register example: <> @register1'.value = `[1]` holds,
+    // witness at logical time 2;
     // [] @register2'.value = `[]` fails, first at logical time 3.
     assert_eq!(eventually(&t, |s| s["state"]["register1"]["value"] == json!([1])), Some(2));
     assert_eq!(eventually(&t, |s| s["state"]["register2"]["value"] != json!([])), Some(3));
@@ -681,7 +682,8 @@ fn ltl_checks_the_rebuilt_state_of_stored_runs() {
     let ltl = |syntax: &str, f: &str, run_id: &str| {
         run(&["ltl", "--syntax", syntax, f, "--db", &d(&db), "--test-id", "0", "--run-id", run_id])
     };
-    // detsys-store.md §7.4, in detsys's syntax and in histcheck's.
+    // The formulas detsys's documentation gives for its register example, in detsys's
+    // syntax and in histcheck's.
     expect_code(&ltl("detsys", "<> @register1'.value = `[1]`", "0"), 0);
     expect_code(&ltl("histcheck", "eventually state.register1.value == [1]", "0"), 0);
     let o = ltl("detsys", "[] @register2'.value = `[]`", "0");

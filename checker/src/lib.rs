@@ -10,6 +10,29 @@
 //! - [`check`] runs the whole pipeline;
 //! - [`detect`] tells the workload of a history ([`Model::detect`]).
 //! - [`report_json`] gives its result as the typed `--json` document.
+//!
+//! # Example
+//!
+//! Three list-append transactions: the last one reads `:x` as `[1 2]` and `:y`
+//! as `[2 1]`, so each of the first two wrote after the other, a G0 cycle:
+//!
+//! ```
+//! use checker::check::{check, Options};
+//! use checker::lattice::Validity;
+//! use checker::Model;
+//! use parsers::{read_history, Format, ReadOptions};
+//!
+//! let edn = "
+//! {:index 0, :type :ok, :process 0, :f :txn, :value [[:append :x 1] [:append :y 1]]}
+//! {:index 1, :type :ok, :process 0, :f :txn, :value [[:append :x 2] [:append :y 2]]}
+//! {:index 2, :type :ok, :process 0, :f :txn, :value [[:r :x [1 2]] [:r :y [2 1]]]}";
+//! let h = read_history(edn.as_bytes(), "g0.edn", Some(Format::Edn), ReadOptions::default()).unwrap();
+//!
+//! // Options::default() checks strict serializability, as Elle does.
+//! let report = check(&h, &Model::ListAppend, &Options::default()).unwrap();
+//! assert_eq!(report.valid, Validity::False);
+//! assert_eq!(report.anomaly_types, ["G0"]);
+//! ```
 
 #![forbid(unsafe_code)]
 

@@ -5,6 +5,31 @@
 //! - [`trace::load`] reads a JSON Lines trace into columns (only the paths the plan uses);
 //! - [`evaluate`] evaluates, gives the verdict and builds the proof ([`proof`]);
 //! - [`proof::check_proof`] re-validates a proof with the naive [`reference`](mod@reference) evaluator.
+//!
+//! # Example
+//!
+//! A request at step 0 that is answered at step 1:
+//!
+//! ```
+//! use ltl::compile::{compile, CompileOptions};
+//! use ltl::trace::{load, TraceOptions};
+//! use ltl::Verdict;
+//!
+//! let trace = "{\"time\": 0, \"state\": {\"req\": true, \"ack\": false}}
+//! {\"time\": 5, \"state\": {\"req\": false, \"ack\": true}}
+//! ";
+//! let formula = ltl::parse::parse("always (state.req -> eventually state.ack)").unwrap();
+//! let plan = compile(&formula, &CompileOptions::default()).unwrap();
+//! // Only the paths the formula reads (`state.req`, `state.ack`) are loaded.
+//! let tr = load(trace.as_bytes(), &plan.paths, &TraceOptions::default()).unwrap();
+//! let out = ltl::evaluate(&plan, &tr, 3);
+//! assert_eq!(out.verdict, Verdict::Holds);
+//!
+//! // Without the answer, the obligation is still open when the trace ends.
+//! let first = trace.lines().next().unwrap();
+//! let tr = load(first.as_bytes(), &plan.paths, &TraceOptions::default()).unwrap();
+//! assert_eq!(ltl::evaluate(&plan, &tr, 3).verdict, Verdict::Pending);
+//! ```
 
 pub mod compile;
 pub mod detsys;

@@ -1,9 +1,9 @@
 //! An independent, naive LTLf evaluator over the formula AST and the parsed JSON
-//! records, written from the tables of the design (ltl-design.md §2.2–2.5) and the
-//! README's term conventions, not from the compiler or `ltl::reference` (which work
-//! on the compiled plan, so they share its rewrites: `wnext`, `release`, `wuntil`,
-//! `<->`, `let`, quantifier expansion, `bind` patterns compiled to windows and hash
-//! joins).
+//! records, written from the operators' definitions (docs/ltl.md: Formulas and
+//! Verdicts) and the terms' conventions, not from the compiler or
+//! `ltl::reference` (which work on the compiled plan, so they share its
+//! rewrites: `wnext`, `release`, `wuntil`, `<->`, `let`, quantifier expansion,
+//! `bind` patterns compiled to windows and hash joins).
 //!
 //! Property tests against the fast evaluator:
 //!
@@ -59,7 +59,7 @@ fn num(x: f64) -> Json {
     serde_json::Number::from_f64(x).map_or(Json::Null, Json::Number)
 }
 
-/// Numbers by exact value (README, the numeric model): i64 integers are never
+/// Numbers by exact value (docs/ltl.md, "Numbers"): i64 integers are never
 /// rounded; a double with a fraction is small enough that rounding the integer
 /// keeps the order, and a whole double is compared as a 128-bit integer.
 fn num_order(x: &serde_json::Number, y: &serde_json::Number) -> Option<Ordering> {
@@ -227,7 +227,7 @@ impl<'a> Naive<'a> {
                         Binding::Val(j) => j.clone(),
                         // `w.time`, `w.step`, `w.state…`, `w.event…`, `w.$…` read the step
                         // w is bound to, `w.before…` the state at the step before it. (Another
-                        // key reads that key of w's record, as the README says; `w` alone is
+                        // key reads that key of w's record, as docs/ltl.md says; `w` alone is
                         // null.)
                         Binding::Pos(p) => {
                             let Some((first, rest)) = segs.split_first() else { return Json::Null };
@@ -323,8 +323,8 @@ impl<'a> Naive<'a> {
                 let until = |i: usize| (i..n).any(|j| d(i, j) && y[j] && (i..j).all(|k| x[k]));
                 all(&|i| match op {
                     BOp::Until => until(i),
-                    // `φ until ψ`, or φ at every k ∈ [i, n). §2.3 does not define it with
-                    // an interval; as `always[I]` restricts "every k ≥ i" to d(i, k) ∈ I,
+                    // `φ until ψ`, or φ at every k ∈ [i, n). The plain definition says nothing
+                    // of intervals; as `always[I]` restricts "every k ≥ i" to d(i, k) ∈ I,
                     // so does this: `φ until[I] ψ`, or φ at every k ≥ i with d(i, k) ∈ I
                     // (the compiler's documented desugaring `(φ until ψ) || always φ`).
                     // With a lower bound, φ need not hold on [i, i + lo).
@@ -584,15 +584,15 @@ proptest! {
     }
 
     /// Strong ⇒ neutral ⇒ weak at every step, for the formula and each closed
-    /// subformula (ltl-design.md §3.2; the `ltl::eval` module doc: "strong ≤ neutral
-    /// ≤ weak").
+    /// subformula (the `ltl::eval` module doc: "strong ≤ neutral ≤ weak"; the trace
+    /// may end where it does, so the strong view implies the neutral one).
     ///
     /// It once failed: on the one-step trace `{"time":0}`, `next true` had the views
     /// S and W but not NV, and `wnext false` NV but neither S nor W, because past the
     /// end atoms that the known bounds decide take their exact value in every view
-    /// (§3.4 (b)), so the strong and weak views described a trace continued by at
-    /// least one step. The evaluator now orders the views at every node (the trace
-    /// may also end where it does).
+    /// (time and steps only grow after the end), so the strong and weak views
+    /// described a trace continued by at least one step. The evaluator now orders
+    /// the views at every node (the trace may also end where it does).
     #[test]
     fn views_are_ordered(f in common::formula(), text in common::trace_text()) {
         let mut subs = Vec::new();
@@ -736,7 +736,8 @@ fn until_wuntil_release_since() {
     let t = every10(&["p", "p", "p"]);
     assert_eq!(tf("state.p until state.q", &t), "FFF");
     assert_eq!(tf("state.p wuntil state.q", &t), "TTT");
-    // with an interval: until[I], or φ wherever d(i, k) ∈ I (§2.3 leaves it open)
+    // with an interval: until[I], or φ wherever d(i, k) ∈ I (the plain definition
+    // leaves intervals open; this is the compiler's desugaring)
     assert_eq!(tf("state.p wuntil[..1] state.q", &every10(&["p", "p", "-"])), "TFF");
     assert_eq!(tf("state.p wuntil[2..2] state.q", &every10(&["-", "-", "p"])), "TTT");
     assert_eq!(tf("state.p wuntil[2..2] state.q", &every10(&["-", "-", "-", "-"])), "FFTT");

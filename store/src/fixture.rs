@@ -3,8 +3,8 @@
 //! its components would write, in three variants, and synthetic runs of any
 //! size.
 //!
-//! The correct run is the synthetic fixture of the store reference (§9): the
-//! client appends 1, then reads `[1]`.
+//! The correct run is detsys's register example without faults: the client
+//! appends 1, then reads `[1]`.
 
 use crate::{Result, RunId, Store, StoreError};
 use serde_json::{json, Value as Json};

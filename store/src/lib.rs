@@ -18,6 +18,45 @@
 //! looks its rows up through detsys's `idx_run_id` index. A row that no run
 //! can be given (a `meta` that is not JSON, a missing or malformed test or run
 //! id) is skipped and reported ([`SkippedRow`]), never fatal.
+//!
+//! # Example
+//!
+//! Create a store, import a one-transaction history as a run, and read the
+//! run back:
+//!
+//! ```
+//! use store::import::ImportItem;
+//! use store::{Filter, Flavor, Store, DEFAULT_BUSY_MS};
+//!
+//! let dir = std::env::temp_dir().join(format!("store-doctest-{}", std::process::id()));
+//! std::fs::create_dir_all(&dir).unwrap();
+//! let db = dir.join("detsys.db");
+//! # let _ = std::fs::remove_file(&db);
+//! let mut store = Store::create(&db, DEFAULT_BUSY_MS).unwrap();
+//! let ops = vec![
+//!     r#"{"index":0,"type":"invoke","process":0,"f":"txn","value":[["append",":x",1]]}"#.to_string(),
+//!     r#"{"index":1,"type":"ok","process":0,"f":"txn","value":[["append",":x",1]]}"#.to_string(),
+//! ];
+//! let item = ImportItem {
+//!     source: "history.jsonl".into(),
+//!     path: "/tmp/history.jsonl".into(),
+//!     test_name: "example".into(),
+//!     run_label: None,
+//!     size: 0,
+//!     hash: "0000000000000000".into(),
+//!     ops,
+//! };
+//! let imported = store.import(&[item], false).unwrap();
+//! let id = imported[0].id;
+//!
+//! let (runs, skipped) = store.list(Filter::default()).unwrap();
+//! assert_eq!((runs.len(), runs[0].ops, skipped.len()), (1, 2, 0));
+//! let stored = store.load_history(id, Flavor::ListAppend).unwrap();
+//! assert!(stored.imported);
+//! assert_eq!(stored.history.len(), 2);
+//! # drop(store);
+//! # std::fs::remove_dir_all(&dir).unwrap();
+//! ```
 
 #![forbid(unsafe_code)]
 
