@@ -1,5 +1,6 @@
 //! list-append inference: version orders from reads, ww/wr/rw edges, and the
-//! anomalies that need no cycle (`elle-model.md` §4).
+//! anomalies that need no cycle (Elle's `elle.list-append`, with the
+//! differences listed below).
 //!
 //! The analysis works on compact records: one per append and one per read of a
 //! client transaction, grouped by key with a counting sort. Each key is then

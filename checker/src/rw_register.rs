@@ -1,5 +1,6 @@
 //! rw-register inference: version graphs per key from several sources, ww/wr/rw
-//! edges, and the anomalies that need no cycle (`elle-model.md` §5).
+//! edges, and the anomalies that need no cycle (Elle's `elle.rw-register`,
+//! with the differences listed below).
 //!
 //! A transaction's *external read* of a key is its first micro-op on the key when
 //! that is a read; its *external write* is its last write of the key. Only
@@ -1222,7 +1223,7 @@ mod tests {
 
     #[test]
     fn transaction_order_to_version_graphs() {
-        // elle-test-cases.md §4.2, with process order (and real time) as the txn graph.
+        // Elle's rw-register version-graph tests, with process order (and real time) as the txn graph.
         for o in [seq(), lin()] {
             assert_eq!(xedges("rx1; wx2", o.clone()), vec![(1, 2)]);
             assert_eq!(xedges("wx1wx2; wx3wx4rx5", o.clone()), vec![(2, 4)]);
@@ -1277,7 +1278,7 @@ mod tests {
 
     #[test]
     fn detectors() {
-        // elle-test-cases.md §5.2 (garbage reads aside: values are written first here).
+        // Elle's rw-register detector tests (garbage reads aside: values are written first here).
         assert!(anomalies("wy2; ry2wx2rx2wx1rx1").is_empty());
         let i = anomalies("wx1; rx1wx2rx1");
         assert_eq!(names(&i), vec!["internal"]);
@@ -1322,7 +1323,7 @@ mod tests {
 
     #[test]
     fn edges_from_version_graphs() {
-        // §4.2 "version graphs → transaction edges", with x: 1 → 2 → 3 from real time.
+        // Elle's "version graphs → transaction edges" test, with x: 1 → 2 → 3 from real time.
         let h = hist("wx1; wx2; rx2rx3; wx3");
         let a = analyze(&h, &lin()).unwrap();
         let g = a.edges.build();
