@@ -95,6 +95,7 @@ use crate::lattice;
 use crate::rel::Rels;
 use history::History;
 use rayon::prelude::*;
+use scc::{tarjan, Adj, UNSEEN};
 use std::collections::BTreeSet;
 
 /// How much work the search may do.
@@ -123,16 +124,6 @@ pub struct SearchStats {
 // ---------------------------------------------------------------------------
 // Strongly connected components.
 
-const UNSEEN: u32 = u32::MAX;
-
-/// A graph Tarjan can walk: vertex `v`'s out-neighbours are
-/// `neighbor(v, 0..degree(v))`, `None` for a filtered-out edge.
-trait Adj {
-    fn vertices(&self) -> usize;
-    fn degree(&self, v: u32) -> u32;
-    fn neighbor(&self, v: u32, i: u32) -> Option<u32>;
-}
-
 impl Adj for Graph {
     fn vertices(&self) -> usize {
         self.vertex_count()
@@ -144,75 +135,6 @@ impl Adj for Graph {
     #[inline]
     fn neighbor(&self, v: u32, i: u32) -> Option<u32> {
         Some(self.out(v).0[i as usize])
-    }
-}
-
-/// Iterative Tarjan. Calls `emit` with each component (vertices in pop order)
-/// of at least `min_size` vertices. Returns nothing else: components come in
-/// reverse topological order.
-fn tarjan<G: Adj>(g: &G, min_size: usize, mut emit: impl FnMut(&[u32])) {
-    let n = g.vertices();
-    let mut index = vec![UNSEEN; n];
-    let mut low = vec![0u32; n];
-    let mut on_stack = vec![false; n];
-    let mut stack: Vec<u32> = Vec::new();
-    let mut call: Vec<(u32, u32)> = Vec::new();
-    let mut next = 0u32;
-    for root in 0..n as u32 {
-        if index[root as usize] != UNSEEN {
-            continue;
-        }
-        if g.degree(root) == 0 {
-            index[root as usize] = next;
-            next += 1;
-            if min_size <= 1 {
-                emit(&[root]);
-            }
-            continue;
-        }
-        index[root as usize] = next;
-        low[root as usize] = next;
-        next += 1;
-        stack.push(root);
-        on_stack[root as usize] = true;
-        call.push((root, 0));
-        while let Some(&mut (v, ref mut i)) = call.last_mut() {
-            if *i < g.degree(v) {
-                let e = *i;
-                *i += 1;
-                if let Some(w) = g.neighbor(v, e) {
-                    let wu = w as usize;
-                    if index[wu] == UNSEEN {
-                        index[wu] = next;
-                        low[wu] = next;
-                        next += 1;
-                        stack.push(w);
-                        on_stack[wu] = true;
-                        call.push((w, 0));
-                    } else if on_stack[wu] && index[wu] < low[v as usize] {
-                        low[v as usize] = index[wu];
-                    }
-                }
-            } else {
-                call.pop();
-                let vu = v as usize;
-                if low[vu] == index[vu] {
-                    let pos = stack.iter().rposition(|&x| x == v).expect("v is on the stack");
-                    for &x in &stack[pos..] {
-                        on_stack[x as usize] = false;
-                    }
-                    if stack.len() - pos >= min_size {
-                        emit(&stack[pos..]);
-                    }
-                    stack.truncate(pos);
-                }
-                if let Some(&(p, _)) = call.last() {
-                    if low[vu] < low[p as usize] {
-                        low[p as usize] = low[vu];
-                    }
-                }
-            }
-        }
     }
 }
 
@@ -1067,5 +989,6 @@ pub fn search(h: &History, g: &Graph, explainer: &dyn Explainer, opts: &SearchOp
     (out, stats)
 }
 
+pub(crate) mod scc;
 #[cfg(test)]
 mod tests;

@@ -47,6 +47,7 @@
 //! - A read with no value, `[:r k]`, is a read of nil (Elle skips it).
 
 use crate::anomaly::{Anomaly, CheckError, Expected, Explainer, Observed, Step, Version};
+use crate::cycles::scc::{cyclic_sccs, has_cycle, SccScratch};
 use crate::graph::{GraphBuilder, Txn};
 use crate::group::group;
 use crate::rel::Rels;
@@ -375,82 +376,6 @@ impl KeyOut {
     }
 }
 
-/// The strongly connected components with more than one version, of the graph
-/// over `n` versions with these edges; each sorted, in order of their smallest version.
-fn cyclic_sccs(n: usize, edges: &[(u32, u32)]) -> Vec<Vec<u32>> {
-    let mut off = vec![0u32; n + 1];
-    for &(a, _) in edges {
-        off[a as usize + 1] += 1;
-    }
-    for i in 0..n {
-        off[i + 1] += off[i];
-    }
-    let mut fill = off[..n].to_vec();
-    let mut adj = vec![0u32; edges.len()];
-    for &(a, b) in edges {
-        adj[fill[a as usize] as usize] = b;
-        fill[a as usize] += 1;
-    }
-    // Iterative Tarjan.
-    const UNSEEN: u32 = u32::MAX;
-    let mut index = vec![UNSEEN; n];
-    let mut low = vec![0u32; n];
-    let mut on = vec![false; n];
-    let mut stack: Vec<u32> = Vec::new();
-    let mut call: Vec<(u32, u32)> = Vec::new();
-    let mut next = 0u32;
-    let mut out = Vec::new();
-    for s in 0..n as u32 {
-        if index[s as usize] != UNSEEN {
-            continue;
-        }
-        call.push((s, off[s as usize]));
-        index[s as usize] = next;
-        low[s as usize] = next;
-        next += 1;
-        stack.push(s);
-        on[s as usize] = true;
-        while let Some(&mut (v, ref mut e)) = call.last_mut() {
-            if *e < off[v as usize + 1] {
-                let w = adj[*e as usize];
-                *e += 1;
-                if index[w as usize] == UNSEEN {
-                    index[w as usize] = next;
-                    low[w as usize] = next;
-                    next += 1;
-                    stack.push(w);
-                    on[w as usize] = true;
-                    call.push((w, off[w as usize]));
-                } else if on[w as usize] {
-                    low[v as usize] = low[v as usize].min(index[w as usize]);
-                }
-            } else {
-                call.pop();
-                if let Some(&(u, _)) = call.last() {
-                    low[u as usize] = low[u as usize].min(low[v as usize]);
-                }
-                if low[v as usize] == index[v as usize] {
-                    let mut comp = Vec::new();
-                    loop {
-                        let w = stack.pop().unwrap();
-                        on[w as usize] = false;
-                        comp.push(w);
-                        if w == v {
-                            break;
-                        }
-                    }
-                    if comp.len() > 1 {
-                        comp.sort_unstable();
-                        out.push(comp);
-                    }
-                }
-            }
-        }
-    }
-    out.sort();
-    out
-}
-
 struct Ctx<'a> {
     h: &'a History,
     /// Commit order numbers by op position (`u32::MAX`: not in the order).
@@ -636,10 +561,7 @@ impl ChunkOut {
 /// Buffers reused from one key to the next.
 #[derive(Default)]
 struct Scratch {
-    off: Vec<u32>,
-    adj: Vec<u32>,
-    deg: Vec<u32>,
-    queue: Vec<u32>,
+    scc: SccScratch,
     acc: Vec<(u32, u32, u8)>,
     writer: Vec<u32>,
     cnt: Vec<u32>,
@@ -665,47 +587,6 @@ fn key_chunks(e_off: &[u32], w_off: &[u32], nkeys: usize) -> Vec<usize> {
         bounds.push(nkeys);
     }
     bounds
-}
-
-/// Whether the graph over `n` versions with these edges has a cycle (Kahn's algorithm).
-fn has_cycle(n: usize, edges: &[(u32, u32)], sc: &mut Scratch) -> bool {
-    if edges.is_empty() {
-        return false;
-    }
-    sc.off.clear();
-    sc.off.resize(n + 1, 0);
-    sc.deg.clear();
-    sc.deg.resize(n, 0);
-    for &(a, b) in edges {
-        sc.off[a as usize + 1] += 1;
-        sc.deg[b as usize] += 1;
-    }
-    for i in 0..n {
-        sc.off[i + 1] += sc.off[i];
-    }
-    sc.fill.clear();
-    sc.fill.extend_from_slice(&sc.off[..n]);
-    sc.adj.clear();
-    sc.adj.resize(edges.len(), 0);
-    for &(a, b) in edges {
-        sc.adj[sc.fill[a as usize] as usize] = b;
-        sc.fill[a as usize] += 1;
-    }
-    sc.queue.clear();
-    sc.queue.extend((0..n as u32).filter(|&v| sc.deg[v as usize] == 0));
-    let mut head = 0;
-    while head < sc.queue.len() {
-        let v = sc.queue[head] as usize;
-        head += 1;
-        for i in sc.off[v]..sc.off[v + 1] {
-            let w = sc.adj[i as usize] as usize;
-            sc.deg[w] -= 1;
-            if sc.deg[w] == 0 {
-                sc.queue.push(w as u32);
-            }
-        }
-    }
-    sc.queue.len() < n
 }
 
 /// One key's edges and anomalies, from the sources in `mask`. `writes` are the
@@ -894,7 +775,7 @@ pub fn analyze<'h>(h: &'h History, opts: &RwOptions) -> Result<Analysis<'h>, Che
                     for src in &o.src {
                         es.extend_from_slice(src);
                     }
-                    if has_cycle(o.vals.len() + 1, &es, &mut sc) {
+                    if has_cycle(o.vals.len() + 1, &es, &mut sc.scc) {
                         out.cyclic = true;
                     } else {
                         finish_key(&recs, keys.keys[k], k, &o, all_mask, wk, &mut out, &mut sc);
@@ -943,16 +824,17 @@ pub fn analyze<'h>(h: &'h History, opts: &RwOptions) -> Result<Analysis<'h>, Che
                 .par_iter()
                 .enumerate()
                 .filter(|(_, o)| !o.src[s].is_empty())
-                .filter_map(|(k, o)| {
+                .map_init(SccScratch::default, |sc, (k, o)| {
                     let mut es: Vec<(u32, u32)> = Vec::new();
                     for (t, src) in o.src.iter().enumerate() {
                         if accepted & (1 << t) != 0 || t == s {
                             es.extend_from_slice(src);
                         }
                     }
-                    let sccs = cyclic_sccs(o.vals.len() + 1, &es);
+                    let sccs = cyclic_sccs(o.vals.len() + 1, &es, sc);
                     (!sccs.is_empty()).then_some((k, sccs))
                 })
+                .flatten()
                 .collect();
             if found.is_empty() {
                 accepted |= bit;
