@@ -322,6 +322,26 @@ fn la3_g1b() {
     assert!(a.anomalies.is_empty());
 }
 
+/// An append is intermediate when its transaction appends to the key again
+/// later, whatever the later append's value and however long the
+/// transaction. Transactions of more than 16 micro-ops use a hash set instead
+/// of a scan, and that path once ignored a later append without a value.
+#[test]
+fn intermediate_appends_in_small_and_big_transactions() {
+    for pad in [0, 20] {
+        let filler: String = (0..pad).map(|_| "[:r :y nil] ").collect();
+        let t = format!("[[:append :x 1] {filler}[:append :x nil]]");
+        let h = pairs(&[(0, &t), (1, "rx1")]);
+        let (a, _) = run(&h);
+        let g1b: Vec<_> = a.anomalies.iter().filter(|x| x.name() == "G1b").cloned().collect();
+        assert_eq!(
+            g1b,
+            vec![Anomaly::Read { kind: "G1b", op: 3, mop: 0, writer: Some(1), element: int(&h, 1) }],
+            "{pad} reads between the appends"
+        );
+    }
+}
+
 #[test]
 fn la10_incompatible_order() {
     let h = hist(&["ax1ry1", "ax2", "ax3ay1", "rx13", "rx123"]);
