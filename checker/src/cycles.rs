@@ -1,6 +1,7 @@
 //! Cycle search: strongly connected components, a "cycle exists" pass per model,
 //! and a targeted, budgeted search for the shortest cycle of each type
-//! (`shared/reference/elle-model.md` §7.1–§7.2, §13).
+//! (Elle's `elle.txn/cycles` and `cycle-explainer`, with the changes listed
+//! under "Deviations from Elle" below).
 //!
 //! # Pipeline
 //!
@@ -9,7 +10,7 @@
 //!    self-edges). Components are independent and are searched in parallel
 //!    with rayon; the output is concatenated in the order of each component's
 //!    smallest transaction, so it does not depend on the thread count.
-//! 2. **Pass 1, cycle exists** (§13.2): for each of the 13 model specs, in
+//! 2. **Pass 1, cycle exists**: for each of the 13 model specs, in
 //!    Elle's order, unless the model is already ruled out in this component,
 //!    the component is projected onto the spec's relations and its nontrivial
 //!    SCCs are computed. A cycle rules the model and every stronger model out
@@ -22,9 +23,9 @@
 //!    `ext(A, B)` (a component of one main vertex with middle vertices is a
 //!    composed self-loop), so it costs O(V + E) and reports components without
 //!    the "linchpin" vertices that composed edges skip.
-//! 3. **Pruning** (§13.3): the cycle types prohibited by a model whose
+//! 3. **Pruning**: the cycle types prohibited by a model whose
 //!    projection is acyclic cannot occur and are not searched.
-//! 4. **Pass 2, targeted search** (§13.4) for the 24 cycle types in Elle's
+//! 4. **Pass 2, targeted search** for the 24 cycle types in Elle's
 //!    order. Each search is an exact breadth-first search over the product of
 //!    the component (restricted to a cyclic component of the type's
 //!    projection) with a small automaton tracking the type's constraint: how
@@ -36,7 +37,8 @@
 //!    rotation. The first accepting return to the start is the shortest
 //!    satisfying closed walk through that start with that first step. Each
 //!    step records the single relation it took; cycles are classified from
-//!    those (§7.2's recommendation), so steps and type always agree. A find
+//!    those, so steps and type always agree (Elle classifies from the
+//!    explainer's choice of relation, which can disagree with the search). A find
 //!    marks every anomaly it implies as redundant (lattice implication DAG).
 //!    For the single-rw types, a vertex is only expanded if it is not after
 //!    the start in the topological order of the free (non-rw) graph's
@@ -72,9 +74,10 @@
 //!
 //! # Deviations from Elle
 //!
-//! - Budgets instead of a wall-clock timeout (§13.7).
+//! - Budgets instead of a wall-clock timeout, so the same history always
+//!   gives the same result, on any machine.
 //! - Classification from the relations the search took, not from the
-//!   explainer's priority (§7.2).
+//!   explainer's priority (so a cycle's type always matches its steps).
 //! - The search is exact per start vertex and complete within the budget for
 //!   simple cycles, except in one rare case: when the shortest satisfying
 //!   closed walk through a start repeats a vertex and none of its simple
@@ -92,6 +95,7 @@ use crate::lattice;
 use crate::rel::Rels;
 use history::History;
 use rayon::prelude::*;
+use scc::{tarjan, Adj, UNSEEN};
 use std::collections::BTreeSet;
 
 /// How much work the search may do.
@@ -120,16 +124,6 @@ pub struct SearchStats {
 // ---------------------------------------------------------------------------
 // Strongly connected components.
 
-const UNSEEN: u32 = u32::MAX;
-
-/// A graph Tarjan can walk: vertex `v`'s out-neighbours are
-/// `neighbor(v, 0..degree(v))`, `None` for a filtered-out edge.
-trait Adj {
-    fn vertices(&self) -> usize;
-    fn degree(&self, v: u32) -> u32;
-    fn neighbor(&self, v: u32, i: u32) -> Option<u32>;
-}
-
 impl Adj for Graph {
     fn vertices(&self) -> usize {
         self.vertex_count()
@@ -141,75 +135,6 @@ impl Adj for Graph {
     #[inline]
     fn neighbor(&self, v: u32, i: u32) -> Option<u32> {
         Some(self.out(v).0[i as usize])
-    }
-}
-
-/// Iterative Tarjan. Calls `emit` with each component (vertices in pop order)
-/// of at least `min_size` vertices. Returns nothing else: components come in
-/// reverse topological order.
-fn tarjan<G: Adj>(g: &G, min_size: usize, mut emit: impl FnMut(&[u32])) {
-    let n = g.vertices();
-    let mut index = vec![UNSEEN; n];
-    let mut low = vec![0u32; n];
-    let mut on_stack = vec![false; n];
-    let mut stack: Vec<u32> = Vec::new();
-    let mut call: Vec<(u32, u32)> = Vec::new();
-    let mut next = 0u32;
-    for root in 0..n as u32 {
-        if index[root as usize] != UNSEEN {
-            continue;
-        }
-        if g.degree(root) == 0 {
-            index[root as usize] = next;
-            next += 1;
-            if min_size <= 1 {
-                emit(&[root]);
-            }
-            continue;
-        }
-        index[root as usize] = next;
-        low[root as usize] = next;
-        next += 1;
-        stack.push(root);
-        on_stack[root as usize] = true;
-        call.push((root, 0));
-        while let Some(&mut (v, ref mut i)) = call.last_mut() {
-            if *i < g.degree(v) {
-                let e = *i;
-                *i += 1;
-                if let Some(w) = g.neighbor(v, e) {
-                    let wu = w as usize;
-                    if index[wu] == UNSEEN {
-                        index[wu] = next;
-                        low[wu] = next;
-                        next += 1;
-                        stack.push(w);
-                        on_stack[wu] = true;
-                        call.push((w, 0));
-                    } else if on_stack[wu] && index[wu] < low[v as usize] {
-                        low[v as usize] = index[wu];
-                    }
-                }
-            } else {
-                call.pop();
-                let vu = v as usize;
-                if low[vu] == index[vu] {
-                    let pos = stack.iter().rposition(|&x| x == v).expect("v is on the stack");
-                    for &x in &stack[pos..] {
-                        on_stack[x as usize] = false;
-                    }
-                    if stack.len() - pos >= min_size {
-                        emit(&stack[pos..]);
-                    }
-                    stack.truncate(pos);
-                }
-                if let Some(&(p, _)) = call.last() {
-                    if low[vu] < low[p as usize] {
-                        low[p as usize] = low[vu];
-                    }
-                }
-            }
-        }
     }
 }
 
@@ -377,11 +302,11 @@ fn ext_sccs(g: &Local, a: Rels, b: Rels) -> Vec<Vec<u32>> {
 // Pass 1 specs.
 
 /// ww ∪ wwp ∪ wr ∪ wrp.
-const A_REL: Rels = Rels(0x01 | 0x08 | 0x02 | 0x10);
-const WW_REL: Rels = Rels(0x01 | 0x08);
-const RW_REL: Rels = Rels(0x04 | 0x20);
-const WR_REL: Rels = Rels(0x02 | 0x10);
-const PRED_REL: Rels = Rels(0x08 | 0x10 | 0x20);
+const A_REL: Rels = Rels::WW.union(Rels::WWP).union(Rels::WR).union(Rels::WRP);
+const WW_REL: Rels = Rels::WW.union(Rels::WWP);
+const RW_REL: Rels = Rels::RW.union(Rels::RWP);
+const WR_REL: Rels = Rels::WR.union(Rels::WRP);
+const PRED_REL: Rels = Rels::WWP.union(Rels::WRP).union(Rels::RWP);
 
 enum Projection {
     Union(Rels),
@@ -405,48 +330,44 @@ fn model_specs() -> [ModelSpec; 13] {
         s("PL-1", "PL-1-cycle-exists", "[union ww wwp]", Union(WW_REL)),
         s("PL-2", "PL-2-cycle-exists", "[union ww wwp wr wrp]", Union(A_REL)),
         s("PL-SI", "PL-SI-cycle-exists", "[extension [union ww wwp wr wrp] [union rw rwp]]", Ext(A_REL, RW_REL)),
-        s("PL-2.99", "PL-2.99-cycle-exists", "[union ww wwp wr wrp rw]", Union(Rels(A_REL.0 | 0x04))),
+        s("PL-2.99", "PL-2.99-cycle-exists", "[union ww wwp wr wrp rw]", Union(A_REL.union(Rels::RW))),
         s("PL-3", "PL-3-cycle-exists", "[union ww wwp wr wrp rw rwp]", Union(Rels::DATA)),
-        s(
-            "strong-session-PL-1",
-            "strong-session-PL-1-cycle-exists",
-            "[union ww wwp process]",
-            Union(Rels(WW_REL.0 | P.0)),
-        ),
+        s("strong-session-PL-1", "strong-session-PL-1-cycle-exists", "[union ww wwp process]", Union(WW_REL.union(P))),
         s(
             "strong-session-PL-2",
             "strong-session-PL-2-cycle-exists",
             "[union ww wwp wr wrp process]",
-            Union(Rels(A_REL.0 | P.0)),
+            Union(A_REL.union(P)),
         ),
         s(
             "strong-session-snapshot-isolation",
             "strong-session-snapshot-isolation-cycle-exists",
             "[extension [union ww wwp wr wrp process] [union rw rwp]]",
-            Ext(Rels(A_REL.0 | P.0), RW_REL),
+            Ext(A_REL.union(P), RW_REL),
         ),
         s(
             "strong-session-serializable",
             "strong-session-serializable-cycle-exists",
             "[union ww wwp wr wrp rw rwp process]",
-            Union(Rels(Rels::DATA.0 | P.0)),
+            Union(Rels::DATA.union(P)),
         ),
-        s("strong-PL-1", "strong-PL-1-cycle-exists", "[union ww wwp realtime]", Union(Rels(WW_REL.0 | RT.0))),
-        s("strong-PL-2", "strong-PL-2-cycle-exists", "[union ww wwp wr wrp realtime]", Union(Rels(A_REL.0 | RT.0))),
+        s("strong-PL-1", "strong-PL-1-cycle-exists", "[union ww wwp realtime]", Union(WW_REL.union(RT))),
+        s("strong-PL-2", "strong-PL-2-cycle-exists", "[union ww wwp wr wrp realtime]", Union(A_REL.union(RT))),
         s(
             "strong-snapshot-isolation",
             "strong-snapshot-isolation-cycle-exists",
             "[extension [union ww wwp wr wrp realtime] [union rw rwp]]",
-            Ext(Rels(A_REL.0 | RT.0), RW_REL),
+            Ext(A_REL.union(RT), RW_REL),
         ),
-        s("PL-SS", "PL-SS-cycle-exists", "[union ww wwp wr wrp rw rwp realtime]", Union(Rels(Rels::DATA.0 | RT.0))),
+        s("PL-SS", "PL-SS-cycle-exists", "[union ww wwp wr wrp rw rwp realtime]", Union(Rels::DATA.union(RT))),
     ]
 }
 
 // ---------------------------------------------------------------------------
 // Pass 2 specs and classification.
 
-/// The 24 cycle types in Elle's search order (§13.4).
+/// The 24 cycle types in Elle's search order (`elle.txn/cycle-search-order`:
+/// the cheaper and more serious types first).
 pub const CYCLE_TYPES: [&str; 24] = [
     "G-single-item",
     "G0",
@@ -478,7 +399,8 @@ fn intern_type(name: &str) -> Option<&'static str> {
     CYCLE_TYPES.iter().copied().find(|t| *t == name)
 }
 
-/// Classifies a cycle from the single relation of each step (§7.2): the rw
+/// Classifies a cycle from the single relation of each step, as Elle's
+/// `cycle-explainer` does from its steps' relations: the rw
 /// count and adjacency (wrap-around included), wr / ww presence, then the
 /// `-realtime` / `-process` suffix. A predicate cycle has a wwp, wrp or rwp
 /// step. `None` for a cycle with no data step.
@@ -773,7 +695,7 @@ fn search_type(g: &Local, spec: &TypeSpec, comp: &[u32], budget: u64, work: &mut
             for one in (usable(r, allowed) & seed).iter() {
                 let st = spec.init(one);
                 if sc.visit(w, st) {
-                    sc.nodes.push((w, st, one.0, ROOT));
+                    sc.nodes.push((w, st, one.bits(), ROOT));
                 }
             }
         }
@@ -799,7 +721,7 @@ fn search_type(g: &Local, spec: &TypeSpec, comp: &[u32], budget: u64, work: &mut
                             break 'bfs;
                         }
                     } else if can_return(w, s) && sc.visit(w, st2) {
-                        sc.nodes.push((w, st2, one.0, head as u32));
+                        sc.nodes.push((w, st2, one.bits(), head as u32));
                     }
                 }
             }
@@ -811,7 +733,7 @@ fn search_type(g: &Local, spec: &TypeSpec, comp: &[u32], budget: u64, work: &mut
             let mut i = last as u32;
             while i != ROOT {
                 let (v, _, r, p) = sc.nodes[i as usize];
-                rev.push((v, Rels(r)));
+                rev.push((v, Rels::from_bits_retain(r)));
                 i = p;
             }
             rev.reverse();
@@ -1067,5 +989,6 @@ pub fn search(h: &History, g: &Graph, explainer: &dyn Explainer, opts: &SearchOp
     (out, stats)
 }
 
+pub(crate) mod scc;
 #[cfg(test)]
 mod tests;

@@ -49,7 +49,7 @@ impl GraphBuilder {
     }
 
     /// Records how many realtime pairs ("a completed before b was invoked", in
-    /// the transitive reduction of elle-model.md §6) the barrier edges stand
+    /// the transitive reduction, see [`crate::order`]) the barrier edges stand
     /// for: [`Graph::counts_by_rel`] reports this number for realtime.
     pub fn set_implied_realtime(&mut self, pairs: usize) {
         self.implied_realtime = Some(pairs);
@@ -207,7 +207,7 @@ impl Graph {
 
     /// How many pairs of transactions each single relation orders, in
     /// [`Rels::SINGLES`] order. For realtime this is the number of pairs of the
-    /// transitive reduction (elle-model.md §6) whether those pairs are stored
+    /// transitive reduction (see [`crate::order`]) whether those pairs are stored
     /// as edges or stand behind barriers, so the count does not depend on the
     /// representation.
     pub fn counts_by_rel(&self) -> [usize; 8] {

@@ -1,5 +1,6 @@
 //! The consistency-model lattice and the anomaly implication DAG
-//! (`shared/reference/elle-model.md` §8–§12).
+//! (Elle's `elle.consistency-model`: the same tables, and the same functions
+//! over them).
 //!
 //! The static data is Elle's, transcribed from the reference: the 54 accepted
 //! model names and their canonical vertices, the model DAG ("a holds implies b
@@ -76,7 +77,8 @@ impl std::fmt::Display for UnknownName {
 
 impl std::error::Error for UnknownName {}
 
-/// Aliases: friendly name → canonical vertex (§9.1).
+/// Aliases: friendly name → canonical vertex (Elle's `canonical-model-names`:
+/// several names for one model, e.g. `serializable` is `PL-3`).
 const ALIASES: &[(&str, &str)] = &[
     ("consistent-view", "PL-2+"),
     ("conflict-serializable", "PL-3"),
@@ -98,7 +100,7 @@ const ALIASES: &[(&str, &str)] = &[
     ("strong-read-committed", "strong-PL-2"),
 ];
 
-/// The 54 accepted model names, sorted by byte order (§9.1).
+/// The 54 accepted model names (Elle's, aliases included), sorted by byte order.
 const MODEL_NAMES: &[&str] = &[
     "1SR",
     "PL-1",
@@ -156,7 +158,8 @@ const MODEL_NAMES: &[&str] = &[
     "writes-follow-reads",
 ];
 
-/// The model DAG (§9.2), in any spelling; canonicalised on use.
+/// The model DAG (Elle's `models`: an edge `a → b` means "a holds implies b
+/// holds"), in any spelling; canonicalised on use.
 const MODEL_DAG: &[(&str, &[&str])] = &[
     ("causal-cerone", &["read-atomic"]),
     ("consistent-view", &["cursor-stability", "monotonic-view"]),
@@ -208,7 +211,7 @@ const MODEL_DAG: &[(&str, &[&str])] = &[
     ("PRAM", &["monotonic-reads", "monotonic-writes", "read-your-writes"]),
 ];
 
-/// Directly proscribed anomalies (§9.3), plus histcheck's `garbage-read` and
+/// Directly proscribed anomalies (Elle's `direct-proscribed-anomalies`), plus histcheck's `garbage-read` and
 /// `appends-out-of-order` under PL-1.
 const DIRECT: &[(&str, &[&str])] = &[
     ("causal-cerone", &["internal", "G1a"]),
@@ -243,7 +246,8 @@ const DIRECT: &[(&str, &[&str])] = &[
     ("update-serializable", &["G1", "G-update"]),
 ];
 
-/// The anomaly implication DAG (§8).
+/// The anomaly implication DAG (Elle's `implied-anomalies`: an edge `a → b`
+/// means "a history with a also has b", so a model that forbids b forbids a).
 const IMPLIES: &[(&str, &[&str])] = &[
     ("G0", &["G1c", "G0-process"]),
     ("G0-process", &["G1c-process", "G0-realtime"]),
@@ -281,7 +285,7 @@ const IMPLIES: &[(&str, &[&str])] = &[
     ("write-skew", &["G2"]),
 ];
 
-/// The severity graph (§8), used only for the depth order.
+/// The severity graph (Elle's anomaly `severity` order), used only for the depth order.
 const SEVERITY: &[(&str, &[&str])] = &[
     ("G0", &["G1c"]),
     ("G0-process", &["G1c-process"]),
@@ -509,7 +513,7 @@ pub struct Boundary {
 }
 
 /// `not` = the weakest models the anomalies rule out, `also_not` = the other
-/// ruled-out models (§9.4). `empty-transaction-graph` and
+/// ruled-out models (as Elle's `friendly-boundary`). `empty-transaction-graph` and
 /// `cycle-search-timeout` rule out nothing.
 pub fn boundary(anomalies: &[&str]) -> Boundary {
     let impossible = anomalies_to_impossible_models(anomalies);
@@ -751,7 +755,8 @@ fn suggest(name: &str, known: impl Iterator<Item = &'static str>) -> Vec<&'stati
 /// model list means no models, the caller applies the default).
 ///
 /// `prohibited = all_anomalies_implying(anomalies) ∪ anomalies_prohibited_by(models) ∪ {garbage-read}`;
-/// `reportable = prohibited ∪ {empty-transaction-graph, cycle-search-timeout}` (§12.2).
+/// `reportable = prohibited ∪ {empty-transaction-graph, cycle-search-timeout}`
+/// (those two say the check could not be completed, so they are always shown).
 pub fn reportable(models: &[&str], anomalies: &[&str]) -> Result<Reportable, UnknownName> {
     for m in models {
         if canon_static(m).is_none() {
@@ -799,7 +804,7 @@ fn cycle_exists_model(name: &str) -> Option<&'static str> {
     name.strip_suffix("-cycle-exists").and_then(canon_static)
 }
 
-/// Elle's result derivation (§12.4) from every anomaly type found (reportable or not):
+/// Elle's result derivation (`elle.txn/result-map`) from every anomaly type found (reportable or not):
 ///
 /// 1. `bad = found ∩ prohibited`;
 /// 2. `rep = found ∩ reportable`, minus every `<M>-cycle-exists` whose model M

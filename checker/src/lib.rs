@@ -4,6 +4,8 @@
 //!
 //! - [`list_append`] infers ww/wr/rw edges and non-cycle anomalies;
 //! - [`rw_register`] does the same for registers, from inferred version graphs;
+//! - [`txn`] holds what both share: transaction kinds, micro-op extraction,
+//!   key grouping and chunking, intermediate writes, lost-update grouping;
 //! - [`order`] adds process and realtime edges;
 //! - [`cycles`] finds and classifies cycles;
 //! - [`lattice`] says which models the anomalies rule out;
@@ -41,7 +43,6 @@ pub mod check;
 pub mod cycles;
 pub mod detect;
 pub mod graph;
-mod group;
 pub mod lattice;
 pub mod list_append;
 pub mod order;
@@ -49,6 +50,7 @@ pub mod register_history;
 pub mod rel;
 pub mod report_json;
 pub mod rw_register;
+pub mod txn;
 
 pub use anomaly::{Anomaly, CheckError, Cycle, Explainer, Step, Version};
 pub use check::Model;

@@ -1,14 +1,20 @@
 //! list-append inference: version orders from reads, ww/wr/rw edges, and the
-//! anomalies that need no cycle (`elle-model.md` §4).
+//! anomalies that need no cycle (Elle's `elle.list-append`, with the
+//! differences listed below).
 //!
 //! The analysis works on compact records: one per append and one per read of a
-//! client transaction, grouped by key with a counting sort. Each key is then
-//! analysed on its own (in parallel, in chunks of keys): its version order is
-//! the longest observed read, every other read is checked to be a prefix of it,
-//! and the edges and per-key anomalies follow from the key's appends, sorted by
-//! value, and its reads, bucketed by the version they end at. The explainer keeps
-//! only the sorted appends and the version orders, and recomputes an edge's
-//! reason from the two transactions' micro-ops.
+//! client transaction (which ops are transactions, and which micro-ops hold
+//! their appends and reads, is [`crate::txn`]'s), grouped by key with a
+//! counting sort. Each key is then analysed on its own (in parallel, in
+//! chunks of keys of about equal work): a `KeyView` derives its version
+//! order once (the longest observed read; every other read is checked to be
+//! a prefix of it), and each detector, a method of the view, reads it: the
+//! ww/rw and wr edges, `incompatible-order`, `appends-out-of-order`,
+//! `duplicate-elements`, G1a, G1b, `garbage-read`, `dirty-update` and
+//! `lost-update`. The per-transaction detectors (`internal`, `future-read`)
+//! run while the records are made. The explainer keeps only the sorted
+//! appends and the version orders, and recomputes an edge's reason from the
+//! two transactions' micro-ops.
 //!
 //! Where histcheck differs from Elle, deliberately:
 //! - `garbage-read`: an ok read of an element nobody (ok, info, fail, or an
@@ -43,10 +49,13 @@
 
 use crate::anomaly::{Anomaly, CheckError, Expected, Explainer, Observed, Step, Version};
 use crate::graph::{GraphBuilder, Txn};
-use crate::group::group;
 use crate::lattice::APPENDS_OUT_OF_ORDER;
 use crate::rel::Rels;
-use history::{History, Id, Mop, MopKind, MopVal, OpType, OpValue};
+use crate::txn::{
+    aborted_read, first_duplicate, group, intermediate_read, key_chunks, lost_updates, txn, Duplicate, Intermediate,
+    KeyIndex, Kind, TxnOp, BIG, NONE,
+};
+use history::{History, Id, Mop, MopKind, MopVal, OpType};
 use rayon::prelude::*;
 use rustc_hash::{FxHashMap, FxHashSet};
 
@@ -60,20 +69,6 @@ pub struct Analysis<'h> {
     pub explainer: ListAppendExplainer<'h>,
 }
 
-// Transaction kinds, as stored in the records. An invocation that never
-// completed is an info transaction (Jepsen closes it as `:info` at the end of
-// the history): its appends may have taken effect.
-const K_OK: u8 = 0;
-const K_INFO: u8 = 1;
-const K_FAIL: u8 = 2;
-
-const NONE: u32 = u32::MAX;
-
-#[inline]
-fn possible(kind: u8) -> bool {
-    kind == K_OK || kind == K_INFO
-}
-
 /// One append of a value to a key, by a transaction.
 #[derive(Clone, Copy, Debug)]
 struct AppEnt {
@@ -83,7 +78,7 @@ struct AppEnt {
     mop: u32,
     /// Position of `val` in the key's version order, or [`NONE`] if never observed.
     vpos: u32,
-    kind: u8,
+    kind: Kind,
     /// Another append of the same key follows in the same transaction.
     inter: bool,
 }
@@ -95,7 +90,7 @@ struct ReadRec {
     mop: u32,
     start: u32,
     len: u32,
-    kind: u8,
+    kind: Kind,
     /// The read returned `nil` (not a list).
     nil: bool,
 }
@@ -108,30 +103,9 @@ struct LuRec {
     len: u32,
 }
 
-/// The micro-ops holding a transaction's appends: its completion's, or its
-/// invocation's when the completion has no transaction value.
+/// The micro-ops holding a transaction's appends (see [`txn`]).
 fn append_mops(h: &History, t: usize) -> &[Mop] {
-    let op = &h.ops[t];
-    if !matches!(op.value, OpValue::Txn { .. }) && op.kind != OpType::Invoke {
-        if let Some(inv) = h.partner_of(t) {
-            return h.mops(&h.ops[inv]);
-        }
-    }
-    h.mops(op)
-}
-
-fn kind_of(t: OpType) -> u8 {
-    match t {
-        OpType::Ok => K_OK,
-        OpType::Info | OpType::Invoke => K_INFO,
-        OpType::Fail => K_FAIL,
-    }
-}
-
-/// Whether `later[..]` has an append of `key`.
-#[inline]
-fn appends_key(later: &[Mop], key: Id) -> bool {
-    later.iter().any(|m| m.kind == MopKind::Append && m.key == key)
+    txn(h, t).map_or(&[], |x| x.writes)
 }
 
 /// Explains ww, wr and rw edges of a list-append history.
@@ -178,26 +152,22 @@ impl ListAppendExplainer<'_> {
         }
     }
 
-    fn txn_kind(&self, t: Txn) -> Option<u8> {
-        let op = self.h.ops.get(t as usize)?;
-        op.process.client()?;
-        match op.kind {
-            OpType::Ok => Some(K_OK),
-            OpType::Info => Some(K_INFO),
-            // An invocation that never completed: closed as info.
-            OpType::Invoke if self.h.partner_of(t as usize).is_none() => Some(K_INFO),
-            _ => None,
+    /// The kind of transaction `t` if it may have committed (`None` for failed
+    /// ones, ops that are no transactions, and barriers).
+    fn txn_kind(&self, t: Txn) -> Option<Kind> {
+        if t as usize >= self.h.ops.len() {
+            return None;
         }
+        txn(self.h, t as usize).map(|x| x.kind).filter(|k| k.possible())
     }
 
     /// Approximate heap bytes held by the explainer's indices.
     pub fn heap_bytes(&self) -> usize {
         self.ent.iter().map(|e| e.capacity()).sum::<usize>() * std::mem::size_of::<AppEnt>()
             + self.ent_keys.capacity() * 4
-            + (self.ent_off.capacity() + self.ver_off.capacity() + self.keys.table.capacity()) * 4
+            + (self.ent_off.capacity() + self.ver_off.capacity()) * 4
             + self.ver.capacity() * 4
-            + self.keys.keys.capacity() * 4
-            + self.keys.map.capacity() * 9
+            + self.keys.heap_bytes()
     }
 
     /// The version order of `key` (for reports and tests).
@@ -240,7 +210,7 @@ impl Explainer for ListAppendExplainer<'_> {
                     let Some(&last) = h.list(m.val).and_then(|l| l.last()) else { continue };
                     let Some(k) = self.keys.get(m.key) else { continue };
                     if let Some(e) = self.find(k, last) {
-                        if e.txn == a && possible(e.kind) {
+                        if e.txn == a && e.kind.possible() {
                             return Some(step(m.key, Version::Value(last), None, e.mop, j as u32));
                         }
                     }
@@ -253,7 +223,7 @@ impl Explainer for ListAppendExplainer<'_> {
                     let Some(k) = self.keys.get(m.key) else { continue };
                     if let Version::Value(p) = self.prev(k, v) {
                         if let Some(e) = self.find(k, p) {
-                            if e.txn == a && possible(e.kind) {
+                            if e.txn == a && e.kind.possible() {
                                 return Some(step(m.key, Version::Value(p), Some(Version::Value(v)), e.mop, j as u32));
                             }
                         }
@@ -304,23 +274,15 @@ struct ChunkOut {
     ver_len: Vec<u32>,
     ent: Vec<AppEnt>,
     ent_len: Vec<u32>,
-    /// A duplicate append: (first txn, second txn, key, value).
-    dup: Option<(u32, u32, Id, Id)>,
+    /// A value appended twice, and its key (an input error).
+    dup: Option<(Duplicate, Id)>,
 }
 
-#[derive(Default)]
-struct Scratch {
-    lpos: Vec<u32>,
-    garbage_pos: FxHashMap<Id, u32>,
-    prefix: Vec<bool>,
-    slot_cnt: Vec<u32>,
-    slot_rd: Vec<u32>,
-    set: FxHashSet<Id>,
-    counts: Vec<(Id, u32)>,
-    slots: Vec<u32>,
-    fill: Vec<u32>,
-    /// Per transaction, the last micro-op of its appends seen so far in a list.
-    seen_mop: FxHashMap<u32, u32>,
+/// Keeps the duplicate append to report, and its key (see [`Duplicate::keep_first`]).
+fn keep_first_dup(best: &mut Option<(Duplicate, Id)>, d: Duplicate, key: Id) {
+    if best.is_none_or(|(b, _)| d.before(&b)) {
+        *best = Some((d, key));
+    }
 }
 
 /// The first place where `vs` shows two appends of one transaction in the
@@ -342,15 +304,6 @@ fn first_misordered<'e>(vs: &[Id], ents: &'e [AppEnt], seen: &mut FxHashMap<u32,
     None
 }
 
-struct KeyCtx<'a> {
-    h: &'a History,
-    key: Id,
-    kidx: u32,
-    ents: &'a mut [AppEnt],
-    reads: &'a [ReadRec],
-    lus: &'a [LuRec],
-}
-
 /// Analyses a list-append history, with the reads of `:info` transactions
 /// ignored (see [`analyze_with`]). An error for histories that cannot be
 /// analysed: one value appended twice to one key (naming both ops).
@@ -368,81 +321,6 @@ pub fn analyze_with(h: &History, info_reads: bool) -> Result<Analysis<'_>, Check
     anoms.sort_by(|x, y| x.2.name().cmp(y.2.name()).then((x.0, x.1).cmp(&(y.0, y.1))));
     let anomalies = anoms.into_iter().map(|x| x.2).collect();
     Ok(Analysis { edges, anomalies, explainer })
-}
-
-/// Dense indices of keys, in order of first appearance; small non-negative
-/// integer keys (the common case) are looked up in a table.
-#[derive(Default)]
-struct KeyIndex {
-    table: Vec<u32>,
-    map: FxHashMap<Id, u32>,
-    keys: Vec<Id>,
-}
-
-const TABLE_MAX: i64 = 1 << 20;
-
-impl KeyIndex {
-    #[inline]
-    fn get(&self, k: Id) -> Option<u32> {
-        match k.inline_int() {
-            Some(i) if (0..TABLE_MAX).contains(&i) => self.table.get(i as usize).copied().filter(|&x| x != NONE),
-            _ => self.map.get(&k).copied(),
-        }
-    }
-
-    #[inline]
-    fn intern(&mut self, k: Id) -> u32 {
-        let n = self.keys.len() as u32;
-        match k.inline_int() {
-            Some(i) if (0..TABLE_MAX).contains(&i) => {
-                let i = i as usize;
-                if i >= self.table.len() {
-                    self.table.resize((i + 1).next_power_of_two(), NONE);
-                }
-                if self.table[i] == NONE {
-                    self.table[i] = n;
-                    self.keys.push(k);
-                }
-                self.table[i]
-            }
-            _ => *self.map.entry(k).or_insert_with(|| {
-                self.keys.push(k);
-                n
-            }),
-        }
-    }
-}
-
-/// The transactions the records come from: client completions, and
-/// invocations that never completed (for their appends only). Gives the
-/// kind, the global range of the micro-ops holding its appends, and of those
-/// holding its reads (empty for an invocation).
-#[inline]
-fn txn_ranges(h: &History, i: usize) -> Option<(u8, usize, usize, usize, usize)> {
-    let op = &h.ops[i];
-    op.process.client()?;
-    if op.kind == OpType::Invoke && h.partner_of(i).is_some() {
-        return None;
-    }
-    let kind = kind_of(op.kind);
-    let range = |v: &OpValue| match v {
-        OpValue::Txn { start, len } => (*start as usize, *len as usize),
-        _ => (0, 0),
-    };
-    let (rs, rl) = range(&op.value);
-    let (a_s, a_l) = if matches!(op.value, OpValue::Txn { .. }) || op.kind == OpType::Invoke {
-        (rs, rl)
-    } else {
-        match h.partner_of(i) {
-            Some(inv) => range(&h.ops[inv].value),
-            None => (0, 0),
-        }
-    };
-    if op.kind == OpType::Invoke {
-        // Never completed: its reads are unknown.
-        return Some((kind, a_s, a_l, 0, 0));
-    }
-    Some((kind, a_s, a_l, rs, rl))
 }
 
 type KeysOut<'h> = (GraphBuilder, Vec<(u32, u32, Anomaly)>, ListAppendExplainer<'h>);
@@ -470,34 +348,28 @@ fn scan_ops(h: &History, lo: usize, hi: usize, info_reads: bool) -> OpChunk {
     let (mut ak, mut ar) = (Vec::with_capacity(guess), Vec::with_capacity(guess));
     let (mut rk, mut rr) = (Vec::with_capacity(guess), Vec::with_capacity(guess));
     let (mut lk, mut lr) = (Vec::new(), Vec::new());
-    let mut inter_set: FxHashSet<Id> = FxHashSet::default();
+    let mut intermediate = Intermediate::default();
     let mut err = None;
     let mut anoms = Vec::new();
     let mut st = State::default();
     let mut bt = BigTxn::default();
     for i in lo..hi {
-        let Some((kind, a_s, a_l, r_s, r_l)) = txn_ranges(h, i) else { continue };
-        let big_txn = kind == K_OK && r_l > BIG;
+        let Some(TxnOp { kind, reads: mops, writes: amops }) = txn(h, i) else { continue };
+        let big_txn = kind == Kind::Ok && mops.len() > BIG;
         if big_txn {
-            bt.fill(&h.mops[r_s..r_s + r_l]);
+            bt.fill(mops);
         }
-        if kind == K_OK && r_l >= 2 {
-            let mops = &h.mops[r_s..r_s + r_l];
+        if kind == Kind::Ok && mops.len() >= 2 {
             internal(h, i as u32, mops, &mut st, &mut anoms);
             future_read(h, i as u32, mops, big_txn.then_some(&bt), &mut anoms);
         }
-        let amops = &h.mops[a_s..a_s + a_l];
-        let big = amops.len() > BIG;
-        if big {
-            inter_set.clear();
-        }
+        let inter = intermediate.mark(amops, |m| m.kind == MopKind::Append);
         let base = ar.len();
         for (j, m) in amops.iter().enumerate().rev() {
             match (m.kind, m.val) {
                 (MopKind::Append, MopVal::Atom(v)) => {
-                    let inter = if big { !inter_set.insert(m.key) } else { appends_key(&amops[j + 1..], m.key) };
                     ak.push(ki.intern(m.key));
-                    ar.push(AppEnt { val: v, txn: i as u32, mop: j as u32, vpos: NONE, kind, inter });
+                    ar.push(AppEnt { val: v, txn: i as u32, mop: j as u32, vpos: NONE, kind, inter: inter[j] });
                 }
                 (MopKind::Write, _) if err.is_none() => {
                     err = Some(CheckError {
@@ -517,10 +389,9 @@ fn scan_ops(h: &History, lo: usize, hi: usize, info_reads: bool) -> OpChunk {
         // A failed transaction did not happen: its reads are no observation.
         // An info transaction may not have happened: its reads count only
         // when asked for (Elle counts them).
-        if kind == K_FAIL || (kind == K_INFO && !info_reads) {
+        if kind == Kind::Fail || (kind == Kind::Info && !info_reads) {
             continue;
         }
-        let mops = &h.mops[r_s..r_s + r_l];
         for (j, m) in mops.iter().enumerate() {
             if m.kind != MopKind::Read {
                 continue;
@@ -539,7 +410,7 @@ fn scan_ops(h: &History, lo: usize, hi: usize, info_reads: bool) -> OpChunk {
                     .get(&m.key)
                     .is_some_and(|&(first, last)| first as usize == j && last != NONE && last as usize > j)
             } else {
-                kind == K_OK && lost_update_candidate(mops, j)
+                kind == Kind::Ok && lost_update_candidate(mops, j)
             };
             if lu {
                 lk.push(k);
@@ -597,26 +468,13 @@ fn analyze_keys<'h>(h: &'h History, info_reads: bool) -> Result<KeysOut<'h>, Che
     let keys = &ki.keys;
 
     // Chunks of keys of about equal work.
-    let total: usize = work.iter().map(|&w| w as usize).sum();
-    let target = (total / (rayon::current_num_threads() * 8)).max(4096);
-    let mut bounds = vec![0usize];
-    let mut acc = 0usize;
-    for (k, &w) in work.iter().enumerate() {
-        acc += w as usize;
-        if acc >= target {
-            bounds.push(k + 1);
-            acc = 0;
-        }
-    }
-    if *bounds.last().unwrap() != nkeys {
-        bounds.push(nkeys);
-    }
+    let bounds = key_chunks(nkeys, |k| work[k] as usize);
     let outs: Vec<ChunkOut> = bounds
         .par_windows(2)
         .map(|w| {
             let (k0, k1) = (w[0], w[1]);
             let mut out = ChunkOut { edges: GraphBuilder::new(h.ops.len()), ..Default::default() };
-            let mut s = Scratch::default();
+            let mut bufs = KeyBufs::default();
             let (mut ents, mut reads, mut lus) = (Vec::new(), Vec::new(), Vec::new());
             for k in k0..k1 {
                 ents.clear();
@@ -628,8 +486,7 @@ fn analyze_keys<'h>(h: &'h History, info_reads: bool) -> Result<KeysOut<'h>, Che
                     reads.extend_from_slice(&oc.reads[oc.r_off[l] as usize..oc.r_off[l + 1] as usize]);
                     lus.extend_from_slice(&oc.lus[oc.l_off[l] as usize..oc.l_off[l + 1] as usize]);
                 }
-                let ctx = KeyCtx { h, key: keys[k], kidx: k as u32, ents: &mut ents, reads: &reads, lus: &lus };
-                analyze_key(ctx, &mut s, &mut out);
+                analyze_key(h, keys[k], k as u32, &mut ents, &reads, &lus, &mut bufs, &mut out);
                 out.ent.extend_from_slice(&ents);
                 out.ent_len.push(ents.len() as u32);
             }
@@ -638,17 +495,15 @@ fn analyze_keys<'h>(h: &'h History, info_reads: bool) -> Result<KeysOut<'h>, Che
         .collect();
 
     // Merge in key order.
-    let mut dup: Option<(u32, u32, Id, Id)> = None;
+    let mut dup: Option<(Duplicate, Id)> = None;
     let mut nedges = 0;
     for o in &outs {
         nedges += o.edges.len();
-        if let Some(d) = o.dup {
-            if dup.is_none_or(|b| (d.1, d.0) < (b.1, b.0)) {
-                dup = Some(d);
-            }
+        if let Some((d, key)) = o.dup {
+            keep_first_dup(&mut dup, d, key);
         }
     }
-    if let Some((first, second, key, val)) = dup {
+    if let Some((Duplicate { first, second, value: val }, key)) = dup {
         let p1 = h.ops[first as usize].pos;
         let p2 = h.ops[second as usize].pos;
         let (ks, vs) = (h.atoms.resolve(key).to_string(), h.atoms.resolve(val).to_string());
@@ -695,218 +550,385 @@ fn analyze_keys<'h>(h: &'h History, info_reads: bool) -> Result<KeysOut<'h>, Che
 #[inline]
 fn lost_update_candidate(mops: &[Mop], j: usize) -> bool {
     let key = mops[j].key;
-    appends_key(&mops[j + 1..], key) && !mops[..j].iter().any(|p| p.key == key && p.kind != MopKind::Write)
+    mops[j + 1..].iter().any(|m| m.kind == MopKind::Append && m.key == key)
+        && !mops[..j].iter().any(|p| p.key == key && p.kind != MopKind::Write)
 }
 
 fn list<'a>(h: &'a History, r: &ReadRec) -> &'a [Id] {
     &h.reads[r.start as usize..(r.start + r.len) as usize]
 }
 
-fn analyze_key(c: KeyCtx<'_>, s: &mut Scratch, out: &mut ChunkOut) {
-    let h = c.h;
-    let key = c.key;
+/// One key's analysis: its derived data ([`KeyView::build`]), then each detector.
+#[allow(clippy::too_many_arguments)]
+fn analyze_key(
+    h: &History,
+    key: Id,
+    kidx: u32,
+    ents: &mut [AppEnt],
+    reads: &[ReadRec],
+    lus: &[LuRec],
+    bufs: &mut KeyBufs,
+    out: &mut ChunkOut,
+) {
     // Appends sorted by value; a repeated value is an input error.
     // Stable: equal values (an input error) stay in op order.
-    c.ents.sort_by_key(|e| e.val);
-    // Report the repeat whose second append comes first.
-    for w in c.ents.windows(2) {
-        if w[0].val == w[1].val {
-            let d = (w[0].txn, w[1].txn, key, w[0].val);
-            if out.dup.is_none_or(|b| (d.1, d.0) < (b.1, b.0)) {
-                out.dup = Some(d);
-            }
-        }
+    ents.sort_by_key(|e| e.val);
+    if let Some(d) = first_duplicate(ents, |e| (e.val, e.txn), true) {
+        keep_first_dup(&mut out.dup, d, key);
     }
     if out.dup.is_some() {
+        // The analysis fails: nothing else matters.
         out.ver_len.push(0);
         return;
     }
-    let ents = c.ents;
-    let reads = c.reads;
-
-    // The longest observed (non-empty, possible) read; every read should be a prefix of it.
-    let mut longest: Option<usize> = None;
+    let ChunkOut { edges, anomalies, ver, ver_len, .. } = out;
+    let KeyBufs { view, det } = bufs;
+    let v = KeyView::build(h, key, kidx, ents, reads, lus, view, ver);
+    ver_len.push(v.vers.len() as u32);
+    v.incompatible_order(anomalies);
+    v.ww_rw_edges(det, edges);
+    v.appends_out_of_order(det, anomalies);
     for (i, r) in reads.iter().enumerate() {
-        if possible(r.kind) && r.len > 0 && longest.is_none_or(|l| r.len > reads[l].len) {
-            longest = Some(i);
+        if r.len == 0 || r.kind == Kind::Fail {
+            continue;
+        }
+        let last = *list(h, r).last().unwrap();
+        let w = find(v.ents, last);
+        v.wr_edge(r, w, edges);
+        v.duplicate_elements(i, r, det, anomalies);
+        if r.kind == Kind::Ok {
+            v.intermediate_read(r, w, last, anomalies);
+            v.aborted_and_garbage_reads(i, r, det, anomalies);
         }
     }
-    s.prefix.clear();
-    let mut compatible = true;
-    if let Some(li) = longest {
-        let l = list(h, &reads[li]);
-        for r in reads {
-            let ok = r.len as usize <= l.len() && (r.start == reads[li].start || list(h, r) == &l[..r.len as usize]);
-            s.prefix.push(ok);
-            if possible(r.kind) && !ok {
-                compatible = false;
-            }
-        }
-    } else {
-        s.prefix.resize(reads.len(), false);
-    }
-    if !compatible {
-        // Elle's rule: distinct observed values sorted by length (ties: first
-        // occurrence); the first pair that is not a prefix pair is reported; the
-        // last is the version order.
-        let mut idx: Vec<usize> = (0..reads.len()).filter(|&i| possible(reads[i].kind) && reads[i].len > 0).collect();
-        idx.sort_by(|&x, &y| list(h, &reads[x]).cmp(list(h, &reads[y])).then(x.cmp(&y)));
-        idx.dedup_by(|x, y| list(h, &reads[*x]) == list(h, &reads[*y]));
-        idx.sort_by_key(|&i| (reads[i].len, i));
-        for w in idx.windows(2) {
-            let (a, b) = (list(h, &reads[w[0]]), list(h, &reads[w[1]]));
-            if !b.starts_with(a) {
-                let t = reads[w[0]].txn.min(reads[w[1]].txn);
-                out.anomalies.push((t, c.kidx, Anomaly::IncompatibleOrder { key, values: [a.to_vec(), b.to_vec()] }));
-                break;
-            }
-        }
-        let li = *idx.last().unwrap();
-        longest = Some(li);
-        let l = list(h, &reads[li]);
+    v.dirty_update(anomalies);
+    v.lost_update(anomalies);
+}
+
+/// The buffers of the per-key pass, reused from one key to the next.
+#[derive(Default)]
+struct KeyBufs {
+    view: ViewBufs,
+    det: DetectorBufs,
+}
+
+/// What a [`KeyView`] holds beyond its records.
+#[derive(Default)]
+struct ViewBufs {
+    prefix: Vec<bool>,
+    lpos: Vec<u32>,
+    garbage_pos: FxHashMap<Id, u32>,
+}
+
+/// The detectors' scratch space.
+#[derive(Default)]
+struct DetectorBufs {
+    slot_cnt: Vec<u32>,
+    slot_rd: Vec<u32>,
+    slots: Vec<u32>,
+    fill: Vec<u32>,
+    set: FxHashSet<Id>,
+    counts: Vec<(Id, u32)>,
+    /// Per transaction, the last micro-op of its appends seen so far in a list.
+    seen_mop: FxHashMap<u32, u32>,
+}
+
+/// Anomalies with their sort keys (transaction, micro-op or key number).
+type Found = Vec<(u32, u32, Anomaly)>;
+
+/// One key seen whole: its appends and reads, and what they say about the
+/// key's version order. Built once per key; every detector reads it.
+struct KeyView<'a> {
+    h: &'a History,
+    key: Id,
+    /// The key's dense number (the sort key of its per-key anomalies).
+    kidx: u32,
+    /// The key's appends, sorted by value, each with its place in the version order.
+    ents: &'a [AppEnt],
+    /// The key's observed reads (ok ones, and info ones when they count), in op order.
+    reads: &'a [ReadRec],
+    /// The ok transactions that read the key and then appended to it.
+    lus: &'a [LuRec],
+    /// The read the version order comes from (the longest, or the last of
+    /// Elle's incompatible-order rule); `None` when no read saw an element.
+    longest: Option<usize>,
+    /// With no such read: the one append of a possibly committed transaction,
+    /// if there is exactly one (it is then the version order).
+    single: Option<Id>,
+    /// Two reads that are not prefixes of one another, to report (indices in `reads`).
+    incompatible: Option<(usize, usize)>,
+    /// Per read: whether it is a prefix of [`KeyView::l`].
+    prefix: &'a [bool],
+    /// Per position of [`KeyView::l`]: the position of its element in `vers`.
+    lpos: &'a [u32],
+    /// The positions in `vers` of elements that no transaction appended.
+    garbage_pos: &'a FxHashMap<Id, u32>,
+    /// The version order: [`KeyView::l`] without repeats.
+    vers: &'a [Id],
+    /// The first position of [`KeyView::l`] holding an element that a failed
+    /// transaction or nobody appended (`usize::MAX` if none): a prefix read
+    /// shorter than it has no G1a or garbage element.
+    first_bad: usize,
+    /// [`KeyView::l`] has an element twice.
+    l_dups: bool,
+}
+
+impl<'a> KeyView<'a> {
+    /// Derives the version order of the key from its reads and appends
+    /// (`ents` sorted by value; each append's position in the order is set).
+    /// The order is the longest read; when the reads are not all prefixes of
+    /// one another, Elle's rule picks it (see [`KeyView::incompatible_order`]).
+    /// With no read of an element, a single possibly committed append is the
+    /// order. The order's versions are appended to `ver`.
+    #[allow(clippy::too_many_arguments)]
+    fn build(
+        h: &'a History,
+        key: Id,
+        kidx: u32,
+        ents: &'a mut [AppEnt],
+        reads: &'a [ReadRec],
+        lus: &'a [LuRec],
+        bufs: &'a mut ViewBufs,
+        ver: &'a mut Vec<Id>,
+    ) -> KeyView<'a> {
+        // The longest observed (non-empty, possible) read; every read should be a prefix of it.
+        let mut longest: Option<usize> = None;
         for (i, r) in reads.iter().enumerate() {
-            s.prefix[i] = r.len as usize <= l.len() && list(h, r) == &l[..r.len as usize];
+            if r.kind.possible() && r.len > 0 && longest.is_none_or(|l| r.len > reads[l].len) {
+                longest = Some(i);
+            }
+        }
+        let prefix = &mut bufs.prefix;
+        prefix.clear();
+        let mut compatible = true;
+        if let Some(li) = longest {
+            let l = list(h, &reads[li]);
+            for r in reads {
+                let ok =
+                    r.len as usize <= l.len() && (r.start == reads[li].start || list(h, r) == &l[..r.len as usize]);
+                prefix.push(ok);
+                if r.kind.possible() && !ok {
+                    compatible = false;
+                }
+            }
+        } else {
+            prefix.resize(reads.len(), false);
+        }
+        let mut incompatible = None;
+        if !compatible {
+            // Elle's rule: distinct observed values sorted by length (ties: first
+            // occurrence); the first pair that is not a prefix pair is reported; the
+            // last is the version order.
+            let mut idx: Vec<usize> =
+                (0..reads.len()).filter(|&i| reads[i].kind.possible() && reads[i].len > 0).collect();
+            idx.sort_by(|&x, &y| list(h, &reads[x]).cmp(list(h, &reads[y])).then(x.cmp(&y)));
+            idx.dedup_by(|x, y| list(h, &reads[*x]) == list(h, &reads[*y]));
+            idx.sort_by_key(|&i| (reads[i].len, i));
+            incompatible = idx
+                .windows(2)
+                .find(|w| !list(h, &reads[w[1]]).starts_with(list(h, &reads[w[0]])))
+                .map(|w| (w[0], w[1]));
+            let li = *idx.last().unwrap();
+            longest = Some(li);
+            let l = list(h, &reads[li]);
+            for (i, r) in reads.iter().enumerate() {
+                prefix[i] = r.len as usize <= l.len() && list(h, r) == &l[..r.len as usize];
+            }
+        }
+        let mut single = None;
+        let single_buf;
+        let l: &[Id] = match longest {
+            Some(li) => list(h, &reads[li]),
+            None => {
+                // The single-append rule.
+                let mut poss = ents.iter().filter(|e| e.kind.possible());
+                if let (Some(e), None) = (poss.next(), poss.next()) {
+                    single = Some(e.val);
+                }
+                single_buf = single;
+                single_buf.as_slice()
+            }
+        };
+
+        // Version order: l without repeats. lpos maps positions in l to positions in it.
+        let vbase = ver.len();
+        bufs.lpos.clear();
+        bufs.garbage_pos.clear();
+        let mut first_bad = usize::MAX;
+        for (i, &e) in l.iter().enumerate() {
+            let n = (ver.len() - vbase) as u32;
+            match ents.binary_search_by(|x| x.val.cmp(&e)) {
+                Ok(x) => {
+                    let ent = &mut ents[x];
+                    if ent.kind == Kind::Fail && first_bad == usize::MAX {
+                        first_bad = i;
+                    }
+                    if ent.vpos == NONE {
+                        ent.vpos = n;
+                        ver.push(e);
+                    }
+                    bufs.lpos.push(ent.vpos);
+                }
+                Err(_) => {
+                    if first_bad == usize::MAX {
+                        first_bad = i;
+                    }
+                    let p = *bufs.garbage_pos.entry(e).or_insert_with(|| {
+                        ver.push(e);
+                        n
+                    });
+                    bufs.lpos.push(p);
+                }
+            }
+        }
+        let vers: &'a [Id] = &ver[vbase..];
+        let l_dups = vers.len() < l.len();
+        KeyView {
+            h,
+            key,
+            kidx,
+            ents,
+            reads,
+            lus,
+            longest,
+            single,
+            incompatible,
+            prefix: &bufs.prefix,
+            lpos: &bufs.lpos,
+            garbage_pos: &bufs.garbage_pos,
+            vers,
+            first_bad,
+            l_dups,
         }
     }
-    let single;
-    let l: &[Id] = match longest {
-        Some(li) => list(h, &reads[li]),
-        None => {
-            // The single-append rule.
-            let mut poss = ents.iter().filter(|e| possible(e.kind));
-            match (poss.next(), poss.next()) {
-                (Some(e), None) => {
-                    single = [e.val];
-                    &single
-                }
-                _ => &[],
-            }
-        }
-    };
 
-    // Version order: l without repeats. lpos maps positions in l to positions in it.
-    let vbase = out.ver.len();
-    s.lpos.clear();
-    s.garbage_pos.clear();
-    let mut first_bad = usize::MAX;
-    let has_fail = ents.iter().any(|e| e.kind == K_FAIL);
-    for (i, &e) in l.iter().enumerate() {
-        let n = (out.ver.len() - vbase) as u32;
-        match ents.binary_search_by(|x| x.val.cmp(&e)) {
-            Ok(x) => {
-                let ent = &mut ents[x];
-                if ent.kind == K_FAIL && first_bad == usize::MAX {
-                    first_bad = i;
-                }
-                if ent.vpos == NONE {
-                    ent.vpos = n;
-                    out.ver.push(e);
-                }
-                s.lpos.push(ent.vpos);
-            }
-            Err(_) => {
-                if first_bad == usize::MAX {
-                    first_bad = i;
-                }
-                let p = *s.garbage_pos.entry(e).or_insert_with(|| {
-                    out.ver.push(e);
-                    n
-                });
-                s.lpos.push(p);
-            }
+    /// The list the version order comes from (with its repeats, if a read had any).
+    fn l(&self) -> &[Id] {
+        match self.longest {
+            Some(li) => list(self.h, &self.reads[li]),
+            None => self.single.as_slice(),
         }
     }
-    let nver = out.ver.len() - vbase;
-    let l_dups = nver < l.len();
-    let vers = &out.ver[vbase..];
-    out.ver_len.push(nver as u32);
 
-    // Readers bucketed by the version their read ended at: slot 0 = init, slot i + 1 = version i.
-    let nslots = nver + 1;
-    s.slot_cnt.clear();
-    s.slot_cnt.resize(nslots + 1, 0);
-    let slot_of = |i: usize, r: &ReadRec, s: &Scratch| -> Option<usize> {
-        if !possible(r.kind) {
+    fn list(&self, r: &ReadRec) -> &'a [Id] {
+        list(self.h, r)
+    }
+
+    /// `incompatible-order`: two reads of the key, neither a prefix of the
+    /// other. Appends only ever extend a list, so every read of a key is a
+    /// prefix of the latest version; two reads that disagree cannot both be
+    /// versions of one list. Reported as Elle does: of the distinct lists
+    /// sorted by length (ties: first occurrence), the first neighbouring pair
+    /// that is not a prefix pair.
+    fn incompatible_order(&self, out: &mut Found) {
+        if let Some((x, y)) = self.incompatible {
+            let (rx, ry) = (&self.reads[x], &self.reads[y]);
+            let (a, b) = (self.list(rx), self.list(ry));
+            let t = rx.txn.min(ry.txn);
+            out.push((t, self.kidx, Anomaly::IncompatibleOrder { key: self.key, values: [a.to_vec(), b.to_vec()] }));
+        }
+    }
+
+    /// The version a read ended at, as a slot: 0 for the initial (empty)
+    /// version, `i + 1` for version `i`; `None` when it says nothing (a read
+    /// of a failed transaction, an info read of nil, or a read ending at a
+    /// version outside the order).
+    fn slot_of(&self, i: usize, r: &ReadRec) -> Option<usize> {
+        if !r.kind.possible() {
             return None;
         }
         if r.nil {
-            return (r.kind == K_OK).then_some(0);
+            return (r.kind == Kind::Ok).then_some(0);
         }
         if r.len == 0 {
             return Some(0);
         }
-        if s.prefix[i] {
-            return Some(s.lpos[r.len as usize - 1] as usize + 1);
+        if self.prefix[i] {
+            return Some(self.lpos[r.len as usize - 1] as usize + 1);
         }
-        let e = *list(h, r).last().unwrap();
-        match find(ents, e) {
+        let e = *self.list(r).last().unwrap();
+        match find(self.ents, e) {
             Some(x) if x.vpos != NONE => Some(x.vpos as usize + 1),
             Some(_) => None,
-            None => s.garbage_pos.get(&e).map(|&p| p as usize + 1),
+            None => self.garbage_pos.get(&e).map(|&p| p as usize + 1),
         }
-    };
-    let mut slots = std::mem::take(&mut s.slots);
-    slots.clear();
-    if ents.iter().any(|e| possible(e.kind)) {
-        for (i, r) in reads.iter().enumerate() {
-            let sl = slot_of(i, r, s).map_or(NONE, |x| x as u32);
-            slots.push(sl);
+    }
+
+    /// ww and rw edges. Each append of a possibly committed transaction
+    /// installed the version after the one it extended: the transaction that
+    /// appended that one precedes it (ww: it overwrote it), and so does every
+    /// transaction that read exactly that one (rw: they did not see the
+    /// append). An append never observed extended the last observed version.
+    fn ww_rw_edges(&self, d: &mut DetectorBufs, edges: &mut GraphBuilder) {
+        if !self.ents.iter().any(|e| e.kind.possible()) {
+            return;
+        }
+        // Readers bucketed by the version their read ended at.
+        let nver = self.vers.len();
+        let nslots = nver + 1;
+        d.slot_cnt.clear();
+        d.slot_cnt.resize(nslots + 1, 0);
+        d.slots.clear();
+        for (i, r) in self.reads.iter().enumerate() {
+            let sl = self.slot_of(i, r).map_or(NONE, |x| x as u32);
+            d.slots.push(sl);
             if sl != NONE {
-                s.slot_cnt[sl as usize + 1] += 1;
+                d.slot_cnt[sl as usize + 1] += 1;
             }
         }
         for i in 0..nslots {
-            s.slot_cnt[i + 1] += s.slot_cnt[i];
+            d.slot_cnt[i + 1] += d.slot_cnt[i];
         }
-        s.slot_rd.clear();
-        s.slot_rd.resize(s.slot_cnt[nslots] as usize, 0);
-        let mut fill = std::mem::take(&mut s.fill);
-        fill.clear();
-        fill.extend_from_slice(&s.slot_cnt[..nslots]);
-        for (i, &sl) in slots.iter().enumerate() {
+        d.slot_rd.clear();
+        d.slot_rd.resize(d.slot_cnt[nslots] as usize, 0);
+        d.fill.clear();
+        d.fill.extend_from_slice(&d.slot_cnt[..nslots]);
+        for (i, &sl) in d.slots.iter().enumerate() {
             if sl != NONE {
-                s.slot_rd[fill[sl as usize] as usize] = reads[i].txn;
-                fill[sl as usize] += 1;
+                d.slot_rd[d.fill[sl as usize] as usize] = self.reads[i].txn;
+                d.fill[sl as usize] += 1;
             }
         }
-        s.fill = fill;
-        // ww and rw, per append of a possible txn.
-        for e in ents.iter() {
-            if !possible(e.kind) {
-                continue;
-            }
+        for e in self.ents.iter().filter(|e| e.kind.possible()) {
             let slot = if e.vpos != NONE { e.vpos as usize } else { nver };
             if slot > 0 {
-                if let Some(w) = find(ents, vers[slot - 1]) {
-                    if possible(w.kind) && w.txn != e.txn {
-                        out.edges.add(w.txn, e.txn, Rels::WW);
+                if let Some(w) = find(self.ents, self.vers[slot - 1]) {
+                    if w.kind.possible() && w.txn != e.txn {
+                        edges.add(w.txn, e.txn, Rels::WW);
                     }
                 }
             }
-            for &rt in &s.slot_rd[s.slot_cnt[slot] as usize..s.slot_cnt[slot + 1] as usize] {
+            for &rt in &d.slot_rd[d.slot_cnt[slot] as usize..d.slot_cnt[slot + 1] as usize] {
                 if rt != e.txn {
-                    out.edges.add(rt, e.txn, Rels::RW);
+                    edges.add(rt, e.txn, Rels::RW);
                 }
             }
         }
     }
-    s.slots = slots;
 
-    // appends-out-of-order: only keys to which some transaction appended twice.
-    // A read that is a prefix of l is misordered iff it reaches l's first misordering.
-    if ents.iter().any(|e| e.inter) {
-        let l_mis = first_misordered(l, ents, &mut s.seen_mop);
-        for (i, r) in reads.iter().enumerate() {
+    /// `appends-out-of-order`: a read showing two appends of one transaction
+    /// in the opposite of their micro-op order. A transaction's appends to a
+    /// key take effect in its order, so no version can hold them reversed.
+    /// Only keys to which some transaction appended twice can have it; a read
+    /// that is a prefix of the order is misordered iff it reaches the order's
+    /// first misordering.
+    fn appends_out_of_order(&self, d: &mut DetectorBufs, out: &mut Found) {
+        if !self.ents.iter().any(|e| e.inter) {
+            return;
+        }
+        let l_mis = first_misordered(self.l(), self.ents, &mut d.seen_mop);
+        for (i, r) in self.reads.iter().enumerate() {
             if r.len < 2 {
                 continue;
             }
-            let mis = if s.prefix[i] {
-                l_mis.filter(|(j, _)| *j < r.len as usize).map(|(j, e)| (list(h, r)[j], e.txn))
+            let vs = self.list(r);
+            let mis = if self.prefix[i] {
+                l_mis.filter(|(j, _)| *j < r.len as usize).map(|(j, e)| (vs[j], e.txn))
             } else {
-                first_misordered(list(h, r), ents, &mut s.seen_mop).map(|(j, e)| (list(h, r)[j], e.txn))
+                first_misordered(vs, self.ents, &mut d.seen_mop).map(|(j, e)| (vs[j], e.txn))
             };
             if let Some((x, w)) = mis {
-                out.anomalies.push((
+                out.push((
                     r.txn,
                     r.mop,
                     Anomaly::Read { kind: APPENDS_OUT_OF_ORDER, op: r.txn, mop: r.mop, writer: Some(w), element: x },
@@ -915,132 +937,141 @@ fn analyze_key(c: KeyCtx<'_>, s: &mut Scratch, out: &mut ChunkOut) {
         }
     }
 
-    // wr, and the per-read detectors.
-    for (i, r) in reads.iter().enumerate() {
-        if r.len == 0 || r.kind == K_FAIL {
-            continue;
-        }
-        let vs = list(h, r);
-        let last = *vs.last().unwrap();
-        let w = find(ents, last);
+    /// wr edge: the transaction that appended the last element a read saw
+    /// precedes the reader (it read that transaction's version). `w` is the
+    /// append of the read's last element.
+    fn wr_edge(&self, r: &ReadRec, w: Option<&AppEnt>, edges: &mut GraphBuilder) {
         if let Some(w) = w {
-            if w.txn != r.txn && possible(w.kind) {
-                out.edges.add(w.txn, r.txn, Rels::WR);
+            if w.txn != r.txn && w.kind.possible() {
+                edges.add(w.txn, r.txn, Rels::WR);
             }
         }
-        // duplicate-elements (possible reads).
-        if !s.prefix[i] || l_dups {
-            s.counts.clear();
-            s.set.clear();
-            for &x in vs {
-                if !s.set.insert(x) {
-                    match s.counts.iter_mut().find(|c| c.0 == x) {
-                        Some(c) => c.1 += 1,
-                        None => s.counts.push((x, 2)),
-                    }
+    }
+
+    /// `duplicate-elements`: a read list with an element more than once.
+    /// Every appended value is unique per key, so no version of the list can
+    /// hold one twice. Reported with each repeated element and its count, in
+    /// order of first occurrence. A prefix of a repeat-free order has none.
+    fn duplicate_elements(&self, i: usize, r: &ReadRec, d: &mut DetectorBufs, out: &mut Found) {
+        if self.prefix[i] && !self.l_dups {
+            return;
+        }
+        let vs = self.list(r);
+        d.counts.clear();
+        d.set.clear();
+        for &x in vs {
+            if !d.set.insert(x) {
+                match d.counts.iter_mut().find(|c| c.0 == x) {
+                    Some(c) => c.1 += 1,
+                    None => d.counts.push((x, 2)),
                 }
             }
-            if !s.counts.is_empty() {
-                // In order of first occurrence.
-                let mut d = s.counts.clone();
-                d.sort_by_key(|c| vs.iter().position(|x| *x == c.0));
-                out.anomalies.push((r.txn, r.mop, Anomaly::DuplicateElements { op: r.txn, mop: r.mop, duplicates: d }));
-            }
         }
-        if r.kind != K_OK {
-            continue;
+        if !d.counts.is_empty() {
+            // In order of first occurrence.
+            let mut dups = d.counts.clone();
+            dups.sort_by_key(|c| vs.iter().position(|x| *x == c.0));
+            out.push((r.txn, r.mop, Anomaly::DuplicateElements { op: r.txn, mop: r.mop, duplicates: dups }));
         }
-        // G1b: the read ends with another txn's intermediate append.
+    }
+
+    /// G1b (intermediate read): an ok read ending with another transaction's
+    /// intermediate append, a version that transaction never committed as its
+    /// own (see [`intermediate_read`]). `w` is the append of `last`, the read's last element.
+    fn intermediate_read(&self, r: &ReadRec, w: Option<&AppEnt>, last: Id, out: &mut Found) {
         if let Some(w) = w {
-            if w.inter && w.txn != r.txn {
-                out.anomalies.push((
+            if intermediate_read(w.txn, w.inter, r.txn) {
+                out.push((
                     r.txn,
                     r.mop,
                     Anomaly::Read { kind: "G1b", op: r.txn, mop: r.mop, writer: Some(w.txn), element: last },
                 ));
             }
         }
-        // G1a and garbage-read: elements appended by failed txns or by nobody.
-        if s.prefix[i] && (r.len as usize) <= first_bad {
-            continue;
+    }
+
+    /// G1a (aborted read): an ok read holding an element appended by a failed
+    /// transaction (see [`aborted_read`]); `garbage-read`: one holding an
+    /// element nobody appended (ok, info, failed or never completed), so it
+    /// came from nowhere. Each element once per read. A prefix of the order
+    /// shorter than its first bad position has neither.
+    fn aborted_and_garbage_reads(&self, i: usize, r: &ReadRec, d: &mut DetectorBufs, out: &mut Found) {
+        if self.prefix[i] && (r.len as usize) <= self.first_bad {
+            return;
         }
-        s.set.clear();
-        for &x in vs {
-            if !s.set.insert(x) {
+        d.set.clear();
+        for &x in self.list(r) {
+            if !d.set.insert(x) {
                 continue;
             }
-            match find(ents, x) {
-                None => out.anomalies.push((
-                    r.txn,
-                    r.mop,
-                    Anomaly::Read { kind: "garbage-read", op: r.txn, mop: r.mop, writer: None, element: x },
-                )),
-                Some(w) if w.kind == K_FAIL => out.anomalies.push((
-                    r.txn,
-                    r.mop,
-                    Anomaly::Read { kind: "G1a", op: r.txn, mop: r.mop, writer: Some(w.txn), element: x },
-                )),
+            let read = |kind, writer| Anomaly::Read { kind, op: r.txn, mop: r.mop, writer, element: x };
+            match find(self.ents, x) {
+                None => out.push((r.txn, r.mop, read("garbage-read", None))),
+                Some(w) if aborted_read(w.kind) => out.push((r.txn, r.mop, read("G1a", Some(w.txn)))),
                 _ => {}
             }
         }
     }
 
-    // dirty-update: only keys with failed appends. The version order is the
-    // one observed (failed transactions' reads are no observation; Elle uses them).
-    if has_fail {
-        let dv: &[Id] = vers;
+    /// `dirty-update`: in the observed version order, a committed append
+    /// built on a failed transaction's version (the versions from the failed
+    /// one to the committed one are reported). The committed transaction's
+    /// state contains what an aborted one wrote. Only keys with failed
+    /// appends; an element nobody committed extends the range without moving
+    /// the anchor, and info appends neither break nor start one.
+    fn dirty_update(&self, out: &mut Found) {
+        if !self.ents.iter().any(|e| e.kind == Kind::Fail) {
+            return;
+        }
         // anchor: (kind, txn); the virtual initial anchor is committed.
-        let mut anchor: (u8, u32) = (K_OK, NONE);
+        let mut anchor: (Kind, u32) = (Kind::Ok, NONE);
         let mut range: Vec<Id> = Vec::new();
-        for &v in dv {
+        for &v in self.vers {
             range.push(v);
-            let Some(w) = find(ents, v) else { continue };
+            let Some(w) = find(self.ents, v) else { continue };
             match (anchor.0, w.kind) {
-                (K_FAIL, K_OK) => {
-                    out.anomalies.push((
+                (Kind::Fail, Kind::Ok) => {
+                    out.push((
                         anchor.1,
-                        c.kidx,
-                        Anomaly::DirtyUpdate { key, values: std::mem::take(&mut range), txns: [anchor.1, w.txn] },
+                        self.kidx,
+                        Anomaly::DirtyUpdate {
+                            key: self.key,
+                            values: std::mem::take(&mut range),
+                            txns: [anchor.1, w.txn],
+                        },
                     ));
-                    anchor = (K_OK, w.txn);
+                    anchor = (Kind::Ok, w.txn);
                     range = vec![v];
                 }
-                (_, K_OK) => {
-                    anchor = (K_OK, w.txn);
+                (_, Kind::Ok) => {
+                    anchor = (Kind::Ok, w.txn);
                     range = vec![v];
                 }
-                (K_FAIL, K_FAIL) | (_, K_INFO) => {}
-                (_, K_FAIL) => {
-                    anchor = (K_FAIL, w.txn);
+                (Kind::Fail, Kind::Fail) | (_, Kind::Info) => {}
+                (_, Kind::Fail) => {
+                    anchor = (Kind::Fail, w.txn);
                     range = vec![v];
                 }
-                _ => {}
             }
         }
     }
 
-    // lost-update: ok txns that read the same value of the key and then appended to it.
-    if c.lus.len() >= 2 {
-        let mut lu: Vec<&LuRec> = c.lus.iter().collect();
-        let sl = |x: &LuRec| &h.reads[x.start as usize..(x.start + x.len) as usize];
-        lu.sort_by(|x, y| sl(x).cmp(sl(y)).then(x.txn.cmp(&y.txn)));
-        let mut i = 0;
-        while i < lu.len() {
-            let mut j = i + 1;
-            while j < lu.len() && sl(lu[j]) == sl(lu[i]) {
-                j += 1;
-            }
-            let mut txns: Vec<Txn> = lu[i..j].iter().map(|x| x.txn).collect();
-            txns.dedup();
-            if txns.len() >= 2 {
-                out.anomalies.push((
-                    txns[0],
-                    c.kidx,
-                    Anomaly::LostUpdate { key, value: Observed::List(sl(lu[i]).to_vec()), txns },
-                ));
-            }
-            i = j;
+    /// `lost-update`: ok transactions that read the same version of the key
+    /// and then appended to it (see [`lost_updates`]).
+    fn lost_update(&self, out: &mut Found) {
+        if self.lus.len() < 2 {
+            return;
         }
+        let h = self.h;
+        let mut cands: Vec<(&[Id], Txn)> =
+            self.lus.iter().map(|x| (&h.reads[x.start as usize..(x.start + x.len) as usize], x.txn)).collect();
+        lost_updates(&mut cands, |v, txns| {
+            out.push((
+                txns[0],
+                self.kidx,
+                Anomaly::LostUpdate { key: self.key, value: Observed::List(v.to_vec()), txns },
+            ));
+        });
     }
 }
 
@@ -1054,9 +1085,6 @@ struct State {
     /// For big transactions: key → its place in `keys`.
     map: FxHashMap<Id, usize>,
 }
-
-/// Transactions with more micro-ops than this get hash indices instead of scans.
-const BIG: usize = 16;
 
 /// Indices of one big transaction's micro-ops.
 #[derive(Default)]

@@ -1,4 +1,5 @@
-//! Process and realtime orders between transactions (`elle-model.md` §6).
+//! Process and realtime orders between transactions (Elle's `elle.core`
+//! process and realtime graphs).
 
 use crate::anomaly::Step;
 use crate::graph::{GraphBuilder, Txn};

@@ -1,5 +1,6 @@
 //! rw-register inference: version graphs per key from several sources, ww/wr/rw
-//! edges, and the anomalies that need no cycle (`elle-model.md` §5).
+//! edges, and the anomalies that need no cycle (Elle's `elle.rw-register`,
+//! with the differences listed below).
 //!
 //! A transaction's *external read* of a key is its first micro-op on the key when
 //! that is a read; its *external write* is its last write of the key. Only
@@ -46,10 +47,14 @@
 //! - A read with no value, `[:r k]`, is a read of nil (Elle skips it).
 
 use crate::anomaly::{Anomaly, CheckError, Expected, Explainer, Observed, Step, Version};
+use crate::cycles::scc::{cyclic_sccs, has_cycle, SccScratch};
 use crate::graph::{GraphBuilder, Txn};
-use crate::group::group;
 use crate::rel::Rels;
-use history::{History, Id, Mop, MopKind, MopVal, OpType, OpValue};
+use crate::txn::{
+    aborted_read, first_duplicate, group, intermediate_read, key_chunks, lost_updates, txn, Duplicate, Intermediate,
+    KeyIndex, Kind, BIG,
+};
+use history::{History, Id, Mop, MopKind, MopVal, OpType};
 use rayon::prelude::*;
 use rustc_hash::{FxHashMap, FxHashSet};
 
@@ -98,20 +103,13 @@ pub struct Analysis<'h> {
     pub sources: Vec<&'static str>,
 }
 
-// Transaction kinds. An invocation that never completed is an info
-// transaction (Jepsen closes it as `:info` at the end of the history): its
-// writes may have taken effect.
-const K_OK: u8 = 0;
-const K_INFO: u8 = 1;
-const K_FAIL: u8 = 2;
-
 /// One write micro-op of a transaction.
 #[derive(Clone, Copy, Debug)]
 struct WRec {
     val: Id,
     txn: u32,
     mop: u32,
-    kind: u8,
+    kind: Kind,
     /// The transaction's last write of the key (else an intermediate write).
     fin: bool,
 }
@@ -120,7 +118,7 @@ struct WRec {
 #[derive(Clone, Copy, Debug)]
 struct ERec {
     txn: u32,
-    kind: u8,
+    kind: Kind,
     /// The external read (ok only): its value, if the first micro-op on the key is a read.
     er: Option<Val>,
     /// The external write.
@@ -143,28 +141,12 @@ struct LRec {
 }
 
 /// The micro-ops of a transaction, and its kind; `None` for ops that are not
-/// client transactions (or invocations that completed: their completion counts).
-fn txn_of(h: &History, i: usize) -> Option<(u8, &[Mop])> {
-    let op = &h.ops[i];
-    op.process.client()?;
-    let kind = match op.kind {
-        OpType::Ok => K_OK,
-        OpType::Info => K_INFO,
-        OpType::Fail => K_FAIL,
-        OpType::Invoke => {
-            if h.partner_of(i).is_some() {
-                return None;
-            }
-            return Some((K_INFO, h.mops(op)));
-        }
-    };
-    // A completion without a transaction value: its invocation's writes (not for ok ops).
-    if !matches!(op.value, OpValue::Txn { .. }) && kind != K_OK {
-        if let Some(inv) = h.partner_of(i) {
-            return Some((kind, h.mops(&h.ops[inv])));
-        }
-    }
-    Some((kind, h.mops(op)))
+/// transactions (see [`txn`]). An ok transaction's are its completion's (one
+/// without a value has none); a failed or info one's are those holding its
+/// writes, as its reads do not count.
+fn txn_of(h: &History, i: usize) -> Option<(Kind, &[Mop])> {
+    let t = txn(h, i)?;
+    Some((t.kind, if t.kind == Kind::Ok { t.reads } else { t.writes }))
 }
 
 /// One key of one transaction, while scanning it.
@@ -175,8 +157,6 @@ struct TKey {
     ew: Option<(Id, u32)>,
     /// Internal consistency: the value the next read must return.
     expect: Option<Val>,
-    /// Index in the write records of this key's last write so far.
-    last_w: usize,
 }
 
 /// Per-key records, keyed by the dense key number.
@@ -192,23 +172,6 @@ struct Records {
     l: Vec<LRec>,
 }
 
-/// Dense key numbers in order of first appearance.
-#[derive(Default)]
-struct Keys {
-    map: FxHashMap<Id, u32>,
-    keys: Vec<Id>,
-}
-
-impl Keys {
-    fn intern(&mut self, k: Id) -> u32 {
-        let n = self.keys.len() as u32;
-        *self.map.entry(k).or_insert_with(|| {
-            self.keys.push(k);
-            n
-        })
-    }
-}
-
 fn mop_error(h: &History, i: usize, m: &Mop, why: &str) -> CheckError {
     CheckError {
         message: format!("the op at {} has the micro-op {}: {why}", h.ops[i].pos, h.mop_to_value(m)),
@@ -219,12 +182,13 @@ fn mop_error(h: &History, i: usize, m: &Mop, why: &str) -> CheckError {
 /// Scans every transaction: records per key, plus internal-consistency violations.
 fn scan(
     h: &History,
-    keys: &mut Keys,
+    keys: &mut KeyIndex,
     rec: &mut Records,
     anoms: &mut Vec<(u32, u32, Anomaly)>,
 ) -> Result<(), CheckError> {
     let mut tk: Vec<TKey> = Vec::new();
     let mut big: FxHashMap<Id, usize> = FxHashMap::default();
+    let mut inter = Intermediate::default();
     for i in 0..h.ops.len() {
         let Some((kind, mops)) = txn_of(h, i) else { continue };
         if mops.is_empty() {
@@ -232,11 +196,12 @@ fn scan(
         }
         let t = i as u32;
         tk.clear();
-        let is_big = mops.len() > 16;
+        let is_big = mops.len() > BIG;
         if is_big {
             big.clear();
         }
         let mut internal_done = false;
+        let intermediate = inter.mark(mops, |m| m.kind == MopKind::Write);
         for (j, m) in mops.iter().enumerate() {
             let val: Val = match (m.kind, m.val) {
                 (MopKind::Append, _) => {
@@ -270,14 +235,14 @@ fn scan(
             };
             // Reads of invocations are unknown; reads of info and fail ops do not count.
             let is_read = m.kind == MopKind::Read;
-            if is_read && kind != K_OK {
+            if is_read && kind != Kind::Ok {
                 continue;
             }
             let pos = if is_big { big.get(&m.key).copied() } else { tk.iter().position(|x| x.key == m.key) };
             let p = match pos {
                 Some(p) => p,
                 None => {
-                    tk.push(TKey { key: m.key, er: None, ew: None, expect: None, last_w: usize::MAX });
+                    tk.push(TKey { key: m.key, er: None, ew: None, expect: None });
                     if is_big {
                         big.insert(m.key, tk.len() - 1);
                     }
@@ -306,17 +271,13 @@ fn scan(
                 }
             } else {
                 let v = val.expect("writes have values");
-                if e.last_w != usize::MAX {
-                    rec.w[e.last_w].fin = false;
-                }
-                e.last_w = rec.w.len();
                 e.ew = Some((v, j as u32));
                 e.expect = Some(val);
                 rec.wk.push(keys.intern(m.key));
-                rec.w.push(WRec { val: v, txn: t, mop: j as u32, kind, fin: true });
+                rec.w.push(WRec { val: v, txn: t, mop: j as u32, kind, fin: !intermediate[j] });
             }
         }
-        if kind == K_OK || kind == K_INFO {
+        if kind.possible() {
             for e in &tk {
                 if e.er.is_none() && e.ew.is_none() {
                     continue;
@@ -324,7 +285,7 @@ fn scan(
                 let k = keys.intern(e.key);
                 rec.ek.push(k);
                 rec.e.push(ERec { txn: t, kind, er: e.er.map(|x| x.0), ew: e.ew.map(|x| x.0) });
-                if kind == K_OK {
+                if kind == Kind::Ok {
                     if let (Some((rv, rm)), Some((_, wm))) = (e.er, e.ew) {
                         if wm > rm {
                             rec.lk.push(k);
@@ -355,7 +316,8 @@ struct KeyOut {
     /// Per external record of the key: the version numbers of its external read
     /// and write ([`NO_V`] if none).
     ev: Vec<(u32, u32)>,
-    dup: Option<(u32, u32, Id)>,
+    /// A value two transactions wrote (an input error).
+    dup: Option<Duplicate>,
 }
 
 impl KeyOut {
@@ -374,82 +336,6 @@ impl KeyOut {
     }
 }
 
-/// The strongly connected components with more than one version, of the graph
-/// over `n` versions with these edges; each sorted, in order of their smallest version.
-fn cyclic_sccs(n: usize, edges: &[(u32, u32)]) -> Vec<Vec<u32>> {
-    let mut off = vec![0u32; n + 1];
-    for &(a, _) in edges {
-        off[a as usize + 1] += 1;
-    }
-    for i in 0..n {
-        off[i + 1] += off[i];
-    }
-    let mut fill = off[..n].to_vec();
-    let mut adj = vec![0u32; edges.len()];
-    for &(a, b) in edges {
-        adj[fill[a as usize] as usize] = b;
-        fill[a as usize] += 1;
-    }
-    // Iterative Tarjan.
-    const UNSEEN: u32 = u32::MAX;
-    let mut index = vec![UNSEEN; n];
-    let mut low = vec![0u32; n];
-    let mut on = vec![false; n];
-    let mut stack: Vec<u32> = Vec::new();
-    let mut call: Vec<(u32, u32)> = Vec::new();
-    let mut next = 0u32;
-    let mut out = Vec::new();
-    for s in 0..n as u32 {
-        if index[s as usize] != UNSEEN {
-            continue;
-        }
-        call.push((s, off[s as usize]));
-        index[s as usize] = next;
-        low[s as usize] = next;
-        next += 1;
-        stack.push(s);
-        on[s as usize] = true;
-        while let Some(&mut (v, ref mut e)) = call.last_mut() {
-            if *e < off[v as usize + 1] {
-                let w = adj[*e as usize];
-                *e += 1;
-                if index[w as usize] == UNSEEN {
-                    index[w as usize] = next;
-                    low[w as usize] = next;
-                    next += 1;
-                    stack.push(w);
-                    on[w as usize] = true;
-                    call.push((w, off[w as usize]));
-                } else if on[w as usize] {
-                    low[v as usize] = low[v as usize].min(index[w as usize]);
-                }
-            } else {
-                call.pop();
-                if let Some(&(u, _)) = call.last() {
-                    low[u as usize] = low[u as usize].min(low[v as usize]);
-                }
-                if low[v as usize] == index[v as usize] {
-                    let mut comp = Vec::new();
-                    loop {
-                        let w = stack.pop().unwrap();
-                        on[w as usize] = false;
-                        comp.push(w);
-                        if w == v {
-                            break;
-                        }
-                    }
-                    if comp.len() > 1 {
-                        comp.sort_unstable();
-                        out.push(comp);
-                    }
-                }
-            }
-        }
-    }
-    out.sort();
-    out
-}
-
 struct Ctx<'a> {
     h: &'a History,
     /// Commit order numbers by op position (`u32::MAX`: not in the order).
@@ -461,14 +347,8 @@ struct Ctx<'a> {
 fn analyze_key(c: &Ctx<'_>, writes: &mut [WRec], exts: &[ERec]) -> KeyOut {
     let mut out = KeyOut::default();
     writes.sort_by_key(|w| (w.val, w.txn, w.mop));
-    for p in writes.windows(2) {
-        if p[0].val == p[1].val && p[0].txn != p[1].txn {
-            let d = (p[0].txn, p[1].txn, p[0].val);
-            if out.dup.is_none_or(|b| (d.1, d.0) < (b.1, b.0)) {
-                out.dup = Some(d);
-            }
-        }
-    }
+    // One transaction writing a value twice is no ambiguity: its final write counts.
+    out.dup = first_duplicate(writes, |w| (w.val, w.txn), false);
     if out.dup.is_some() {
         return out;
     }
@@ -510,7 +390,7 @@ fn analyze_key(c: &Ctx<'_>, writes: &mut [WRec], exts: &[ERec]) -> KeyOut {
     if c.opts.wfr_keys {
         for (x, e) in exts.iter().enumerate() {
             let (r, w) = ev[x];
-            if e.kind == K_OK && r != NO_V && r != 0 && w != NO_V && r != w {
+            if e.kind == Kind::Ok && r != NO_V && r != 0 && w != NO_V && r != w {
                 src[2].push((r, w));
             }
         }
@@ -520,7 +400,7 @@ fn analyze_key(c: &Ctx<'_>, writes: &mut [WRec], exts: &[ERec]) -> KeyOut {
         let mut by_proc: Vec<(i64, u32, usize)> = exts
             .iter()
             .enumerate()
-            .filter(|(_, e)| e.kind == K_OK)
+            .filter(|(_, e)| e.kind == Kind::Ok)
             .filter_map(|(x, e)| Some((c.h.ops[e.txn as usize].process.client()?, e.txn, x)))
             .collect();
         by_proc.sort_unstable();
@@ -547,9 +427,9 @@ fn analyze_key(c: &Ctx<'_>, writes: &mut [WRec], exts: &[ERec]) -> KeyOut {
         let mut sufmin = vec![u32::MAX; targets.len() + 1];
         for i in (0..targets.len()).rev() {
             let (_, comp, x) = targets[i];
-            sufmin[i] = if exts[x].kind == K_OK { sufmin[i + 1].min(comp) } else { sufmin[i + 1] };
+            sufmin[i] = if exts[x].kind == Kind::Ok { sufmin[i + 1].min(comp) } else { sufmin[i + 1] };
         }
-        for (xa, a) in exts.iter().enumerate().filter(|(_, e)| e.kind == K_OK) {
+        for (xa, a) in exts.iter().enumerate().filter(|(_, e)| e.kind == Kind::Ok) {
             let ca = a.txn;
             let start = targets.partition_point(|t| t.0 < ca);
             let m = sufmin[start];
@@ -594,7 +474,7 @@ fn committed_info(rec: &Records) -> FxHashSet<u32> {
         .w
         .iter()
         .zip(&rec.wk)
-        .filter(|(w, _)| w.kind == K_INFO && w.fin)
+        .filter(|(w, _)| w.kind == Kind::Info && w.fin)
         .map(|(w, &k)| ((k, w.val), w.txn))
         .collect();
     if !info.is_empty() {
@@ -635,76 +515,13 @@ impl ChunkOut {
 /// Buffers reused from one key to the next.
 #[derive(Default)]
 struct Scratch {
-    off: Vec<u32>,
-    adj: Vec<u32>,
-    deg: Vec<u32>,
-    queue: Vec<u32>,
+    scc: SccScratch,
     acc: Vec<(u32, u32, u8)>,
     writer: Vec<u32>,
     cnt: Vec<u32>,
     fill: Vec<u32>,
     readers: Vec<u32>,
-    lu: Vec<LRec>,
-}
-
-/// Key ranges of about equal work (records), for the parallel pass.
-fn key_chunks(e_off: &[u32], w_off: &[u32], nkeys: usize) -> Vec<usize> {
-    let total = e_off[nkeys] as usize + w_off[nkeys] as usize;
-    let target = (total / (rayon::current_num_threads() * 8)).max(8192);
-    let mut bounds = vec![0usize];
-    let mut acc = 0usize;
-    for k in 0..nkeys {
-        acc += (e_off[k + 1] - e_off[k] + w_off[k + 1] - w_off[k]) as usize;
-        if acc >= target {
-            bounds.push(k + 1);
-            acc = 0;
-        }
-    }
-    if *bounds.last().unwrap() != nkeys {
-        bounds.push(nkeys);
-    }
-    bounds
-}
-
-/// Whether the graph over `n` versions with these edges has a cycle (Kahn's algorithm).
-fn has_cycle(n: usize, edges: &[(u32, u32)], sc: &mut Scratch) -> bool {
-    if edges.is_empty() {
-        return false;
-    }
-    sc.off.clear();
-    sc.off.resize(n + 1, 0);
-    sc.deg.clear();
-    sc.deg.resize(n, 0);
-    for &(a, b) in edges {
-        sc.off[a as usize + 1] += 1;
-        sc.deg[b as usize] += 1;
-    }
-    for i in 0..n {
-        sc.off[i + 1] += sc.off[i];
-    }
-    sc.fill.clear();
-    sc.fill.extend_from_slice(&sc.off[..n]);
-    sc.adj.clear();
-    sc.adj.resize(edges.len(), 0);
-    for &(a, b) in edges {
-        sc.adj[sc.fill[a as usize] as usize] = b;
-        sc.fill[a as usize] += 1;
-    }
-    sc.queue.clear();
-    sc.queue.extend((0..n as u32).filter(|&v| sc.deg[v as usize] == 0));
-    let mut head = 0;
-    while head < sc.queue.len() {
-        let v = sc.queue[head] as usize;
-        head += 1;
-        for i in sc.off[v]..sc.off[v + 1] {
-            let w = sc.adj[i as usize] as usize;
-            sc.deg[w] -= 1;
-            if sc.deg[w] == 0 {
-                sc.queue.push(w as u32);
-            }
-        }
-    }
-    sc.queue.len() < n
+    lu: Vec<(Val, Txn)>,
 }
 
 /// One key's edges and anomalies, from the sources in `mask`. `writes` are the
@@ -748,10 +565,10 @@ fn finish_key(
     sc.cnt.resize(nv + 1, 0);
     for (x, e) in exts.iter().enumerate() {
         let (r, w) = o.ev[x];
-        if w != NO_V && (e.kind == K_OK || g.committed.contains(&e.txn)) {
+        if w != NO_V && (e.kind == Kind::Ok || g.committed.contains(&e.txn)) {
             sc.writer[w as usize] = e.txn;
         }
-        if r != NO_V && e.kind == K_OK {
+        if r != NO_V && e.kind == Kind::Ok {
             sc.cnt[r as usize + 1] += 1;
         }
     }
@@ -762,7 +579,7 @@ fn finish_key(
     sc.fill.extend_from_slice(&sc.cnt[..nv]);
     sc.readers.clear();
     sc.readers.resize(sc.cnt[nv] as usize, 0);
-    for (x, e) in exts.iter().enumerate().filter(|(_, e)| e.kind == K_OK) {
+    for (x, e) in exts.iter().enumerate().filter(|(_, e)| e.kind == Kind::Ok) {
         let r = o.ev[x].0;
         if r != NO_V {
             sc.readers[sc.fill[r as usize] as usize] = e.txn;
@@ -807,39 +624,28 @@ fn finish_key(
         match found {
             None => out.anoms.push((rr.txn, rr.mop, read("garbage-read", None))),
             Some(x) => {
-                if x.kind == K_FAIL {
+                if aborted_read(x.kind) {
                     out.anoms.push((rr.txn, rr.mop, read("G1a", Some(x.txn))));
                 }
-                if !x.fin && x.txn != rr.txn {
+                if intermediate_read(x.txn, !x.fin, rr.txn) {
                     out.anoms.push((rr.txn, rr.mop, read("G1b", Some(x.txn))));
                 }
             }
         }
     }
     // lost-update
-    let lus = slice(g.l_off, g.l, k);
-    if lus.len() >= 2 {
-        sc.lu.clear();
-        sc.lu.extend_from_slice(lus);
-        sc.lu.sort_by_key(|x| (x.val, x.txn));
-        for grp in sc.lu.chunk_by(|x, y| x.val == y.val) {
-            if grp.len() >= 2 {
-                let txns: Vec<Txn> = grp.iter().map(|x| x.txn).collect();
-                out.anoms.push((
-                    txns[0],
-                    u32::MAX,
-                    Anomaly::LostUpdate { key, value: Observed::Register(grp[0].val), txns },
-                ));
-            }
-        }
-    }
+    sc.lu.clear();
+    sc.lu.extend(slice(g.l_off, g.l, k).iter().map(|x| (x.val, x.txn)));
+    lost_updates(&mut sc.lu, |&v, txns| {
+        out.anoms.push((txns[0], u32::MAX, Anomaly::LostUpdate { key, value: Observed::Register(v), txns }));
+    });
     out.vedges.extend(sc.acc.iter().map(|&(a, b, m)| (o.val(a), o.val(b), m)));
     out.vlen.push(sc.acc.len() as u32);
 }
 
 /// Analyses an rw-register history.
 pub fn analyze<'h>(h: &'h History, opts: &RwOptions) -> Result<Analysis<'h>, CheckError> {
-    let mut keys = Keys::default();
+    let mut keys = KeyIndex::default();
     let mut rec = Records::default();
     let mut anoms: Vec<(u32, u32, Anomaly)> = Vec::new();
     scan(h, &mut keys, &mut rec, &mut anoms)?;
@@ -868,7 +674,7 @@ pub fn analyze<'h>(h: &'h History, opts: &RwOptions) -> Result<Analysis<'h>, Che
     // every source is accepted: a key whose union of all sources is acyclic gets its
     // edges at once. If some key's union is cyclic, the sources are merged one at a
     // time below and the edges made again.
-    let bounds = key_chunks(&e_off, &w_off, nkeys);
+    let bounds = key_chunks(nkeys, |k| (e_off[k + 1] - e_off[k] + w_off[k + 1] - w_off[k]) as usize);
     let mut wchunks: Vec<&mut [WRec]> = Vec::with_capacity(bounds.len());
     {
         let mut rest: &mut [WRec] = &mut w;
@@ -893,7 +699,7 @@ pub fn analyze<'h>(h: &'h History, opts: &RwOptions) -> Result<Analysis<'h>, Che
                     for src in &o.src {
                         es.extend_from_slice(src);
                     }
-                    if has_cycle(o.vals.len() + 1, &es, &mut sc) {
+                    if has_cycle(o.vals.len() + 1, &es, &mut sc.scc) {
                         out.cyclic = true;
                     } else {
                         finish_key(&recs, keys.keys[k], k, &o, all_mask, wk, &mut out, &mut sc);
@@ -906,16 +712,15 @@ pub fn analyze<'h>(h: &'h History, opts: &RwOptions) -> Result<Analysis<'h>, Che
         .collect();
 
     // Duplicate writes: the pair whose second write comes first.
-    let mut dup: Option<(u32, u32, usize)> = None;
+    let mut dup: Option<(Duplicate, usize)> = None;
     for (k, o) in chunks.iter().flat_map(|c| c.keys.iter()).enumerate() {
-        if let Some((a, b, _)) = o.dup {
-            if dup.is_none_or(|d| (b, a) < (d.1, d.0)) {
-                dup = Some((a, b, k));
+        if let Some(d) = o.dup {
+            if dup.is_none_or(|(b, _)| d.before(&b)) {
+                dup = Some((d, k));
             }
         }
     }
-    if let Some((a, b, k)) = dup {
-        let v = chunks.iter().flat_map(|c| c.keys.iter()).nth(k).unwrap().dup.unwrap().2;
+    if let Some((Duplicate { first: a, second: b, value: v }, k)) = dup {
         let (ks, vs) = (h.atoms.resolve(keys.keys[k]).to_string(), h.atoms.resolve(v).to_string());
         return Err(CheckError {
             message: format!(
@@ -942,16 +747,17 @@ pub fn analyze<'h>(h: &'h History, opts: &RwOptions) -> Result<Analysis<'h>, Che
                 .par_iter()
                 .enumerate()
                 .filter(|(_, o)| !o.src[s].is_empty())
-                .filter_map(|(k, o)| {
+                .map_init(SccScratch::default, |sc, (k, o)| {
                     let mut es: Vec<(u32, u32)> = Vec::new();
                     for (t, src) in o.src.iter().enumerate() {
                         if accepted & (1 << t) != 0 || t == s {
                             es.extend_from_slice(src);
                         }
                     }
-                    let sccs = cyclic_sccs(o.vals.len() + 1, &es);
+                    let sccs = cyclic_sccs(o.vals.len() + 1, &es, sc);
                     (!sccs.is_empty()).then_some((k, sccs))
                 })
+                .flatten()
                 .collect();
             if found.is_empty() {
                 accepted |= bit;
@@ -1000,7 +806,7 @@ pub fn analyze<'h>(h: &'h History, opts: &RwOptions) -> Result<Analysis<'h>, Che
     anoms.sort_by(|x, y| x.2.name().cmp(y.2.name()).then((x.0, x.1).cmp(&(y.0, y.1))));
     let mut anomalies: Vec<Anomaly> = anoms.into_iter().map(|x| x.2).collect();
     anomalies.extend(cyclic);
-    let explainer = RwExplainer { h, keys: keys.map, vedges, voff, committed };
+    let explainer = RwExplainer { h, keys, vedges, voff, committed };
     Ok(Analysis { edges, anomalies, explainer, sources: source_names(accepted) })
 }
 
@@ -1065,7 +871,7 @@ type External = (Id, Option<(Val, u32)>, Option<(Id, u32)>);
 /// micro-op, external write and its micro-op). Reads count for ok ops only.
 fn externals(h: &History, t: Txn) -> Vec<External> {
     let Some((kind, mops)) = txn_of(h, t as usize) else { return Vec::new() };
-    let ok = kind == K_OK;
+    let ok = kind == Kind::Ok;
     let mut out: Vec<External> = Vec::new();
     for (j, m) in mops.iter().enumerate() {
         let p = out.iter().position(|x| x.0 == m.key);
@@ -1087,7 +893,7 @@ fn externals(h: &History, t: Txn) -> Vec<External> {
 /// Explains ww, wr and rw edges of an rw-register history.
 pub struct RwExplainer<'h> {
     h: &'h History,
-    keys: FxHashMap<Id, u32>,
+    keys: KeyIndex,
     /// Each key's direct version edges (`voff`), sorted, with their sources.
     vedges: Vec<(Val, Val, u8)>,
     voff: Vec<u32>,
@@ -1097,8 +903,8 @@ pub struct RwExplainer<'h> {
 impl RwExplainer<'_> {
     /// The direct edges of `key`'s version graph, with the sources that gave each (a mask, see [`source_names`]).
     pub fn version_edges(&self, key: Id) -> &[(Val, Val, u8)] {
-        match self.keys.get(&key) {
-            Some(&k) => &self.vedges[self.voff[k as usize] as usize..self.voff[k as usize + 1] as usize],
+        match self.keys.get(key) {
+            Some(k) => &self.vedges[self.voff[k as usize] as usize..self.voff[k as usize + 1] as usize],
             None => &[],
         }
     }
@@ -1222,7 +1028,7 @@ mod tests {
 
     #[test]
     fn transaction_order_to_version_graphs() {
-        // elle-test-cases.md §4.2, with process order (and real time) as the txn graph.
+        // Elle's rw-register version-graph tests, with process order (and real time) as the txn graph.
         for o in [seq(), lin()] {
             assert_eq!(xedges("rx1; wx2", o.clone()), vec![(1, 2)]);
             assert_eq!(xedges("wx1wx2; wx3wx4rx5", o.clone()), vec![(2, 4)]);
@@ -1277,7 +1083,7 @@ mod tests {
 
     #[test]
     fn detectors() {
-        // elle-test-cases.md §5.2 (garbage reads aside: values are written first here).
+        // Elle's rw-register detector tests (garbage reads aside: values are written first here).
         assert!(anomalies("wy2; ry2wx2rx2wx1rx1").is_empty());
         let i = anomalies("wx1; rx1wx2rx1");
         assert_eq!(names(&i), vec!["internal"]);
@@ -1322,7 +1128,7 @@ mod tests {
 
     #[test]
     fn edges_from_version_graphs() {
-        // §4.2 "version graphs → transaction edges", with x: 1 → 2 → 3 from real time.
+        // Elle's "version graphs → transaction edges" test, with x: 1 → 2 → 3 from real time.
         let h = hist("wx1; wx2; rx2rx3; wx3");
         let a = analyze(&h, &lin()).unwrap();
         let g = a.edges.build();

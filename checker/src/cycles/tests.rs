@@ -418,6 +418,12 @@ fn tarjan_agrees_with_petgraph() {
             .collect();
         theirs.sort_unstable_by_key(|c| c[0]);
         assert_eq!(mine, theirs, "round {round}");
+        // The same routine over an edge list (as the rw-register version graphs use it).
+        let pairs: Vec<(u32, u32)> = edges.iter().map(|e| (e.0, e.1)).collect();
+        let mut sc = scc::SccScratch::default();
+        assert_eq!(scc::cyclic_sccs(n as usize, &pairs, &mut sc), theirs, "round {round}");
+        let self_loop = pairs.iter().any(|p| p.0 == p.1);
+        assert_eq!(scc::has_cycle(n as usize, &pairs, &mut sc), !theirs.is_empty() || self_loop, "round {round}");
     }
 }
 

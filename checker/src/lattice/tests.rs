@@ -1,9 +1,10 @@
-//! Data-driven tests of the lattice against the reference tables
-//! (`elle-model.md` §8, §10, §11, §12.4 and `elle-test-cases.md` §6).
+//! Data-driven tests of the lattice against tables computed by Elle's
+//! `elle.consistency-model` (pasted below as they print), and against Elle's
+//! own lattice and list-append test cases.
 
 use super::*;
 
-/// §10, verbatim: accepted names | count | prohibited anomalies (depth order) | prohibited cycle-exists models.
+/// Elle's anomalies prohibited per model, verbatim: accepted names | count | prohibited anomalies (depth order) | prohibited cycle-exists models.
 const TABLE_10: &str = r#"
 | `1SR`, `PRAM`, `causal`, `linearizable`, `monotonic-reads`, `monotonic-writes`, `read-your-writes`, `sequential`, `session-serializable`, `view-serializable`, `writes-follow-reads` | 0 | (none) | (none) |
 | `PL-1`, `read-uncommitted` | 3 | G0, cyclic-versions, duplicate-elements | PL-1 |
@@ -29,7 +30,7 @@ const TABLE_10: &str = r#"
 | `PL-SS`, `strict-serializable`, `strong-serializable` | 44 | G-MSR, G-SI, G-SIb, G-cursor, G-monotonic, G-single-item, G-update, G0, G1b, cyclic-versions, dirty-update, duplicate-elements, future-read, incompatible-order, internal, lost-update, predicate-read-miss, G-nonadjacent-item, G-single-item-process, G1a, G1c, write-skew, G-nonadjacent-item-process, G-single, G-single-item-realtime, G1, G2-item, G-nonadjacent, G-nonadjacent-item-realtime, G2, G0-process, G1c-process, G-single-process, G1-process, G2-item-process, G-nonadjacent-process, G2-process, G0-realtime, G1c-realtime, G-single-realtime, G1-realtime, G2-item-realtime, G-nonadjacent-realtime, G2-realtime | PL-1, PL-2, PL-2.99, PL-3, PL-SI, PL-SS, strong-PL-1, strong-PL-2, strong-session-PL-1, strong-session-PL-2, strong-session-serializable, strong-session-snapshot-isolation, strong-snapshot-isolation |
 "#;
 
-/// §11, verbatim: reported anomalies (alone) | not | also-not.
+/// Elle's `friendly-boundary` of each single anomaly, verbatim: reported anomalies (alone) | not | also-not.
 const TABLE_11: &str = r#"
 | G-MSR | monotonic-snapshot-read | serializable, snapshot-isolation, strong-serializable, strong-session-serializable, strong-session-snapshot-isolation, strong-snapshot-isolation |
 | G-SI, PL-SI-cycle-exists, G-nonadjacent | snapshot-isolation | serializable, strong-serializable, strong-session-serializable, strong-session-snapshot-isolation, strong-snapshot-isolation |
@@ -125,7 +126,7 @@ fn names_and_friendly_names() {
     }
 }
 
-/// §10: anomalies_prohibited_by([m]) for every accepted name, Elle's sets plus
+/// TABLE_10: anomalies_prohibited_by([m]) for every accepted name, Elle's sets plus
 /// histcheck's garbage-read (for every model that prohibits anything).
 #[test]
 fn table_10_prohibited_per_model() {
@@ -163,7 +164,7 @@ fn table_10_prohibited_per_model() {
     assert_eq!(anomalies_prohibited_by(&["strict-serializable"]).len(), 57 + 2);
 }
 
-/// §11: boundary([a]) for every anomaly of the lattice.
+/// TABLE_11: boundary([a]) for every anomaly of the lattice.
 #[test]
 fn table_11_boundary_per_anomaly() {
     let mut covered = BTreeSet::new();
@@ -198,7 +199,7 @@ fn fs(v: &[&'static str]) -> BTreeSet<&'static str> {
     v.iter().copied().collect()
 }
 
-/// `elle-test-cases.md` §6.
+/// Elle's consistency-model test cases.
 #[test]
 fn lattice_fixtures() {
     assert_eq!(all_implied_anomalies(&["G-SI"]), fs(&["G-SI"]));
@@ -350,7 +351,7 @@ fn v(models: &[&str], anomalies: &[&str], found: &[&'static str]) -> Verdict {
     verdict(&found.iter().copied().collect(), &reportable(models, anomalies).unwrap())
 }
 
-/// §12.4 and the list-append cases of `elle-test-cases.md` §2 at the verdict level.
+/// Elle's result derivation, and Elle's list-append checker cases at the verdict level.
 #[test]
 fn verdicts() {
     // LA-2: only G1a (+ empty graph) against read-uncommitted.
@@ -408,7 +409,7 @@ fn verdicts() {
 }
 
 /// Issue 12 item 11: the models nothing here can rule out are exactly the 11
-/// that prohibit no anomaly (§10's first row); every other one prohibits G0.
+/// that prohibit no anomaly (TABLE_10's first row); every other one prohibits G0.
 #[test]
 fn models_this_checker_can_rule_out() {
     let c = catalog();
