@@ -221,7 +221,7 @@ fn ltl_formulas(a: &RunsCheckArgs) -> Result<Vec<LtlFormula>, String> {
     let mut src: Vec<(String, String)> =
         a.ltl.iter().enumerate().map(|(i, f)| (format!("ltl{}", i + 1), f.clone())).collect();
     if let Some(spec) = &a.spec {
-        src.extend(crate::ltl_cmd::read_spec(spec)?);
+        src.extend(ltl::spec::read_spec(spec)?.into_iter().map(|s| (s.name, s.src)));
     }
     let mut out = Vec::new();
     for (name, f) in src {
