@@ -39,7 +39,7 @@ fn main() -> ExitCode {
         Command::Convert(args) => convert_cmd::run(args),
         Command::Elle(args) => Ok(elle_cmd::run(args)),
         Command::Gen(args) => Ok(gen_cmd::run(args)),
-        Command::Runs(args) => Ok(runs_cmd::run(args)),
+        Command::Runs(args) => runs_cmd::run(args),
         Command::Ltl(args) => ltl_cmd::run(args),
     };
     error::finish(result).into()
