@@ -1,6 +1,6 @@
 //! How `histcheck elle` shows what it found: explained in plain English, and
 //! cycles as Graphviz plots. (The `--json` document is
-//! [`checker::report_json`]; keys and values go into it through [`atom_json`].)
+//! [`checker::report_json`]; keys and values go into it through [`checker::elle::atom_json`].)
 //!
 //! Ops are named by their `:index`; keys and values are shown as the user wrote
 //! them (EDN in text, histcheck's JSON convention in JSON).
@@ -10,18 +10,11 @@ use checker::anomaly::{Anomaly, Cycle, Expected, Observed, Step, Version};
 use checker::{Rels, Txn};
 use history::builder::shown_value;
 use history::{History, Id, Mop, MopVal, Op, Value};
-use serde_json::Value as Json;
 use std::fmt::Write as _;
 
 /// The `:index` of a transaction's completion.
 pub fn index(h: &History, t: Txn) -> u64 {
     h.ops[t as usize].index
-}
-
-/// A key or value by histcheck's JSON convention (`:x` → `":x"`, `"x"` → `"x"`, `3` → `3`).
-pub fn atom_json(h: &History, id: Id) -> Json {
-    let text = parsers::json::value_to_json(&h.atoms.to_value(id));
-    serde_json::from_str(&text).unwrap_or(Json::String(text))
 }
 
 /// How many elements of a long list text shows at each end; the ones between

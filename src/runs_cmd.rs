@@ -327,24 +327,21 @@ fn check_run(db: &str, tests: &Scan, rr: RunRows, a: &RunsCheckArgs, formulas: &
         };
         drop(rr);
         let locate = |p: SrcPos| format!("{db}: event_log row {}", p.line);
-        let spec = elle_cmd::Spec {
-            model: Some(model),
-            consistency_models: &a.consistency_models,
-            anomalies: &a.anomalies,
+        let req = checker::elle::Request {
+            workload: Some(model.into()),
+            consistency_models: checker::elle::split_list(&a.consistency_models),
+            anomalies: checker::elle::split_list(&a.anomalies),
             budget: a.budget,
-            info_reads: false,
-            wfr_keys: false,
-            sequential_keys: false,
             // As detsys's checker: the one register is linearizable.
             linearizable_keys: model == ModelArg::RwRegister,
-            txn_order: None,
-            read_ms: None,
+            ..checker::elle::Request::default()
         };
-        let elle = elle_cmd::check_history(db, &locate, stored.history, &spec, |c| {
-            let mut doc = c.doc;
+        let elle = checker::elle::prepare(db, &locate, stored.history, &req).and_then(|p| {
+            let c = p.check()?;
+            let mut doc = c.document;
             doc.test_id = Some(id.test);
             doc.run_id = Some(id.run);
-            (elle_cmd::status_of(c.report.valid), doc)
+            Ok((elle_cmd::status_of(c.report.valid), doc))
         });
         match elle {
             Ok((status, doc)) => {
@@ -356,7 +353,7 @@ fn check_run(db: &str, tests: &Scan, rr: RunRows, a: &RunsCheckArgs, formulas: &
                     Err(e) => return Checked { id, ops, outcome: Err(e.to_string()) },
                 }
             }
-            Err(e) => return Checked { id, ops, outcome: Err(e) },
+            Err(e) => return Checked { id, ops, outcome: Err(e.message) },
         }
     }
     match ltl_result {
@@ -422,7 +419,12 @@ fn check(a: &RunsCheckArgs) -> Exit {
         }
     };
     warn_skipped(&db, &scan.skipped);
-    let opts = elle_cmd::options(&a.consistency_models, &a.anomalies, a.budget, false);
+    let opts = checker::elle::options(
+        &checker::elle::split_list(&a.consistency_models),
+        &checker::elle::split_list(&a.anomalies),
+        a.budget,
+        false,
+    );
     // A bad model name is a usage error before any run is checked.
     if let Err(e) = checker::lattice::reportable(
         &opts.models.iter().map(String::as_str).collect::<Vec<_>>(),
