@@ -10,6 +10,7 @@
 //! - [`check`] runs the whole pipeline;
 //! - [`detect`] tells the workload of a history ([`Model::detect`]).
 //! - [`report_json`] gives its result as the typed `--json` document;
+//! - [`explain`] says why an anomaly is one, as structured sentences;
 //! - [`elle`] checks one loaded history as `histcheck elle` does (the entry point).
 
 #![forbid(unsafe_code)]
@@ -19,6 +20,7 @@ pub mod check;
 pub mod cycles;
 pub mod detect;
 pub mod elle;
+pub mod explain;
 pub mod graph;
 mod group;
 pub mod lattice;
