@@ -109,6 +109,15 @@ pub enum ModelArg {
     RwRegister,
 }
 
+impl From<ModelArg> for checker::elle::Workload {
+    fn from(m: ModelArg) -> Self {
+        match m {
+            ModelArg::ListAppend => checker::elle::Workload::ListAppend,
+            ModelArg::RwRegister => checker::elle::Workload::RwRegister,
+        }
+    }
+}
+
 /// `--db/--test-id/--run-id`: a run of a detsys-testkit store instead of a file.
 #[derive(Debug, Args)]
 pub struct StoredRunArgs {

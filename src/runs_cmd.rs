@@ -8,17 +8,14 @@ use crate::cli::{
     ModelArg, RunFilterArgs, RunsArgs, RunsCheckArgs, RunsCommand, RunsImportArgs, RunsListArgs, RunsShowArgs,
     RunsTraceArgs, StoreArgs, SyntaxArg,
 };
-use crate::elle_cmd;
 use crate::error::{Error, Result};
 use crate::output::{self, count, Exit};
 use comfy_table::modifiers::UTF8_ROUND_CORNERS;
 use comfy_table::presets::UTF8_FULL_CONDENSED;
 use comfy_table::{CellAlignment, ContentArrangement, Table};
-use history::SrcPos;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use ltl::spec::{FormulaSet, Source, Syntax};
 use rayon::prelude::*;
-use serde_json::value::to_raw_value;
 use serde_json::Value as Json;
 use std::io::{self, IsTerminal, Write};
 use std::path::{Path, PathBuf};
@@ -223,15 +220,18 @@ fn check(a: &RunsCheckArgs) -> Result {
         return Err(Error::msg("say what to check: --elle list-append, --ltl FORMULA or --spec FILE"));
     }
     let mut s = open(&a.store, !a.no_write).map_err(Error::msg)?;
-    let elle_check = |db: &str, id: RunId, flavor: store::Flavor, h: history::History| elle_run(db, id, flavor, h, a);
     let req = runs::Request {
         filter: filter(&a.filter),
         elle: a.elle.map(|m| match m {
             ModelArg::ListAppend => store::Flavor::ListAppend,
             ModelArg::RwRegister => store::Flavor::RwRegister,
         }),
-        options: elle_cmd::options(&a.consistency_models, &a.anomalies, a.budget, false),
-        elle_check: Some(&elle_check),
+        elle_request: checker::elle::Request {
+            consistency_models: checker::elle::split_list(&a.consistency_models),
+            anomalies: checker::elle::split_list(&a.anomalies),
+            budget: a.budget,
+            ..checker::elle::Request::default()
+        },
         ltl: formulas,
         write: !a.no_write,
         jobs: a.jobs.unwrap_or(0),
@@ -241,46 +241,6 @@ fn check(a: &RunsCheckArgs) -> Result {
     let mut shown = Shown { db, reading: None, bar: None };
     let report = runs::check(&mut s, &req, &mut shown).map_err(Error::msg)?;
     Ok(summarise(a, &report))
-}
-
-/// Checks a run's history as `histcheck elle` does.
-fn elle_run(
-    db: &str,
-    id: RunId,
-    flavor: store::Flavor,
-    h: history::History,
-    a: &RunsCheckArgs,
-) -> std::result::Result<runs::ElleVerdict, String> {
-    let model = match flavor {
-        store::Flavor::ListAppend => ModelArg::ListAppend,
-        store::Flavor::RwRegister => ModelArg::RwRegister,
-    };
-    let locate = |p: SrcPos| format!("{db}: event_log row {}", p.line);
-    let spec = elle_cmd::Spec {
-        model: Some(model),
-        consistency_models: &a.consistency_models,
-        anomalies: &a.anomalies,
-        budget: a.budget,
-        info_reads: false,
-        wfr_keys: false,
-        sequential_keys: false,
-        // As detsys's checker: the one register is linearizable.
-        linearizable_keys: model == ModelArg::RwRegister,
-        txn_order: None,
-        read_ms: None,
-    };
-    elle_cmd::check_history(db, &locate, h, &spec, |c| {
-        let mut doc = c.doc;
-        doc.test_id = Some(id.test);
-        doc.run_id = Some(id.run);
-        let verdict = runs::ElleVerdict {
-            valid: c.report.valid,
-            anomaly_types: doc.anomaly_types.iter().map(|t| t.to_string()).collect(),
-            not: doc.not.iter().map(|t| t.to_string()).collect(),
-            doc: to_raw_value(&doc).map_err(|e| e.to_string())?,
-        };
-        Ok(verdict)
-    })?
 }
 
 fn summarise(a: &RunsCheckArgs, report: &runs::Report) -> Exit {

@@ -9,7 +9,9 @@
 //! - [`lattice`] says which models the anomalies rule out;
 //! - [`check`] runs the whole pipeline;
 //! - [`detect`] tells the workload of a history ([`Model::detect`]).
-//! - [`report_json`] gives its result as the typed `--json` document.
+//! - [`report_json`] gives its result as the typed `--json` document;
+//! - [`explain`] says why an anomaly is one, as structured sentences;
+//! - [`elle`] checks one loaded history as `histcheck elle` does (the entry point).
 
 #![forbid(unsafe_code)]
 
@@ -17,6 +19,8 @@ pub mod anomaly;
 pub mod check;
 pub mod cycles;
 pub mod detect;
+pub mod elle;
+pub mod explain;
 pub mod graph;
 mod group;
 pub mod lattice;

@@ -44,7 +44,6 @@
 mod pipeline;
 pub mod report;
 
-use checker::check::Options;
 pub use checker::lattice::Validity as Valid;
 use ltl::compile::CompileOptions;
 use ltl::spec::FormulaSet;
@@ -54,17 +53,17 @@ use std::fmt;
 use store::{Filter, Flavor, NewAnalysis, RunId, RunRows, Scan, SkippedRow, Store, StoreError, Wants};
 
 /// What to check, and how.
-pub struct Request<'a> {
+#[derive(Clone, Debug)]
+pub struct Request {
     /// Which runs.
     pub filter: Filter,
-    /// Check each run's Jepsen history with this workload.
+    /// Check each run's Jepsen history with Elle, as this workload.
     pub elle: Option<Flavor>,
-    /// The Elle checker's options: consistency models, anomalies, search budget.
-    /// (Named in [`CheckDoc`] also without [`Request::elle`].)
-    pub options: Options,
-    /// Checks a run's history, for [`Request::elle`]: the Elle checker as
-    /// `histcheck elle` runs it.
-    pub elle_check: Option<&'a ElleCheck<'a>>,
+    /// Elle's consistency models, anomalies and search budget (its workload
+    /// comes from [`Request::elle`], and a register is checked as
+    /// linearizable, as detsys's checker does). Its models and anomalies are
+    /// named in the report also without [`Request::elle`].
+    pub elle_request: checker::elle::Request,
     /// Check each run's state trace against these formulas (none: no LTL).
     pub ltl: FormulaSet,
     /// Write each run's results back as Analysis events.
@@ -75,13 +74,13 @@ pub struct Request<'a> {
     pub checker_version: String,
 }
 
-impl Default for Request<'_> {
+impl Default for Request {
+    /// Every run, Elle's defaults but no workload, no formulas, written back.
     fn default() -> Self {
         Request {
             filter: Filter::default(),
             elle: None,
-            options: Options::default(),
-            elle_check: None,
+            elle_request: checker::elle::Request::default(),
             ltl: FormulaSet::default(),
             write: true,
             jobs: 0,
@@ -93,23 +92,6 @@ impl Default for Request<'_> {
 /// The version written into every Analysis event: `histcheck X.Y.Z`.
 pub fn checker_version() -> String {
     format!("histcheck {}", env!("CARGO_PKG_VERSION"))
-}
-
-/// Checks one run's history with Elle: given the database's name, the run and
-/// its history, the verdict, or why it could not be checked.
-pub type ElleCheck<'f> = dyn Fn(&str, RunId, Flavor, history::History) -> Result<ElleVerdict, String> + Sync + 'f;
-
-/// What the Elle checker found in one run's history.
-#[derive(Debug)]
-pub struct ElleVerdict {
-    /// The verdict.
-    pub valid: Valid,
-    /// The anomaly types reported.
-    pub anomaly_types: Vec<String>,
-    /// The consistency models they rule out.
-    pub not: Vec<String>,
-    /// The whole result document, as written into the Analysis event.
-    pub doc: Box<RawValue>,
 }
 
 /// Told what [`check`] is doing, for a progress display. Every method is
@@ -334,7 +316,7 @@ pub fn flavor_name(f: Flavor) -> &'static str {
 /// [`RunResult`]; the others are checked as usual. After a write finds the
 /// store locked for longer than the busy timeout, later runs' writes are not
 /// tried (each would wait as long again).
-pub fn check(store: &mut Store, req: &Request<'_>, progress: &mut dyn Progress) -> Result<Report, Error> {
+pub fn check(store: &mut Store, req: &Request, progress: &mut dyn Progress) -> Result<Report, Error> {
     let db = store.name().to_string();
     let f = req.filter;
     progress.reading(&db);
@@ -342,7 +324,7 @@ pub fn check(store: &mut Store, req: &Request<'_>, progress: &mut dyn Progress) 
     let mut scan = store.read_runs(f, wants)?;
     progress.read(&scan.skipped);
     // A bad model name is a usage error before any run is checked.
-    let opts = &req.options;
+    let opts = &req.elle_request.options();
     if let Err(e) = checker::lattice::reportable(
         &opts.models.iter().map(String::as_str).collect::<Vec<_>>(),
         &opts.anomalies.iter().map(String::as_str).collect::<Vec<_>>(),
@@ -370,12 +352,21 @@ pub fn check(store: &mut Store, req: &Request<'_>, progress: &mut dyn Progress) 
         let n = req.ltl.len();
         names.push(format!("ltl ({n} formula{})", if n == 1 { "" } else { "s" }));
     }
+    // Each run's Elle request: the workload, and a register is linearizable (as detsys's checker has it).
+    let elle = req.elle.map(|flavor| {
+        let r = checker::elle::Request {
+            workload: Some(workload_of(flavor)),
+            linearizable_keys: flavor == Flavor::RwRegister,
+            ..req.elle_request.clone()
+        };
+        (flavor, r)
+    });
     let mut results: Vec<RunResult> = Vec::with_capacity(runs.len());
     let mut writer = Writer { store, db: &db, version: &req.checker_version, locked: None, written: 0 };
     pipeline::ordered(
         &pool,
         runs,
-        |rr| check_run(&db, tests, rr, req),
+        |rr| check_run(&db, tests, rr, req, elle.as_ref()),
         || progress.checked(),
         |mut c| {
             if let Ok(v) = &mut c.outcome {
@@ -460,25 +451,38 @@ fn valid_json(v: Valid) -> serde_json::Value {
 }
 
 /// Checks one run with every checker asked for.
-fn check_run(db: &str, tests: &Scan, rr: RunRows, req: &Request<'_>) -> RunResult {
+fn check_run(
+    db: &str,
+    tests: &Scan,
+    rr: RunRows,
+    req: &Request,
+    elle: Option<&(Flavor, checker::elle::Request)>,
+) -> RunResult {
     let id = rr.id.unwrap_or(RunId { test: -1, run: -1 });
     let ops = rr.n_ops;
-    let outcome = verdict_of(db, tests, rr, id, req);
+    let outcome = verdict_of(db, tests, rr, id, req, elle);
     RunResult { id, ops, outcome }
 }
 
-fn verdict_of(db: &str, tests: &Scan, rr: RunRows, id: RunId, req: &Request<'_>) -> Result<RunVerdict, String> {
+fn verdict_of(
+    db: &str,
+    tests: &Scan,
+    rr: RunRows,
+    id: RunId,
+    req: &Request,
+    elle: Option<&(Flavor, checker::elle::Request)>,
+) -> Result<RunVerdict, String> {
     let mut v = RunVerdict::new();
     // The trace is read before the rows are given up for the history.
     let ltl = (!req.ltl.is_empty()).then(|| check_ltl(tests, &rr, id, &req.ltl));
-    if let Some(flavor) = req.elle {
-        let stored = rr.history(db, flavor).map_err(|e| e.message)?;
+    if let Some((flavor, ereq)) = elle {
+        let stored = rr.history(db, *flavor).map_err(|e| e.message)?;
         drop(rr);
-        let elle = req.elle_check.ok_or("no Elle checker was given")?;
-        let e = elle(db, id, flavor, stored.history)?;
-        v.anomaly_types = e.anomaly_types;
-        v.not = e.not;
-        v.add(format!("elle {}", flavor_name(flavor)), e.valid, e.doc);
+        let (valid, doc) = check_elle(db, id, stored.history, ereq)?;
+        v.anomaly_types = doc.anomaly_types.iter().map(|t| t.to_string()).collect();
+        v.not = doc.not.iter().map(|t| t.to_string()).collect();
+        let doc = to_raw_value(&doc).map_err(|e| e.to_string())?;
+        v.add(format!("elle {}", flavor_name(*flavor)), valid, doc);
     }
     if let Some(ltl) = ltl {
         let c = ltl?;
@@ -487,6 +491,31 @@ fn verdict_of(db: &str, tests: &Scan, rr: RunRows, id: RunId, req: &Request<'_>)
         v.add("ltl".into(), c.valid, c.doc);
     }
     Ok(v)
+}
+
+/// Checks a run's history as `histcheck elle` does: its verdict and document
+/// (naming the run), or why it could not be checked.
+fn check_elle(
+    db: &str,
+    id: RunId,
+    h: history::History,
+    req: &checker::elle::Request,
+) -> Result<(Valid, checker::report_json::Document), String> {
+    let locate = |p: history::SrcPos| format!("{db}: event_log row {}", p.line);
+    let prepared = checker::elle::prepare(db, &locate, h, req).map_err(|e| e.message)?;
+    let c = prepared.check().map_err(|e| e.message)?;
+    let mut doc = c.document;
+    doc.test_id = Some(id.test);
+    doc.run_id = Some(id.run);
+    Ok((c.report.valid, doc))
+}
+
+/// The checker's name for a store's workload.
+fn workload_of(f: Flavor) -> checker::elle::Workload {
+    match f {
+        Flavor::ListAppend => checker::elle::Workload::ListAppend,
+        Flavor::RwRegister => checker::elle::Workload::RwRegister,
+    }
 }
 
 /// What [`check_ltl`] found in a run.
