@@ -214,6 +214,15 @@ impl runs::Progress for Shown {
     }
 }
 
+impl Drop for Shown {
+    /// A check that stopped early (the store could not be read) leaves no spinner behind.
+    fn drop(&mut self) {
+        for b in [self.reading.take(), self.bar.take()].into_iter().flatten() {
+            b.finish_and_clear();
+        }
+    }
+}
+
 fn check(a: &RunsCheckArgs) -> Result {
     let formulas = ltl_formulas(a).map_err(Error::msg)?;
     if a.elle.is_none() && formulas.is_empty() {
