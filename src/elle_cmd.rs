@@ -231,8 +231,8 @@ fn check_and_print(
     };
     let req = Request {
         workload: args.model.map(Into::into),
-        consistency_models: elle::split_list(&args.consistency_models),
-        anomalies: elle::split_list(&args.anomalies),
+        consistency_models: args.consistency_models.clone(),
+        anomalies: args.anomalies.clone(),
         budget: args.budget,
         info_reads: args.info_reads,
         wfr_keys: args.wfr_keys,

@@ -60,7 +60,7 @@ fn history_cmd(a: &HistGenArgs, workload: Workload) -> Result {
         ..SimConfig::default()
     };
     cfg.validate().map_err(Error::msg)?;
-    let out = out_path(&a.output);
+    let out = out_path(&a.out.output);
     check_outputs(out, a.expect.as_deref())?;
     let format: Format = match (a.format, out.and_then(Format::from_path)) {
         (Some(f), _) => f.into(),
@@ -100,7 +100,7 @@ fn trace_cmd(a: &TraceGenArgs) -> Result {
     }
     let cfg =
         TraceConfig { kind, steps: a.steps, seed: a.seed, props, nodes: a.nodes, violations, ..TraceConfig::default() };
-    let out = out_path(&a.output);
+    let out = out_path(&a.out.output);
     check_outputs(out, a.expect.as_deref())?;
     let generate = |w: &mut dyn Write| -> io::Result<Vec<simtrace::InjectedViolation>> {
         let mut bw = BufWriter::with_capacity(1 << 20, w);

@@ -49,7 +49,7 @@ impl From<&InputError> for Located {
 /// Summarises each file; one that cannot be read is reported (and in
 /// `--json`, as its entry) and the next one read, and the exit code is 2.
 pub fn run(args: &StatsArgs) -> Result {
-    let format = args.format.map(Into::into);
+    let format = args.input.format.map(Into::into);
     let mut status = Exit::Pass;
     let mut reports = Vec::with_capacity(args.files.len());
     let mut out = io::stdout().lock();
