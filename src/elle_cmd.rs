@@ -5,6 +5,7 @@
 
 use crate::cli::{ElleArgs, ModelArg};
 use crate::elle_render::{cycle_dot, explain, index};
+use crate::error::{Error, Result};
 use crate::input::{self, Loaded};
 use crate::output::{self, count, Exit};
 use checker::check::{Options, Report};
@@ -27,7 +28,7 @@ use std::time::Instant;
 
 /// `--txn-order FILE`: completion `:index`es in commit order, one per line
 /// (blank lines and lines starting with `#` or `;` are ignored).
-fn read_txn_order(path: &Path) -> Result<Vec<u64>, String> {
+fn read_txn_order(path: &Path) -> std::result::Result<Vec<u64>, String> {
     let text =
         fs::read_to_string(path).map_err(|e| format!("cannot read the transaction order {}: {e}", path.display()))?;
     let mut out = Vec::new();
@@ -95,25 +96,22 @@ fn refused_options(args: &ElleArgs) -> Option<&'static str> {
     None
 }
 
-pub fn run(args: &ElleArgs) -> Exit {
+pub fn run(args: &ElleArgs) -> Result {
     if let Some(msg) = refused_options(args) {
-        output::error(msg);
-        return Exit::BadInput;
+        return Err(Error::msg(msg));
     }
     if args.list_models {
-        return list_models(args.json);
+        return Ok(list_models(args.json));
     }
     if args.files.is_empty() {
         return run_stored(args);
     }
     if args.files.iter().filter(|p| input::is_stdin(p)).count() > 1 {
-        output::error("standard input (-) can be read only once: name it once among the files");
-        return Exit::BadInput;
+        return Err(Error::msg("standard input (-) can be read only once: name it once among the files"));
     }
     let several = args.files.len() > 1;
     if several && args.txn_order.is_some() {
-        output::error("--txn-order gives the commit order of one history: check one file with it");
-        return Exit::BadInput;
+        return Err(Error::msg("--txn-order gives the commit order of one history: check one file with it"));
     }
     let mut status = Exit::Pass;
     let mut docs = Vec::new();
@@ -123,7 +121,7 @@ pub fn run(args: &ElleArgs) -> Exit {
             let mut out = io::stdout().lock();
             let r = writeln!(out).and_then(|_| out.flush());
             if r.is_err() {
-                return output::stdout_result(r, status);
+                return Ok(output::stdout_result(r, status));
             }
         }
         let dir = args.directory.as_ref().map(|d| {
@@ -135,7 +133,18 @@ pub fn run(args: &ElleArgs) -> Exit {
             }
         });
         let sink = if several && args.json { Sink::Collect(&mut docs) } else { Sink::Print };
-        status = status.worst(check_file(args, path, dir.as_deref(), sink));
+        // A file that cannot be checked is reported, and the next one checked.
+        let checked = check_file(args, path, dir.as_deref(), sink).unwrap_or_else(|e| {
+            e.report();
+            if several && args.json {
+                let error = match e {
+                    Error::Msg(m) | Error::Raw(m) => m,
+                };
+                docs.push(FileResult::Failed { file: input::display_name(path), error });
+            }
+            Exit::BadInput
+        });
+        status = status.worst(checked);
     }
     if several && args.json {
         let mut out = io::BufWriter::with_capacity(1 << 16, io::stdout().lock());
@@ -143,25 +152,16 @@ pub fn run(args: &ElleArgs) -> Exit {
             .map_err(io::Error::from)
             .and_then(|_| writeln!(out))
             .and_then(|_| out.flush());
-        return output::stdout_result(written, status);
+        return Ok(output::stdout_result(written, status));
     }
-    status
+    Ok(status)
 }
 
 /// Reads and checks one file of `elle FILE…`.
-fn check_file(args: &ElleArgs, path: &Path, dir: Option<&Path>, sink: Sink<'_>) -> Exit {
+fn check_file(args: &ElleArgs, path: &Path, dir: Option<&Path>, sink: Sink<'_>) -> Result {
     let file = input::display_name(path);
     let t0 = Instant::now();
-    let Loaded { history: h, .. } = match input::load(path, args.format.map(Into::into)) {
-        Ok(l) => l,
-        Err(e) => {
-            output::eline(&e);
-            if let Sink::Collect(docs) = sink {
-                docs.push(FileResult::Failed { file, error: e.to_string() });
-            }
-            return Exit::BadInput;
-        }
-    };
+    let Loaded { history: h, .. } = input::load(path, args.format.map(Into::into))?;
     let read_ms = t0.elapsed().as_millis() as u64;
     output::print_warnings(&file, &h.warnings);
     let locate = |p: SrcPos| format!("{file}:{}:{}", p.line, p.col);
@@ -170,10 +170,9 @@ fn check_file(args: &ElleArgs, path: &Path, dir: Option<&Path>, sink: Sink<'_>) 
 
 /// `histcheck elle --db DB --test-id T --run-id R`: the run's history, rebuilt
 /// as detsys's checker does, checked like a file (and nothing is written).
-fn run_stored(args: &ElleArgs) -> Exit {
+fn run_stored(args: &ElleArgs) -> Result {
     let (Some(test), Some(run)) = (args.stored.test_id, args.stored.run_id) else {
-        output::error("give a history FILE, or --test-id and --run-id of a stored run");
-        return Exit::BadInput;
+        return Err(Error::msg("give a history FILE, or --test-id and --run-id of a stored run"));
     };
     let id = store::RunId { test, run };
     let flavor = match args.model {
@@ -184,13 +183,7 @@ fn run_stored(args: &ElleArgs) -> Exit {
     let loaded = store::db_path(args.stored.db.as_deref())
         .and_then(|p| store::Store::open(&p, false, store::DEFAULT_BUSY_MS))
         .and_then(|s| s.load_history(id, flavor).map(|h| (s.name().to_string(), h)));
-    let (db, stored) = match loaded {
-        Ok(x) => x,
-        Err(e) => {
-            output::error(e);
-            return Exit::BadInput;
-        }
-    };
+    let (db, stored) = loaded.map_err(Error::msg)?;
     let read_ms = t0.elapsed().as_millis() as u64;
     let h = stored.history;
     let locate = |p: SrcPos| format!("{db}: event_log row {}", p.line);
@@ -211,7 +204,8 @@ fn run_stored(args: &ElleArgs) -> Exit {
 }
 
 /// Checks, then writes the directory `dir`, and the document or the human
-/// report (which starts with `title`) to `sink`.
+/// report (which starts with `title`) to `sink`. An error is the caller's to
+/// report (and to collect, with several files).
 #[allow(clippy::too_many_arguments)]
 fn check_and_print(
     args: &ElleArgs,
@@ -223,16 +217,10 @@ fn check_and_print(
     dir: Option<&Path>,
     sink: Sink<'_>,
     amend: impl FnOnce(&mut Document),
-) -> Exit {
+) -> Result {
     if let Some(dir) = dir {
         // Before the check: refuse a DIR that cannot be written without spending the work.
-        if let Err(e) = check_directory(dir, args.force) {
-            output::error(&e);
-            if let Sink::Collect(docs) = sink {
-                docs.push(FileResult::Failed { file: title.to_string(), error: e });
-            }
-            return Exit::BadInput;
-        }
+        check_directory(dir, args.force).map_err(Error::msg)?;
     }
     // A --txn-order file that cannot be read is reported after the refusals
     // of `prepare` (they come first, as they do not depend on it).
@@ -243,8 +231,8 @@ fn check_and_print(
     };
     let req = Request {
         workload: args.model.map(Into::into),
-        consistency_models: elle::split_list(&args.consistency_models),
-        anomalies: elle::split_list(&args.anomalies),
+        consistency_models: args.consistency_models.clone(),
+        anomalies: args.anomalies.clone(),
         budget: args.budget,
         info_reads: args.info_reads,
         wfr_keys: args.wfr_keys,
@@ -253,45 +241,29 @@ fn check_and_print(
         txn_order,
         read_ms: args.timings.then_some(read_ms),
     };
-    let mut collect = match sink {
-        Sink::Collect(docs) => Some(docs),
-        Sink::Print => None,
-    };
-    let out = (|| -> Result<Exit, String> {
-        let prepared = elle::prepare(title, locate, h, &req).map_err(|e| e.message)?;
-        if let Some(e) = txn_order_error {
-            return Err(e);
-        }
-        let c = prepared.check().map_err(|e| e.message)?;
-        let mut doc = c.document;
-        amend(&mut doc);
-        let status = status_of(c.report.valid);
-        if let Some(dir) = dir {
-            write_directory(dir, c.history, &c.report, &doc, args)?;
-        }
-        if let Some(docs) = collect.as_deref_mut() {
-            docs.push(FileResult::Checked(Box::new(doc)));
-            return Ok(status);
-        }
-        // Buffered: stdout alone is line-buffered, a write call per line.
-        let mut out = io::BufWriter::with_capacity(1 << 16, io::stdout().lock());
-        let written = if args.json {
-            serde_json::to_writer_pretty(&mut out, &doc).map_err(io::Error::from).and_then(|_| writeln!(out))
-        } else {
-            write_human(&mut out, title, c.workload.name(), c.history, c.options, &c.report, args.explain)
-        };
-        Ok(output::stdout_result(written.and_then(|_| out.flush()), status))
-    })();
-    match out {
-        Ok(status) => status,
-        Err(e) => {
-            output::error(&e);
-            if let Some(docs) = collect {
-                docs.push(FileResult::Failed { file: title.to_string(), error: e });
-            }
-            Exit::BadInput
-        }
+    let prepared = elle::prepare(title, locate, h, &req).map_err(|e| Error::msg(e.message))?;
+    if let Some(e) = txn_order_error {
+        return Err(Error::msg(e));
     }
+    let c = prepared.check().map_err(|e| Error::msg(e.message))?;
+    let mut doc = c.document;
+    amend(&mut doc);
+    let status = status_of(c.report.valid);
+    if let Some(dir) = dir {
+        write_directory(dir, c.history, &c.report, &doc, args).map_err(Error::msg)?;
+    }
+    if let Sink::Collect(docs) = sink {
+        docs.push(FileResult::Checked(Box::new(doc)));
+        return Ok(status);
+    }
+    // Buffered: stdout alone is line-buffered, a write call per line.
+    let mut out = io::BufWriter::with_capacity(1 << 16, io::stdout().lock());
+    let written = if args.json {
+        serde_json::to_writer_pretty(&mut out, &doc).map_err(io::Error::from).and_then(|_| writeln!(out))
+    } else {
+        write_human(&mut out, title, c.workload.name(), c.history, c.options, &c.report, args.explain)
+    };
+    Ok(output::stdout_result(written.and_then(|_| out.flush()), status))
 }
 
 fn models_phrase(opts: &Options) -> String {
@@ -454,7 +426,7 @@ const MARKER: &str = ".histcheck-elle";
 
 /// Whether `dir` may be (re)placed: absent, an empty directory, an earlier
 /// output, or anything with `--force`; never a symlink or a non-directory.
-fn check_directory(dir: &Path, force: bool) -> Result<(), String> {
+fn check_directory(dir: &Path, force: bool) -> std::result::Result<(), String> {
     let d = dir.display();
     let meta = match fs::symlink_metadata(dir) {
         Ok(m) => m,
@@ -487,7 +459,13 @@ fn create(path: &Path, bytes: &[u8]) -> io::Result<()> {
 /// puts it in place: a rename, or (replacing an earlier DIR) an atomic exchange
 /// of the two (Linux's `renameat2`; elsewhere two renames) and the old one removed.
 /// Interrupted, the temporary directory is removed.
-fn write_directory(dir: &Path, h: &History, r: &Report<'_>, doc: &Document, args: &ElleArgs) -> Result<(), String> {
+fn write_directory(
+    dir: &Path,
+    h: &History,
+    r: &Report<'_>,
+    doc: &Document,
+    args: &ElleArgs,
+) -> std::result::Result<(), String> {
     let d = dir.display();
     check_directory(dir, args.force)?;
     let parent = match dir.parent() {

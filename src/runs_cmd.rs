@@ -236,8 +236,8 @@ fn check(a: &RunsCheckArgs) -> Result {
             ModelArg::RwRegister => store::Flavor::RwRegister,
         }),
         elle_request: checker::elle::Request {
-            consistency_models: checker::elle::split_list(&a.consistency_models),
-            anomalies: checker::elle::split_list(&a.anomalies),
+            consistency_models: a.consistency_models.clone(),
+            anomalies: a.anomalies.clone(),
             budget: a.budget,
             ..checker::elle::Request::default()
         },
