@@ -1,6 +1,6 @@
 //! The command line: clap definitions of the commands and their flags.
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{ArgAction, Args, Parser, Subcommand, ValueEnum};
 use history::sim::{Faults, Isolation};
 use parsers::Format;
 use std::path::PathBuf;
@@ -65,15 +65,22 @@ impl From<FormatArg> for Format {
     }
 }
 
+/// `--format` of a command that reads histories.
+#[derive(Debug, Args)]
+pub struct InputFormatArgs {
+    /// Input format; by default from the extension, else from the content.
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    pub format: Option<FormatArg>,
+}
+
 #[derive(Debug, Args)]
 pub struct StatsArgs {
     /// History files to summarise (`-` reads standard input).
     #[arg(required = true, value_name = "FILE")]
     pub files: Vec<PathBuf>,
 
-    /// Input format; by default from the extension, else from the content.
-    #[arg(long, value_enum, value_name = "FORMAT")]
-    pub format: Option<FormatArg>,
+    #[command(flatten)]
+    pub input: InputFormatArgs,
 
     /// Print one JSON document on stdout instead of tables.
     #[arg(long)]
@@ -95,9 +102,8 @@ pub struct ConvertArgs {
     #[arg(short = 'o', long = "output", value_name = "OUT")]
     pub output: Option<PathBuf>,
 
-    /// Input format; by default from the extension, else from the content.
-    #[arg(long, value_enum, value_name = "FORMAT")]
-    pub format: Option<FormatArg>,
+    #[command(flatten)]
+    pub input: InputFormatArgs,
 }
 
 /// The transactional workload of a history.
@@ -107,6 +113,15 @@ pub enum ModelArg {
     ListAppend,
     /// `[:w k v]` and `[:r k v]` micro-ops (and plain `:read`/`:write`/`:cas` register histories)
     RwRegister,
+}
+
+impl From<ModelArg> for checker::elle::Workload {
+    fn from(m: ModelArg) -> Self {
+        match m {
+            ModelArg::ListAppend => checker::elle::Workload::ListAppend,
+            ModelArg::RwRegister => checker::elle::Workload::RwRegister,
+        }
+    }
 }
 
 /// `--db/--test-id/--run-id`: a run of a detsys-testkit store instead of a file.
@@ -163,13 +178,15 @@ pub struct ElleArgs {
     pub txn_order: Option<PathBuf>,
 
     /// Consistency models to check, comma-separated (Elle's names and aliases), or `none`.
-    #[arg(short = 'c', long = "consistency-models", value_name = "MODELS", default_value = "strict-serializable")]
-    pub consistency_models: String,
+    // Split at commas by clap, given once (`Set`, as a single value would be):
+    // `-c ""` is `[""]`, which checker::elle refuses as naming no model.
+    #[arg(short = 'c', long = "consistency-models", value_name = "MODELS", default_value = "strict-serializable", value_delimiter = ',', action = ArgAction::Set)]
+    pub consistency_models: Vec<String>,
 
     /// Anomalies to check for besides those the models prohibit, comma-separated
     /// (e.g. `G1,G2`: a name covers every anomaly that implies it).
-    #[arg(short = 'a', long, value_name = "ANOMALIES", default_value = "")]
-    pub anomalies: String,
+    #[arg(short = 'a', long, value_name = "ANOMALIES", default_value = "", value_delimiter = ',', action = ArgAction::Set)]
+    pub anomalies: Vec<String>,
 
     /// Work budget of the cycle search, per component and cycle type (path
     /// extensions). When it runs out the result says so and is unknown.
@@ -229,6 +246,14 @@ pub struct ElleArgs {
     /// Input format; by default from the extension, else from the content (`-f` as in elle-cli).
     #[arg(short = 'f', long, value_enum, value_name = "FORMAT")]
     pub format: Option<FormatArg>,
+}
+
+/// `-o` of `gen`: where the generated history or trace goes.
+#[derive(Debug, Args)]
+pub struct GenOutputArgs {
+    /// Write here (through a temporary file and a rename) instead of stdout.
+    #[arg(short = 'o', long = "output", value_name = "OUT")]
+    pub output: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -314,9 +339,8 @@ pub struct HistGenArgs {
     #[arg(long, value_enum, value_name = "FORMAT")]
     pub format: Option<FormatArg>,
 
-    /// Write here (through a temporary file and a rename) instead of stdout.
-    #[arg(short = 'o', long = "output", value_name = "OUT")]
-    pub output: Option<PathBuf>,
+    #[command(flatten)]
+    pub out: GenOutputArgs,
 
     /// Write what was injected, and where, to this JSON file.
     #[arg(long, value_name = "FILE")]
@@ -357,9 +381,8 @@ pub struct TraceGenArgs {
     #[arg(long, default_value = "", value_name = "NAME=P,…")]
     pub violations: String,
 
-    /// Write here (through a temporary file and a rename) instead of stdout.
-    #[arg(short = 'o', long = "output", value_name = "OUT")]
-    pub output: Option<PathBuf>,
+    #[command(flatten)]
+    pub out: GenOutputArgs,
 
     /// Write the injected violations, with their steps, to this JSON file.
     #[arg(long, value_name = "FILE")]
@@ -564,12 +587,13 @@ pub struct RunsCheckArgs {
     pub syntax: SyntaxArg,
 
     /// Consistency models for --elle, comma-separated, or `none`.
-    #[arg(short = 'c', long = "consistency-models", value_name = "MODELS", default_value = "strict-serializable")]
-    pub consistency_models: String,
+    // Split at commas by clap and given once, as elle's -c (see ElleArgs).
+    #[arg(short = 'c', long = "consistency-models", value_name = "MODELS", default_value = "strict-serializable", value_delimiter = ',', action = ArgAction::Set)]
+    pub consistency_models: Vec<String>,
 
     /// Anomalies for --elle besides those the models prohibit, comma-separated.
-    #[arg(short = 'a', long, value_name = "ANOMALIES", default_value = "")]
-    pub anomalies: String,
+    #[arg(short = 'a', long, value_name = "ANOMALIES", default_value = "", value_delimiter = ',', action = ArgAction::Set)]
+    pub anomalies: Vec<String>,
 
     /// Work budget of --elle's cycle search, per component and cycle type.
     #[arg(long, value_name = "N", default_value_t = checker::cycles::SearchOptions::default().budget)]

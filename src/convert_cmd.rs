@@ -22,7 +22,7 @@ pub fn run(args: &ConvertArgs) -> Result {
     if let Some(out) = out {
         check_output(&args.file, out).map_err(Error::msg)?;
     }
-    let history = input::load(&args.file, args.format.map(Into::into))?.history;
+    let history = input::load(&args.file, args.input.format.map(Into::into))?.history;
     output::print_warnings(&file, &history.warnings);
     if matches!(to, Format::Json | Format::Jsonl) {
         for c in parsers::json::lossy_constructs(&history) {

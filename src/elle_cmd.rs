@@ -4,20 +4,19 @@
 //! several files the worst of them, ranked 2 > 1 > 3 > 0.
 
 use crate::cli::{ElleArgs, ModelArg};
-use crate::elle_render::{atom_json, cycle_dot, explain, index};
+use crate::elle_render::{cycle_dot, explain, index};
+use crate::error::{Error, Result};
 use crate::input::{self, Loaded};
 use crate::output::{self, count, Exit};
-use checker::check::{self, Options, Report};
-use checker::cycles::SearchOptions;
+use checker::check::{Options, Report};
+use checker::elle::{self, Locate, Request};
 use checker::lattice::{self, Validity};
-use checker::register_history;
-use checker::report_json::{self, Document};
-use checker::rw_register::RwOptions;
-use checker::{Anomaly, DetectError};
+use checker::report_json::Document;
+use checker::Anomaly;
 use comfy_table::modifiers::UTF8_ROUND_CORNERS;
 use comfy_table::presets::UTF8_FULL_CONDENSED;
 use comfy_table::{CellAlignment, ContentArrangement, Table};
-use history::{snippet_of, History, OpType, OpValue, SrcPos};
+use history::{History, SrcPos};
 use indicatif::ProgressBar;
 use serde::Serialize;
 use std::fmt::Write as _;
@@ -27,69 +26,9 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::Instant;
 
-/// Splits a comma-separated list; `none` (or nothing) is the empty list.
-fn names(list: &str) -> Vec<String> {
-    let t = list.trim();
-    if t.is_empty() || t == "none" {
-        return Vec::new();
-    }
-    t.split(',').map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect()
-}
-
-/// The workload from the micro-ops ([`checker::Model::detect`]); an input
-/// error names the op(s) at fault, as `FILE:LINE:COL` and the op itself.
-fn detect_model(locate: &Locate<'_>, h: &History) -> Result<ModelArg, String> {
-    let at = |i: usize| {
-        let op = &h.ops[i];
-        format!("{}: {}", locate(op.pos), snippet_of(&h.op_to_value(op)))
-    };
-    match checker::Model::detect(h) {
-        Ok(checker::Model::ListAppend) => Ok(ModelArg::ListAppend),
-        Ok(checker::Model::RwRegister(_)) => Ok(ModelArg::RwRegister),
-        Err(e @ DetectError::Mixed { list_append, rw_register }) => {
-            Err(format!("{e}:\n  list-append:  {}\n  rw-register: {}", at(list_append), at(rw_register)))
-        }
-        Err(e @ DetectError::NoTransactions { op }) => Err(format!(
-            "{e}, e.g.\n  {}\n`elle` checks list-append and rw-register transactions and plain register histories; a mutex, queue or set history needs a linearizability or set checker",
-            at(op)
-        )),
-        Err(e @ DetectError::UnknownFunction { op, pos, .. }) => {
-            Err(format!("{}: {e}\n  {}", locate(pos), snippet_of(&h.op_to_value(&h.ops[op]))))
-        }
-    }
-}
-
-/// Why a history holds nothing to check, if it does not: no client
-/// transaction at all (an empty file, only nemesis ops), or only failed ones,
-/// which did not happen. A verdict on such a history would claim a check that
-/// never ran, so it is an input error (exit 2), not `unknown`.
-fn nothing_to_check(h: &History) -> Option<String> {
-    let (mut total, mut failed) = (0u64, 0u64);
-    for (i, op) in h.ops.iter().enumerate() {
-        if op.process.client().is_none() || !matches!(op.value, OpValue::Txn { .. }) {
-            continue;
-        }
-        // One transaction per completion, and one per invocation never completed.
-        match op.kind {
-            OpType::Invoke if h.partner_of(i).is_some() => continue,
-            OpType::Fail => failed += 1,
-            _ => {}
-        }
-        total += 1;
-    }
-    if total == 0 {
-        Some("the history has no client transactions".into())
-    } else if failed == total {
-        let all = if total == 1 { "its only transaction".to_string() } else { format!("all {total} transactions") };
-        Some(format!("{all} failed (:fail), so none of them took effect"))
-    } else {
-        None
-    }
-}
-
 /// `--txn-order FILE`: completion `:index`es in commit order, one per line
 /// (blank lines and lines starting with `#` or `;` are ignored).
-fn read_txn_order(path: &Path) -> Result<Vec<u64>, String> {
+fn read_txn_order(path: &Path) -> std::result::Result<Vec<u64>, String> {
     let text =
         fs::read_to_string(path).map_err(|e| format!("cannot read the transaction order {}: {e}", path.display()))?;
     let mut out = Vec::new();
@@ -110,62 +49,6 @@ fn read_txn_order(path: &Path) -> Result<Vec<u64>, String> {
     Ok(out)
 }
 
-/// Names an op's position for messages: `FILE:LINE:COL`, or a store's row.
-pub type Locate<'a> = dyn Fn(SrcPos) -> String + 'a;
-
-/// What to check a history for: the flags of `elle` (and of `runs check --elle`).
-pub struct Spec<'a> {
-    pub model: Option<ModelArg>,
-    pub consistency_models: &'a str,
-    pub anomalies: &'a str,
-    pub budget: u64,
-    /// Elle's reading of :info completions' reads (`--info-reads`).
-    pub info_reads: bool,
-    pub wfr_keys: bool,
-    pub sequential_keys: bool,
-    pub linearizable_keys: bool,
-    pub txn_order: Option<&'a Path>,
-    /// The read time, for `--timings`.
-    pub read_ms: Option<u64>,
-}
-
-impl<'a> Spec<'a> {
-    fn of(args: &'a ElleArgs, read_ms: u64) -> Self {
-        Spec {
-            model: args.model,
-            consistency_models: &args.consistency_models,
-            anomalies: &args.anomalies,
-            budget: args.budget,
-            info_reads: args.info_reads,
-            wfr_keys: args.wfr_keys,
-            sequential_keys: args.sequential_keys,
-            linearizable_keys: args.linearizable_keys,
-            txn_order: args.txn_order.as_deref(),
-            read_ms: args.timings.then_some(read_ms),
-        }
-    }
-}
-
-/// A checked history, handed to the caller's continuation of [`check_history`].
-pub struct Checked<'r, 'h> {
-    pub h: &'h History,
-    pub report: &'r Report<'h>,
-    /// The `--json` document.
-    pub doc: Document,
-    pub opts: &'r Options,
-    pub model_name: &'static str,
-}
-
-/// The checker options from the flags.
-pub fn options(consistency_models: &str, anomalies: &str, budget: u64, info_reads: bool) -> Options {
-    Options {
-        models: names(consistency_models),
-        anomalies: names(anomalies),
-        search: SearchOptions { budget },
-        info_reads,
-    }
-}
-
 /// The exit status of a verdict.
 pub fn status_of(v: Validity) -> Exit {
     match v {
@@ -173,108 +56,6 @@ pub fn status_of(v: Validity) -> Exit {
         Validity::False => Exit::Violation,
         Validity::Unknown => Exit::Inconclusive,
     }
-}
-
-/// Checks a loaded history as `elle` does and hands the result to `then`; an
-/// input or usage error is the message to print (exit 2). `name` is the
-/// document's `file`.
-pub fn check_history<R>(
-    name: &str,
-    locate: &Locate<'_>,
-    h: History,
-    spec: &Spec<'_>,
-    then: impl FnOnce(Checked<'_, '_>) -> R,
-) -> Result<R, String> {
-    // `-c ""` or `-c ,` names no model: a typo, not a request for none (that is `-c none`).
-    if spec.consistency_models.trim() != "none" && names(spec.consistency_models).is_empty() {
-        return Err(format!(
-            "-c {:?} names no consistency model: give one or more (histcheck elle --list-models), or `none` to check only the anomalies given with -a",
-            spec.consistency_models
-        ));
-    }
-    let detected = detect_model(locate, &h)?;
-    let model = spec.model.unwrap_or(detected);
-    let rw_flags = spec.wfr_keys || spec.sequential_keys || spec.linearizable_keys || spec.txn_order.is_some();
-    if model == ModelArg::ListAppend && rw_flags {
-        return Err(
-            "--wfr-keys, --sequential-keys, --linearizable-keys and --txn-order order the versions of registers: they need --model rw-register (list-append reads carry their version order)".into(),
-        );
-    }
-    if model == ModelArg::RwRegister && spec.info_reads {
-        return Err(
-            "--info-reads takes list-append :info reads as observations; rw-register never does (Elle neither), so it would change nothing here".into(),
-        );
-    }
-    if model == ModelArg::ListAppend && register_history::is_plain_register(&h) {
-        return Err(format!(
-            "{name} is a plain register history (:read, :write and :cas ops, no transactions): check it with --model rw-register, or without --model"
-        ));
-    }
-    // Plain register histories are checked as one-micro-op transactions (two
-    // for a cas), with --linearizable-keys and --wfr-keys implied.
-    let plain = model == ModelArg::RwRegister && register_history::is_plain_register(&h);
-    let h = if plain {
-        match register_history::to_transactions(&h) {
-            Ok(t) => t,
-            Err(e) => {
-                let mut msg = format!("{name}: {}", e.message);
-                for &t in &e.ops {
-                    let op = &h.ops[t as usize];
-                    let _ = write!(msg, "\n  {}: {}", locate(op.pos), snippet_of(&h.op_to_value(op)));
-                }
-                return Err(msg);
-            }
-        }
-    } else {
-        h
-    };
-    if let Some(why) = nothing_to_check(&h) {
-        return Err(format!("{name}: nothing to check: {why}"));
-    }
-    let txn_order = match spec.txn_order {
-        Some(p) => Some(read_txn_order(p)?),
-        None => None,
-    };
-    let rw = RwOptions {
-        // A cas reads and then writes, atomically: its write follows its read.
-        wfr_keys: spec.wfr_keys || plain,
-        sequential_keys: spec.sequential_keys,
-        linearizable_keys: spec.linearizable_keys || plain,
-        txn_order,
-    };
-    let opts = options(spec.consistency_models, spec.anomalies, spec.budget, spec.info_reads);
-    let report = match model {
-        ModelArg::ListAppend => check::check_list_append(&h, &opts),
-        ModelArg::RwRegister => check::check_rw_register(&h, &opts, &rw),
-    };
-    let model_name = match model {
-        ModelArg::ListAppend => "list-append",
-        ModelArg::RwRegister => "rw-register",
-    };
-    let report = match report {
-        Ok(r) => r,
-        Err(check::Error::Unknown(u)) => {
-            let hint = if u.suggestions.is_empty() {
-                String::new()
-            } else {
-                format!(" (did you mean {}?)", u.suggestions.join(", "))
-            };
-            return Err(format!("unknown {} '{}'{hint}", u.what, u.name));
-        }
-        Err(check::Error::History(e)) => {
-            let mut msg = format!("{name}: {}", e.message);
-            for &t in &e.ops {
-                let op = &h.ops[t as usize];
-                let _ = write!(msg, "\n  {}: {}", locate(op.pos), snippet_of(&h.op_to_value(op)));
-            }
-            if plain && e.ops.len() == 2 {
-                msg.push_str("\n  (Jepsen register tests often write the same small values again and again; such a history needs a linearizability checker such as Knossos or Porcupine, which histcheck elle is not)");
-            }
-            return Err(msg);
-        }
-    };
-    let doc = document(name, model_name, &h, &opts, &report, spec.read_ms);
-    Ok(then(Checked { h: &h, report: &report, doc, opts: &opts, model_name }))
 }
 
 /// One file's entry of the `{"files": [...]}` document of `elle --json` with
@@ -315,25 +96,22 @@ fn refused_options(args: &ElleArgs) -> Option<&'static str> {
     None
 }
 
-pub fn run(args: &ElleArgs) -> Exit {
+pub fn run(args: &ElleArgs) -> Result {
     if let Some(msg) = refused_options(args) {
-        output::error(msg);
-        return Exit::BadInput;
+        return Err(Error::msg(msg));
     }
     if args.list_models {
-        return list_models(args.json);
+        return Ok(list_models(args.json));
     }
     if args.files.is_empty() {
         return run_stored(args);
     }
     if args.files.iter().filter(|p| input::is_stdin(p)).count() > 1 {
-        output::error("standard input (-) can be read only once: name it once among the files");
-        return Exit::BadInput;
+        return Err(Error::msg("standard input (-) can be read only once: name it once among the files"));
     }
     let several = args.files.len() > 1;
     if several && args.txn_order.is_some() {
-        output::error("--txn-order gives the commit order of one history: check one file with it");
-        return Exit::BadInput;
+        return Err(Error::msg("--txn-order gives the commit order of one history: check one file with it"));
     }
     let mut status = Exit::Pass;
     let mut docs = Vec::new();
@@ -343,7 +121,7 @@ pub fn run(args: &ElleArgs) -> Exit {
             let mut out = io::stdout().lock();
             let r = writeln!(out).and_then(|_| out.flush());
             if r.is_err() {
-                return output::stdout_result(r, status);
+                return Ok(output::stdout_result(r, status));
             }
         }
         let dir = args.directory.as_ref().map(|d| {
@@ -355,7 +133,18 @@ pub fn run(args: &ElleArgs) -> Exit {
             }
         });
         let sink = if several && args.json { Sink::Collect(&mut docs) } else { Sink::Print };
-        status = status.worst(check_file(args, path, dir.as_deref(), sink));
+        // A file that cannot be checked is reported, and the next one checked.
+        let checked = check_file(args, path, dir.as_deref(), sink).unwrap_or_else(|e| {
+            e.report();
+            if several && args.json {
+                let error = match e {
+                    Error::Msg(m) | Error::Raw(m) => m,
+                };
+                docs.push(FileResult::Failed { file: input::display_name(path), error });
+            }
+            Exit::BadInput
+        });
+        status = status.worst(checked);
     }
     if several && args.json {
         let mut out = io::BufWriter::with_capacity(1 << 16, io::stdout().lock());
@@ -363,25 +152,16 @@ pub fn run(args: &ElleArgs) -> Exit {
             .map_err(io::Error::from)
             .and_then(|_| writeln!(out))
             .and_then(|_| out.flush());
-        return output::stdout_result(written, status);
+        return Ok(output::stdout_result(written, status));
     }
-    status
+    Ok(status)
 }
 
 /// Reads and checks one file of `elle FILE…`.
-fn check_file(args: &ElleArgs, path: &Path, dir: Option<&Path>, sink: Sink<'_>) -> Exit {
+fn check_file(args: &ElleArgs, path: &Path, dir: Option<&Path>, sink: Sink<'_>) -> Result {
     let file = input::display_name(path);
     let t0 = Instant::now();
-    let Loaded { history: h, .. } = match input::load(path, args.format.map(Into::into)) {
-        Ok(l) => l,
-        Err(e) => {
-            output::eline(&e);
-            if let Sink::Collect(docs) = sink {
-                docs.push(FileResult::Failed { file, error: e.to_string() });
-            }
-            return Exit::BadInput;
-        }
-    };
+    let Loaded { history: h, .. } = input::load(path, args.format.map(Into::into))?;
     let read_ms = t0.elapsed().as_millis() as u64;
     output::print_warnings(&file, &h.warnings);
     let locate = |p: SrcPos| format!("{file}:{}:{}", p.line, p.col);
@@ -390,10 +170,9 @@ fn check_file(args: &ElleArgs, path: &Path, dir: Option<&Path>, sink: Sink<'_>) 
 
 /// `histcheck elle --db DB --test-id T --run-id R`: the run's history, rebuilt
 /// as detsys's checker does, checked like a file (and nothing is written).
-fn run_stored(args: &ElleArgs) -> Exit {
+fn run_stored(args: &ElleArgs) -> Result {
     let (Some(test), Some(run)) = (args.stored.test_id, args.stored.run_id) else {
-        output::error("give a history FILE, or --test-id and --run-id of a stored run");
-        return Exit::BadInput;
+        return Err(Error::msg("give a history FILE, or --test-id and --run-id of a stored run"));
     };
     let id = store::RunId { test, run };
     let flavor = match args.model {
@@ -404,13 +183,7 @@ fn run_stored(args: &ElleArgs) -> Exit {
     let loaded = store::db_path(args.stored.db.as_deref())
         .and_then(|p| store::Store::open(&p, false, store::DEFAULT_BUSY_MS))
         .and_then(|s| s.load_history(id, flavor).map(|h| (s.name().to_string(), h)));
-    let (db, stored) = match loaded {
-        Ok(x) => x,
-        Err(e) => {
-            output::error(e);
-            return Exit::BadInput;
-        }
-    };
+    let (db, stored) = loaded.map_err(Error::msg)?;
     let read_ms = t0.elapsed().as_millis() as u64;
     let h = stored.history;
     let locate = |p: SrcPos| format!("{db}: event_log row {}", p.line);
@@ -431,7 +204,8 @@ fn run_stored(args: &ElleArgs) -> Exit {
 }
 
 /// Checks, then writes the directory `dir`, and the document or the human
-/// report (which starts with `title`) to `sink`.
+/// report (which starts with `title`) to `sink`. An error is the caller's to
+/// report (and to collect, with several files).
 #[allow(clippy::too_many_arguments)]
 fn check_and_print(
     args: &ElleArgs,
@@ -443,65 +217,53 @@ fn check_and_print(
     dir: Option<&Path>,
     sink: Sink<'_>,
     amend: impl FnOnce(&mut Document),
-) -> Exit {
+) -> Result {
     if let Some(dir) = dir {
         // Before the check: refuse a DIR that cannot be written without spending the work.
-        if let Err(e) = check_directory(dir, args.force) {
-            output::error(&e);
-            if let Sink::Collect(docs) = sink {
-                docs.push(FileResult::Failed { file: title.to_string(), error: e });
-            }
-            return Exit::BadInput;
-        }
+        check_directory(dir, args.force).map_err(Error::msg)?;
     }
-    let mut spec = Spec::of(args, read_ms);
-    spec.linearizable_keys |= linearizable_keys;
-    let mut collect = match sink {
-        Sink::Collect(docs) => Some(docs),
-        Sink::Print => None,
+    // A --txn-order file that cannot be read is reported after the refusals
+    // of `prepare` (they come first, as they do not depend on it).
+    let (txn_order, txn_order_error) = match args.txn_order.as_deref().map(read_txn_order) {
+        None => (None, None),
+        Some(Ok(order)) => (Some(order), None),
+        Some(Err(e)) => (Some(Vec::new()), Some(e)),
     };
-    let out = check_history(title, locate, h, &spec, |c| {
-        let mut doc = c.doc;
-        amend(&mut doc);
-        let status = status_of(c.report.valid);
-        if let Some(dir) = dir {
-            write_directory(dir, c.h, c.report, &doc, args)?;
-        }
-        if let Some(docs) = collect.as_deref_mut() {
-            docs.push(FileResult::Checked(Box::new(doc)));
-            return Ok(status);
-        }
-        // Buffered: stdout alone is line-buffered, a write call per line.
-        let mut out = io::BufWriter::with_capacity(1 << 16, io::stdout().lock());
-        let written = if args.json {
-            serde_json::to_writer_pretty(&mut out, &doc).map_err(io::Error::from).and_then(|_| writeln!(out))
-        } else {
-            write_human(&mut out, title, c.model_name, c.h, c.opts, c.report, args.explain)
-        };
-        Ok(output::stdout_result(written.and_then(|_| out.flush()), status))
-    });
-    match out.and_then(|r| r) {
-        Ok(status) => status,
-        Err(e) => {
-            output::error(&e);
-            if let Some(docs) = collect {
-                docs.push(FileResult::Failed { file: title.to_string(), error: e });
-            }
-            Exit::BadInput
-        }
+    let req = Request {
+        workload: args.model.map(Into::into),
+        consistency_models: args.consistency_models.clone(),
+        anomalies: args.anomalies.clone(),
+        budget: args.budget,
+        info_reads: args.info_reads,
+        wfr_keys: args.wfr_keys,
+        sequential_keys: args.sequential_keys,
+        linearizable_keys: args.linearizable_keys || linearizable_keys,
+        txn_order,
+        read_ms: args.timings.then_some(read_ms),
+    };
+    let prepared = elle::prepare(title, locate, h, &req).map_err(|e| Error::msg(e.message))?;
+    if let Some(e) = txn_order_error {
+        return Err(Error::msg(e));
     }
-}
-
-/// The `--json` document (also `result.json` in `--directory`).
-fn document(
-    file: &str,
-    model: &'static str,
-    h: &History,
-    opts: &Options,
-    r: &Report<'_>,
-    read_ms: Option<u64>,
-) -> Document {
-    report_json::document(file, model, h, opts, r, read_ms, &atom_json)
+    let c = prepared.check().map_err(|e| Error::msg(e.message))?;
+    let mut doc = c.document;
+    amend(&mut doc);
+    let status = status_of(c.report.valid);
+    if let Some(dir) = dir {
+        write_directory(dir, c.history, &c.report, &doc, args).map_err(Error::msg)?;
+    }
+    if let Sink::Collect(docs) = sink {
+        docs.push(FileResult::Checked(Box::new(doc)));
+        return Ok(status);
+    }
+    // Buffered: stdout alone is line-buffered, a write call per line.
+    let mut out = io::BufWriter::with_capacity(1 << 16, io::stdout().lock());
+    let written = if args.json {
+        serde_json::to_writer_pretty(&mut out, &doc).map_err(io::Error::from).and_then(|_| writeln!(out))
+    } else {
+        write_human(&mut out, title, c.workload.name(), c.history, c.options, &c.report, args.explain)
+    };
+    Ok(output::stdout_result(written.and_then(|_| out.flush()), status))
 }
 
 fn models_phrase(opts: &Options) -> String {
@@ -664,7 +426,7 @@ const MARKER: &str = ".histcheck-elle";
 
 /// Whether `dir` may be (re)placed: absent, an empty directory, an earlier
 /// output, or anything with `--force`; never a symlink or a non-directory.
-fn check_directory(dir: &Path, force: bool) -> Result<(), String> {
+fn check_directory(dir: &Path, force: bool) -> std::result::Result<(), String> {
     let d = dir.display();
     let meta = match fs::symlink_metadata(dir) {
         Ok(m) => m,
@@ -697,7 +459,13 @@ fn create(path: &Path, bytes: &[u8]) -> io::Result<()> {
 /// puts it in place: a rename, or (replacing an earlier DIR) an atomic exchange
 /// of the two (Linux's `renameat2`; elsewhere two renames) and the old one removed.
 /// Interrupted, the temporary directory is removed.
-fn write_directory(dir: &Path, h: &History, r: &Report<'_>, doc: &Document, args: &ElleArgs) -> Result<(), String> {
+fn write_directory(
+    dir: &Path,
+    h: &History,
+    r: &Report<'_>,
+    doc: &Document,
+    args: &ElleArgs,
+) -> std::result::Result<(), String> {
     let d = dir.display();
     check_directory(dir, args.force)?;
     let parent = match dir.parent() {

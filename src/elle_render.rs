@@ -1,27 +1,21 @@
 //! How `histcheck elle` shows what it found: explained in plain English, and
 //! cycles as Graphviz plots. (The `--json` document is
-//! [`checker::report_json`]; keys and values go into it through [`atom_json`].)
+//! [`checker::report_json`]; keys and values go into it through [`checker::elle::atom_json`].)
 //!
 //! Ops are named by their `:index`; keys and values are shown as the user wrote
 //! them (EDN in text, histcheck's JSON convention in JSON).
 
 use crate::output::count;
-use checker::anomaly::{Anomaly, Cycle, Expected, Observed, Step, Version};
+use checker::anomaly::{Anomaly, Cycle};
+use checker::explain::{Explanation, Line, Part};
 use checker::{Rels, Txn};
 use history::builder::shown_value;
 use history::{History, Id, Mop, MopVal, Op, Value};
-use serde_json::Value as Json;
 use std::fmt::Write as _;
 
 /// The `:index` of a transaction's completion.
 pub fn index(h: &History, t: Txn) -> u64 {
     h.ops[t as usize].index
-}
-
-/// A key or value by histcheck's JSON convention (`:x` → `":x"`, `"x"` → `"x"`, `3` → `3`).
-pub fn atom_json(h: &History, id: Id) -> Json {
-    let text = parsers::json::value_to_json(&h.atoms.to_value(id));
-    serde_json::from_str(&text).unwrap_or(Json::String(text))
 }
 
 /// How many elements of a long list text shows at each end; the ones between
@@ -146,267 +140,89 @@ fn op_ref(h: &History, t: Txn) -> String {
     }
 }
 
-fn version_edn(h: &History, v: Option<Version>) -> String {
-    match v {
-        Some(Version::Value(id)) => atom_edn(h, id),
-        Some(Version::Init) | None => "the initial state".to_string(),
-    }
-}
-
-/// One sentence saying why `steps`' `from` precedes its `to`; `a` and `b` are
-/// the names the explanation gives them (T1, T2, …).
-fn step_reason(h: &History, s: &Step, a: &str, b: &str) -> String {
-    let key = s.key.map(|k| atom_edn(h, k)).unwrap_or_else(|| "?".into());
-    if let Some(r) = register_reason(h, s, a, b, &key) {
-        return r;
-    }
-    match s.rel {
-        Rels::WW | Rels::WWP => format!(
-            "{a} appended {} to {key}, and {b} appended {} right after it in {key}'s version order",
-            version_edn(h, s.value),
-            version_edn(h, s.value2)
-        ),
-        Rels::WR | Rels::WRP => format!(
-            "{b}'s read of {key} ended with {}, which {a} appended: {b} saw {a}'s write",
-            version_edn(h, s.value)
-        ),
-        Rels::RW | Rels::RWP => match s.value {
-            Some(Version::Value(v)) => format!(
-                "{a}'s read of {key} ended with {}, and {b} appended {} right after that element: {a} did not see {b}'s append",
-                atom_edn(h, v),
-                version_edn(h, s.value2)
-            ),
-            _ => format!(
-                "{a} read {key} as empty, and {b} appended {}, the first element of {key}: {a} did not see {b}'s append",
-                version_edn(h, s.value2)
-            ),
-        },
-        Rels::PROCESS => {
-            let p = s.process.map(|p| p.to_string()).unwrap_or_else(|| "?".into());
-            format!("{a} and {b} are operations of process {p}, {a} first")
+/// One part of a sentence of [`checker::explain`], as text.
+fn part_text(h: &History, p: &Part, out: &mut String) {
+    match p {
+        Part::Text(t) => out.push_str(t),
+        Part::Named { n, .. } => {
+            let _ = write!(out, "T{n}");
         }
-        Rels::REALTIME => {
-            let ca = &h.ops[s.from as usize];
-            let inv = h.partner_of(s.to as usize).map(|i| &h.ops[i]);
-            let mut r = format!("{a} completed (op {}) before {b} was invoked", ca.index);
-            if let Some(inv) = inv {
-                let _ = write!(r, " (op {})", inv.index);
-                if let (Some(t1), Some(t2)) = (ca.time, inv.time) {
-                    if t2 > t1 {
-                        let _ = write!(r, ", {} earlier", crate::output::nanos(t2 - t1));
-                    }
-                }
-            }
-            r
-        }
-        _ => format!("{a} precedes {b} by {}", s.rel.name()),
-    }
-}
-
-/// Whether a step is about registers: its writer's micro-op is a `:w`.
-fn is_register_step(h: &History, s: &Step) -> bool {
-    let (t, m) = match s.rel {
-        Rels::WW | Rels::WR => (s.from, s.a_mop),
-        Rels::RW => (s.to, s.b_mop),
-        _ => return false,
-    };
-    m.and_then(|m| txn_mop(h, t, m)).is_some_and(|m| m.kind == history::MopKind::Write)
-}
-
-fn register_value(h: &History, v: Option<Version>) -> String {
-    match v {
-        Some(Version::Value(id)) => atom_edn(h, id),
-        Some(Version::Init) | None => "nil (the initial state)".to_string(),
-    }
-}
-
-/// The sentence for an rw-register ww, wr or rw step.
-fn register_reason(h: &History, s: &Step, a: &str, b: &str, key: &str) -> Option<String> {
-    if !is_register_step(h, s) {
-        return None;
-    }
-    let from = if s.sources.is_empty() { String::new() } else { format!(" (from: {})", s.sources.join(", ")) };
-    Some(match s.rel {
-        Rels::WW => format!(
-            "{a} wrote {} to {key}, and {b} wrote {}, which comes after {} in {key}'s version order{from}",
-            register_value(h, s.value),
-            register_value(h, s.value2),
-            register_value(h, s.value)
-        ),
-        Rels::WR => {
-            let v = register_value(h, s.value);
-            format!("{a} wrote {v} to {key}, and {b}'s read of {key} returned {v}: {b} saw {a}'s write")
-        }
-        Rels::RW => format!(
-            "{a} read {key} as {}, and {b} wrote {}, which comes after {} in {key}'s version order{from}: {a} did not see {b}'s write",
-            register_value(h, s.value),
-            register_value(h, s.value2),
-            register_value(h, s.value)
-        ),
-        _ => return None,
-    })
-}
-
-/// The lines that explain an anomaly, without the heading.
-pub fn explain(h: &History, a: &Anomaly) -> Vec<String> {
-    let mut out = Vec::new();
-    match a {
-        Anomaly::Cycle { cycle, .. } => explain_cycle(h, cycle, &mut out),
-        Anomaly::Read { kind, op, mop, writer, element } => {
-            let read = mop_edn(h, *op, *mop);
-            let e = atom_edn(h, *element);
-            out.push(format!("{} read {read}.", op_ref(h, *op)));
-            let register = txn_mop(h, *op, *mop).is_some_and(|m| matches!(m.val, MopVal::Atom(_)));
-            out.push(match (*kind, writer) {
-                ("G1a", Some(w)) if register => format!(
-                    "Value {e} was written by {}, which failed: a committed read saw an aborted write (G1a, aborted read).",
-                    op_ref(h, *w)
-                ),
-                ("G1b", Some(w)) if register => format!(
-                    "Value {e} was an intermediate write of {}, which wrote the key again later in the same transaction: the read saw a state that transaction never committed (G1b, intermediate read).",
-                    op_ref(h, *w)
-                ),
-                ("garbage-read", _) if register => format!(
-                    "No operation in the history ever wrote {e} to this key, and it is not the initial nil: the value came from nowhere (garbage read)."
-                ),
-                ("G1a", Some(w)) => format!(
-                    "Element {e} was appended by {}, which failed: a committed read saw an aborted write (G1a, aborted read).",
-                    op_ref(h, *w)
-                ),
-                ("G1b", Some(w)) => format!(
-                    "Element {e} was an intermediate append of {}, which appended to the key again later in the same transaction: the read saw a state that transaction never committed (G1b, intermediate read).",
-                    op_ref(h, *w)
-                ),
-                ("future-read", _) => format!(
-                    "The same transaction appends {e} to this key only later: it read its own write before making it (future read)."
-                ),
-                ("garbage-read", _) => format!(
-                    "No operation in the history ever appended {e} to this key: the value came from nowhere (garbage read)."
-                ),
-                ("appends-out-of-order", Some(w)) => format!(
-                    "Element {e} was appended by {} before another of its appends to this key, yet the read shows that one first: the transaction's appends took effect out of order, a state no execution could produce (appends out of order).",
-                    op_ref(h, *w)
-                ),
-                (k, _) => format!("Element {e} ({k})."),
-            });
-            out.push(format!("  {}", op_edn(h, *op)));
-            if let Some(w) = writer.filter(|w| w != op) {
-                out.push(format!("  {}", op_edn(h, w)));
+        Part::OpRef(t) => out.push_str(&op_ref(h, *t)),
+        Part::Op(t) => out.push_str(&op_edn(h, *t)),
+        Part::Mop { txn, mop } => out.push_str(&mop_edn(h, *txn, *mop)),
+        Part::Key(id) | Part::Value(id) => out.push_str(&atom_edn(h, *id)),
+        Part::Initial { register: false } => out.push_str("the initial state"),
+        Part::Initial { register: true } => out.push_str("nil (the initial state)"),
+        Part::Nil => out.push_str("nil"),
+        Part::List { elements, unknown_prefix: false } => out.push_str(&list_edn(h, elements)),
+        Part::List { elements, unknown_prefix: true } => out.push_str(&list_edn(h, elements).replacen('[', "[… ", 1)),
+        Part::Series { items, what } => out.push_str(&shown_items(items, what, |s| sentence(h, s)).join(", ")),
+        Part::Indices(ix) => {
+            let first: Vec<String> = ix.iter().take(INDICES_SHOWN).map(u64::to_string).collect();
+            out.push_str(&first.join(", "));
+            if ix.len() > INDICES_SHOWN {
+                out.push_str(", …");
             }
         }
-        Anomaly::Internal { op, mop, expected } => {
-            let exp = match expected {
-                Expected::List { unknown_prefix: true, elems } => {
-                    format!("a list ending in {}", list_edn(h, elems).replacen('[', "[… ", 1))
-                }
-                Expected::List { elems, .. } => list_edn(h, elems),
-                Expected::Register(Some(v)) => atom_edn(h, *v),
-                Expected::Register(None) => "nil".into(),
-            };
-            out.push(format!(
-                "{} read {}, but its own earlier reads and writes of the key say it should have read {exp} (internal inconsistency).",
-                op_ref(h, *op),
-                mop_edn(h, *op, *mop)
-            ));
-            out.push(format!("  {}", op_edn(h, *op)));
+        Part::Index(i) => {
+            let _ = write!(out, "{i}");
         }
-        Anomaly::DuplicateElements { op, mop, duplicates } => {
-            let d = shown_items(duplicates, "duplicated element", |(e, n)| format!("{} ×{n}", atom_edn(h, *e)));
-            out.push(format!(
-                "{} read {}, which has the same element more than once ({}): each element is appended once, so a list cannot repeat it.",
-                op_ref(h, *op),
-                mop_edn(h, *op, *mop),
-                d.join(", ")
-            ));
-            out.push(format!("  {}", op_edn(h, *op)));
+        Part::Process(p) => {
+            let _ = write!(out, "{p}");
         }
-        Anomaly::IncompatibleOrder { key, values } => {
-            out.push(format!(
-                "Two reads of {} disagree on its order: {} is not a prefix of {}, so no single order of appends explains both.",
-                atom_edn(h, *key),
-                list_edn(h, &values[0]),
-                list_edn(h, &values[1])
-            ));
-        }
-        Anomaly::DirtyUpdate { key, values, txns } => {
-            out.push(format!(
-                "In {}'s version order {}, {} (committed) built on a version written by {}, which failed: a committed write extended an aborted one (dirty update).",
-                atom_edn(h, *key),
-                list_edn(h, values),
-                op_ref(h, txns[1]),
-                op_ref(h, txns[0])
-            ));
-        }
-        Anomaly::LostUpdate { key, value, txns } => {
-            let v = match value {
-                Observed::List(l) => list_edn(h, l),
-                Observed::Register(Some(v)) => atom_edn(h, *v),
-                Observed::Register(None) => "nil".into(),
-            };
-            let names = shown_items(txns, "op", |&t| op_ref(h, t));
-            out.push(format!(
-                "{} all read {} as {v} and then wrote it: at most one of those updates can follow that read in any serial order, the others were lost (lost update).",
-                names.join(", "),
-                atom_edn(h, *key)
-            ));
-        }
-        Anomaly::CyclicVersions { key, scc, sources } => {
-            let vs = shown_items(scc, "version", |v| register_value(h, Some(*v)));
-            out.push(format!(
-                "The version order inferred for {} from {} has a cycle through {}.",
-                atom_edn(h, *key),
-                sources.join(", "),
-                vs.join(", ")
-            ));
-        }
-        Anomaly::CycleExists { model, subgraph, scc, .. } => {
-            out.push(format!(
-                "A group of {} transactions is cyclic in the relations {model} forbids ({subgraph}), so the history is not {model}, though no cycle of a more specific type was reported for it.",
-                scc.len()
-            ));
-            let first: Vec<String> = scc.iter().take(12).map(|&t| index(h, t).to_string()).collect();
-            out.push(format!("  ops {}{}", first.join(", "), if scc.len() > 12 { ", …" } else { "" }));
-        }
-        Anomaly::CycleSearchTimeout { spec, does_not_contain, scc_size, budget } => {
-            let searched = if does_not_contain.is_empty() {
-                String::new()
-            } else {
-                format!(" (it had found no {})", does_not_contain.join(", "))
-            };
-            out.push(format!(
-                "The search for a {spec} cycle in a component of {scc_size} transactions used up its budget of {budget} steps{searched}; what it did not search is unknown. Raise --budget to search further."
-            ));
-        }
-        Anomaly::EmptyTransactionGraph => {
-            out.push(
-                "No transaction is ordered before any other (no ww, wr, rw, process or realtime edges), so nothing can be said about cycles."
-                    .into(),
-            );
-        }
+        Part::Duration(ns) => out.push_str(&crate::output::nanos(*ns)),
+    }
+}
+
+/// How many ops of a component text names ([`Part::Indices`]).
+const INDICES_SHOWN: usize = 12;
+
+/// A sentence of [`checker::explain`] as text.
+fn sentence(h: &History, parts: &[Part]) -> String {
+    let mut out = String::new();
+    for p in parts {
+        part_text(h, p, &mut out);
     }
     out
 }
 
-fn explain_cycle(h: &History, c: &Cycle, out: &mut Vec<String>) {
-    let txns = c.txns();
-    let name = |t: Txn| format!("T{}", txns.iter().position(|&x| x == t).map(|i| i + 1).unwrap_or(0));
-    out.push("Let".into());
-    for &t in &txns {
-        out.push(format!("  {} = {}", name(t), op_edn(h, t)));
+/// The lines that explain an anomaly, without the heading.
+pub fn explain(h: &History, a: &Anomaly) -> Vec<String> {
+    match checker::explain::explain(h, a) {
+        Explanation::Cycle { txns, steps } => {
+            let name = |k: usize| format!("T{}", k + 1);
+            let mut out = vec!["Let".to_string()];
+            for (k, &t) in txns.iter().enumerate() {
+                out.push(format!("  {} = {}", name(k), op_edn(h, t)));
+            }
+            out.push("Then:".into());
+            let named = |t: Txn| format!("T{}", txns.iter().position(|&x| x == t).map_or(0, |i| i + 1));
+            for s in &steps {
+                out.push(format!(
+                    "  - {} < {} ({}), because {}.",
+                    named(s.from),
+                    named(s.to),
+                    s.rel.single_name(),
+                    sentence(h, &s.because)
+                ));
+            }
+            let mut chain: Vec<String> = (0..txns.len()).map(name).collect();
+            chain.push(name(0));
+            out.push(format!(
+                "So {}: {} would have to precede itself, which no serial order allows.",
+                chain.join(" < "),
+                name(0)
+            ));
+            out
+        }
+        Explanation::Lines(lines) => lines
+            .iter()
+            .map(|l| match l {
+                Line::Sentence(s) => sentence(h, s),
+                Line::Detail(s) => format!("  {}", sentence(h, s)),
+            })
+            .collect(),
     }
-    out.push("Then:".into());
-    for s in &c.steps {
-        let (a, b) = (name(s.from), name(s.to));
-        let reason = step_reason(h, s, &a, &b);
-        out.push(format!("  - {a} < {b} ({}), because {reason}.", s.rel.single_name()));
-    }
-    let mut chain: Vec<String> = txns.iter().map(|&t| name(t)).collect();
-    chain.push(name(txns[0]));
-    out.push(format!(
-        "So {}: {} would have to precede itself, which no serial order allows.",
-        chain.join(" < "),
-        name(txns[0])
-    ));
 }
 
 // ---------------------------------------------------------------------------

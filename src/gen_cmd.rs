@@ -8,6 +8,7 @@
 //! differ.
 
 use crate::cli::{GenArgs, GenCommand, HistGenArgs, TraceGenArgs, TraceKindArg};
+use crate::error::{Error, Result};
 use crate::files::{commit, same_file, stage};
 use crate::output::{self, Exit};
 use history::sim::trace::{self as simtrace, TraceConfig, TraceKind, Violations};
@@ -18,7 +19,7 @@ use serde::Serialize;
 use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
 
-pub fn run(args: &GenArgs) -> Exit {
+pub fn run(args: &GenArgs) -> Result {
     match &args.what {
         GenCommand::ListAppend(a) => history_cmd(a, Workload::ListAppend),
         GenCommand::RwRegister(a) => history_cmd(a, Workload::RwRegister),
@@ -31,21 +32,21 @@ fn out_path(o: &Option<PathBuf>) -> Option<&Path> {
     o.as_deref().filter(|o| o.as_os_str() != "-")
 }
 
-fn check_outputs(out: Option<&Path>, expect: Option<&Path>) -> Result<(), String> {
+fn check_outputs(out: Option<&Path>, expect: Option<&Path>) -> Result<()> {
     for p in out.iter().chain(expect.iter()) {
         if p.is_dir() {
-            return Err(format!("cannot write {}: it is a directory", p.display()));
+            return Err(Error::msg(format_args!("cannot write {}: it is a directory", p.display())));
         }
     }
     if let (Some(o), Some(e)) = (out, expect) {
         if o == e || same_file(o, e) {
-            return Err(format!("-o and --expect are the same file ({}): choose two", o.display()));
+            return Err(Error::msg(format_args!("-o and --expect are the same file ({}): choose two", o.display())));
         }
     }
     Ok(())
 }
 
-fn history_cmd(a: &HistGenArgs, workload: Workload) -> Exit {
+fn history_cmd(a: &HistGenArgs, workload: Workload) -> Result {
     let cfg = SimConfig {
         workload,
         txns: a.txns,
@@ -58,23 +59,16 @@ fn history_cmd(a: &HistGenArgs, workload: Workload) -> Exit {
         max_writes_per_key: a.max_writes_per_key,
         ..SimConfig::default()
     };
-    if let Err(e) = cfg.validate() {
-        output::error(e);
-        return Exit::BadInput;
-    }
-    let out = out_path(&a.output);
-    if let Err(e) = check_outputs(out, a.expect.as_deref()) {
-        output::error(e);
-        return Exit::BadInput;
-    }
+    cfg.validate().map_err(Error::msg)?;
+    let out = out_path(&a.out.output);
+    check_outputs(out, a.expect.as_deref())?;
     let format: Format = match (a.format, out.and_then(Format::from_path)) {
         (Some(f), _) => f.into(),
         (None, Some(f)) => f,
         (None, None) => Format::Edn,
     };
     if format == Format::Plume && (workload != Workload::RwRegister || cfg.faults.crash > 0.0) {
-        output::error("Plume text holds only rw-register histories without :info ops: use --format edn, json or jsonl, or gen rw-register without crash faults");
-        return Exit::BadInput;
+        return Err(Error::msg("Plume text holds only rw-register histories without :info ops: use --format edn, json or jsonl, or gen rw-register without crash faults"));
     }
     let generate = |w: &mut dyn Write| -> io::Result<Vec<sim::Injected>> {
         if format == Format::Plume {
@@ -91,40 +85,23 @@ fn history_cmd(a: &HistGenArgs, workload: Workload) -> Exit {
     emit(out, a.expect.as_deref(), &cfg, generate, expected)
 }
 
-fn trace_cmd(a: &TraceGenArgs) -> Exit {
-    let props = match simtrace::parse_rates(&a.props, "proposition") {
-        Ok(p) => p,
-        Err(e) => {
-            output::error(format_args!("--props: {e}"));
-            return Exit::BadInput;
-        }
-    };
-    let violations = match Violations::parse(&a.violations) {
-        Ok(v) => v,
-        Err(e) => {
-            output::error(format_args!("--violations: {e}"));
-            return Exit::BadInput;
-        }
-    };
+fn trace_cmd(a: &TraceGenArgs) -> Result {
+    let props = simtrace::parse_rates(&a.props, "proposition").map_err(|e| Error::msg(format_args!("--props: {e}")))?;
+    let violations = Violations::parse(&a.violations).map_err(|e| Error::msg(format_args!("--violations: {e}")))?;
     let kind = match a.kind {
         TraceKindArg::Props => TraceKind::Props,
         TraceKindArg::Cluster => TraceKind::Cluster,
     };
     if kind == TraceKind::Cluster && a.nodes == 0 {
-        output::error("--nodes must be at least 1");
-        return Exit::BadInput;
+        return Err(Error::msg("--nodes must be at least 1"));
     }
     if kind == TraceKind::Props && violations != Violations::default() {
-        output::error("--violations are for --kind cluster; props traces have no violations to inject");
-        return Exit::BadInput;
+        return Err(Error::msg("--violations are for --kind cluster; props traces have no violations to inject"));
     }
     let cfg =
         TraceConfig { kind, steps: a.steps, seed: a.seed, props, nodes: a.nodes, violations, ..TraceConfig::default() };
-    let out = out_path(&a.output);
-    if let Err(e) = check_outputs(out, a.expect.as_deref()) {
-        output::error(e);
-        return Exit::BadInput;
-    }
+    let out = out_path(&a.out.output);
+    check_outputs(out, a.expect.as_deref())?;
     let generate = |w: &mut dyn Write| -> io::Result<Vec<simtrace::InjectedViolation>> {
         let mut bw = BufWriter::with_capacity(1 << 20, w);
         let injected = simtrace::generate(&cfg, |rec| {
@@ -149,16 +126,13 @@ fn emit<T: Serialize>(
     cfg: &impl Serialize,
     generate: impl FnOnce(&mut dyn Write) -> io::Result<Vec<T>>,
     expected: impl FnOnce(&[T]) -> Option<Expected>,
-) -> Exit {
-    let cannot = |p: &Path, e: io::Error| {
-        output::error(format_args!("cannot write {}: {e}", p.display()));
-        Exit::BadInput
-    };
+) -> Result {
+    let cannot = |p: &Path, e: io::Error| Error::msg(format_args!("cannot write {}: {e}", p.display()));
     let mut staged = Vec::new();
     let injected = match out {
         None => match generate(&mut io::stdout().lock()) {
             Ok(i) => i,
-            Err(e) => return output::stdout_result(Err(e), Exit::Pass),
+            Err(e) => return Ok(output::stdout_result(Err(e), Exit::Pass)),
         },
         Some(path) => {
             let mut injected = Vec::new();
@@ -167,7 +141,7 @@ fn emit<T: Serialize>(
                 Ok(())
             }) {
                 Ok(s) => staged.push(s),
-                Err(e) => return cannot(path, e),
+                Err(e) => return Err(cannot(path, e)),
             }
             injected
         }
@@ -186,8 +160,7 @@ fn emit<T: Serialize>(
                     Some(o) => format!("; {} was not written either", o.display()),
                     None => String::new(),
                 };
-                output::error(format_args!("cannot write {}: {e}{left}", expect.display()));
-                return Exit::BadInput;
+                return Err(Error::msg(format_args!("cannot write {}: {e}{left}", expect.display())));
             }
         }
     }
@@ -198,10 +171,9 @@ fn emit<T: Serialize>(
             (None, Some(x)) => x.display().to_string(),
             (None, None) => String::new(),
         };
-        output::error(format_args!("cannot write {what}: {e}; nothing was replaced"));
-        return Exit::BadInput;
+        return Err(Error::msg(format_args!("cannot write {what}: {e}; nothing was replaced")));
     }
-    Exit::Pass
+    Ok(Exit::Pass)
 }
 
 /// Anomaly types expected under each model (`sim::expected`).

@@ -2,24 +2,19 @@
 //! with verdicts holds / fails / pending and a proof of each.
 
 use crate::cli::{EndArg, LtlArgs, StateModeArg, SyntaxArg, TimeUnitArg};
+use crate::error::Error;
 use crate::output::{self, Exit};
 use comfy_table::modifiers::UTF8_ROUND_CORNERS;
 use comfy_table::presets::UTF8_FULL_CONDENSED;
 use comfy_table::{ContentArrangement, Table};
-use ltl::compile::{compile_with_paths, CompileOptions, Plan};
-use ltl::proof::{AtDoc, ProofDoc};
-use ltl::syntax::{Formula, Unit};
+use ltl::compile::CompileOptions;
+use ltl::report::{End, FormulaResult, ManyDoc, ResultDoc, SingleDoc};
+use ltl::spec::{check_unique, quoted, read_spec, FormulaSet, Source, Syntax};
+use ltl::syntax::Unit;
 use ltl::trace::{StateMode, TraceOptions};
-use ltl::PathWarning;
-use ltl::{Outcome, Verdict};
-use serde::Serialize;
+use ltl::Verdict;
 use serde_json::Value as Json;
 use std::io::{self, Write};
-
-struct Named {
-    name: String,
-    src: String,
-}
 
 fn unit_of(u: TimeUnitArg) -> Unit {
     match u {
@@ -61,26 +56,21 @@ fn parse_end_time(s: &str, unit: Unit) -> Result<i64, String> {
     Ok(t as i64)
 }
 
-/// A piece of the command line quoted in a message: escaped and cut short.
-fn quoted(s: &str) -> String {
-    history::builder::shown_text(s, history::builder::QUOTE_CHARS)
-}
-
-/// The formulas of the command line, or a usage error.
-fn formulas(args: &LtlArgs) -> Result<(Vec<Named>, String), String> {
+/// The formulas of the command line and the trace to read, or a usage error.
+fn formulas(args: &LtlArgs) -> Result<(Vec<Source>, String), String> {
     let many = !args.formulas.is_empty() || args.spec.is_some();
     let mut out = Vec::new();
     let stored = args.stored.test_id.is_some();
     let trace = match (many, stored, args.args.as_slice()) {
         (false, false, [f, t]) => {
-            out.push(Named { name: "formula".into(), src: f.clone() });
+            out.push(Source::new("formula", f.clone()));
             t.clone()
         }
         (false, false, _) => return Err("give a FORMULA and a TRACE (or formulas with -f / --spec)".into()),
         (true, false, [t]) => t.clone(),
         (true, false, _) => return Err("with -f or --spec, give only the TRACE".into()),
         (false, true, [f]) => {
-            out.push(Named { name: "formula".into(), src: f.clone() });
+            out.push(Source::new("formula", f.clone()));
             String::new()
         }
         (false, true, _) => return Err("with --test-id and --run-id, give only the FORMULA".into()),
@@ -88,25 +78,15 @@ fn formulas(args: &LtlArgs) -> Result<(Vec<Named>, String), String> {
         (true, true, _) => return Err("with --test-id, --run-id and -f or --spec, give no FORMULA or TRACE".into()),
     };
     for f in &args.formulas {
-        match f.split_once('=') {
-            Some((name, src)) if !name.trim().is_empty() && !name.contains(['(', ' ', '!', '<', '>']) => {
-                out.push(Named { name: name.trim().into(), src: src.into() })
-            }
-            _ => return Err(format!("-f wants NAME=FORMULA, got `{}`", quoted(f))),
-        }
+        out.push(Source::from_assignment(f)?);
     }
     if let Some(spec) = &args.spec {
-        out.extend(read_spec(spec)?.into_iter().map(|(name, src)| Named { name, src }));
+        out.extend(read_spec(spec)?);
         if out.is_empty() {
             return Err(format!("{}: no formulas", spec.display()));
         }
     }
-    let mut seen = std::collections::HashSet::new();
-    for f in &out {
-        if !seen.insert(f.name.clone()) {
-            return Err(format!("two formulas are named `{}`", quoted(&f.name)));
-        }
-    }
+    check_unique(&out)?;
     Ok((out, trace))
 }
 
@@ -145,61 +125,25 @@ fn stored_trace(
     Ok((Box::new(io::Cursor::new(buf)), format!("{} ({id})", s.name()), Some(t.nodes), len))
 }
 
-struct Result1 {
-    name: String,
-    src: String,
-    outcome: Outcome,
-    /// The verdict after `--end`.
-    verdict: Verdict,
-    /// Paths the formula reads that no record has.
-    warnings: Vec<PathWarning>,
-}
-
-pub fn run(args: &LtlArgs) -> Exit {
-    let (named, trace_path) = match formulas(args) {
-        Ok(x) => x,
-        Err(e) => {
-            output::error(e);
-            return Exit::BadInput;
-        }
-    };
+pub fn run(args: &LtlArgs) -> crate::error::Result {
+    let (named, trace_path) = formulas(args).map_err(Error::msg)?;
+    let many = named.len() > 1;
     // Parse every formula first: a typo should not cost a trace read.
-    let mut parsed: Vec<Formula> = Vec::new();
-    for f in &named {
-        let r = match args.syntax {
-            SyntaxArg::Histcheck => ltl::parse::parse(&f.src),
-            SyntaxArg::Detsys => ltl::detsys::parse(&f.src),
-        };
-        match r {
-            Ok(x) => parsed.push(x),
-            Err(e) => {
-                let which = if named.len() > 1 { format!("formula `{}`, ", quoted(&f.name)) } else { String::new() };
-                output::error(format_args!("{which}{}", e.render(&f.src)));
-                return Exit::BadInput;
-            }
-        }
-    }
+    let set = FormulaSet::parse(named, syntax_of(args.syntax)).map_err(|e| {
+        let which = if many { format!("formula `{}`, ", quoted(&e.name)) } else { String::new() };
+        Error::msg(format_args!("{which}{}", e.rendered))
+    })?;
     // A stored run's trace (`--test-id`/`--run-id`) is rebuilt from the store
     // and read as the JSON Lines that `histcheck runs trace` prints.
     let (file, trace_path, stored_nodes, size_hint): (Box<dyn std::io::Read>, String, Option<Vec<String>>, u64) =
         match (args.stored.test_id, args.stored.run_id) {
-            (Some(test), Some(run)) => match stored_trace(args, store::RunId { test, run }) {
-                Ok(x) => x,
-                Err(e) => {
-                    output::error(e);
-                    return Exit::BadInput;
-                }
-            },
-            _ => match std::fs::File::open(&trace_path) {
-                Ok(f) => {
-                    let len = f.metadata().map_or(0, |m| m.len());
-                    (Box::new(f), trace_path, None, len)
-                }
-                Err(e) => {
-                    output::error(format_args!("cannot read {trace_path}: {e}"));
-                    return Exit::BadInput;
-                }
-            },
+            (Some(test), Some(run)) => stored_trace(args, store::RunId { test, run }).map_err(Error::msg)?,
+            _ => {
+                let f = std::fs::File::open(&trace_path)
+                    .map_err(|e| Error::msg(format_args!("cannot read {trace_path}: {e}")))?;
+                let len = f.metadata().map_or(0, |m| m.len());
+                (Box::new(f), trace_path, None, len)
+            }
         };
     let state_mode = match args.state_mode {
         StateModeArg::Full => StateMode::Full,
@@ -209,72 +153,45 @@ pub fn run(args: &LtlArgs) -> Exit {
         TraceOptions { time_field: args.time_field.split('.').map(String::from).collect(), state_mode, size_hint: 0 };
     let nodes = match &args.nodes {
         Some(list) => list.split(',').map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect(),
-        None if parsed.iter().any(ltl::compile::uses_nodes) => match &stored_nodes {
+        None if set.uses_nodes() => match &stored_nodes {
             Some(n) => n.clone(),
             None => nodes_from_first_line(&trace_path, state_mode),
         },
         None => vec![],
     };
-    let end_time = match args.end_time.as_deref().map(|t| parse_end_time(t, unit_of(args.time_unit))) {
-        None => None,
-        Some(Ok(t)) => Some(t),
-        Some(Err(e)) => {
-            output::error(format_args!("--end-time: {e}"));
-            return Exit::BadInput;
-        }
-    };
+    let end_time = args
+        .end_time
+        .as_deref()
+        .map(|t| parse_end_time(t, unit_of(args.time_unit)))
+        .transpose()
+        .map_err(|e| Error::msg(format_args!("--end-time: {e}")))?;
     let copts = CompileOptions { time_unit: unit_of(args.time_unit), nodes, end_time };
-    let mut plans: Vec<Plan> = Vec::new();
-    let mut paths = Vec::new();
-    for (f, n) in parsed.iter().zip(&named) {
-        match compile_with_paths(f, &copts, paths.clone()) {
-            Ok(p) => {
-                paths = p.paths.clone();
-                plans.push(p);
-            }
-            Err(e) => {
-                output::error(format_args!("formula `{}`: {}", n.name, e.0));
-                return Exit::BadInput;
-            }
-        }
-    }
+    let compiled = set.compile(&copts).map_err(Error::msg)?;
     // One thread: on this project's 2-core VM, parsing pieces in parallel
-    // (ltl::trace::load_parallel) did not beat the single streaming pass.
+    // did not beat the single streaming pass.
     let topts = TraceOptions { size_hint, ..topts };
-    let tr = match ltl::trace::load_from(file, &paths, &topts) {
-        Ok(t) => t,
-        Err(e) if e.line > 0 => {
-            output::error(format_args!("{trace_path}:{}: {}", e.line, e.message));
-            return Exit::BadInput;
+    let tr = ltl::trace::load_from(file, &compiled.paths, &topts).map_err(|e| {
+        if e.line > 0 {
+            Error::msg(format_args!("{trace_path}:{}: {}", e.line, e.message))
+        } else {
+            Error::msg(format_args!("{trace_path}: {}", e.message))
         }
-        Err(e) => {
-            output::error(format_args!("{trace_path}: {}", e.message));
-            return Exit::BadInput;
-        }
-    };
+    })?;
     if let Some(t) = end_time {
         if t < tr.last_time() {
-            output::error(format_args!(
+            return Err(Error::msg(format_args!(
                 "--end-time {t} is before the last step's time {} ({trace_path}:{})",
                 tr.last_time(),
                 tr.n
-            ));
-            return Exit::BadInput;
+            )));
         }
     }
-    let mut results = Vec::new();
-    for (plan, n) in plans.iter().zip(named) {
-        let outcome = ltl::evaluate_with(plan, &tr, args.samples, args.budget);
-        let verdict = match (outcome.verdict, args.end) {
-            // An undecided verdict stays pending whatever --end says.
-            (Verdict::Pending, _) if outcome.work.exhausted => Verdict::Pending,
-            (Verdict::Pending, EndArg::Strict) => Verdict::Fails,
-            (Verdict::Pending, EndArg::Lenient) => Verdict::Holds,
-            (v, _) => v,
-        };
-        let warnings = ltl::absent_paths(plan, &tr);
-        results.push(Result1 { name: n.name, src: n.src, outcome, verdict, warnings });
-    }
+    let end = match args.end {
+        EndArg::Pending => End::Pending,
+        EndArg::Strict => End::Strict,
+        EndArg::Lenient => End::Lenient,
+    };
+    let results = set.evaluate(&compiled, &tr, args.samples, args.budget, end);
     // Each path once, however many formulas read it.
     let mut warned = std::collections::BTreeSet::new();
     for w in results.iter().flat_map(|r| &r.warnings) {
@@ -290,136 +207,38 @@ pub fn run(args: &LtlArgs) -> Exit {
         ));
     }
     // Exit: the worst verdict, fails > pending > holds.
-    let status = if results.iter().any(|r| r.verdict == Verdict::Fails) {
-        Exit::Violation
-    } else if results.iter().any(|r| r.verdict == Verdict::Pending) {
-        Exit::Inconclusive
-    } else {
-        Exit::Pass
+    let status = match ltl::report::worst(&results) {
+        Verdict::Fails => Exit::Violation,
+        Verdict::Pending => Exit::Inconclusive,
+        Verdict::Holds => Exit::Pass,
     };
+    let single = results.len() == 1 && args.formulas.is_empty() && args.spec.is_none();
     let mut out = io::BufWriter::with_capacity(1 << 16, io::stdout().lock());
     let written = if args.json {
-        let docs: Vec<ResultDoc> = results.iter().map(|r| result_doc(r, &tr.times)).collect();
-        let w = if results.len() == 1 && args.formulas.is_empty() && args.spec.is_none() {
+        let docs: Vec<ResultDoc> = results.iter().map(|r| ResultDoc::new(r, &tr.times)).collect();
+        let w = if single {
             let result = docs.into_iter().next().expect("one result");
             serde_json::to_writer_pretty(&mut out, &SingleDoc { file: &trace_path, end_time, result })
         } else {
             serde_json::to_writer_pretty(&mut out, &ManyDoc { file: &trace_path, end_time, results: docs })
         };
         w.map_err(io::Error::from).and_then(|()| writeln!(out))
-    } else if results.len() == 1 && args.formulas.is_empty() && args.spec.is_none() {
+    } else if single {
         write!(out, "{}", human(&results[0], &tr.times, end_time))
     } else {
         write_table(&mut out, &results)
     };
-    output::stdout_result(written.and_then(|()| out.flush()), status)
+    Ok(output::stdout_result(written.and_then(|()| out.flush()), status))
 }
 
-/// `ltl --json` with one formula: `file`, `end_time` (only with `--end-time`),
-/// then the keys of [`ResultDoc`], in this order.
-#[derive(Serialize)]
-struct SingleDoc<'a> {
-    file: &'a str,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    end_time: Option<i64>,
-    #[serde(flatten)]
-    result: ResultDoc<'a>,
-}
-
-/// `ltl --json` with `-f` or `--spec`: `file`, `end_time` (only with
-/// `--end-time`), `results` (one [`ResultDoc`] per formula, in order).
-#[derive(Serialize)]
-struct ManyDoc<'a> {
-    file: &'a str,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    end_time: Option<i64>,
-    results: Vec<ResultDoc<'a>>,
-}
-
-/// One formula's result: `name`, `formula`, `verdict` (after `--end`),
-/// `raw_verdict`, `definite`, `first_failure` ({step, time} or null), `pending`
-/// ({count, obligations} or null), `warnings` (paths no record has), `proof`,
-/// `work` ({spent, budget, exhausted}: the work units of per-binding evaluation
-/// and proofs, and whether `--budget` ran out, which leaves the verdict pending).
-#[derive(Serialize)]
-struct ResultDoc<'a> {
-    name: &'a str,
-    formula: &'a str,
-    verdict: &'static str,
-    raw_verdict: &'static str,
-    definite: bool,
-    first_failure: Option<AtDoc>,
-    pending: Option<PendingDoc<'a>>,
-    warnings: Vec<WarningDoc<'a>>,
-    proof: ProofDoc<'a>,
-    work: WorkDoc,
-}
-
-#[derive(Serialize)]
-struct WorkDoc {
-    spent: u64,
-    budget: u64,
-    exhausted: bool,
-}
-
-#[derive(Serialize)]
-struct PendingDoc<'a> {
-    count: usize,
-    obligations: Vec<ObligationDoc<'a>>,
-}
-
-#[derive(Serialize)]
-struct ObligationDoc<'a> {
-    step: usize,
-    time: i64,
-    formula: &'a str,
-}
-
-/// A path the formula reads that no record has: `path`, `missing` (its first
-/// prefix no record has), `closest` (an existing path at that level, or null),
-/// `message`.
-#[derive(Serialize)]
-struct WarningDoc<'a> {
-    path: &'a str,
-    missing: &'a str,
-    closest: Option<&'a str>,
-    message: String,
-}
-
-fn result_doc<'a>(r: &'a Result1, times: &[i64]) -> ResultDoc<'a> {
-    let o = &r.outcome;
-    let pending = (o.verdict == Verdict::Pending).then(|| PendingDoc {
-        count: o.pending_count,
-        obligations: o
-            .pending
-            .iter()
-            .map(|p| ObligationDoc { step: p.step, time: p.time, formula: &p.formula })
-            .collect(),
-    });
-    ResultDoc {
-        name: &r.name,
-        formula: &r.src,
-        verdict: r.verdict.name(),
-        raw_verdict: o.verdict.name(),
-        definite: o.definite,
-        first_failure: o.first_failure.map(|(step, time)| AtDoc { step, time }),
-        pending,
-        warnings: r
-            .warnings
-            .iter()
-            .map(|w| WarningDoc {
-                path: &w.path,
-                missing: &w.missing,
-                closest: w.closest.as_deref(),
-                message: w.to_string(),
-            })
-            .collect(),
-        proof: o.proof.doc(times),
-        work: WorkDoc { spent: o.work.spent, budget: o.work.budget, exhausted: o.work.exhausted },
+fn syntax_of(s: SyntaxArg) -> Syntax {
+    match s {
+        SyntaxArg::Histcheck => Syntax::Histcheck,
+        SyntaxArg::Detsys => Syntax::Detsys,
     }
 }
 
-fn human(r: &Result1, times: &[i64], end_time: Option<i64>) -> String {
+fn human(r: &FormulaResult, times: &[i64], end_time: Option<i64>) -> String {
     let o = &r.outcome;
     let mut s = String::new();
     let label = if r.verdict == o.verdict {
@@ -473,7 +292,7 @@ fn budget_message(w: &ltl::Work) -> String {
     )
 }
 
-fn write_table(out: &mut impl Write, results: &[Result1]) -> io::Result<()> {
+fn write_table(out: &mut impl Write, results: &[FormulaResult]) -> io::Result<()> {
     let mut t = Table::new();
     t.load_preset(UTF8_FULL_CONDENSED).apply_modifier(UTF8_ROUND_CORNERS);
     t.set_content_arrangement(ContentArrangement::Disabled);
@@ -496,24 +315,4 @@ fn write_table(out: &mut impl Write, results: &[Result1]) -> io::Result<()> {
         t.add_row(vec![r.name.clone(), v, ff, open]);
     }
     writeln!(out, "{t}")
-}
-
-/// A `--spec` file: `(name, formula)` for each `name: formula` line; blank lines
-/// and `#` comments are skipped; anything else is an error naming the line.
-pub fn read_spec(spec: &std::path::Path) -> Result<Vec<(String, String)>, String> {
-    let text = std::fs::read_to_string(spec).map_err(|e| format!("cannot read {}: {e}", spec.display()))?;
-    let mut out = Vec::new();
-    for (k, line) in text.lines().enumerate() {
-        let l = line.trim();
-        if l.is_empty() || l.starts_with('#') {
-            continue;
-        }
-        match l.split_once(':') {
-            Some((name, src)) if !name.trim().is_empty() && !name.trim().contains(' ') => {
-                out.push((name.trim().to_string(), src.trim().to_string()))
-            }
-            _ => return Err(format!("{}:{}: expected `name: formula`", spec.display(), k + 1)),
-        }
-    }
-    Ok(out)
 }

@@ -35,12 +35,12 @@ fn main() -> ExitCode {
     // Each command returns `Result<Exit, error::Error>`; `finish` prints an
     // error once and maps it to exit 2.
     let result = match &cli.command {
-        Command::Stats(args) => Ok(stats_cmd::run(args)),
+        Command::Stats(args) => stats_cmd::run(args),
         Command::Convert(args) => convert_cmd::run(args),
-        Command::Elle(args) => Ok(elle_cmd::run(args)),
-        Command::Gen(args) => Ok(gen_cmd::run(args)),
-        Command::Runs(args) => Ok(runs_cmd::run(args)),
-        Command::Ltl(args) => Ok(ltl_cmd::run(args)),
+        Command::Elle(args) => elle_cmd::run(args),
+        Command::Gen(args) => gen_cmd::run(args),
+        Command::Runs(args) => runs_cmd::run(args),
+        Command::Ltl(args) => ltl_cmd::run(args),
     };
     error::finish(result).into()
 }

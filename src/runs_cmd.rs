@@ -8,27 +8,22 @@ use crate::cli::{
     ModelArg, RunFilterArgs, RunsArgs, RunsCheckArgs, RunsCommand, RunsImportArgs, RunsListArgs, RunsShowArgs,
     RunsTraceArgs, StoreArgs, SyntaxArg,
 };
-use crate::elle_cmd;
+use crate::error::{Error, Result};
 use crate::output::{self, count, Exit};
 use comfy_table::modifiers::UTF8_ROUND_CORNERS;
 use comfy_table::presets::UTF8_FULL_CONDENSED;
 use comfy_table::{CellAlignment, ContentArrangement, Table};
-use history::SrcPos;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use ltl::spec::{FormulaSet, Source, Syntax};
 use rayon::prelude::*;
-use serde_json::value::{to_raw_value, RawValue};
-use serde_json::{json, Value as Json};
+use serde_json::Value as Json;
 use std::io::{self, IsTerminal, Write};
 use std::path::{Path, PathBuf};
-use std::sync::mpsc;
 use store::import::{fnv1a64, ImportItem};
-use store::report_json::{
-    AnalysisDoc, CheckDoc, CheckSummary, ImportDoc, ImportedDoc, ListDoc, ListedRun, LtlFormulaDoc, LtlRunDoc,
-    RunVerdict, ShowDoc, StepTime,
-};
-use store::{Filter, NewAnalysis, RunId, RunRows, Scan, Store, Wants};
+use store::report_json::{AnalysisDoc, ImportDoc, ImportedDoc, ListDoc, ListedRun, ShowDoc};
+use store::{Filter, RunId, Store};
 
-pub fn run(args: &RunsArgs) -> Exit {
+pub fn run(args: &RunsArgs) -> Result {
     match &args.command {
         RunsCommand::List(a) => list(a),
         RunsCommand::Check(a) => check(a),
@@ -38,12 +33,7 @@ pub fn run(args: &RunsArgs) -> Exit {
     }
 }
 
-/// The version written into every Analysis event.
-fn checker_version() -> String {
-    format!("histcheck {}", env!("CARGO_PKG_VERSION"))
-}
-
-fn open(s: &StoreArgs, write: bool) -> Result<Store, store::StoreError> {
+fn open(s: &StoreArgs, write: bool) -> std::result::Result<Store, store::StoreError> {
     let path = store::db_path(s.db.as_deref())?;
     Store::open(&path, write, s.busy_timeout)
 }
@@ -107,27 +97,13 @@ fn faults_summary(f: &Json) -> String {
 // list
 // ---------------------------------------------------------------------------
 
-fn list(a: &RunsListArgs) -> Exit {
-    let s = match open(&a.store, false) {
-        Ok(s) => s,
-        Err(e) => {
-            output::error(e);
-            return Exit::BadInput;
-        }
-    };
-    let (runs, skipped) = match s.list(filter(&a.filter)) {
-        Ok((r, skipped)) => {
-            warn_skipped(s.name(), &skipped);
-            (r, skipped)
-        }
-        Err(e) => {
-            output::error(e);
-            return Exit::BadInput;
-        }
-    };
+fn list(a: &RunsListArgs) -> Result {
+    let s = open(&a.store, false).map_err(Error::msg)?;
+    let (runs, skipped) = s.list(filter(&a.filter)).map_err(Error::msg)?;
+    warn_skipped(s.name(), &skipped);
     if a.json {
         let doc = ListDoc { db: s.name(), runs: runs.iter().map(ListedRun::new).collect(), skipped_rows: &skipped };
-        return print_doc(&doc, Exit::Pass);
+        return Ok(print_doc(&doc, Exit::Pass));
     }
     let mut t = table();
     t.set_header(vec!["test", "run", "seed", "faults", "ops", "steps", "last analysis"]);
@@ -166,213 +142,25 @@ fn list(a: &RunsListArgs) -> Exit {
             count(skipped.len() as u64)
         ));
     }
-    print_text(&text, Exit::Pass)
+    Ok(print_text(&text, Exit::Pass))
 }
 
 // ---------------------------------------------------------------------------
 // check
 // ---------------------------------------------------------------------------
 
-/// What checking one run found.
-struct Checked {
-    id: RunId,
-    ops: usize,
-    outcome: Result<Verdict, String>,
-}
-
-struct Verdict {
-    /// Combined over the checkers: false if any found a violation, else
-    /// "unknown" if any was inconclusive, else true.
-    valid: Json,
-    status: Exit,
-    anomaly_types: Json,
-    not: Json,
-    /// The LTL formulas that failed (or are pending).
-    ltl_failing: Vec<String>,
-    /// Per checker: its name, verdict and full result (as JSON text), until written.
-    docs: Vec<(String, Json, Box<RawValue>)>,
-    /// The Analysis rows written.
-    rows: Vec<i64>,
-    /// Why the Analysis events were not written (the run then counts as an error).
-    write_error: Option<String>,
-    /// Warnings about the run (LTL paths no step has), printed in run order.
-    warnings: Vec<String>,
-}
-
-impl Verdict {
-    fn add(&mut self, name: String, valid: Json, status: Exit, doc: Box<RawValue>) {
-        if self.status.worst(status) != self.status {
-            self.status = status;
-            self.valid = valid.clone();
-        }
-        self.docs.push((name, valid, doc));
-    }
-}
-
-/// An LTL formula of `--ltl` or `--spec`, parsed.
-struct LtlFormula {
-    name: String,
-    src: String,
-    formula: ltl::syntax::Formula,
-}
-
-/// The formulas of `--ltl` (named `ltl1`, `ltl2`, …) and `--spec`, or a usage error.
-fn ltl_formulas(a: &RunsCheckArgs) -> Result<Vec<LtlFormula>, String> {
-    let mut src: Vec<(String, String)> =
-        a.ltl.iter().enumerate().map(|(i, f)| (format!("ltl{}", i + 1), f.clone())).collect();
+/// The formulas of `--ltl` (named `ltl1`, `ltl2`, …) and `--spec`, parsed, or a usage error.
+fn ltl_formulas(a: &RunsCheckArgs) -> std::result::Result<FormulaSet, String> {
+    let mut src: Vec<Source> =
+        a.ltl.iter().enumerate().map(|(i, f)| Source::new(format!("ltl{}", i + 1), f.clone())).collect();
     if let Some(spec) = &a.spec {
-        src.extend(crate::ltl_cmd::read_spec(spec)?);
+        src.extend(ltl::spec::read_spec(spec)?);
     }
-    let mut out = Vec::new();
-    for (name, f) in src {
-        let parsed = match a.syntax {
-            SyntaxArg::Histcheck => ltl::parse::parse(&f),
-            SyntaxArg::Detsys => ltl::detsys::parse(&f),
-        };
-        let formula = parsed.map_err(|e| format!("formula `{name}`: {}", e.render(&f)))?;
-        out.push(LtlFormula { name, src: f, formula });
-    }
-    Ok(out)
-}
-
-/// What [`check_ltl`] found for a run.
-struct LtlChecked {
-    valid: Json,
-    status: Exit,
-    /// The formulas that failed, or are pending (`name (pending)`).
-    failing: Vec<String>,
-    /// Paths a formula reads that no step has.
-    warnings: Vec<String>,
-    /// The result document, as written.
-    doc: Box<RawValue>,
-}
-
-/// Checks a run's trace against the formulas.
-fn check_ltl(tests: &Scan, rr: &RunRows, formulas: &[LtlFormula]) -> Result<LtlChecked, String> {
-    let t = rr.trace(tests).map_err(|e| e.message)?;
-    let copts =
-        ltl::compile::CompileOptions { time_unit: ltl::syntax::Unit::Ms, nodes: t.nodes.clone(), end_time: None };
-    let mut plans = Vec::new();
-    let mut paths = Vec::new();
-    for f in formulas {
-        let p = ltl::compile::compile_with_paths(&f.formula, &copts, paths.clone())
-            .map_err(|e| format!("formula `{}`: {}", f.name, e.0))?;
-        paths = p.paths.clone();
-        plans.push(p);
-    }
-    let tr = ltl::trace::from_steps(&t.steps, &paths);
-    let mut results = Vec::new();
-    let mut failing = Vec::new();
-    let (mut fails, mut pending) = (false, false);
-    for (plan, f) in plans.iter().zip(formulas) {
-        let o = ltl::evaluate(plan, &tr, 3);
-        match o.verdict {
-            ltl::Verdict::Fails => {
-                fails = true;
-                failing.push(f.name.clone());
-            }
-            ltl::Verdict::Pending => {
-                pending = true;
-                failing.push(format!("{} (pending)", f.name));
-            }
-            ltl::Verdict::Holds => {}
-        }
-        results.push(LtlFormulaDoc {
-            name: f.name.clone(),
-            formula: f.src.clone(),
-            verdict: o.verdict.name(),
-            definite: o.definite,
-            first_failure: o.first_failure.map(|(step, time)| StepTime { step, time }),
-            warnings: ltl::absent_paths(plan, &tr).iter().map(|w| format!("{}: {w}", f.name)).collect(),
-            proof: to_raw_value(&o.proof.doc(&tr.times)).map_err(|e| e.to_string())?,
-        });
-    }
-    let (valid, status) = if fails {
-        (json!(false), Exit::Violation)
-    } else if pending {
-        (json!("unknown"), Exit::Inconclusive)
-    } else {
-        (json!(true), Exit::Pass)
+    let syntax = match a.syntax {
+        SyntaxArg::Histcheck => Syntax::Histcheck,
+        SyntaxArg::Detsys => Syntax::Detsys,
     };
-    let id = rr.id.unwrap_or(RunId { test: -1, run: -1 });
-    let warnings: Vec<String> = results.iter().flat_map(|r| r.warnings.iter().cloned()).collect();
-    let doc = LtlRunDoc { test_id: id.test, run_id: id.run, valid: valid.clone(), steps: t.steps.len(), results };
-    let doc = to_raw_value(&doc).map_err(|e| e.to_string())?;
-    Ok(LtlChecked { valid, status, failing, warnings, doc })
-}
-
-fn check_run(db: &str, tests: &Scan, rr: RunRows, a: &RunsCheckArgs, formulas: &[LtlFormula]) -> Checked {
-    let id = rr.id.unwrap_or(RunId { test: -1, run: -1 });
-    let ops = rr.n_ops;
-    let mut v = Verdict {
-        valid: json!(true),
-        status: Exit::Pass,
-        anomaly_types: json!([]),
-        not: json!([]),
-        ltl_failing: Vec::new(),
-        docs: Vec::new(),
-        rows: Vec::new(),
-        write_error: None,
-        warnings: Vec::new(),
-    };
-    let ltl_result = if formulas.is_empty() { None } else { Some(check_ltl(tests, &rr, formulas)) };
-    if let Some(model) = a.elle {
-        let flavor = match model {
-            ModelArg::ListAppend => store::Flavor::ListAppend,
-            ModelArg::RwRegister => store::Flavor::RwRegister,
-        };
-        let stored = match rr.history(db, flavor) {
-            Ok(h) => h,
-            Err(e) => return Checked { id, ops, outcome: Err(e.message) },
-        };
-        drop(rr);
-        let locate = |p: SrcPos| format!("{db}: event_log row {}", p.line);
-        let spec = elle_cmd::Spec {
-            model: Some(model),
-            consistency_models: &a.consistency_models,
-            anomalies: &a.anomalies,
-            budget: a.budget,
-            info_reads: false,
-            wfr_keys: false,
-            sequential_keys: false,
-            // As detsys's checker: the one register is linearizable.
-            linearizable_keys: model == ModelArg::RwRegister,
-            txn_order: None,
-            read_ms: None,
-        };
-        let elle = elle_cmd::check_history(db, &locate, stored.history, &spec, |c| {
-            let mut doc = c.doc;
-            doc.test_id = Some(id.test);
-            doc.run_id = Some(id.run);
-            (elle_cmd::status_of(c.report.valid), doc)
-        });
-        match elle {
-            Ok((status, doc)) => {
-                v.anomaly_types = json!(doc.anomaly_types);
-                v.not = json!(doc.not);
-                let valid = json!(doc.valid);
-                match to_raw_value(&doc) {
-                    Ok(doc) => v.add(format!("elle {}", model_name(model)), valid, status, doc),
-                    Err(e) => return Checked { id, ops, outcome: Err(e.to_string()) },
-                }
-            }
-            Err(e) => return Checked { id, ops, outcome: Err(e) },
-        }
-    }
-    match ltl_result {
-        None => {}
-        Some(Ok(c)) => {
-            v.ltl_failing = c.failing;
-            v.warnings = c.warnings;
-            v.add("ltl".into(), c.valid, c.status, c.doc);
-        }
-        Some(Err(e)) => return Checked { id, ops, outcome: Err(e) },
-    }
-    Checked { id, ops, outcome: Ok(v) }
-}
-
-fn progress(n: usize) -> ProgressBar {
-    output::bar(n as u64, "checking runs [{bar:40.cyan/blue}] {pos}/{len} {per_sec} eta {eta}")
+    FormulaSet::parse(src, syntax).map_err(|e| e.to_string())
 }
 
 /// A spinner on stderr while the store is read, only when stderr is a terminal.
@@ -389,259 +177,132 @@ fn spinner(msg: &str) -> ProgressBar {
     bar
 }
 
-fn check(a: &RunsCheckArgs) -> Exit {
-    let formulas = match ltl_formulas(a) {
-        Ok(f) => f,
-        Err(e) => {
-            output::error(e);
-            return Exit::BadInput;
-        }
-    };
-    if a.elle.is_none() && formulas.is_empty() {
-        output::error("say what to check: --elle list-append, --ltl FORMULA or --spec FILE");
-        return Exit::BadInput;
+/// What `runs check` shows while it works: a spinner while the store is read,
+/// the warnings about skipped rows, then a bar of the runs checked.
+struct Shown {
+    db: String,
+    reading: Option<ProgressBar>,
+    bar: Option<ProgressBar>,
+}
+
+impl runs::Progress for Shown {
+    fn reading(&mut self, db: &str) {
+        self.reading = Some(spinner(&format!("reading {db}")));
     }
-    let write = !a.no_write;
-    let mut s = match open(&a.store, write) {
-        Ok(s) => s,
-        Err(e) => {
-            output::error(e);
-            return Exit::BadInput;
+
+    fn read(&mut self, skipped: &[store::SkippedRow]) {
+        if let Some(s) = self.reading.take() {
+            s.finish_and_clear();
         }
+        warn_skipped(&self.db, skipped);
+    }
+
+    fn start(&mut self, runs: usize) {
+        self.bar = Some(output::bar(runs as u64, "checking runs [{bar:40.cyan/blue}] {pos}/{len} {per_sec} eta {eta}"));
+    }
+
+    fn checked(&mut self) {
+        if let Some(b) = &self.bar {
+            b.inc(1);
+        }
+    }
+
+    fn done(&mut self) {
+        if let Some(b) = self.bar.take() {
+            b.finish_and_clear();
+        }
+    }
+}
+
+impl Drop for Shown {
+    /// A check that stopped early (the store could not be read) leaves no spinner behind.
+    fn drop(&mut self) {
+        for b in [self.reading.take(), self.bar.take()].into_iter().flatten() {
+            b.finish_and_clear();
+        }
+    }
+}
+
+fn check(a: &RunsCheckArgs) -> Result {
+    let formulas = ltl_formulas(a).map_err(Error::msg)?;
+    if a.elle.is_none() && formulas.is_empty() {
+        return Err(Error::msg("say what to check: --elle list-append, --ltl FORMULA or --spec FILE"));
+    }
+    let mut s = open(&a.store, !a.no_write).map_err(Error::msg)?;
+    let req = runs::Request {
+        filter: filter(&a.filter),
+        elle: a.elle.map(|m| match m {
+            ModelArg::ListAppend => store::Flavor::ListAppend,
+            ModelArg::RwRegister => store::Flavor::RwRegister,
+        }),
+        elle_request: checker::elle::Request {
+            consistency_models: a.consistency_models.clone(),
+            anomalies: a.anomalies.clone(),
+            budget: a.budget,
+            ..checker::elle::Request::default()
+        },
+        ltl: formulas,
+        write: !a.no_write,
+        jobs: a.jobs.unwrap_or(0),
+        checker_version: runs::checker_version(),
     };
     let db = s.name().to_string();
-    let f = filter(&a.filter);
-    let reading = spinner(&format!("reading {db}"));
-    let scanned = s.scan(f, Wants { history: a.elle.is_some(), trace: !formulas.is_empty(), ..Wants::default() });
-    reading.finish_and_clear();
-    let mut scan = match scanned.and_then(|sc| sc.check_filter(f).map(|_| sc)) {
-        Ok(sc) => sc,
-        Err(e) => {
-            output::error(e);
-            return Exit::BadInput;
-        }
-    };
-    warn_skipped(&db, &scan.skipped);
-    let opts = elle_cmd::options(&a.consistency_models, &a.anomalies, a.budget, false);
-    // A bad model name is a usage error before any run is checked.
-    if let Err(e) = checker::lattice::reportable(
-        &opts.models.iter().map(String::as_str).collect::<Vec<_>>(),
-        &opts.anomalies.iter().map(String::as_str).collect::<Vec<_>>(),
-    ) {
-        let hint = if e.suggestions.is_empty() {
-            String::new()
-        } else {
-            format!(" (did you mean {}?)", e.suggestions.join(", "))
-        };
-        output::error(format_args!("unknown {} '{}'{hint}", e.what, e.name));
-        return Exit::BadInput;
-    }
-    let runs: Vec<RunRows> = std::mem::take(&mut scan.runs).into_values().collect();
-    // What is left of the scan: the tests' deployments, for the traces.
-    let tests = &scan;
-    let n = runs.len();
-    let jobs = a.jobs.unwrap_or(0);
-    let pool = match rayon::ThreadPoolBuilder::new().num_threads(jobs).build() {
-        Ok(p) => p,
-        Err(e) => {
-            output::error(format_args!("cannot start {jobs} worker threads: {e}"));
-            return Exit::BadInput;
-        }
-    };
-    let bar = progress(n);
-    let mut names = Vec::new();
-    if let Some(m) = a.elle {
-        names.push(format!("elle {}", model_name(m)));
-    }
-    if !formulas.is_empty() {
-        names.push(format!("ltl ({} formula{})", formulas.len(), if formulas.len() == 1 { "" } else { "s" }));
-    }
-    let checker_name = names.join(" and ");
-    let version = checker_version();
-    let mut results: Vec<Checked> = Vec::with_capacity(n);
-    // The first write that found the store locked for longer than the busy
-    // timeout: later runs are not tried (each would wait as long again).
-    let mut locked: Option<RunId> = None;
-    let mut written = 0usize;
-    std::thread::scope(|scope| {
-        let (tx, rx) = mpsc::channel::<(usize, Checked)>();
-        let db_ref = &db;
-        let pool_ref = &pool;
-        scope.spawn(move || {
-            pool_ref.install(|| {
-                runs.into_par_iter().enumerate().for_each_with(tx, |tx, (i, rr)| {
-                    let _ = tx.send((i, check_run(db_ref, tests, rr, a, &formulas)));
-                });
-            });
-        });
-        // Results arrive as runs finish; they are written in run order (so the
-        // store's rows do not depend on the thread count), each in its own transaction.
-        let mut waiting: std::collections::BTreeMap<usize, Checked> = std::collections::BTreeMap::new();
-        let mut next = 0usize;
-        for (i, c) in rx {
-            bar.inc(1);
-            waiting.insert(i, c);
-            while let Some(mut c) = waiting.remove(&next) {
-                next += 1;
-                if let (true, Some(first), Ok(v)) = (write, locked, &mut c.outcome) {
-                    v.docs.clear();
-                    v.write_error = Some(format!(
-                        "{db}: the result of {} was not written: not tried after the write of {first} found the database locked by another process",
-                        c.id
-                    ));
-                } else if let (true, Ok(v)) = (write, &mut c.outcome) {
-                    // Every checker's result for the run, in one transaction.
-                    let list: Vec<NewAnalysis> = std::mem::take(&mut v.docs)
-                        .into_iter()
-                        .map(|(checker, valid, result)| NewAnalysis {
-                            id: c.id,
-                            valid,
-                            result,
-                            checker,
-                            checker_version: version.clone(),
-                        })
-                        .collect();
-                    match s.write_analyses(&list) {
-                        Ok(rows) => {
-                            written += rows.len();
-                            v.rows = rows;
-                        }
-                        Err(e) => {
-                            let why = e.message.strip_prefix(&format!("{db}: ")).unwrap_or(&e.message);
-                            v.write_error = Some(format!("{db}: the result of {} was not written: {why}", c.id));
-                            if e.locked {
-                                locked = Some(c.id);
-                            }
-                        }
-                    }
-                } else if let Ok(v) = &mut c.outcome {
-                    v.docs.clear();
-                }
-                results.push(c);
-            }
-        }
-    });
-    bar.finish_and_clear();
-    results.sort_by_key(|c| c.id);
-    summarise(a, &db, &checker_name, &opts, &results, written, &scan.skipped)
+    let mut shown = Shown { db, reading: None, bar: None };
+    let report = runs::check(&mut s, &req, &mut shown).map_err(Error::msg)?;
+    Ok(summarise(a, &report))
 }
 
-fn model_name(m: ModelArg) -> &'static str {
-    match m {
-        ModelArg::ListAppend => "list-append",
-        ModelArg::RwRegister => "rw-register",
-    }
-}
-
-fn summarise(
-    a: &RunsCheckArgs,
-    db: &str,
-    checker_name: &str,
-    opts: &checker::check::Options,
-    results: &[Checked],
-    written: usize,
-    skipped: &[store::SkippedRow],
-) -> Exit {
+fn summarise(a: &RunsCheckArgs, report: &runs::Report) -> Exit {
+    let db = &report.db;
+    let sum = report.summary();
     // A run whose result could not be written is an error of that run.
-    let (mut valid, mut invalid, mut unknown, mut errors, mut unwritten) = (0usize, 0usize, 0usize, 0usize, 0usize);
-    for c in results {
+    let mut unwritten = 0usize;
+    for c in &report.runs {
         if let Ok(v) = &c.outcome {
             for w in &v.warnings {
                 output::eline(format_args!("warning: {db}: test {} run {}: {w}", c.id.test, c.id.run));
             }
         }
         match &c.outcome {
-            Ok(Verdict { write_error: Some(e), .. }) => {
-                errors += 1;
+            Ok(runs::RunVerdict { write_error: Some(e), .. }) => {
                 unwritten += 1;
                 output::error(e);
             }
-            Ok(v) => match v.status {
-                Exit::Pass => valid += 1,
-                Exit::Violation => invalid += 1,
-                _ => unknown += 1,
-            },
-            Err(e) => {
-                errors += 1;
-                output::error(e);
-            }
+            Ok(_) => {}
+            Err(e) => output::error(e),
         }
     }
-    let status = if errors > 0 {
+    let status = if sum.errors > 0 {
         Exit::BadInput
-    } else if invalid > 0 {
+    } else if sum.invalid > 0 {
         Exit::Violation
-    } else if unknown > 0 {
+    } else if sum.unknown > 0 {
         Exit::Inconclusive
     } else {
         Exit::Pass
     };
     if a.json {
-        let ltl = !a.ltl.is_empty() || a.spec.is_some();
-        let runs: Vec<RunVerdict> = results
-            .iter()
-            .map(|c| {
-                let mut r = RunVerdict {
-                    test_id: c.id.test,
-                    run_id: c.id.run,
-                    ops: c.ops,
-                    valid: Json::Null,
-                    anomaly_types: None,
-                    not: None,
-                    ltl_failing: None,
-                    analysis_row: None,
-                    analysis_rows: None,
-                    error: None,
-                };
-                match &c.outcome {
-                    Ok(v) => {
-                        r.valid = v.valid.clone();
-                        if a.elle.is_some() {
-                            r.anomaly_types = Some(v.anomaly_types.clone());
-                            r.not = Some(v.not.clone());
-                        }
-                        if ltl {
-                            r.ltl_failing = Some(v.ltl_failing.clone());
-                        }
-                        r.analysis_row = Some(v.rows.first().copied());
-                        r.analysis_rows = Some(v.rows.clone());
-                        r.error = v.write_error.clone();
-                    }
-                    Err(e) => r.error = Some(e.clone()),
-                }
-                r
-            })
-            .collect();
-        let doc = CheckDoc {
-            db,
-            checker: checker_name,
-            consistency_models: &opts.models,
-            anomalies_requested: &opts.anomalies,
-            write: !a.no_write,
-            runs,
-            skipped_rows: skipped,
-            summary: CheckSummary { runs: results.len(), valid, invalid, unknown, errors, written },
-        };
-        return print_doc(&doc, status);
+        return print_doc(&report.doc(), status);
     }
     // Every run when there are few; else the ones that did not pass.
-    let all = results.len() <= 20;
+    let all = report.runs.len() <= 20;
     let mut t = table();
     t.set_header(vec!["test", "run", "ops", "verdict", "anomalies, or what went wrong"]);
     let mut shown = 0;
-    for c in results {
+    for c in &report.runs {
         let (verdict, detail) = match &c.outcome {
             Ok(v) => {
-                let types: Vec<&str> =
-                    v.anomaly_types.as_array().map(|a| a.iter().filter_map(Json::as_str).collect()).unwrap_or_default();
-                let mut detail: Vec<String> = types.iter().map(|t| t.to_string()).collect();
+                let mut detail: Vec<String> = v.anomaly_types.clone();
                 detail.extend(v.ltl_failing.iter().map(|f| format!("ltl {f}")));
                 match &v.write_error {
                     Some(e) => {
                         let why = e.split_once(" was not written: ").map_or(e.as_str(), |(_, w)| w);
-                        (format!("{} (not written)", valid_word(&v.valid)), format!("not written: {why}"))
+                        (format!("{} (not written)", validity_word(v.valid)), format!("not written: {why}"))
                     }
-                    None => (valid_word(&v.valid), if detail.is_empty() { "-".to_string() } else { detail.join(", ") }),
+                    None => (
+                        validity_word(v.valid).to_string(),
+                        if detail.is_empty() { "-".to_string() } else { detail.join(", ") },
+                    ),
                 }
             }
             Err(e) => ("error".to_string(), e.lines().next().unwrap_or("").to_string()),
@@ -657,29 +318,31 @@ fn summarise(
     if shown > 0 {
         text.push_str(&format!("{t}\n"));
     }
+    let models = &report.consistency_models;
     text.push_str(&format!(
-        "{db}: {} runs checked with {checker_name}{}: {} valid, {} invalid, {} unknown, {} could not be checked or written.\n",
-        count(results.len() as u64),
-        match (a.elle, opts.models.is_empty()) {
-            (None, _) => String::new(),
-            (Some(_), true) => " (no model)".to_string(),
-            (Some(_), false) => format!(" ({})", opts.models.join(", ")),
+        "{db}: {} runs checked with {}{}: {} valid, {} invalid, {} unknown, {} could not be checked or written.\n",
+        count(sum.runs as u64),
+        report.checker,
+        match (report.elle, models.is_empty()) {
+            (false, _) => String::new(),
+            (true, true) => " (no model)".to_string(),
+            (true, false) => format!(" ({})", models.join(", ")),
         },
-        count(valid as u64),
-        count(invalid as u64),
-        count(unknown as u64),
-        count(errors as u64),
+        count(sum.valid as u64),
+        count(sum.invalid as u64),
+        count(sum.unknown as u64),
+        count(sum.errors as u64),
     ));
-    if !skipped.is_empty() {
+    if !report.skipped.is_empty() {
         text.push_str(&format!(
             "{} event_log rows skipped: no run can be given them (see the warnings).\n",
-            count(skipped.len() as u64)
+            count(report.skipped.len() as u64)
         ));
     }
     if a.no_write {
         text.push_str("Nothing was written (--no-write).\n");
     } else {
-        text.push_str(&format!("{} Analysis events written.\n", count(written as u64)));
+        text.push_str(&format!("{} Analysis events written.\n", count(sum.written as u64)));
         if unwritten > 0 {
             text.push_str(&format!(
                 "The results of {} runs were not written (see the errors).\n",
@@ -690,29 +353,24 @@ fn summarise(
     print_text(&text, status)
 }
 
+/// `valid`, `invalid` or `unknown`.
+fn validity_word(v: runs::Valid) -> &'static str {
+    match v {
+        runs::Valid::True => "valid",
+        runs::Valid::False => "invalid",
+        runs::Valid::Unknown => "unknown",
+    }
+}
+
 // ---------------------------------------------------------------------------
 // show
 // ---------------------------------------------------------------------------
 
-fn show(a: &RunsShowArgs) -> Exit {
+fn show(a: &RunsShowArgs) -> Result {
     let id = RunId { test: a.test_id, run: a.run_id };
-    let s = match open(&a.store, false) {
-        Ok(s) => s,
-        Err(e) => {
-            output::error(e);
-            return Exit::BadInput;
-        }
-    };
-    let list = match s.analyses(id) {
-        Ok((l, skipped)) => {
-            warn_skipped(s.name(), &skipped);
-            l
-        }
-        Err(e) => {
-            output::error(e);
-            return Exit::BadInput;
-        }
-    };
+    let s = open(&a.store, false).map_err(Error::msg)?;
+    let (list, skipped) = s.analyses(id).map_err(Error::msg)?;
+    warn_skipped(s.name(), &skipped);
     if a.json {
         let doc = ShowDoc {
             db: s.name(),
@@ -720,10 +378,10 @@ fn show(a: &RunsShowArgs) -> Exit {
             run_id: id.run,
             analyses: list.iter().map(|x| AnalysisDoc::new(x, true)).collect(),
         };
-        return print_doc(&doc, Exit::Pass);
+        return Ok(print_doc(&doc, Exit::Pass));
     }
     if list.is_empty() {
-        return print_text(&format!("{} ({id}): no analyses\n", s.name()), Exit::Pass);
+        return Ok(print_text(&format!("{} ({id}): no analyses\n", s.name()), Exit::Pass));
     }
     let mut t = table();
     t.set_header(vec!["row", "at", "by", "checker", "verdict", "anomalies"]);
@@ -754,7 +412,7 @@ fn show(a: &RunsShowArgs) -> Exit {
         ]);
     }
     right(&mut t, &[0]);
-    print_text(&format!("{} ({id}): {} analyses\n{t}\n", s.name(), list.len()), Exit::Pass)
+    Ok(print_text(&format!("{} ({id}): {} analyses\n{t}\n", s.name(), list.len()), Exit::Pass))
 }
 
 // ---------------------------------------------------------------------------
@@ -804,7 +462,7 @@ fn jepsen_names(path: &Path) -> (String, Option<String>) {
     (name, None)
 }
 
-fn read_item(path: &Path, format: Option<parsers::Format>) -> Result<ImportItem, String> {
+fn read_item(path: &Path, format: Option<parsers::Format>) -> std::result::Result<ImportItem, String> {
     let source = path.display().to_string();
     let bytes = std::fs::read(path).map_err(|e| format!("{source}: cannot read the file: {e}"))?;
     let by_name = parsers::Format::from_path(path);
@@ -831,40 +489,25 @@ fn read_item(path: &Path, format: Option<parsers::Format>) -> Result<ImportItem,
     })
 }
 
-fn import(a: &RunsImportArgs) -> Exit {
+fn import(a: &RunsImportArgs) -> Result {
     let mut files = Vec::new();
     for p in &a.paths {
-        if let Err(e) = find_histories(p, &mut files) {
-            output::error(format_args!("{}: {e}", p.display()));
-            return Exit::BadInput;
-        }
+        find_histories(p, &mut files).map_err(|e| Error::msg(format_args!("{}: {e}", p.display())))?;
     }
     // The same file named twice (or through a directory and by name) is read once.
     let mut seen = std::collections::BTreeSet::new();
     files.retain(|f| seen.insert(std::fs::canonicalize(f).unwrap_or_else(|_| f.clone())));
     if files.is_empty() {
-        output::error("no history found: give history files, or directories holding <test>/<time>/history.edn");
-        return Exit::BadInput;
+        return Err(Error::msg(
+            "no history found: give history files, or directories holding <test>/<time>/history.edn",
+        ));
     }
     let format = a.format.map(Into::into);
-    let items: Result<Vec<ImportItem>, String> = files.par_iter().map(|f| read_item(f, format)).collect();
-    let items = match items {
-        Ok(i) => i,
-        Err(e) => {
-            output::eline(e);
-            return Exit::BadInput;
-        }
-    };
-    let path = match store::db_path(a.store.db.as_deref()) {
-        Ok(p) => p,
-        Err(e) => {
-            output::error(e);
-            return Exit::BadInput;
-        }
-    };
+    let items: std::result::Result<Vec<ImportItem>, String> = files.par_iter().map(|f| read_item(f, format)).collect();
+    let items = items.map_err(Error::raw)?;
+    let path = store::db_path(a.store.db.as_deref()).map_err(Error::msg)?;
     if files.iter().any(|f| std::fs::canonicalize(f).ok() == std::fs::canonicalize(&path).ok() && path.exists()) {
-        output::error(format_args!("{}: the store is one of the inputs", path.display()));
-        return Exit::BadInput;
+        return Err(Error::msg(format_args!("{}: the store is one of the inputs", path.display())));
     }
     let existed = path.exists();
     // A store this command creates is removed if the import is interrupted, too.
@@ -878,23 +521,19 @@ fn import(a: &RunsImportArgs) -> Exit {
     };
     let result = Store::create(&path, a.store.busy_timeout).and_then(|mut s| s.import(&items, a.force));
     drop(new_store);
-    let done = match result {
-        Ok(d) => d,
-        Err(e) => {
-            if !existed {
-                // A store this command created holds nothing: leave no trace of it.
-                for suffix in ["", "-wal", "-shm", "-journal"] {
-                    let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
-                }
+    let done = result.map_err(|e| {
+        if !existed {
+            // A store this command created holds nothing: leave no trace of it.
+            for suffix in ["", "-wal", "-shm", "-journal"] {
+                let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
             }
-            output::error(e);
-            return Exit::BadInput;
         }
-    };
+        Error::msg(e)
+    })?;
     let db = path.display().to_string();
     if a.json {
         let doc = ImportDoc { db: &db, imported: done.iter().map(ImportedDoc::from).collect() };
-        return print_doc(&doc, Exit::Pass);
+        return Ok(print_doc(&doc, Exit::Pass));
     }
     let mut t = table();
     t.set_header(vec!["history", "test", "run", "ops"]);
@@ -902,22 +541,16 @@ fn import(a: &RunsImportArgs) -> Exit {
         t.add_row(vec![d.source.clone(), d.id.test.to_string(), d.id.run.to_string(), count(d.ops as u64)]);
     }
     right(&mut t, &[1, 2, 3]);
-    print_text(&format!("{db}: imported {} histories\n{t}\n", done.len()), Exit::Pass)
+    Ok(print_text(&format!("{db}: imported {} histories\n{t}\n", done.len()), Exit::Pass))
 }
 
 // ---------------------------------------------------------------------------
 // trace
 // ---------------------------------------------------------------------------
 
-fn trace(a: &RunsTraceArgs) -> Exit {
+fn trace(a: &RunsTraceArgs) -> Result {
     let id = RunId { test: a.test_id, run: a.run_id };
-    let t = match open(&a.store, false).and_then(|s| s.load_trace(id)) {
-        Ok(t) => t,
-        Err(e) => {
-            output::error(e);
-            return Exit::BadInput;
-        }
-    };
+    let t = open(&a.store, false).and_then(|s| s.load_trace(id)).map_err(Error::msg)?;
     for w in &t.warnings {
         output::eline(format_args!("warning: {w}"));
     }
@@ -929,5 +562,5 @@ fn trace(a: &RunsTraceArgs) -> Exit {
             break;
         }
     }
-    output::stdout_result(r.and_then(|_| out.flush()), Exit::Pass)
+    Ok(output::stdout_result(r.and_then(|_| out.flush()), Exit::Pass))
 }

@@ -1,6 +1,7 @@
 //! `histcheck stats FILE…`: summary counts of each history.
 
 use crate::cli::StatsArgs;
+use crate::error::Result;
 use crate::input::{self, Loaded};
 use crate::output::{self, count, nanos, Exit};
 use comfy_table::modifiers::UTF8_ROUND_CORNERS;
@@ -45,8 +46,10 @@ impl From<&InputError> for Located {
     }
 }
 
-pub fn run(args: &StatsArgs) -> Exit {
-    let format = args.format.map(Into::into);
+/// Summarises each file; one that cannot be read is reported (and in
+/// `--json`, as its entry) and the next one read, and the exit code is 2.
+pub fn run(args: &StatsArgs) -> Result {
+    let format = args.input.format.map(Into::into);
     let mut status = Exit::Pass;
     let mut reports = Vec::with_capacity(args.files.len());
     let mut out = io::stdout().lock();
@@ -86,7 +89,7 @@ pub fn run(args: &StatsArgs) -> Exit {
             .and_then(|()| writeln!(out))
             .and_then(|()| out.flush());
     }
-    output::stdout_result(written, status)
+    Ok(output::stdout_result(written, status))
 }
 
 fn write_table(out: &mut impl Write, i: usize, file: &str, format: &str, s: &Stats) -> io::Result<()> {

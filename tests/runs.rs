@@ -1,12 +1,12 @@
 //! End-to-end tests of `histcheck elle --db` and `histcheck runs`, on detsys
 //! stores the tests build with the detsys schema (`store::SCHEMA`).
 
+use rusqlite::Connection;
 use serde_json::{json, Value as Json};
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use store::fixture::{self, Variant};
-use store::rusqlite::Connection;
 use store::{RunId, Store};
 
 fn histcheck() -> Command {

@@ -6,12 +6,12 @@
 mod common;
 
 use common::{histcheck, scratch, text};
+use rusqlite::Connection;
 use serde_json::{json, Value as Json};
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Output;
 use store::fixture::{self, Variant};
-use store::rusqlite::Connection;
 use store::{RunId, Store};
 
 fn run<S: AsRef<std::ffi::OsStr>>(args: &[S]) -> Output {

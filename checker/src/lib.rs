@@ -11,7 +11,9 @@
 //! - [`lattice`] says which models the anomalies rule out;
 //! - [`check`] runs the whole pipeline;
 //! - [`detect`] tells the workload of a history ([`Model::detect`]).
-//! - [`report_json`] gives its result as the typed `--json` document.
+//! - [`report_json`] gives its result as the typed `--json` document;
+//! - [`explain`] says why an anomaly is one, as structured sentences;
+//! - [`elle`] checks one loaded history as `histcheck elle` does (the entry point).
 //!
 //! # Example
 //!
@@ -42,6 +44,8 @@ pub mod anomaly;
 pub mod check;
 pub mod cycles;
 pub mod detect;
+pub mod elle;
+pub mod explain;
 pub mod graph;
 pub mod lattice;
 pub mod list_append;

@@ -312,7 +312,7 @@ fn txn_mop(h: &History, t: Txn, mop: u32) -> Option<&Mop> {
 
 /// Whether a step's versions are a register's (its write side writes), whose
 /// initial state is nil, rendered as null.
-fn is_register_step(h: &History, s: &Step) -> bool {
+pub(crate) fn is_register_step(h: &History, s: &Step) -> bool {
     let (t, m) = match s.rel {
         Rels::WW | Rels::WR => (s.from, s.a_mop),
         Rels::RW => (s.to, s.b_mop),

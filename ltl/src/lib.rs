@@ -4,7 +4,10 @@
 //! - [`compile::compile`] makes an evaluation plan;
 //! - [`trace::load`] reads a JSON Lines trace into columns (only the paths the plan uses);
 //! - [`evaluate`] evaluates, gives the verdict and builds the proof ([`proof`]);
-//! - [`proof::check_proof`] re-validates a proof with the naive [`reference`](mod@reference) evaluator.
+//! - [`proof::check_proof`] re-validates a proof with the naive [`reference`](mod@reference) evaluator;
+//! - [`spec`] reads named formulas (command line, spec files), parses them in
+//!   either syntax and compiles them as one set; [`report`] evaluates a set and
+//!   gives the typed `--json` documents of its results.
 //!
 //! # Example
 //!
@@ -37,6 +40,8 @@ pub mod eval;
 pub mod parse;
 pub mod proof;
 pub mod reference;
+pub mod report;
+pub mod spec;
 pub mod syntax;
 pub mod trace;
 pub mod value;

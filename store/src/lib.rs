@@ -60,6 +60,7 @@
 
 #![forbid(unsafe_code)]
 
+#[cfg(any(test, feature = "fixture"))]
 pub mod fixture;
 pub mod import;
 pub mod jepsen;
@@ -79,7 +80,6 @@ use std::time::Duration;
 
 pub use crate::jepsen::{Flavor, StoredHistory};
 pub use crate::trace::Trace;
-pub use rusqlite;
 
 /// The busy timeout when none is given: how long a command waits for another
 /// process's lock before it gives up.
@@ -719,6 +719,24 @@ impl Store {
         Ok(whole.unwrap_or_default())
     }
 
+    /// The rows of the runs `filter` selects, as `wants` says, for checking
+    /// them; an error when the filter names a test or run that does not exist.
+    /// One run (a test and a run id) is read through the run-id index (see
+    /// [`Store::run_rows`]: only the rows SQLite gives that run are read, and
+    /// only those are reported as skipped); other filters read the whole
+    /// table ([`Store::scan`]).
+    pub fn read_runs(&self, filter: Filter, wants: Wants) -> Result<Scan> {
+        if let (Some(test), Some(run)) = (filter.test, filter.run) {
+            let id = RunId { test, run };
+            let (mut scan, rr) = self.run_rows(id, wants)?;
+            scan.runs.insert(id, rr);
+            return Ok(scan);
+        }
+        let scan = self.scan(filter, wants)?;
+        scan.check_filter(filter)?;
+        Ok(scan)
+    }
+
     /// Every run `filter` selects, with its seed, faults, op and step counts and
     /// latest analysis, ordered by test and run; and the rows left out (see [`SkippedRow`]).
     pub fn list(&self, filter: Filter) -> Result<(Vec<RunSummary>, Vec<SkippedRow>)> {
@@ -871,8 +889,9 @@ impl Store {
         Ok(ids)
     }
 
-    /// The connection, for tools and tests that build stores.
-    pub fn connection(&self) -> &Connection {
+    /// The connection, for this crate's tests.
+    #[cfg(test)]
+    pub(crate) fn connection(&self) -> &Connection {
         &self.conn
     }
 }

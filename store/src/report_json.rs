@@ -1,7 +1,8 @@
-//! The `--json` documents of `histcheck runs …` as typed values, so that their
-//! keys come out in the documented order (a `serde_json::Value` map would sort
-//! them). Values the store holds as JSON (a run's seed and faults, an
-//! analysis's verdict and result, an LTL proof) stay `serde_json::Value`.
+//! The `--json` documents of `histcheck runs list|show|import` as typed
+//! values, so that their keys come out in the documented order (a
+//! `serde_json::Value` map would sort them). Values the store holds as JSON (a
+//! run's seed and faults, an analysis's verdict and result) stay
+//! `serde_json::Value`. (`runs check`'s document is `runs::report::CheckDoc`.)
 
 use crate::{Analysis, RunSummary};
 use serde::Serialize;
@@ -114,88 +115,4 @@ impl<'a> From<&'a crate::import::Imported> for ImportedDoc<'a> {
     fn from(d: &'a crate::import::Imported) -> Self {
         ImportedDoc { source: &d.source, test_id: d.id.test, run_id: d.id.run, ops: d.ops, new_test: d.new_test }
     }
-}
-
-/// `runs check --json`.
-#[derive(Clone, Debug, Serialize)]
-pub struct CheckDoc<'a> {
-    pub db: &'a str,
-    /// `elle list-append`, `ltl (2 formulas)`, or both joined by `and`.
-    pub checker: &'a str,
-    pub consistency_models: &'a [String],
-    pub anomalies_requested: &'a [String],
-    /// Whether Analysis events were written (not `--no-write`).
-    pub write: bool,
-    pub runs: Vec<RunVerdict>,
-    /// `event_log` rows no run could be given (a malformed test or run id).
-    pub skipped_rows: &'a [crate::SkippedRow],
-    pub summary: CheckSummary,
-}
-
-/// One run's verdict in `runs check --json`.
-#[derive(Clone, Debug, Serialize)]
-pub struct RunVerdict {
-    pub test_id: i64,
-    pub run_id: i64,
-    pub ops: usize,
-    /// true, false or "unknown" over every checker; null when the run could not be checked.
-    pub valid: Json,
-    /// `--elle`: the anomaly types reported and the models they rule out.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub anomaly_types: Option<Json>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub not: Option<Json>,
-    /// `--ltl`/`--spec`: the formulas that failed, or are pending (`name (pending)`).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub ltl_failing: Option<Vec<String>>,
-    /// The first Analysis row written for the run (null with `--no-write`).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub analysis_row: Option<Option<i64>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub analysis_rows: Option<Vec<i64>>,
-    /// Why the run could not be checked.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub error: Option<String>,
-}
-
-/// Counts of `runs check`.
-#[derive(Clone, Copy, Debug, Serialize)]
-pub struct CheckSummary {
-    pub runs: usize,
-    pub valid: usize,
-    pub invalid: usize,
-    pub unknown: usize,
-    pub errors: usize,
-    pub written: usize,
-}
-
-/// The `result` of an LTL Analysis: a run's trace checked against formulas.
-#[derive(Clone, Debug, Serialize)]
-pub struct LtlRunDoc {
-    pub test_id: i64,
-    pub run_id: i64,
-    pub valid: Json,
-    pub steps: usize,
-    pub results: Vec<LtlFormulaDoc>,
-}
-
-#[derive(Clone, Debug, Serialize)]
-pub struct LtlFormulaDoc {
-    pub name: String,
-    pub formula: String,
-    /// holds, fails or pending.
-    pub verdict: &'static str,
-    pub definite: bool,
-    pub first_failure: Option<StepTime>,
-    /// Paths the formula reads that no step of the run has (they read null:
-    /// a property may hold vacuously), with the closest existing one.
-    pub warnings: Vec<String>,
-    /// The proof, as `histcheck ltl --json` writes it (keys in its order).
-    pub proof: Box<serde_json::value::RawValue>,
-}
-
-#[derive(Clone, Copy, Debug, Serialize)]
-pub struct StepTime {
-    pub step: usize,
-    pub time: i64,
 }

@@ -443,6 +443,17 @@ fn single_run_reads_use_the_run_id_index() {
         }
     }
     assert_eq!(s.load_trace(R0).unwrap().steps.len(), 10, "the deployment is found");
+    // Checking one run (`runs check --test-id --run-id`) reads it through the index too.
+    let id = RunId { test: 0, run: 17 };
+    let one = s.read_runs(Filter::one(id), Wants { history: true, trace: true, ..Wants::default() }).unwrap();
+    assert_eq!(one.runs.keys().collect::<Vec<_>>(), [&id]);
+    let rr = &one.runs[&id];
+    assert!(one.rows_read as usize <= 2 + rr.network.len() + rr.steps.len(), "read {} rows", one.rows_read);
+    // A test's runs are read from the whole table, and a missing run is named.
+    let test = s.read_runs(Filter { test: Some(0), run: None }, Wants::default()).unwrap();
+    assert_eq!(test.rows_read, total as u64);
+    let missing = s.read_runs(Filter::one(RunId { test: 0, run: 99 }), Wants::default()).unwrap_err();
+    assert!(missing.message.contains("test 0 has no run 99"), "{missing}");
 }
 
 #[test]

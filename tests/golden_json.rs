@@ -1,0 +1,85 @@
+//! Golden tests of the exact `--json` text: every document's keys in their
+//! documented order, byte for byte (a key-order change, a new or renamed key,
+//! a changed number format fails here). The expected outputs are the files of
+//! `tests/golden/`; `UPDATE_GOLDEN=1 cargo test --test golden_json` rewrites
+//! them from the current binary (review the diff before committing it).
+
+use std::fs;
+use std::path::Path;
+use std::process::Command;
+
+/// Runs `histcheck ARGS…` from the package root and compares its stdout with
+/// `tests/golden/NAME`, and its exit code with `code`.
+#[track_caller]
+fn golden(name: &str, args: &[&str], code: i32) {
+    let out = Command::new(env!("CARGO_BIN_EXE_histcheck"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .expect("the binary runs");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(code), "histcheck {}: exit code; stderr:\n{stderr}", args.join(" "));
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden").join(name);
+    if std::env::var_os("UPDATE_GOLDEN").is_some() {
+        fs::write(&path, &out.stdout).expect("the golden file is written");
+        return;
+    }
+    let want = fs::read(&path).unwrap_or_else(|e| panic!("{}: {e} (UPDATE_GOLDEN=1 writes it)", path.display()));
+    if out.stdout != want {
+        let got = String::from_utf8_lossy(&out.stdout);
+        let want = String::from_utf8_lossy(&want);
+        let line = got.lines().zip(want.lines()).position(|(g, w)| g != w).map_or(0, |i| i + 1);
+        panic!(
+            "histcheck {}: stdout differs from {} (first at line {line}; UPDATE_GOLDEN=1 rewrites it)\n--- got:\n{got}\n--- want:\n{want}",
+            args.join(" "),
+            path.display()
+        );
+    }
+}
+
+#[test]
+fn elle_list_append_with_anomalies() {
+    golden("elle-la-g1a.json", &["elle", "--json", "fixtures/elle/la-02-g1a.edn"], 1);
+    golden("elle-la-internal.json", &["elle", "--json", "fixtures/elle/la-13-internal.edn"], 1);
+    golden("elle-la-g-single.json", &["elle", "--json", "fixtures/elle/la-05-g-single.edn"], 1);
+}
+
+#[test]
+fn elle_rw_register() {
+    golden("elle-rw-g1c.json", &["elle", "--json", "fixtures/elle-rw/rw-08-g1c.edn"], 1);
+    golden("elle-rw-plain-register.json", &["elle", "--json", "fixtures/elle-rw/plain-register-stale-read.edn"], 1);
+}
+
+#[test]
+fn elle_valid() {
+    golden("elle-valid.json", &["elle", "--json", "fixtures/list-append-small.edn"], 0);
+}
+
+#[test]
+fn elle_several_files() {
+    golden(
+        "elle-several.json",
+        &["elle", "--json", "fixtures/elle/la-01-g0.edn", "fixtures/elle/la-06-g2.edn", "fixtures/bad/bad-type.edn"],
+        2,
+    );
+}
+
+#[test]
+fn elle_list_models() {
+    golden("elle-list-models.json", &["elle", "--list-models", "--json"], 0);
+}
+
+#[test]
+fn stats() {
+    golden("stats.json", &["stats", "--json", "fixtures/list-append-small.edn", "fixtures/rw-register-small.edn"], 0);
+}
+
+#[test]
+fn gen_seeded_history() {
+    golden(
+        "gen-list-append.edn",
+        &["gen", "list-append", "--txns", "12", "--seed", "5", "--faults", "aborted-read=0.2"],
+        0,
+    );
+    golden("gen-rw-register.jsonl", &["gen", "rw-register", "--txns", "12", "--seed", "5", "--format", "jsonl"], 0);
+}
