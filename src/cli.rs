@@ -1,8 +1,8 @@
 //! The command line: clap definitions of the commands and their flags.
 
 use clap::{ArgAction, Args, Parser, Subcommand, ValueEnum};
-use history::sim::{Faults, Isolation};
 use parsers::Format;
+use sim::{Faults, Isolation};
 use std::path::PathBuf;
 
 /// A count option's parser: a whole number in `lo..=hi`, refused (exit 2) outside

@@ -1,5 +1,5 @@
 //! `histcheck gen list-append|rw-register|trace`: histories from the simulated
-//! store of [`history::sim`], and state traces.
+//! store of [`sim`], and state traces.
 //!
 //! EDN, JSON and JSON Lines are streamed straight from the simulation to the
 //! output ([`parsers::stream::OpWriter`]); Plume text goes through a
@@ -11,11 +11,11 @@ use crate::cli::{GenArgs, GenCommand, HistGenArgs, TraceGenArgs, TraceKindArg};
 use crate::error::{Error, Result};
 use crate::files::{commit, same_file, stage};
 use crate::output::{self, Exit};
-use history::sim::trace::{self as simtrace, TraceConfig, TraceKind, Violations};
-use history::sim::{self, SimConfig, Workload};
 use parsers::stream::OpWriter;
 use parsers::{write_history, Format};
 use serde::Serialize;
+use sim::trace::{self as simtrace, TraceConfig, TraceKind, Violations};
+use sim::{self, SimConfig, Workload};
 use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
 

@@ -7,7 +7,7 @@ use checker::check::{check_list_append, Options};
 use checker::cycles::{self, SearchOptions};
 use checker::{list_append, order};
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
-use history::sim::{self, Isolation, SimConfig};
+use sim::{self, Isolation, SimConfig};
 
 fn history(isolation: Isolation) -> history::History {
     let cfg = SimConfig {

@@ -9,8 +9,8 @@ use checker::lattice::Validity;
 use checker::list_append;
 use checker::order::{self, RealtimeForm};
 use checker::{Rels, Txn};
-use history::sim::{simulate, Faults, Isolation, SimConfig, Workload};
 use history::History;
+use sim::{simulate, Faults, Isolation, SimConfig, Workload};
 
 /// `rounds` rounds of `p` transactions in flight at once: all `p` invocations,
 /// then all `p` ok completions. Each appends to a key of its own, except two

@@ -1,5 +1,5 @@
 //! Property tests of the rw-register checker on histories from the simulator
-//! (`history::sim`, workload rw-register):
+//! (`sim`, workload rw-register):
 //!
 //! - (a) a strictly serializable history (concurrent clients, crashes) is valid
 //!   under strict serializability with every version-order source on at once;
@@ -14,9 +14,9 @@ use checker::anomaly::Anomaly;
 use checker::check::{check_rw_register, Options};
 use checker::lattice::Validity;
 use checker::rw_register::RwOptions;
-use history::sim::{self, simulate, Faults, Isolation, SimConfig, Workload};
 use history::{History, MopKind, MopVal};
 use proptest::prelude::*;
+use sim::{self, simulate, Faults, Isolation, SimConfig, Workload};
 
 fn all_sources() -> RwOptions {
     RwOptions { wfr_keys: true, sequential_keys: true, linearizable_keys: true, txn_order: None }

@@ -4,8 +4,8 @@
 
 use checker::check::{check_list_append, Options};
 use checker::lattice::{self, Validity};
-use history::sim::{self, simulate, Faults, Isolation, SimConfig, Workload};
 use proptest::prelude::*;
+use sim::{self, simulate, Faults, Isolation, SimConfig, Workload};
 
 fn config(seed: u64, isolation: Isolation, faults: Faults) -> SimConfig {
     SimConfig {

@@ -43,7 +43,6 @@
 pub mod atom;
 pub mod builder;
 pub mod op;
-pub mod sim;
 pub mod stats;
 pub mod trace;
 pub mod value;

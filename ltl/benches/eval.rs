@@ -1,13 +1,13 @@
-//! The LTL evaluator's stages on generated 100k-step traces (`history::sim::trace`,
+//! The LTL evaluator's stages on generated 100k-step traces (`sim::trace`,
 //! time in ns): reading the trace into columns, then evaluating with the verdict
 //! and proof, for the two benchmark shapes. `ltl/bench/run.sh` times the
 //! whole command on 1M steps; this harness is for regressions of one stage.
 
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
-use history::sim::trace::{generate, TraceConfig, TraceKind};
 use ltl::compile::{compile, CompileOptions, Plan};
 use ltl::syntax::Unit;
 use ltl::trace::{load, TraceOptions};
+use sim::trace::{generate, TraceConfig, TraceKind};
 
 const STEPS: usize = 100_000;
 

@@ -20,6 +20,7 @@
 
 use crate::value::{CVal, Interner};
 use history::Step;
+use parsers::lex::{json_number, NumError, NumKind};
 use serde_json::Value as Json;
 use std::fmt;
 
@@ -136,17 +137,6 @@ impl Presence {
         }
         p
     }
-    /// The union of two readers' notes over the same trie.
-    fn join(&mut self, other: Presence) {
-        for (a, b) in self.seen.iter_mut().zip(other.seen) {
-            *a |= b;
-        }
-        for (a, b) in self.keys.iter_mut().zip(other.keys) {
-            if a.is_none() {
-                *a = b;
-            }
-        }
-    }
     /// Notes the keys of an object at trie node `n` (every JSON value at a node
     /// that has children is walked with this).
     fn sample(&mut self, n: u32, v: &Json) {
@@ -158,9 +148,6 @@ impl Presence {
 }
 
 impl Trace {
-    fn strs_len(&self) -> usize {
-        self.strs.len()
-    }
     pub fn last_time(&self) -> i64 {
         self.times.last().copied().unwrap_or(0)
     }
@@ -461,71 +448,35 @@ impl Scan<'_, '_> {
         let s: String = serde_json::from_slice(&self.scratch).map_err(|e| format!("bad string: {e}"))?;
         Ok(self.tr.strs.intern(&s))
     }
+    /// A JSON number, lexed as the history readers lex it
+    /// ([`parsers::lex::json_number`]); an integer beyond 64 bits is kept as
+    /// its double, and a float is read exactly (correctly rounded from its text).
     #[inline]
     fn number(&mut self) -> SR<CVal> {
         let start = self.i;
-        let b = self.b;
-        let mut i = self.i;
-        let neg = b.get(i) == Some(&b'-');
-        if neg {
-            i += 1;
-        }
-        let int_start = i;
-        // The magnitude, in u64 so that -9223372036854775808 is an integer too.
-        let mut acc: u64 = 0;
-        let mut overflow = false;
-        while let Some(&c) = b.get(i) {
-            if c.is_ascii_digit() {
-                match acc.checked_mul(10).and_then(|a| a.checked_add((c - b'0') as u64)) {
-                    Some(a) => acc = a,
-                    None => overflow = true,
-                }
-                i += 1;
-            } else {
-                break;
+        let (kind, end) = match json_number(self.b, start) {
+            Ok(n) => n,
+            Err(NumError::Digit(at) | NumError::LeadingZero(at)) => {
+                self.i = at;
+                return self.err("a number");
             }
-        }
-        if i == int_start || (b[int_start] == b'0' && i - int_start > 1) {
-            self.i = int_start;
-            return self.err("a number");
-        }
-        let mut float = false;
-        if b.get(i) == Some(&b'.') {
-            float = true;
-            i += 1;
-            let s = i;
-            while b.get(i).is_some_and(u8::is_ascii_digit) {
-                i += 1;
-            }
-            if i == s {
-                self.i = i;
+            Err(NumError::Fraction(at)) => {
+                self.i = at;
                 return self.err("digits after '.'");
             }
-        }
-        if matches!(b.get(i), Some(b'e' | b'E')) {
-            float = true;
-            i += 1;
-            if matches!(b.get(i), Some(b'+' | b'-')) {
-                i += 1;
-            }
-            let s = i;
-            while b.get(i).is_some_and(u8::is_ascii_digit) {
-                i += 1;
-            }
-            if i == s {
-                self.i = i;
+            Err(NumError::Exponent(at)) => {
+                self.i = at;
                 return self.err("digits in the exponent");
             }
-        }
-        self.i = i;
-        if !float && !overflow {
-            let v = if neg { 0i64.checked_sub_unsigned(acc) } else { i64::try_from(acc).ok() };
-            if let Some(v) = v {
-                return Ok(CVal::Int(v));
+        };
+        self.i = end;
+        match kind {
+            NumKind::Int(v) => Ok(CVal::Int(v)),
+            NumKind::BigInt | NumKind::Float => {
+                let text = std::str::from_utf8(&self.b[start..end]).unwrap_or("0");
+                Ok(CVal::Num(text.parse::<f64>().unwrap_or(f64::NAN)))
             }
         }
-        let text = std::str::from_utf8(&b[start..i]).unwrap_or("0");
-        Ok(CVal::Num(text.parse::<f64>().unwrap_or(f64::NAN)))
     }
     #[inline]
     fn literal(&mut self, word: &[u8], v: CVal) -> SR<CVal> {
@@ -988,189 +939,6 @@ pub fn load_from<R: std::io::Read>(mut r: R, paths: &[Vec<PSeg>], opts: &TraceOp
     }
 }
 
-/// Like [`load_from`], with the pieces parsed on `threads` threads and joined in order
-/// (same result, same errors: the first in file order).
-pub fn load_parallel<R: std::io::Read>(
-    r: R,
-    paths: &[Vec<PSeg>],
-    opts: &TraceOptions,
-    threads: usize,
-) -> Result<Trace, TraceError> {
-    load_pieces(r, paths, opts, threads, 4 << 20)
-}
-
-fn load_pieces<R: std::io::Read>(
-    mut r: R,
-    paths: &[Vec<PSeg>],
-    opts: &TraceOptions,
-    threads: usize,
-    piece: usize,
-) -> Result<Trace, TraceError> {
-    if threads <= 1 || opts.state_mode == StateMode::MergePatch {
-        return load_from(r, paths, opts);
-    }
-    let io_err = |e: std::io::Error| TraceError { line: 0, message: format!("cannot read: {e}") };
-    #[allow(non_snake_case)]
-    let PIECE = piece;
-    type Part = (usize, Result<Piece, TraceError>);
-    let (job_tx, job_rx) = std::sync::mpsc::sync_channel::<(usize, Vec<u8>)>(threads * 2);
-    let job_rx = std::sync::Mutex::new(job_rx);
-    let (res_tx, res_rx) = std::sync::mpsc::channel::<Part>();
-    std::thread::scope(|scope| {
-        for _ in 0..threads {
-            let (job_rx, res_tx) = (&job_rx, res_tx.clone());
-            scope.spawn(move || loop {
-                let job = job_rx.lock().map(|rx| rx.recv());
-                let Ok(Ok((k, piece))) = job else { return };
-                let mut l = loader(paths, opts);
-                let r = l.feed(&piece).map(|()| Piece { lines: l.line, blank: l.blank, tr: l.tr });
-                if res_tx.send((k, r)).is_err() {
-                    return;
-                }
-            });
-        }
-        drop(res_tx);
-        // Read and hand out pieces that end at line boundaries.
-        let mut count = 0usize;
-        let mut carry: Vec<u8> = Vec::new();
-        let read_result: Result<(), TraceError> = (|| loop {
-            let mut buf = std::mem::take(&mut carry);
-            let start = buf.len();
-            buf.reserve(PIECE);
-            // read_to_end on a `take` fills without zeroing the buffer first
-            let got = {
-                use std::io::Read as _;
-                r.by_ref().take(PIECE as u64).read_to_end(&mut buf).map_err(io_err)?
-            };
-            let eof = got < PIECE;
-            let _ = start;
-            if eof {
-                if !buf.is_empty() {
-                    let _ = job_tx.send((count, buf));
-                    count += 1;
-                }
-                return Ok(());
-            }
-            match buf.iter().rposition(|&b| b == b'\n') {
-                Some(last) => {
-                    carry = buf[last + 1..].to_vec();
-                    buf.truncate(last + 1);
-                    let _ = job_tx.send((count, buf));
-                    count += 1;
-                }
-                None => carry = buf, // a line longer than a piece: read on
-            }
-        })();
-        drop(job_tx);
-        read_result?;
-        let mut parts: Vec<Option<Result<Piece, TraceError>>> = (0..count).map(|_| None).collect();
-        for (k, r) in res_rx.iter() {
-            parts[k] = Some(r);
-        }
-        join_parts(
-            parts
-                .into_iter()
-                .map(|p| p.unwrap_or_else(|| Err(TraceError { line: 0, message: "a reader thread failed".into() }))),
-            opts,
-        )
-    })
-}
-
-/// What a reader thread makes of one piece of the file.
-struct Piece {
-    tr: Trace,
-    /// The piece's lines.
-    lines: usize,
-    /// The piece's first blank line after its last step (1-based within the piece).
-    blank: Option<usize>,
-}
-
-/// Joins traces of consecutive pieces: steps, lines and strings renumbered, times
-/// and blank lines checked across the joins.
-fn join_parts(
-    parts: impl Iterator<Item = Result<Piece, TraceError>>,
-    opts: &TraceOptions,
-) -> Result<Trace, TraceError> {
-    let mut all: Option<Trace> = None;
-    let mut line_off = 0usize;
-    // The first blank line after the last step so far (a file line).
-    let mut blank: Option<usize> = None;
-    let field = || opts.time_field.join(".");
-    for part in parts {
-        let Piece { tr: mut p, lines, blank: p_blank } = match part {
-            // An error at a line of a later piece means that piece has a step (or
-            // a blank line before one), so an earlier blank line comes first.
-            Err(e) if e.line > 0 => {
-                return Err(blank.map_or(TraceError { line: e.line + line_off, ..e }, TraceError::blank_line))
-            }
-            Err(e) => return Err(e),
-            Ok(p) => p,
-        };
-        if let (Some(b), true) = (blank, p.n > 0) {
-            return Err(TraceError::blank_line(b));
-        }
-        if blank.is_none() {
-            blank = p_blank.map(|b| b + line_off);
-        }
-        line_off += lines;
-        let Some(a) = all.as_mut() else {
-            all = Some(p);
-            continue;
-        };
-        if p.n == 0 {
-            continue;
-        }
-        // No blank line comes between steps, so step k is on line k + 1.
-        let first_line = a.n + 1;
-        if a.n > 0 {
-            match (a.timed, p.timed) {
-                (true, false) => {
-                    return Err(TraceError {
-                        line: first_line,
-                        message: format!("no time field `{}` (earlier lines have one)", field()),
-                    })
-                }
-                (false, true) => {
-                    return Err(TraceError {
-                        line: first_line,
-                        message: format!("a time field `{}`, which earlier lines lack", field()),
-                    })
-                }
-                (false, false) => {
-                    for t in p.times.iter_mut() {
-                        *t += a.n as i64;
-                    }
-                }
-                (true, true) => {}
-            }
-            let (prev, t) = (a.times[a.n - 1], p.times[0]);
-            if t < prev {
-                return Err(TraceError { line: first_line, message: format!("time goes backwards: {t} after {prev}") });
-            }
-        } else {
-            a.timed = p.timed;
-        }
-        a.presence.join(std::mem::take(&mut p.presence));
-        let remap: Vec<u32> = (0..p.strs_len()).map(|k| a.strs.intern(p.strs.get(k as u32))).collect();
-        let big_off = a.big.len() as u32;
-        a.big.append(&mut p.big);
-        for (ca, cp) in a.cols.iter_mut().zip(p.cols) {
-            ca.extend(cp.into_iter().map(|c| match c {
-                CVal::Str(s) => CVal::Str(remap[s as usize]),
-                CVal::Big(b) => CVal::Big(b + big_off),
-                c => c,
-            }));
-        }
-        a.times.extend(p.times);
-        a.n += p.n;
-    }
-    let tr = all.unwrap_or_default();
-    if tr.n == 0 {
-        return Err(TraceError { line: 0, message: "the trace is empty (no steps)".into() });
-    }
-    Ok(tr)
-}
-
 /// RFC 7386 merge patch.
 pub fn merge_patch(target: &mut Json, patch: &Json) {
     match patch {
@@ -1400,24 +1168,6 @@ mod tests {
                 assert_eq!(a.cval_json(a.cols[c][s]), b.cval_json(b.cols[c][s]));
             }
         }
-        for threads in [2, 3] {
-            for piece in [64, 200, 1 << 20] {
-                let c = load_pieces(Dribble(text.as_bytes()), &paths(), &opts, threads, piece).unwrap();
-                assert_eq!(&a.times, &c.times);
-                for col in 0..paths().len() {
-                    for s in 0..a.n {
-                        assert_eq!(a.cval_json(a.cols[col][s]), c.cval_json(c.cols[col][s]));
-                    }
-                }
-            }
-            let bad = format!("{text}\n{{\"time\": 1}}\n");
-            let e = load_pieces(bad.as_bytes(), &paths(), &opts, threads, 64).unwrap_err();
-            assert_eq!(e.line, 52, "{e}");
-            assert!(e.message.contains("backwards"), "{e}");
-            let bad = text.replace("\"time\": 30,", "\"time\": 30,,");
-            let e = load_pieces(bad.as_bytes(), &paths(), &opts, threads, 64).unwrap_err();
-            assert_eq!(e.line, 31, "{e}");
-        }
         let e = load(b"{}\n  {\"a\": 1,, }\n", &paths(), &opts).unwrap_err();
         assert_eq!((e.line, e.message.starts_with("column 11:")), (2, true), "{e}");
     }
@@ -1441,8 +1191,8 @@ mod tests {
         }
     }
 
-    /// Every reader on `text`: the fast one whole, streamed in small reads, in pieces
-    /// on threads, in merge-patch mode, and the serde one. Ok(steps) or Err(line).
+    /// Every reader on `text`: the fast one whole, streamed in small reads, in
+    /// merge-patch mode, and the serde one. Ok(steps) or Err(line).
     fn all_readers(text: &[u8]) -> Vec<(String, Result<usize, usize>)> {
         all_readers_errors(text).into_iter().map(|(reader, r)| (reader, r.map_err(|e| e.line))).collect()
     }
@@ -1461,19 +1211,12 @@ mod tests {
         let opts = TraceOptions::default();
         let mp = TraceOptions { state_mode: StateMode::MergePatch, ..TraceOptions::default() };
         let r = |t: Result<Trace, TraceError>| t.map(|t| t.n);
-        let mut out = vec![
+        vec![
             ("load".to_string(), r(load(text, &paths(), &opts))),
             ("load_from".to_string(), r(load_from(Dribble(text), &paths(), &opts))),
             ("load_steps".to_string(), load_steps(text, &opts).map(|s| s.len())),
             ("merge-patch".to_string(), r(load(text, &paths(), &mp))),
-        ];
-        for threads in [2, 3] {
-            for piece in [8, 16, 64, 1 << 20] {
-                let t = load_pieces(Dribble(text), &paths(), &opts, threads, piece);
-                out.push((format!("{threads} threads, pieces of {piece}"), r(t)));
-            }
-        }
-        out
+        ]
     }
 
     #[track_caller]

@@ -285,7 +285,7 @@ fn paths_no_record_has_are_named_with_the_closest_one() {
         assert_eq!(got, want, "{reader}");
     };
     check(&load(text.as_bytes(), &plan.paths, &TraceOptions::default()).unwrap(), "load");
-    check(&ltl::trace::load_parallel(text.as_bytes(), &plan.paths, &TraceOptions::default(), 2).unwrap(), "parallel");
+    check(&ltl::trace::load_from(text.as_bytes(), &plan.paths, &TraceOptions::default()).unwrap(), "load_from");
     let steps = load_steps(text.as_bytes(), &TraceOptions::default()).unwrap();
     check(&ltl::trace::from_steps(&steps, &plan.paths), "from_steps");
     let w = &ltl::absent_paths(&plan, &load(text.as_bytes(), &plan.paths, &TraceOptions::default()).unwrap())[3];

@@ -3,9 +3,9 @@
 //! Later stages (inference, cycle search, LTL) get their own benches in their crates.
 
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
-use history::sim::{self, SimConfig};
 use parsers::stream::OpWriter;
 use parsers::{read_history, write_history, Format, ReadOptions};
+use sim::{self, SimConfig};
 
 fn config() -> SimConfig {
     SimConfig { txns: 10_000, processes: 16, mops: 6, keys: 8, max_writes_per_key: 32, ..SimConfig::default() }

@@ -7,6 +7,115 @@
 
 use history::{HistoryBuilder, Id, MopKind, MopVal, OpError, OpType, Process, SrcPos, Value};
 
+/// How one format spells the op fields and micro-ops that [`quick_field`] and
+/// [`quick_mop`] read: the two skeletons are the same in EDN and JSON, only
+/// the tokens differ. Every method is a fixed-shape match on the buffer;
+/// `None` sends the caller to the general steps of its fast path.
+pub(crate) trait Spelling {
+    /// The byte between a micro-op's key and value and between the elements
+    /// of a read list (one space in EDN, a comma in JSON).
+    const SEP: u8;
+    /// A non-negative integer at `i` as the format's fast path reads it, and
+    /// the position after it.
+    fn int(b: &[u8], i: usize) -> Option<(i64, usize)>;
+    /// The name of an op field at `i` (with what may come before it), as a
+    /// code (`i`ndex, `t`ime, t`y`pe, `p`rocess, `f`; anything else is not
+    /// read here), and the position of its value.
+    fn field(b: &[u8], i: usize) -> Option<(u8, usize)>;
+    /// The op type at `i`, and the position after it.
+    fn op_type(b: &[u8], i: usize) -> Option<(OpType, usize)>;
+    /// The `:f` name at `i`: the range of its text and the position after it.
+    fn f_name(b: &[u8], i: usize) -> Option<(usize, usize, usize)>;
+    /// The opener and name of a micro-op at `i` (with what may come before
+    /// it), with the separator after the name: its kind and the position of
+    /// its key.
+    fn mop_head(b: &[u8], i: usize) -> Option<(MopKind, usize)>;
+    /// `nil` (`null`) at `i`: the position after it.
+    fn nil(b: &[u8], i: usize) -> Option<usize>;
+}
+
+/// One field of an op at `i` in its usual spelling: `index`, `time` or
+/// `process` with a non-negative integer, `type` or `f` with a plain name,
+/// read without the general steps of a fast path's `fast_op` (which reads
+/// these the same way, and everything else).
+#[inline(always)]
+pub(crate) fn quick_field<S: Spelling>(b: &[u8], i: usize) -> Option<(FField, usize)> {
+    let (code, i) = S::field(b, i)?;
+    match code {
+        b'i' => S::int(b, i).map(|(v, j)| (FField::Index(v as u64), j)),
+        b't' => S::int(b, i).map(|(v, j)| (FField::Time(Some(v)), j)),
+        b'p' => S::int(b, i).map(|(v, j)| (FField::Process(Lit::Int(v)), j)),
+        b'y' => S::op_type(b, i).map(|(t, j)| (FField::Type(t), j)),
+        b'f' => S::f_name(b, i).map(|(s, e, j)| (FField::F(Lit::Kw(s, e)), j)),
+        _ => None,
+    }
+}
+
+/// One micro-op at `i` in its usual spelling: append, write or read of
+/// non-negative integers, the read's value `nil` or a list of integers, with
+/// single separators; read without the general steps of a fast path's
+/// `fast_txn` (which reads these the same way, and everything else). Read
+/// list elements are pushed onto `ints`; on `None` they are not.
+#[inline(always)]
+pub(crate) fn quick_mop<S: Spelling>(b: &[u8], i: usize, ints: &mut Vec<i64>) -> Option<(FMop, usize)> {
+    let (kind, i) = S::mop_head(b, i)?;
+    let (key, j) = S::int(b, i)?;
+    if b[j] != S::SEP {
+        return None;
+    }
+    let mut i = j + 1;
+    let val = match *b.get(i)? {
+        b'[' if kind == MopKind::Read => {
+            let from = ints.len();
+            i += 1;
+            // `[]`, or integers each followed by a separator and another, or the `]`.
+            let ok = if b.get(i) == Some(&b']') {
+                i += 1;
+                true
+            } else {
+                loop {
+                    match S::int(b, i) {
+                        Some((v, j)) => {
+                            ints.push(v);
+                            match b[j] {
+                                c if c == S::SEP => i = j + 1,
+                                b']' => {
+                                    i = j + 1;
+                                    break true;
+                                }
+                                _ => break false,
+                            }
+                        }
+                        None => break false,
+                    }
+                }
+            };
+            if !ok {
+                ints.truncate(from);
+                return None;
+            }
+            FVal::Ints(from, ints.len() - from)
+        }
+        b'n' => {
+            i = S::nil(b, i)?;
+            FVal::Nil
+        }
+        _ => {
+            let (v, j) = S::int(b, i)?;
+            i = j;
+            FVal::Atom(Lit::Int(v))
+        }
+    };
+    if b.get(i) == Some(&b']') {
+        Some((FMop { kind, key: Lit::Int(key), val }, i + 1))
+    } else {
+        if let FVal::Ints(from, _) = val {
+            ints.truncate(from);
+        }
+        None
+    }
+}
+
 /// A scalar the fast path reads without building a [`Value`]; texts are byte
 /// ranges of the reader's buffer, already checked to be UTF-8 (JSON reads
 /// them by its colon rule: `Kw` without its colon, `Str` without the extra one).

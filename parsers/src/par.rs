@@ -264,9 +264,9 @@ pub(crate) fn read<R: Read>(
 mod tests {
     use super::*;
     use crate::{read_history, read_history_file, write_history, Parallel, ReadOptions};
-    use history::sim::{self, Faults, Isolation, SimConfig, Workload};
     use history::{History, Id};
     use proptest::prelude::*;
+    use sim::{self, Faults, Isolation, SimConfig, Workload};
     use std::path::{Path, PathBuf};
     use std::sync::atomic::AtomicUsize;
 

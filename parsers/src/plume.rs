@@ -596,9 +596,11 @@ mod tests {
         assert!(e.contains("op index 1 (line 2) reads the value 0 from key 2"), "{e}");
     }
 
-    /// The PolySI corpus files (MANIFEST §2.5): every read names a value some op
-    /// wrote, or the initial state, so none is a garbage read (yugabyte.txt's 29
-    /// reads of 0 used to be); written back and read again, they are the same.
+    /// The PolySI corpus files, where the initial value of every key is 0 (so a
+    /// read of 0 that no op wrote is of the initial state, not a garbage read):
+    /// every read names a value some op wrote, or the initial state (yugabyte.txt's
+    /// 29 reads of 0 used to be garbage reads); written back and read again, they
+    /// are the same.
     #[test]
     fn corpus_files_read_without_garbage() {
         let Some(dir) = testkit::corpus("plume::corpus_files_read_without_garbage", "isolation-text") else { return };

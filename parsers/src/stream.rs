@@ -1,13 +1,13 @@
 //! Writing simulated ops straight to a file, without building a
 //! [`history::History`]: the fast path of `histcheck gen`.
 //!
-//! [`OpWriter`] is a [`history::sim::Sink`]. Its output is byte for byte what
+//! [`OpWriter`] is a [`sim::Sink`]. Its output is byte for byte what
 //! [`crate::write_history`] writes for the same history (tests check this), in
 //! EDN, JSON or JSON Lines.
 
 use crate::Format;
-use history::sim::{SimOp, SimVal, Sink};
 use history::MopKind;
+use sim::{SimOp, SimVal, Sink};
 use std::io::{self, Write};
 
 const CHUNK: usize = 1 << 20;
@@ -174,11 +174,11 @@ fn push_i64(b: &mut Vec<u8>, n: i64) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use history::sim::{simulate, Faults, Isolation, SimConfig, Workload};
+    use sim::{simulate, Faults, Isolation, SimConfig, Workload};
 
     fn streamed(c: &SimConfig, f: Format) -> Vec<u8> {
         let mut w = OpWriter::new(f, Vec::new()).unwrap();
-        history::sim::run(c, &mut w).unwrap();
+        sim::run(c, &mut w).unwrap();
         w.finish().unwrap()
     }
 

@@ -2,11 +2,11 @@
 //! streamed bytes parse to the history the simulator built, and writing that
 //! history again gives the same bytes.
 
-use history::sim::{self, Faults, Isolation, SimConfig, Workload};
 use history::History;
 use parsers::stream::OpWriter;
 use parsers::{read_history, write_history, Format, ReadOptions};
 use proptest::prelude::*;
+use sim::{self, Faults, Isolation, SimConfig, Workload};
 
 fn same(a: &History, b: &History) -> Result<(), TestCaseError> {
     prop_assert_eq!(a.ops.len(), b.ops.len());

@@ -26,7 +26,7 @@
 //! - `lost-response`: a request is never answered.
 
 use super::rng::Rng;
-use crate::trace::Step;
+use history::Step;
 use serde::Serialize;
 use serde_json::{json, Map, Value as Json};
 

@@ -87,13 +87,36 @@
 //! [`run`] streams the ops to any [`Sink`] (the CLI writes them straight to a
 //! file); [`simulate`] collects them into a [`History`]. Both are the same
 //! simulation: the same config gives the same ops.
+//!
+//! # Example
+//!
+//! ```
+//! use sim::{simulate, Faults, Isolation, SimConfig};
+//!
+//! // 200 transactions at snapshot isolation with some aborted reads injected.
+//! let cfg = SimConfig {
+//!     txns: 200,
+//!     seed: 7,
+//!     isolation: Isolation::SnapshotIsolation,
+//!     faults: Faults { aborted_read: 0.05, ..Faults::default() },
+//!     ..SimConfig::default()
+//! };
+//! let out = simulate(&cfg);
+//! // Every transaction has an invocation and a completion.
+//! assert_eq!(out.history.ops.len(), 2 * cfg.txns);
+//! // What a checker should find, per model the store guarantees.
+//! let expected = sim::expected(&cfg, &out.injected);
+//! assert!(expected.contains_key("snapshot-isolation"));
+//! ```
+
+#![forbid(unsafe_code)]
 
 mod engine;
 pub mod rng;
 pub mod trace;
 
-use crate::builder::{HistoryBuilder, OpError};
-use crate::op::{History, MopKind, MopVal, OpType, Process, SrcPos};
+use history::{History, MopKind, MopVal, OpType, Process, SrcPos};
+use history::{HistoryBuilder, OpError};
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::fmt;
@@ -495,7 +518,7 @@ pub fn simulate(cfg: &SimConfig) -> Simulated {
 /// EDN file with one op per line.
 pub struct HistorySink {
     b: HistoryBuilder,
-    txn: Option<crate::atom::Id>,
+    txn: Option<history::Id>,
 }
 
 impl Default for HistorySink {

@@ -1,10 +1,10 @@
 //! The discrete-event core of the simulator: client processes, a
 //! multi-version store, and the fault hooks. See the module docs of
-//! [`crate::sim`] for what each level and fault does.
+//! [`crate`] for what each level and fault does.
 
 use super::rng::Rng;
 use super::{expected_by_model, Faults, Injected, Isolation, SimConfig, SimMop, SimOp, SimVal, Sink, Workload};
-use crate::op::{MopKind, OpType};
+use history::{MopKind, OpType};
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, VecDeque};
 

@@ -3,14 +3,14 @@
 //! checker crate), and that every injected fault is where the sidecar says.
 
 use super::*;
-use crate::op::{History, MopKind, OpType, OpValue};
+use history::{History, MopKind, OpType, OpValue};
 use std::collections::{BTreeMap, BTreeSet};
 
 fn cfg(workload: Workload, isolation: Isolation, txns: usize, seed: u64) -> SimConfig {
     SimConfig { workload, isolation, txns, seed, processes: 6, keys: 4, mops: 4, ..SimConfig::default() }
 }
 
-fn int(id: crate::atom::Id) -> i64 {
+fn int(id: history::Id) -> i64 {
     id.inline_int().expect("small integer")
 }
 

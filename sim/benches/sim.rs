@@ -1,7 +1,7 @@
 //! The simulator: 10k transactions into a History, per isolation level.
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
-use history::sim::{simulate, Isolation, SimConfig};
+use sim::{simulate, Isolation, SimConfig};
 
 fn gen(c: &mut Criterion) {
     let mut g = c.benchmark_group("gen-10k-txns");
