@@ -55,8 +55,11 @@ pub struct Stats {
     pub transactions: usize,
     /// Pairs of transactions ordered by each single relation, in
     /// [`Rels::SINGLES`] order ([`Graph::counts_by_rel`]). Realtime counts the
-    /// pairs of the transitive reduction of elle-model.md §6 (Elle's edges),
-    /// also when the graph stores them through barriers.
+    /// pairs of the transitive reduction of real-time order: A precedes B when A
+    /// completed before B was invoked, and the pair counts only when no C lies
+    /// between them (invoked after A completed, completed before B was
+    /// invoked): the edges Elle draws. Counted so also
+    /// when the graph stores them through barriers.
     pub edges: [usize; 8],
     /// Edges the graph actually stores ([`Graph::edge_count`]: edges to and
     /// from realtime barriers included). It stays linear in the history
@@ -134,7 +137,8 @@ impl Explainer for Combined<'_> {
     }
 }
 
-/// Which additional graph the reportable anomalies need (elle-model.md §12.3):
+/// Which additional graph the reportable anomalies need (one graph is added,
+/// as Elle does, the strongest that a reportable cycle type names):
 /// realtime if any `-realtime` cycle type is reportable, else process if any
 /// `-process` type is.
 pub fn additional_graph(rep: &Reportable) -> Option<&'static str> {
