@@ -18,8 +18,8 @@ use ltl::spec::{FormulaSet, Source, Syntax};
 use rayon::prelude::*;
 use serde_json::Value as Json;
 use std::io::{self, IsTerminal, Write};
-use std::path::{Path, PathBuf};
-use store::import::{fnv1a64, ImportItem};
+
+use store::import;
 use store::report_json::{AnalysisDoc, ImportDoc, ImportedDoc, ListDoc, ListedRun, ShowDoc};
 use store::{Filter, RunId, Store};
 
@@ -419,80 +419,10 @@ fn show(a: &RunsShowArgs) -> Result {
 // import
 // ---------------------------------------------------------------------------
 
-/// The history files under a path: the path itself, or every `history.edn`
-/// below a directory (symbolic links, such as Jepsen's `latest`, are not followed).
-fn find_histories(path: &Path, out: &mut Vec<PathBuf>) -> io::Result<()> {
-    let meta = std::fs::metadata(path)?;
-    if !meta.is_dir() {
-        out.push(path.to_path_buf());
-        return Ok(());
-    }
-    let mut stack = vec![path.to_path_buf()];
-    let mut found = Vec::new();
-    while let Some(dir) = stack.pop() {
-        for e in std::fs::read_dir(&dir)? {
-            let e = e?;
-            let ft = e.file_type()?;
-            if ft.is_symlink() {
-                continue;
-            }
-            if ft.is_dir() {
-                stack.push(e.path());
-            } else if e.file_name() == "history.edn" {
-                found.push(e.path());
-            }
-        }
-    }
-    found.sort();
-    out.extend(found);
-    Ok(())
-}
-
-/// The Jepsen test and run a file belongs to: `<test>/<time>/history.edn`, or
-/// the file's own name.
-fn jepsen_names(path: &Path) -> (String, Option<String>) {
-    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    if name == "history.edn" {
-        let run = path.parent();
-        let test = run.and_then(Path::parent);
-        if let (Some(r), Some(t)) = (run.and_then(Path::file_name), test.and_then(Path::file_name)) {
-            return (t.to_string_lossy().into_owned(), Some(r.to_string_lossy().into_owned()));
-        }
-    }
-    (name, None)
-}
-
-fn read_item(path: &Path, format: Option<parsers::Format>) -> std::result::Result<ImportItem, String> {
-    let source = path.display().to_string();
-    let bytes = std::fs::read(path).map_err(|e| format!("{source}: cannot read the file: {e}"))?;
-    let by_name = parsers::Format::from_path(path);
-    let opts = parsers::ReadOptions { format, ..Default::default() };
-    let h = parsers::read_history(&bytes[..], &source, by_name, opts).map_err(|e| e.to_string())?;
-    output::print_warnings(&source, &h.warnings);
-    for l in parsers::json::lossy_constructs(&h) {
-        output::eline(format_args!("warning: {source}: stored as JSON: {l}"));
-    }
-    let mut buf = Vec::new();
-    parsers::json::write_lines(&h, &mut buf).map_err(|e| format!("{source}: {e}"))?;
-    let text = String::from_utf8(buf).map_err(|e| format!("{source}: {e}"))?;
-    let ops: Vec<String> = text.lines().map(str::to_string).collect();
-    let (test_name, run_label) = jepsen_names(path);
-    let canonical = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
-    Ok(ImportItem {
-        source,
-        path: canonical.display().to_string(),
-        test_name,
-        run_label,
-        size: bytes.len() as u64,
-        hash: format!("{:016x}", fnv1a64(&bytes)),
-        ops,
-    })
-}
-
 fn import(a: &RunsImportArgs) -> Result {
     let mut files = Vec::new();
     for p in &a.paths {
-        find_histories(p, &mut files).map_err(|e| Error::msg(format_args!("{}: {e}", p.display())))?;
+        import::find_histories(p, &mut files).map_err(|e| Error::msg(format_args!("{}: {e}", p.display())))?;
     }
     // The same file named twice (or through a directory and by name) is read once.
     let mut seen = std::collections::BTreeSet::new();
@@ -503,8 +433,28 @@ fn import(a: &RunsImportArgs) -> Result {
         ));
     }
     let format = a.format.map(Into::into);
-    let items: std::result::Result<Vec<ImportItem>, String> = files.par_iter().map(|f| read_item(f, format)).collect();
-    let items = items.map_err(Error::raw)?;
+    // Read in parallel; warnings are printed in file order, then the first
+    // file (in that order) that could not be read is the error.
+    let read: Vec<_> = files.par_iter().map(|f| import::read_item(f, format)).collect();
+    let mut items = Vec::with_capacity(read.len());
+    let mut failed = None;
+    for r in read {
+        match r {
+            Ok(r) => {
+                output::print_warnings(&r.item.source, &r.warnings);
+                for l in &r.lossy {
+                    output::eline(format_args!("warning: {}: stored as JSON: {l}", r.item.source));
+                }
+                items.push(r.item);
+            }
+            Err(e) => {
+                failed.get_or_insert(e);
+            }
+        }
+    }
+    if let Some(e) = failed {
+        return Err(Error::raw(e));
+    }
     let path = store::db_path(a.store.db.as_deref()).map_err(Error::msg)?;
     if files.iter().any(|f| std::fs::canonicalize(f).ok() == std::fs::canonicalize(&path).ok() && path.exists()) {
         return Err(Error::msg(format_args!("{}: the store is one of the inputs", path.display())));

@@ -998,3 +998,31 @@ fn golden_json_runs() {
 "#,
     );
 }
+
+/// `runs import` reads its files in parallel, but tells the user about them in
+/// file order: the warnings of the first file come first, whatever thread read
+/// it. (The readers printed their own warnings while they ran, so two files'
+/// warnings came out in whichever order the threads finished.)
+#[test]
+fn import_warnings_come_in_file_order() {
+    let dir = scratch("import-warning-order");
+    for i in 0..12 {
+        let db = dir.join(format!("s{i}.db"));
+        let (first, second) = if i % 2 == 0 {
+            ("fixtures/lossy.edn", "fixtures/no-process.edn")
+        } else {
+            ("fixtures/no-process.edn", "fixtures/lossy.edn")
+        };
+        let o = run(&["runs", "import", "--db", &d(&db), first, second]);
+        expect_code(&o, 0);
+        let err = stderr(&o);
+        let named: Vec<&str> = err
+            .lines()
+            .map(|l| if l.contains("lossy.edn") { "fixtures/lossy.edn" } else { "fixtures/no-process.edn" })
+            .collect();
+        let mut want = vec![first; named.iter().filter(|n| **n == first).count()];
+        want.extend(vec![second; named.len() - want.len()]);
+        assert_eq!(named, want, "warnings out of file order:\n{err}");
+        assert_eq!(named.len(), 3, "{err}");
+    }
+}

@@ -16,6 +16,8 @@
 use crate::{parse_data, Filter, Result, RunId, Store, StoreError, Wants, IMPORTED_OP};
 use serde_json::{json, Value as Json};
 use std::collections::BTreeMap;
+use std::io;
+use std::path::{Path, PathBuf};
 
 /// The writer named in the `meta` of imported events.
 pub const COMPONENT: &str = "histcheck-import";
@@ -184,4 +186,86 @@ fn import_in(
         out.push(Imported { source: it.source.clone(), id: RunId { test, run }, ops: it.ops.len(), new_test });
     }
     Ok(out)
+}
+
+/// The history files under a path: the path itself, or every `history.edn`
+/// below a directory (symbolic links, such as Jepsen's `latest`, are not followed).
+pub fn find_histories(path: &Path, out: &mut Vec<PathBuf>) -> io::Result<()> {
+    let meta = std::fs::metadata(path)?;
+    if !meta.is_dir() {
+        out.push(path.to_path_buf());
+        return Ok(());
+    }
+    let mut stack = vec![path.to_path_buf()];
+    let mut found = Vec::new();
+    while let Some(dir) = stack.pop() {
+        for e in std::fs::read_dir(&dir)? {
+            let e = e?;
+            let ft = e.file_type()?;
+            if ft.is_symlink() {
+                continue;
+            }
+            if ft.is_dir() {
+                stack.push(e.path());
+            } else if e.file_name() == "history.edn" {
+                found.push(e.path());
+            }
+        }
+    }
+    found.sort();
+    out.extend(found);
+    Ok(())
+}
+
+/// The Jepsen test and run a file belongs to: `<test>/<time>/history.edn`, or
+/// the file's own name.
+pub fn jepsen_names(path: &Path) -> (String, Option<String>) {
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    if name == "history.edn" {
+        let run = path.parent();
+        let test = run.and_then(Path::parent);
+        if let (Some(r), Some(t)) = (run.and_then(Path::file_name), test.and_then(Path::file_name)) {
+            return (t.to_string_lossy().into_owned(), Some(r.to_string_lossy().into_owned()));
+        }
+    }
+    (name, None)
+}
+
+/// A history file read for import, with what the caller should tell the user.
+#[derive(Clone, Debug)]
+pub struct ReadItem {
+    /// The run to import.
+    pub item: ImportItem,
+    /// The reader's warnings about the history.
+    pub warnings: Vec<history::Warning>,
+    /// What JSON Lines cannot hold exactly ([`parsers::json::lossy_constructs`]).
+    pub lossy: Vec<String>,
+}
+
+/// Reads one history file (format from `format`, else its name, else its
+/// content) into an [`ImportItem`]: its ops as JSON Lines records, its Jepsen
+/// names, size and hash. An error is the message to print, naming the file.
+pub fn read_item(path: &Path, format: Option<parsers::Format>) -> std::result::Result<ReadItem, String> {
+    let source = path.display().to_string();
+    let bytes = std::fs::read(path).map_err(|e| format!("{source}: cannot read the file: {e}"))?;
+    let by_name = parsers::Format::from_path(path);
+    let opts = parsers::ReadOptions { format, ..Default::default() };
+    let h = parsers::read_history(&bytes[..], &source, by_name, opts).map_err(|e| e.to_string())?;
+    let lossy = parsers::json::lossy_constructs(&h);
+    let mut buf = Vec::new();
+    parsers::json::write_lines(&h, &mut buf).map_err(|e| format!("{source}: {e}"))?;
+    let text = String::from_utf8(buf).map_err(|e| format!("{source}: {e}"))?;
+    let ops: Vec<String> = text.lines().map(str::to_string).collect();
+    let (test_name, run_label) = jepsen_names(path);
+    let canonical = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+    let item = ImportItem {
+        source,
+        path: canonical.display().to_string(),
+        test_name,
+        run_label,
+        size: bytes.len() as u64,
+        hash: format!("{:016x}", fnv1a64(&bytes)),
+        ops,
+    };
+    Ok(ReadItem { item, warnings: h.warnings.clone(), lossy })
 }
