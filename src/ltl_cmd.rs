@@ -13,7 +13,6 @@ use ltl::spec::{check_unique, quoted, read_spec, FormulaSet, Source, Syntax};
 use ltl::syntax::Unit;
 use ltl::trace::{StateMode, TraceOptions};
 use ltl::Verdict;
-use serde_json::Value as Json;
 use std::io::{self, Write};
 
 fn unit_of(u: TimeUnitArg) -> Unit {
@@ -90,17 +89,12 @@ fn formulas(args: &LtlArgs) -> Result<(Vec<Source>, String), String> {
     Ok((out, trace))
 }
 
-/// The keys of `state` on the first line.
+/// The nodes of the trace file: the keys of `state` on its first record
+/// ([`ltl::trace::nodes_of_first_record`]); none if the file cannot be read.
 fn nodes_from_first_line(path: &str, mode: StateMode) -> Vec<String> {
-    use std::io::BufRead;
-    let Ok(f) = std::fs::File::open(path) else { return vec![] };
-    let first = io::BufReader::new(f).lines().map_while(Result::ok).find(|l| !l.trim().is_empty());
-    let Some(Ok(rec)) = first.map(|l| serde_json::from_str::<Json>(&l)) else { return vec![] };
-    match rec.get("state") {
-        Some(Json::Object(m)) => {
-            m.iter().filter(|(_, v)| mode == StateMode::Full || !v.is_null()).map(|(k, _)| k.clone()).collect()
-        }
-        _ => vec![],
+    match std::fs::File::open(path) {
+        Ok(f) => ltl::trace::nodes_of_first_record(io::BufReader::new(f), mode),
+        Err(_) => vec![],
     }
 }
 

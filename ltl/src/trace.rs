@@ -43,6 +43,22 @@ pub enum StateMode {
     MergePatch,
 }
 
+/// The nodes a trace names, for `forall n in nodes`: the keys of `state` on
+/// its first non-blank line. With [`StateMode::MergePatch`] a key whose value
+/// is `null` (a node removed by the patch) is not one. None when the line
+/// cannot be read or is not a JSON object with an object `state`: the loader
+/// reports what is wrong with the trace itself.
+pub fn nodes_of_first_record(r: impl std::io::BufRead, mode: StateMode) -> Vec<String> {
+    let first = r.lines().map_while(Result::ok).find(|l| !l.trim().is_empty());
+    let Some(Ok(rec)) = first.map(|l| serde_json::from_str::<serde_json::Value>(&l)) else { return vec![] };
+    match rec.get("state") {
+        Some(serde_json::Value::Object(m)) => {
+            m.iter().filter(|(_, v)| mode == StateMode::Full || !v.is_null()).map(|(k, _)| k.clone()).collect()
+        }
+        _ => vec![],
+    }
+}
+
 #[derive(Clone, Debug)]
 pub struct TraceOptions {
     /// The path of the timestamp (`time` by default).
@@ -1109,6 +1125,16 @@ fn load_merge_patch(bytes: &[u8], paths: &[Vec<PSeg>], opts: &TraceOptions) -> R
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn nodes_are_the_state_keys_of_the_first_record() {
+        let text = "\n{\"state\": {\"a\": 1, \"b\": null}}\n{\"state\": {\"c\": 1}}\n";
+        assert_eq!(super::nodes_of_first_record(text.as_bytes(), StateMode::Full), ["a", "b"]);
+        // In a merge patch, null removes a node.
+        assert_eq!(super::nodes_of_first_record(text.as_bytes(), StateMode::MergePatch), ["a"]);
+        assert!(super::nodes_of_first_record("{\"state\": 3}".as_bytes(), StateMode::Full).is_empty());
+        assert!(super::nodes_of_first_record("not json".as_bytes(), StateMode::Full).is_empty());
+    }
+
     use super::*;
 
     fn paths() -> Vec<Vec<PSeg>> {
