@@ -5,7 +5,7 @@
 //!
 //! 1. a typed [`Request`] (flags already parsed, files already read);
 //! 2. [`prepare`]: the refusals (flags that make no sense for this history),
-//!    the workload ([`Workload::detect`]), the plain-register conversion and
+//!    the workload ([`detect_workload`]), the plain-register conversion and
 //!    the "nothing to check" refusal, each a typed [`Error`];
 //! 3. [`Prepared::check`]: the analysis, giving a [`Checked`] with the
 //!    [`Report`] (for text and plots) and the `--json` [`Document`].
@@ -41,33 +41,16 @@ use std::fmt::{self, Write as _};
 /// Names an op's position for messages: `FILE:LINE:COL`, or a store's row.
 pub type Locate<'a> = dyn Fn(SrcPos) -> String + 'a;
 
-/// The transactional workload of a history.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Workload {
-    /// `[:append k v]` and `[:r k [v…]]` micro-ops.
-    ListAppend,
-    /// `[:w k v]` and `[:r k v]` micro-ops, and plain `:read`/`:write`/`:cas`
-    /// register histories.
-    RwRegister,
-}
+pub use history::Workload;
 
-impl Workload {
-    /// The name used on the command line and in documents.
-    pub fn name(self) -> &'static str {
-        match self {
-            Workload::ListAppend => "list-append",
-            Workload::RwRegister => "rw-register",
-        }
-    }
-
-    /// The workload from the micro-ops ([`Model::detect`]); the error names
-    /// the op(s) at fault, as `locate` places them and the op itself.
-    pub fn detect(h: &History, locate: &Locate<'_>) -> Result<Workload, Error> {
-        let at = |i: usize| {
-            let op = &h.ops[i];
-            format!("{}: {}", locate(op.pos), snippet_of(&h.op_to_value(op)))
-        };
-        match Model::detect(h) {
+/// The workload from the micro-ops ([`Model::detect`]); the error names
+/// the op(s) at fault, as `locate` places them and the op itself.
+pub fn detect_workload(h: &History, locate: &Locate<'_>) -> Result<Workload, Error> {
+    let at = |i: usize| {
+        let op = &h.ops[i];
+        format!("{}: {}", locate(op.pos), snippet_of(&h.op_to_value(op)))
+    };
+    match Model::detect(h) {
             Ok(Model::ListAppend) => Ok(Workload::ListAppend),
             Ok(Model::RwRegister(_)) => Ok(Workload::RwRegister),
             Err(e @ DetectError::Mixed { list_append, rw_register }) => Err(Error::input(format!(
@@ -85,7 +68,6 @@ impl Workload {
                 snippet_of(&h.op_to_value(&h.ops[op]))
             ))),
         }
-    }
 }
 
 /// What to check a history for: the flags of `elle` (and of `runs check
@@ -289,7 +271,7 @@ pub fn prepare<'a>(name: &str, locate: &'a Locate<'a>, h: History, req: &Request
             "-c {given:?} names no consistency model: give one or more (histcheck elle --list-models), or `none` to check only the anomalies given with -a"
         )));
     }
-    let detected = Workload::detect(&h, locate)?;
+    let detected = detect_workload(&h, locate)?;
     let workload = req.workload.unwrap_or(detected);
     let rw_flags = req.wfr_keys || req.sequential_keys || req.linearizable_keys || req.txn_order.is_some();
     if workload == Workload::ListAppend && rw_flags {

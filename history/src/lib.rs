@@ -46,6 +46,7 @@ pub mod op;
 pub mod stats;
 pub mod trace;
 pub mod value;
+pub mod workload;
 
 pub use atom::{Atom, AtomRef, Id, Interner};
 pub use builder::{snippet_of, HistoryBuilder, OpError};
@@ -53,3 +54,4 @@ pub use op::{History, Mop, MopKind, MopVal, Op, OpType, OpValue, Process, SrcPos
 pub use stats::Stats;
 pub use trace::Step;
 pub use value::Value;
+pub use workload::Workload;

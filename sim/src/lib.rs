@@ -123,31 +123,7 @@ use std::fmt;
 use std::str::FromStr;
 
 /// The workload: what the transactions do.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Workload {
-    /// `[:append k v]` and `[:r k list]`.
-    ListAppend,
-    /// `[:w k v]` and `[:r k v]`.
-    RwRegister,
-}
-
-impl Workload {
-    pub fn name(self) -> &'static str {
-        match self {
-            Workload::ListAppend => "list-append",
-            Workload::RwRegister => "rw-register",
-        }
-    }
-
-    pub fn from_name(s: &str) -> Option<Workload> {
-        Some(match s {
-            "list-append" => Workload::ListAppend,
-            "rw-register" => Workload::RwRegister,
-            _ => return None,
-        })
-    }
-}
+pub use history::Workload;
 
 /// The isolation level the simulated store provides (when no fault is injected).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]

@@ -261,25 +261,11 @@ impl<'s, 'r> Parser<'s, 'r> {
     pub(super) fn lit(&mut self) -> Result<Option<Lit>, PErr> {
         let buf = self.buf;
         let start = self.pos;
-        if let Some(&b) = buf.get(start) {
-            let d = b.wrapping_sub(b'0');
-            if d <= 9 {
-                let end = buf.len().min(start + 18);
-                let mut v = d as i64;
-                let mut i = start + 1;
-                while i < end {
-                    let d = buf[i].wrapping_sub(b'0');
-                    if d > 9 {
-                        break;
-                    }
-                    v = v * 10 + d as i64;
-                    i += 1;
-                }
-                if let Some(&c) = buf.get(i) {
-                    if !is_sym(c) {
-                        self.pos = i;
-                        return Ok(Some(Lit::Int(v)));
-                    }
+        if let Some((v, _, i)) = digits18(buf, start) {
+            if let Some(&c) = buf.get(i) {
+                if !is_sym(c) {
+                    self.pos = i;
+                    return Ok(Some(Lit::Int(v)));
                 }
             }
         }
