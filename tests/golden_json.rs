@@ -12,11 +12,23 @@ use std::process::Command;
 /// `tests/golden/NAME`, and its exit code with `code`.
 #[track_caller]
 fn golden(name: &str, args: &[&str], code: i32) {
-    let out = Command::new(env!("CARGO_BIN_EXE_histcheck"))
+    golden_in(name, args, code, None)
+}
+
+/// [`golden`], with `dir` (a scratch directory named in the output) written
+/// as `DIR` in the compared text.
+#[track_caller]
+fn golden_in(name: &str, args: &[&str], code: i32, dir: Option<&Path>) {
+    let mut out = Command::new(env!("CARGO_BIN_EXE_histcheck"))
         .args(args)
         .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env_remove("DETSYS_DB")
         .output()
         .expect("the binary runs");
+    if let Some(d) = dir {
+        out.stdout =
+            String::from_utf8(out.stdout).expect("UTF-8").replace(&d.display().to_string(), "DIR").into_bytes();
+    }
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(code), "histcheck {}: exit code; stderr:\n{stderr}", args.join(" "));
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden").join(name);
@@ -82,4 +94,51 @@ fn gen_seeded_history() {
         0,
     );
     golden("gen-rw-register.jsonl", &["gen", "rw-register", "--txns", "12", "--seed", "5", "--format", "jsonl"], 0);
+}
+
+#[test]
+fn ltl_one_formula_and_a_spec() {
+    golden(
+        "ltl-one.json",
+        &["ltl", "--json", "eventually (state.n1.role == \"leader\")", "fixtures/ltl/cluster.jsonl"],
+        0,
+    );
+    golden("ltl-spec.json", &["ltl", "--json", "--spec", "fixtures/ltl/cluster.spec", "fixtures/ltl/cluster.jsonl"], 1);
+}
+
+/// detsys's register example: run 0 correct, run 1 a stale read after a
+/// dropped message, run 2 a timed-out read.
+fn register_store(name: &str) -> (std::path::PathBuf, String) {
+    use store::fixture::{self, Variant};
+    use store::{RunId, Store};
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("golden").join(name);
+    let _ = fs::remove_dir_all(&dir);
+    fs::create_dir_all(&dir).expect("scratch directory");
+    let db = dir.join("detsys.db");
+    let mut s = Store::create(&db, 5000).expect("store");
+    let mut rows = vec![fixture::register_test(0)];
+    for (run, v) in [(0, Variant::Correct), (1, Variant::StaleRead), (2, Variant::TimedOutRead)] {
+        rows.extend(fixture::register_run(RunId { test: 0, run }, v));
+    }
+    fixture::insert(&mut s, &rows).expect("rows");
+    let shown = db.display().to_string();
+    (dir, shown)
+}
+
+#[test]
+fn runs_list_check_and_show() {
+    let (dir, db) = register_store("runs");
+    golden_in("runs-list.json", &["runs", "list", "--db", &db, "--json"], 0, Some(&dir));
+    golden_in(
+        "runs-check.json",
+        &["runs", "check", "--db", &db, "--json", "--no-write", "--elle", "list-append", "--ltl", "always true"],
+        1,
+        Some(&dir),
+    );
+    golden_in(
+        "runs-show-none.json",
+        &["runs", "show", "--db", &db, "--test-id", "0", "--run-id", "1", "--json"],
+        0,
+        Some(&dir),
+    );
 }
