@@ -11,14 +11,13 @@ use crate::output::{self, count, Exit};
 use checker::check::{Options, Report};
 use checker::elle::{self, Locate, Request};
 use checker::lattice::{self, Validity};
-use checker::report_json::Document;
+use checker::report_json::{Document, FileResult, FilesDocument};
 use checker::Anomaly;
 use comfy_table::modifiers::UTF8_ROUND_CORNERS;
 use comfy_table::presets::UTF8_FULL_CONDENSED;
 use comfy_table::{CellAlignment, ContentArrangement, Table};
 use history::{History, SrcPos};
 use indicatif::ProgressBar;
-use serde::Serialize;
 use std::fmt::Write as _;
 use std::fs;
 use std::io::{self, Write};
@@ -56,21 +55,6 @@ pub fn status_of(v: Validity) -> Exit {
         Validity::False => Exit::Violation,
         Validity::Unknown => Exit::Inconclusive,
     }
-}
-
-/// One file's entry of the `{"files": [...]}` document of `elle --json` with
-/// several files: its document, or why it could not be checked.
-#[derive(Serialize)]
-#[serde(untagged)]
-enum FileResult {
-    Checked(Box<Document>),
-    Failed { file: String, error: String },
-}
-
-/// `elle --json` with several files.
-#[derive(Serialize)]
-struct FilesDoc {
-    files: Vec<FileResult>,
 }
 
 /// Where a checked history's report goes.
@@ -148,7 +132,7 @@ pub fn run(args: &ElleArgs) -> Result {
     }
     if several && args.json {
         let mut out = io::BufWriter::with_capacity(1 << 16, io::stdout().lock());
-        let written = serde_json::to_writer_pretty(&mut out, &FilesDoc { files: docs })
+        let written = serde_json::to_writer_pretty(&mut out, &FilesDocument { files: docs })
             .map_err(io::Error::from)
             .and_then(|_| writeln!(out))
             .and_then(|_| out.flush());

@@ -125,7 +125,7 @@ fn emit<T: Serialize>(
     expect: Option<&Path>,
     cfg: &impl Serialize,
     generate: impl FnOnce(&mut dyn Write) -> io::Result<Vec<T>>,
-    expected: impl FnOnce(&[T]) -> Option<Expected>,
+    expected: impl FnOnce(&[T]) -> Option<sim::Expected>,
 ) -> Result {
     let cannot = |p: &Path, e: io::Error| Error::msg(format_args!("cannot write {}: {e}", p.display()));
     let mut staged = Vec::new();
@@ -147,7 +147,7 @@ fn emit<T: Serialize>(
         }
     };
     if let Some(expect) = expect {
-        let doc = Sidecar { config: cfg, injected: &injected, expected: expected(&injected) };
+        let doc = sim::Sidecar { config: cfg, injected: &injected, expected: expected(&injected) };
         match stage(expect, |f| {
             let mut w = BufWriter::new(f);
             serde_json::to_writer_pretty(&mut w, &doc)?;
@@ -174,16 +174,4 @@ fn emit<T: Serialize>(
         return Err(Error::msg(format_args!("cannot write {what}: {e}; nothing was replaced")));
     }
     Ok(Exit::Pass)
-}
-
-/// Anomaly types expected under each model (`sim::expected`).
-type Expected = std::collections::BTreeMap<&'static str, Vec<&'static str>>;
-
-/// The `--expect` document, keys in this order.
-#[derive(Serialize)]
-struct Sidecar<'a, C: Serialize, T: Serialize> {
-    config: &'a C,
-    injected: &'a [T],
-    #[serde(skip_serializing_if = "Option::is_none")]
-    expected: Option<Expected>,
 }

@@ -7,44 +7,9 @@ use crate::output::{self, count, nanos, Exit};
 use comfy_table::modifiers::UTF8_ROUND_CORNERS;
 use comfy_table::presets::UTF8_FULL_CONDENSED;
 use comfy_table::{CellAlignment, ContentArrangement, Table};
-use history::{Stats, Warning};
-use parsers::InputError;
-use serde::Serialize;
+use history::Stats;
+use parsers::report::{FileStats, Located, StatsDoc};
 use std::io::{self, Write};
-
-/// The `--json` document.
-#[derive(Serialize)]
-struct Report {
-    files: Vec<FileReport>,
-}
-
-#[derive(Serialize)]
-#[serde(untagged)]
-enum FileReport {
-    Read { file: String, format: &'static str, stats: Stats, warnings: Vec<Located> },
-    Failed { file: String, error: Located },
-}
-
-/// A message with its place in the file (`null` line and column when it has none).
-#[derive(Serialize)]
-struct Located {
-    line: Option<u32>,
-    col: Option<u32>,
-    message: String,
-}
-
-impl From<&Warning> for Located {
-    fn from(w: &Warning) -> Self {
-        Located { line: w.pos.map(|p| p.line), col: w.pos.map(|p| p.col), message: w.message.clone() }
-    }
-}
-
-impl From<&InputError> for Located {
-    fn from(e: &InputError) -> Self {
-        let placed = e.pos.line > 0;
-        Located { line: placed.then_some(e.pos.line), col: placed.then_some(e.pos.col), message: e.message.clone() }
-    }
-}
 
 /// Summarises each file; one that cannot be read is reported (and in
 /// `--json`, as its entry) and the next one read, and the exit code is 2.
@@ -64,7 +29,7 @@ pub fn run(args: &StatsArgs) -> Result {
                     written = write_table(&mut out, i, &file, format.name(), &stats).and_then(|()| out.flush());
                 }
                 output::print_warnings(&file, &history.warnings);
-                reports.push(FileReport::Read {
+                reports.push(FileStats::Read {
                     file,
                     format: format.name(),
                     stats,
@@ -74,7 +39,7 @@ pub fn run(args: &StatsArgs) -> Result {
             Err(e) => {
                 output::eline(&e);
                 status = Exit::BadInput;
-                reports.push(FileReport::Failed { file, error: Located::from(&e) });
+                reports.push(FileStats::Failed { file, error: Located::from(&e) });
             }
         }
         if written.is_err() {
@@ -83,7 +48,7 @@ pub fn run(args: &StatsArgs) -> Result {
         }
     }
     if args.json && written.is_ok() {
-        let report = Report { files: reports };
+        let report = StatsDoc { files: reports };
         written = serde_json::to_writer_pretty(&mut out, &report)
             .map_err(io::Error::from)
             .and_then(|()| writeln!(out))

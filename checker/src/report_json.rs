@@ -49,6 +49,29 @@ impl<V: Serialize> Serialize for Ordered<V> {
     }
 }
 
+/// One file's entry of the `{"files": [...]}` document of `elle --json` with
+/// several files: its document, or why it could not be checked.
+#[derive(Clone, Debug, Serialize)]
+#[serde(untagged)]
+pub enum FileResult {
+    /// The file's [`Document`].
+    Checked(Box<Document>),
+    /// The file could not be checked: `file`, then `error` (the message).
+    Failed {
+        /// The file as named on the command line.
+        file: String,
+        /// What went wrong, as printed.
+        error: String,
+    },
+}
+
+/// `elle --json` with several files: `{"files": [...]}`, in the order given.
+#[derive(Clone, Debug, Serialize)]
+pub struct FilesDocument {
+    /// One entry per file.
+    pub files: Vec<FileResult>,
+}
+
 /// The whole result of `histcheck elle --json`.
 #[derive(Clone, Debug, Serialize)]
 pub struct Document {

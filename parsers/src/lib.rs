@@ -45,6 +45,7 @@ pub mod json;
 pub mod lex;
 mod par;
 pub mod plume;
+pub mod report;
 pub mod source;
 pub mod stream;
 

@@ -395,6 +395,24 @@ pub fn expected_by_model(
         .collect()
 }
 
+/// Anomaly types expected under each model ([`expected`]): model name →
+/// anomaly types.
+pub type Expected = BTreeMap<&'static str, Vec<&'static str>>;
+
+/// The `--expect` sidecar of `histcheck gen`: what was generated and what a
+/// checker must find. Keys in this order: `config`, `injected`, and
+/// `expected` (omitted when the workload has no expectations, e.g. traces).
+#[derive(Debug, Serialize)]
+pub struct Sidecar<'a, C: Serialize, T: Serialize> {
+    /// The generator's configuration (seed included): enough to regenerate.
+    pub config: &'a C,
+    /// Every injected fault, where it was injected.
+    pub injected: &'a [T],
+    /// Per model, the anomaly types a checker must report.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expected: Option<Expected>,
+}
+
 /// What a checker should report for a whole simulated history, under each model
 /// the store guarantees: the union of [`Injected::expected`] (a store without
 /// faults gives nothing under those models).
