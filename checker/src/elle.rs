@@ -51,23 +51,23 @@ pub fn detect_workload(h: &History, locate: &Locate<'_>) -> Result<Workload, Err
         format!("{}: {}", locate(op.pos), snippet_of(&h.op_to_value(op)))
     };
     match Model::detect(h) {
-            Ok(Model::ListAppend) => Ok(Workload::ListAppend),
-            Ok(Model::RwRegister(_)) => Ok(Workload::RwRegister),
-            Err(e @ DetectError::Mixed { list_append, rw_register }) => Err(Error::input(format!(
-                "{e}:\n  list-append:  {}\n  rw-register: {}",
-                at(list_append),
-                at(rw_register)
-            ))),
-            Err(e @ DetectError::NoTransactions { op }) => Err(Error::input(format!(
-                "{e}, e.g.\n  {}\n`elle` checks list-append and rw-register transactions and plain register histories; a mutex, queue or set history needs a linearizability or set checker",
-                at(op)
-            ))),
-            Err(e @ DetectError::UnknownFunction { op, pos, .. }) => Err(Error::input(format!(
-                "{}: {e}\n  {}",
-                locate(pos),
-                snippet_of(&h.op_to_value(&h.ops[op]))
-            ))),
-        }
+        Ok(Model::ListAppend) => Ok(Workload::ListAppend),
+        Ok(Model::RwRegister(_)) => Ok(Workload::RwRegister),
+        Err(e @ DetectError::Mixed { list_append, rw_register }) => Err(Error::input(format!(
+            "{e}:\n  list-append:  {}\n  rw-register: {}",
+            at(list_append),
+            at(rw_register)
+        ))),
+        Err(e @ DetectError::NoTransactions { op }) => Err(Error::input(format!(
+            "{e}, e.g.\n  {}\n`elle` checks list-append and rw-register transactions and plain register histories; a mutex, queue or set history needs a linearizability or set checker",
+            at(op)
+        ))),
+        Err(e @ DetectError::UnknownFunction { op, pos, .. }) => Err(Error::input(format!(
+            "{}: {e}\n  {}",
+            locate(pos),
+            snippet_of(&h.op_to_value(&h.ops[op]))
+        ))),
+    }
 }
 
 /// What to check a history for: the flags of `elle` (and of `runs check

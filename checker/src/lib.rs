@@ -37,6 +37,29 @@
 //! assert_eq!(report.valid, Validity::False);
 //! assert_eq!(report.anomaly_types, ["G0"]);
 //! ```
+//!
+//! `histcheck elle` goes through [`elle`], which also makes every refusal
+//! (unknown micro-ops, flags that do not fit the workload, nothing to check)
+//! before checking, and builds the `--json` document:
+//!
+//! ```
+//! use checker::elle::{prepare, Request, Workload};
+//! use checker::lattice::Validity;
+//! # use parsers::{read_history, Format, ReadOptions};
+//! # let edn = "
+//! # {:index 0, :type :ok, :process 0, :f :txn, :value [[:append :x 1] [:append :y 1]]}
+//! # {:index 1, :type :ok, :process 0, :f :txn, :value [[:append :x 2] [:append :y 2]]}
+//! # {:index 2, :type :ok, :process 0, :f :txn, :value [[:r :x [1 2]] [:r :y [2 1]]]}";
+//! # let h = read_history(edn.as_bytes(), "g0.edn", Some(Format::Edn), ReadOptions::default()).unwrap();
+//! // Where an op is, for messages: here its line in g0.edn.
+//! let locate = |p: history::SrcPos| format!("g0.edn:{}:{}", p.line, p.col);
+//! let prepared = prepare("g0.edn", &locate, h, &Request::default()).unwrap();
+//! let checked = prepared.check().unwrap();
+//! assert_eq!(checked.workload, Workload::ListAppend);
+//! assert_eq!(checked.report.valid, Validity::False);
+//! let json = serde_json::to_value(&checked.document).unwrap();
+//! assert_eq!(json["anomaly_types"], serde_json::json!(["G0"]));
+//! ```
 
 #![forbid(unsafe_code)]
 
