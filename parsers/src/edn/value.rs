@@ -4,6 +4,7 @@ use super::error::{describe, fail, more, more0, open_name, short, utf8_char_at, 
 use super::lex::{is_closer, is_sym, is_ws, named_char, number_token, WS_END};
 use super::pool::Pools;
 use super::MAX_DEPTH;
+use crate::lex::digits18;
 use crate::Source;
 use history::Value;
 
@@ -177,22 +178,12 @@ impl<'s, 'r> Parser<'s, 'r> {
     #[inline(always)]
     pub(super) fn int_fast(&mut self, start: usize) -> Option<i64> {
         let buf = self.buf;
-        let end = buf.len().min(start + 18);
-        let mut i = start;
-        let mut v: u64 = 0;
-        while i < end {
-            let d = buf[i].wrapping_sub(b'0');
-            if d > 9 {
-                break;
-            }
-            v = v * 10 + d as u64;
-            i += 1;
-        }
+        let (v, _, i) = digits18(buf, start)?;
         if i >= buf.len() || is_sym(buf[i]) {
             return None;
         }
         self.pos = i;
-        Some(v as i64)
+        Some(v)
     }
 
     /// Parses one form and takes it off the scratch stack.
