@@ -62,6 +62,31 @@ fn elle_rw_register() {
     golden("elle-rw-plain-register.json", &["elle", "--json", "fixtures/elle-rw/plain-register-stale-read.edn"], 1);
 }
 
+/// Read anomalies without a model (`-c none -a G1a`): `writer`, `element`.
+#[test]
+fn elle_anomalies_without_a_model() {
+    golden(
+        "elle-la-g1a-no-model.json",
+        &["elle", "fixtures/elle/la-02-g1a.edn", "-c", "none", "-a", "G1a", "--json"],
+        1,
+    );
+    golden(
+        "elle-la-internal-no-model.json",
+        &["elle", "fixtures/elle/la-13-internal.edn", "-c", "none", "-a", "internal", "--json"],
+        1,
+    );
+}
+
+/// rw-register with a version-order source (`--wfr-keys`) and one model.
+#[test]
+fn elle_rw_register_with_wfr_keys() {
+    golden(
+        "elle-rw-wfr-serializable.json",
+        &["elle", "fixtures/elle-rw/rw-13-wfr.edn", "--wfr-keys", "-c", "serializable", "--json"],
+        1,
+    );
+}
+
 #[test]
 fn elle_valid() {
     golden("elle-valid.json", &["elle", "--json", "fixtures/list-append-small.edn"], 0);
@@ -141,4 +166,26 @@ fn runs_list_check_and_show() {
         0,
         Some(&dir),
     );
+}
+
+/// `stats --json` of a good file and a bad one: the exact text, keys in the documented order.
+#[test]
+fn stats_with_a_bad_file() {
+    golden(
+        "stats-with-a-bad-file.json",
+        &["stats", "--json", "fixtures/rw-register-small.edn", "fixtures/bad/bad-type.edn"],
+        2,
+    );
+}
+
+/// `convert --to json`: the exact text (op fields in Jepsen's order, histcheck's JSON convention).
+#[test]
+fn convert_to_json() {
+    golden("convert-rw-register.json", &["convert", "fixtures/rw-register-small.edn", "--to", "json"], 0);
+}
+
+/// `convert --to jsonl`: the exact text.
+#[test]
+fn convert_to_jsonl() {
+    golden("convert-rw-register.jsonl", &["convert", "fixtures/rw-register-small.edn", "--to", "jsonl"], 0);
 }

@@ -32,20 +32,6 @@ pub fn scratch(name: &str) -> PathBuf {
     d
 }
 
-/// Runs `histcheck ARGS…` and asserts its exit code and its exact stdout: a
-/// golden test of a `--json` document, whose keys must stay in the documented order.
-#[track_caller]
-pub fn golden(args: &[&str], code: i32, want: &str) {
-    let out = histcheck().args(args).output().expect("the binary runs");
-    let got = text(&out.stdout);
-    assert_eq!(out.status.code(), Some(code), "exit code of histcheck {}\n{}", args.join(" "), text(&out.stderr));
-    assert!(
-        got == want,
-        "histcheck {}: stdout differs from the golden text\n--- got\n{got}--- want\n{want}",
-        args.join(" ")
-    );
-}
-
 /// The result of one `histcheck elle FILE OPTS… --json`.
 pub struct Res {
     pub what: String,
