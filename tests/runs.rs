@@ -1026,3 +1026,15 @@ fn import_warnings_come_in_file_order() {
         assert_eq!(named.len(), 3, "{err}");
     }
 }
+
+/// An empty history file is imported (a run may be empty) but with a warning
+/// that names it, never silently.
+#[test]
+fn import_of_an_empty_history_is_named() {
+    let dir = scratch("import-empty");
+    let empty = dir.join("empty.edn");
+    fs::write(&empty, "").unwrap();
+    let o = run(&["runs", "import", "--db", &d(&dir.join("s.db")), &d(&empty)]);
+    expect_code(&o, 0);
+    assert!(stderr(&o).contains(&format!("warning: {}: the history is empty (no ops)", d(&empty))), "{}", stderr(&o));
+}

@@ -267,5 +267,14 @@ pub fn read_item(path: &Path, format: Option<parsers::Format>) -> std::result::R
         hash: format!("{:016x}", fnv1a64(&bytes)),
         ops,
     };
-    Ok(ReadItem { item, warnings: h.warnings.clone(), lossy })
+    let mut warnings = h.warnings.clone();
+    if h.ops.is_empty() {
+        // Not refused (a store may record an empty run), but never silent:
+        // checking such a run later has nothing to check.
+        warnings.push(history::Warning {
+            pos: None,
+            message: "the history is empty (no ops): imported as a run with 0 ops".into(),
+        });
+    }
+    Ok(ReadItem { item, warnings, lossy })
 }
